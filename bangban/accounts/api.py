@@ -1,0 +1,152 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.response import Response
+
+from bangban.accounts import selectors, services
+from bangban.accounts.models import User
+from bangban.accounts.roles import Role
+from bangban.org.selectors import department_get, institution_get
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+    institution_name = serializers.CharField(source="institution.name", read_only=True, default=None)
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    is_locked = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "full_name",
+            "phone",
+            "email",
+            "institution",
+            "institution_name",
+            "department",
+            "department_name",
+            "roles",
+            "is_active",
+            "is_locked",
+            "must_change_password",
+            "last_login",
+        ]
+        read_only_fields = fields
+
+    def get_roles(self, obj) -> list[str]:
+        return sorted(a.role for a in obj.role_assignments.all())
+
+
+class StaffWriteSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=64, required=False, help_text="新建时必填，之后不可修改")
+    full_name = serializers.CharField(max_length=50)
+    phone = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    email = serializers.EmailField(required=False, default="", allow_blank=True)
+    institution = serializers.IntegerField()
+    department = serializers.IntegerField(required=False, allow_null=True, default=None)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
+    password = serializers.CharField(
+        required=False, write_only=True, help_text="新建时必填：初始密码，本人首次登录须修改"
+    )
+
+
+class PasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True)
+
+
+@extend_schema_view(
+    create=extend_schema(request=StaffWriteSerializer, responses=StaffSerializer, summary="新建工作人员"),
+    update=extend_schema(request=StaffWriteSerializer, responses=StaffSerializer, summary="修改工作人员"),
+)
+class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = StaffSerializer
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.staff_list(
+            user=self.request.user,
+            search=p.get("q", ""),
+            institution_id=p.get("institution") or None,
+            role=p.get("role", ""),
+        )
+
+    def get_object(self):
+        return selectors.staff_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _resolve(self, d):
+        d["institution"] = institution_get(user=self.request.user, pk=d["institution"])
+        if d.get("department"):
+            d["department"] = department_get(user=self.request.user, pk=d["department"])
+        return d
+
+    def create(self, request):
+        s = StaffWriteSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = self._resolve(dict(s.validated_data))
+        missing = {f: ["新建工作人员时必填"] for f in ("username", "password") if not d.get(f)}
+        if missing:
+            raise serializers.ValidationError(missing)
+        user = services.staff_create(by=request.user, **d)
+        return Response(StaffSerializer(user).data, status=201)
+
+    def update(self, request, pk=None):
+        staff = self.get_object()
+        s = StaffWriteSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = self._resolve(dict(s.validated_data))
+        d.pop("username", None)
+        d.pop("password", None)
+        user = services.staff_update(by=request.user, user=staff, **d)
+        return Response(StaffSerializer(user).data)
+
+    @extend_schema(request=PasswordSerializer, responses={204: None}, summary="管理员重置密码")
+    @action(detail=True, methods=["post"], url_path="set-password")
+    def set_password(self, request, pk=None):
+        s = PasswordSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.staff_set_password(
+            by=request.user, user=self.get_object(), password=s.validated_data["password"]
+        )
+        return Response(status=204)
+
+    @extend_schema(request=None, responses=StaffSerializer, summary="启用账号")
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        return Response(
+            StaffSerializer(
+                services.staff_set_active(by=request.user, user=self.get_object(), active=True)
+            ).data
+        )
+
+    @extend_schema(request=None, responses=StaffSerializer, summary="停用账号")
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        return Response(
+            StaffSerializer(
+                services.staff_set_active(by=request.user, user=self.get_object(), active=False)
+            ).data
+        )
+
+    @extend_schema(request=None, responses=StaffSerializer, summary="解除登录锁定")
+    @action(detail=True, methods=["post"])
+    def unlock(self, request, pk=None):
+        return Response(StaffSerializer(services.staff_unlock(by=request.user, user=self.get_object())).data)
+
+
+class MeSerializer(StaffSerializer):
+    capabilities = serializers.SerializerMethodField()
+
+    class Meta(StaffSerializer.Meta):
+        fields = [*StaffSerializer.Meta.fields, "capabilities"]
+        read_only_fields = fields
+
+    def get_capabilities(self, obj) -> list[str]:
+        return sorted(obj.capabilities)
+
+
+@extend_schema(responses=MeSerializer, summary="当前登录的工作人员")
+@api_view(["GET"])
+def me(request):
+    return Response(MeSerializer(request.user).data)

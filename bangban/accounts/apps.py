@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "bangban.accounts"
+    label = "accounts"
+    verbose_name = "账号与权限"
+
+    def ready(self):
+        from bangban.accounts.roles import Cap
+        from bangban.audit.actions import register
+        from bangban.core import navigation
+
+        navigation.register(navigation.NavEntry("工作人员", "accounts:staff_list", Cap.STAFF_VIEW, 810))
+
+        register(
+            {
+                "accounts.staff.create": "新建工作人员",
+                "accounts.staff.update": "修改工作人员",
+                "accounts.staff.set_password": "重置密码",
+                "accounts.staff.activate": "启用账号",
+                "accounts.staff.deactivate": "停用账号",
+                "accounts.staff.unlock": "解除锁定",
+                "accounts.token.issue": "签发接口令牌",
+            }
+        )

@@ -1,0 +1,93 @@
+"""Staff roles and what each may do (domain.md §1).
+
+Capabilities are checked by services (the authority) and by navigation (what a page
+offers). *Where* a capability applies is always the user's data scope (org.selectors).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", "帮办代办员"
+    COORDINATOR = "coordinator", "协调员"
+    CHIEF_LIAISON = "chief_liaison", "首席协办员"
+    LIAISON = "liaison", "专职协办员"
+    CENTER_ADMIN = "center_admin", "中心管理员"
+    CATALOG_ADMIN = "catalog_admin", "事项管理员"
+    SUPERVISOR = "supervisor", "监督员"
+    SYSADMIN = "sysadmin", "系统管理员"
+
+
+class Cap:
+    ORG_VIEW = "org.view"
+    ORG_MANAGE = "org.manage"
+    STAFF_VIEW = "staff.view"
+    STAFF_MANAGE = "staff.manage"
+    AUDIT_VIEW = "audit.view"
+    DIVISIONS_MANAGE = "divisions.manage"
+    CATALOG_VIEW = "catalog.view"
+    CATALOG_MANAGE = "catalog.manage"
+    CATALOG_REVIEW = "catalog.review"
+    CASE_HANDLE = "case.handle"
+    CASE_COORDINATE = "case.coordinate"
+    CASE_LIAISON = "case.liaison"
+    CASE_VIEW_ALL = "case.view_all"
+    SUPERVISION_VIEW = "supervision.view"
+    CALENDAR_MANAGE = "calendar.manage"
+
+
+_BASE = {Cap.ORG_VIEW, Cap.CATALOG_VIEW}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.AGENT: frozenset(_BASE | {Cap.CASE_HANDLE}),
+    Role.COORDINATOR: frozenset(
+        _BASE | {Cap.CASE_HANDLE, Cap.CASE_COORDINATE, Cap.CASE_VIEW_ALL, Cap.STAFF_VIEW}
+    ),
+    Role.CHIEF_LIAISON: frozenset(_BASE | {Cap.CASE_LIAISON}),
+    Role.LIAISON: frozenset(_BASE | {Cap.CASE_LIAISON}),
+    Role.CENTER_ADMIN: frozenset(
+        _BASE
+        | {
+            Cap.ORG_MANAGE,
+            Cap.STAFF_VIEW,
+            Cap.STAFF_MANAGE,
+            Cap.AUDIT_VIEW,
+            Cap.CASE_VIEW_ALL,
+            Cap.SUPERVISION_VIEW,
+            Cap.CALENDAR_MANAGE,
+        }
+    ),
+    Role.CATALOG_ADMIN: frozenset(_BASE | {Cap.CATALOG_MANAGE, Cap.CATALOG_REVIEW}),
+    Role.SUPERVISOR: frozenset(
+        _BASE | {Cap.STAFF_VIEW, Cap.AUDIT_VIEW, Cap.CASE_VIEW_ALL, Cap.SUPERVISION_VIEW}
+    ),
+    Role.SYSADMIN: frozenset(
+        _BASE
+        | {
+            Cap.ORG_MANAGE,
+            Cap.STAFF_VIEW,
+            Cap.STAFF_MANAGE,
+            Cap.AUDIT_VIEW,
+            Cap.DIVISIONS_MANAGE,
+            Cap.CALENDAR_MANAGE,
+            Cap.SUPERVISION_VIEW,
+            Cap.CASE_VIEW_ALL,
+        }
+    ),
+}
+
+# Roles a holder of STAFF_MANAGE may grant: everything but 系统管理员, which only a 系统管理员 grants.
+PRIVILEGED_ROLES = frozenset({Role.SYSADMIN})
+
+
+def capabilities_of(roles) -> frozenset[str]:
+    caps: set[str] = set()
+    for role in roles:
+        caps |= CAPABILITIES.get(role, frozenset())
+    return frozenset(caps)
+
+
+def role_label(role: str) -> str:
+    return Role(role).label if role in Role.values else role

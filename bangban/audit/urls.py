@@ -1,0 +1,5 @@
+from django.urls import path
+
+from bangban.audit import views
+
+urlpatterns = [path("", views.audit_list_view, name="list")]

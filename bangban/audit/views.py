@@ -1,0 +1,38 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.dateparse import parse_date
+
+from bangban.audit.actions import ACTION_LABELS
+from bangban.audit.selectors import audit_list
+from bangban.core.forms import querystring_without_page
+from bangban.org.selectors import institutions_in_scope
+
+
+@login_required
+def audit_list_view(request):
+    q = request.GET
+    date_from, date_to = parse_date(q.get("from", "") or ""), parse_date(q.get("to", "") or "")
+    institution = q.get("institution", "")
+    qs = audit_list(
+        user=request.user,
+        actor=q.get("actor", "").strip(),
+        action=q.get("action", ""),
+        object_type=q.get("object_type", ""),
+        object_id=q.get("object_id", ""),
+        institution_id=int(institution) if institution.isdigit() else None,
+        date_from=date_from,
+        date_to=date_to,
+        text=q.get("text", "").strip(),
+    )
+    page = Paginator(qs, 50).get_page(q.get("page"))
+    return render(
+        request,
+        "audit/list.html",
+        {
+            "page_obj": page,
+            "query": querystring_without_page(request),
+            "actions": sorted(ACTION_LABELS.items()),
+            "institutions": institutions_in_scope(request.user),
+        },
+    )

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "bangban.core"
+    label = "core"
+    verbose_name = "平台基础"
+
+    def ready(self):
+        from bangban.core.navigation import NavEntry, register
+
+        register(NavEntry("工作台", "core:home", None, 0))

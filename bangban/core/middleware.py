@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import logging
+
+from bangban.core.context import RequestMeta, client_ip, reset_request_meta, set_request_meta
+from bangban.core.errors import AccessRefused
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """A strict Content-Security-Policy: every asset is local, no inline script."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        return response
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = set_request_meta(
+            RequestMeta(
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
+                path=request.path[:255],
+            )
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            reset_request_meta(token)
+
+
+def record_refusal(request, exc: AccessRefused) -> None:
+    """Write the 'access.refused' audit row for a refused page or API request."""
+    from bangban.audit.services import audit_record
+
+    user = getattr(request, "user", None)
+    target = exc.target
+    try:
+        audit_record(
+            actor=user if user is not None and user.is_authenticated else None,
+            action="access.refused",
+            target=target,
+            object_repr=str(target)[:255] if target is not None else request.path[:255],
+            note=f"{request.method} {request.path}：{exc.message}（{exc.code}）",
+        )
+    except Exception:  # never turn a refusal into a server error
+        log.exception("could not record refused access")
+
+
+class AccessRefusedMiddleware:
+    """Pages: record refused accesses; out-of-scope objects answer 404 so their existence is not revealed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, AccessRefused):
+            record_refusal(request, exception)
+            from django.shortcuts import render
+
+            from bangban.core.errors import NotInScope
+
+            status = 404 if isinstance(exception, NotInScope) else 403
+            return render(
+                request, "core/refused.html", {"message": exception.message, "status": status}, status=status
+            )
+        return None

@@ -1,0 +1,111 @@
+"""Test helpers shared by every app's tests: a small real organization tree and its people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bangban.accounts.models import User
+from bangban.accounts.roles import Role
+from bangban.accounts.services import staff_create
+from bangban.divisions.models import Division
+from bangban.org.models import Department, Institution
+from bangban.org.services import department_create, institution_create
+
+PASSWORD = "Test#Pass2026"
+
+DIVISIONS = [
+    ("32", "江苏省", 1),
+    ("3205", "苏州市", 2),
+    ("320505", "虎丘区", 3),
+    ("320506", "吴中区", 3),
+    ("320505101", "通安镇", 4),
+    ("320505003", "枫桥街道", 4),
+    ("320506001", "长桥街道", 4),
+    ("320505101201", "树山村", 5),
+    ("320505101001", "通安社区", 5),
+    ("320505003001", "枫桥社区", 5),
+    ("320506001001", "长桥社区", 5),
+]
+
+
+@dataclass
+class Org:
+    county: Institution
+    town: Institution  # 通安镇便民服务中心
+    town2: Institution  # 枫桥街道便民服务中心
+    station: Institution  # 树山村便民服务站 (under town)
+    station2: Institution  # 通安社区便民服务站 (under town)
+    station3: Institution  # 枫桥社区便民服务站 (under town2)
+    other_county: Institution  # 吴中区: a separate tree
+    department: Department
+    users: dict[str, User] = field(default_factory=dict)
+
+    def user(self, key: str) -> User:
+        return self.users[key]
+
+
+def make_divisions() -> None:
+    for code, name, level in DIVISIONS:
+        parent = code[: {2: 0, 4: 2, 6: 4, 9: 6, 12: 9}[len(code)]] or None
+        Division.objects.get_or_create(
+            code=code, defaults={"name": name, "level": level, "parent_id": parent}
+        )
+
+
+def make_user(key: str, institution: Institution, roles: list[str], department=None) -> User:
+    return staff_create(
+        by=None,
+        username=key,
+        full_name=f"测试{key}",
+        institution=institution,
+        roles=roles,
+        password=PASSWORD,
+        department=department,
+        must_change_password=False,
+    )
+
+
+def make_org() -> Org:
+    make_divisions()
+    d = Division.objects.get
+    county = institution_create(
+        by=None, name="虎丘区政务服务中心", tier=1, division=d(code="320505"), parent=None
+    )
+    town = institution_create(
+        by=None, name="通安镇便民服务中心", tier=2, division=d(code="320505101"), parent=county
+    )
+    town2 = institution_create(
+        by=None, name="枫桥街道便民服务中心", tier=2, division=d(code="320505003"), parent=county
+    )
+    station = institution_create(
+        by=None, name="树山村便民服务站", tier=3, division=d(code="320505101201"), parent=town
+    )
+    station2 = institution_create(
+        by=None, name="通安社区便民服务站", tier=3, division=d(code="320505101001"), parent=town
+    )
+    station3 = institution_create(
+        by=None, name="枫桥社区便民服务站", tier=3, division=d(code="320505003001"), parent=town2
+    )
+    other = institution_create(
+        by=None, name="吴中区政务服务中心", tier=1, division=d(code="320506"), parent=None
+    )
+    dept = department_create(
+        by=None, institution=county, name="区市场监督管理局", credit_code="91350100M000100Y43"
+    )
+    org = Org(county, town, town2, station, station2, station3, other, dept)
+    org.users = {
+        "sysadmin": make_user("sysadmin", county, [Role.SYSADMIN]),
+        "county_admin": make_user("county_admin", county, [Role.CENTER_ADMIN]),
+        "supervisor": make_user("supervisor", county, [Role.SUPERVISOR]),
+        "catalog_admin": make_user("catalog_admin", county, [Role.CATALOG_ADMIN]),
+        "coordinator": make_user("coordinator", county, [Role.COORDINATOR]),
+        "chief_liaison": make_user("chief_liaison", county, [Role.CHIEF_LIAISON], dept),
+        "liaison": make_user("liaison", county, [Role.LIAISON], dept),
+        "town_admin": make_user("town_admin", town, [Role.CENTER_ADMIN]),
+        "town_agent": make_user("town_agent", town, [Role.AGENT]),
+        "station_agent": make_user("station_agent", station, [Role.AGENT]),
+        "station2_agent": make_user("station2_agent", station2, [Role.AGENT]),
+        "town2_agent": make_user("town2_agent", town2, [Role.AGENT]),
+        "other_admin": make_user("other_admin", other, [Role.CENTER_ADMIN]),
+    }
+    return org

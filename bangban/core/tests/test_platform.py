@@ -1,0 +1,106 @@
+"""The platform around the domain: settings guard, API schema and docs, demo data, health."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from bangban.accounts.models import User
+from bangban.org.models import Institution
+
+
+def _settings_import(env: dict) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")} | env
+    return subprocess.run(
+        [sys.executable, "-c", "import bangban.settings"], env=full, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {
+                "BANGBAN_ENV": "production",
+                "SECRET_KEY": "x" * 50,
+                "ALLOWED_HOSTS": "a.gov.cn",
+                "DEBUG": "true",
+            },
+            "DEBUG",
+        ),
+        ({"BANGBAN_ENV": "production", "ALLOWED_HOSTS": "a.gov.cn"}, "SECRET_KEY"),
+        ({"BANGBAN_ENV": "production", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_unsafe_settings(env, expected):
+    result = _settings_import(env)
+    assert result.returncode != 0 and expected in result.stderr
+
+
+def test_production_starts_with_safe_settings():
+    result = _settings_import(
+        {"BANGBAN_ENV": "production", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "a.gov.cn"}
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_openapi_schema_and_docs_are_local(org, client):
+    client.force_login(org.user("county_admin"))
+    schema = client.get("/api/v1/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    for path in ("/api/v1/institutions/", "/api/v1/staff/", "/api/v1/audit-events/", "/api/v1/me/"):
+        assert path in text
+    docs = client.get("/api/v1/docs/").content.decode()
+    assert "swagger" in docs.lower()
+    external = re.findall(r'(?:src|href)="(https?://[^"]+)"', docs)
+    assert external == [], external
+
+
+@pytest.mark.django_db
+def test_api_needs_authentication_and_accepts_tokens(org, client):
+    from bangban.accounts.services import token_issue
+
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+    token = token_issue(by=org.user("county_admin"), user=org.user("town_agent"))
+    me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert me.status_code == 200 and me.json()["username"] == "town_agent"
+    assert "case.handle" in me.json()["capabilities"]
+
+
+@pytest.mark.django_db
+def test_demo_data_is_idempotent():
+    call_command("load_demo", verbosity=0)
+    counts = (Institution.objects.count(), User.objects.count())
+    call_command("load_demo", verbosity=0)
+    assert (Institution.objects.count(), User.objects.count()) == counts
+    county = Institution.objects.get(name="苏州高新区政务服务中心")
+    assert county.departments.count() >= 5
+    assert Institution.objects.filter(tier=Institution.Tier.TOWN_CENTER).count() == 7
+    assert Institution.objects.filter(tier=Institution.Tier.STATION).count() >= 7
+    from bangban.accounts.roles import Role
+
+    roles = set(User.objects.values_list("role_assignments__role", flat=True))
+    assert set(Role.values) <= roles
+
+
+@pytest.mark.django_db
+def test_health_and_security_headers(client):
+    response = client.get("/healthz")
+    assert response.json()["status"] == "ok"
+    page = client.get("/accounts/login/")
+    assert "default-src 'self'" in page["Content-Security-Policy"]
+    assert page["X-Frame-Options"] == "DENY"
+    assert page["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_navigation_follows_role(org, web):
+    agent_page = web(org.user("station_agent")).get("/").content.decode()
+    assert "工作台" in agent_page and "审计日志" not in agent_page and "工作人员" not in agent_page
+    admin_page = web(org.user("county_admin")).get("/").content.decode()
+    assert "审计日志" in admin_page and "工作人员" in admin_page and "组织机构" in admin_page

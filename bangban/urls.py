@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from bangban.core import views as core_views
+
+admin.site.site_header = "帮办代办平台 · 后台"
+admin.site.site_title = "帮办代办平台"
+
+urlpatterns = [
+    path("", include(("bangban.core.urls", "core"))),
+    path("accounts/", include(("bangban.accounts.urls", "accounts"))),
+    path("org/", include(("bangban.org.urls", "org"))),
+    path("audit/", include(("bangban.audit.urls", "audit"))),
+    path("api/v1/", include(("bangban.api_urls", "api"))),
+    path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]

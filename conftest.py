@@ -1,0 +1,46 @@
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from bangban.core.testing import PASSWORD, make_org
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
+# live server and fixtures are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher (PBKDF2) costs ~0.3 s a hash; the tests hash dozens of passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org(db):
+    return make_org()
+
+
+@pytest.fixture
+def api():
+    def client_for(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def web(client):
+    def login_as(user):
+        client.force_login(user)
+        return client
+
+    return login_as
+
+
+@pytest.fixture
+def password():
+    return PASSWORD

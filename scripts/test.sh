@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, SQLite, then PostgreSQL when TEST_DATABASE_URL is set.
+# Browser tests need Debian's chromium; installed here when missing and we are root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+mkdir -p var/test-results
+rm -f var/test-results/*.xml
+
+$BIN/ruff check bangban tests bench conftest.py
+$BIN/ruff format --check bangban tests bench conftest.py
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "安装浏览器测试所需的 chromium 与中文字体 (installing chromium for browser tests)…"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+  fi
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ -n "${REQUIRE_BROWSER:-}" ]; then echo "chromium is required (REQUIRE_BROWSER) but not installed" >&2; exit 1; fi
+  echo "未找到 chromium，浏览器测试将跳过 (chromium not found: browser tests skipped)"
+fi
+
+WORKERS=${TEST_WORKERS:-2}
+
+echo "== SQLite =="
+env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q --junitxml=var/test-results/sqlite.xml "$@"
+
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  echo "== PostgreSQL =="
+  DATABASE_URL="$TEST_DATABASE_URL" $BIN/pytest -n "$WORKERS" -q --junitxml=var/test-results/postgresql.xml "$@"
+elif [ -n "${REQUIRE_POSTGRES:-}" ]; then
+  echo "TEST_DATABASE_URL is required (REQUIRE_POSTGRES) but not set" >&2; exit 1
+else
+  echo "未设置 TEST_DATABASE_URL，跳过 PostgreSQL 测试 (set TEST_DATABASE_URL=postgres://… to run them)"
+fi
