@@ -6,8 +6,15 @@ from rest_framework.routers import DefaultRouter
 
 from bangban.accounts.api import StaffViewSet, me
 from bangban.audit.api import AuditEventViewSet
+from bangban.cases import api as cases_api
+from bangban.catalog import api as catalog_api
 from bangban.divisions.api import DivisionViewSet
+from bangban.notifications import api as notifications_api
 from bangban.org.api import DepartmentViewSet, InstitutionViewSet
+from bangban.workdays import api as workdays_api
+
+# Each feature app lists its own routes in api.py (`routes`, `urls`), so adding one touches only that app.
+FEATURE_APIS = [catalog_api, workdays_api, notifications_api, cases_api]
 
 router = DefaultRouter()
 router.register("divisions", DivisionViewSet, basename="division")
@@ -15,11 +22,15 @@ router.register("institutions", InstitutionViewSet, basename="institution")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+for module in FEATURE_APIS:
+    for prefix, viewset, basename in module.routes:
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("me/", me, name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *[u for module in FEATURE_APIS for u in module.urls],
     path("", include(router.urls)),
 ]

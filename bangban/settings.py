@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "bangban.divisions",
     "bangban.org",
     "bangban.accounts",
+    "bangban.catalog",
+    "bangban.workdays",
+    "bangban.notifications",
+    "bangban.cases",
 ]
 
 MIDDLEWARE = [
