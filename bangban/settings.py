@@ -41,6 +41,11 @@ if PRODUCTION:
         raise ImproperlyConfigured(
             "生产模式需要设置 ALLOWED_HOSTS (BANGBAN_ENV=production requires ALLOWED_HOSTS)"
         )
+    if not env.str("BANGBAN_FIELD_KEYS", default=""):
+        raise ImproperlyConfigured(
+            "生产模式需要设置 BANGBAN_FIELD_KEYS（个人证件号码加密密钥）"
+            "(BANGBAN_ENV=production requires BANGBAN_FIELD_KEYS)"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -144,6 +149,11 @@ LOGIN_REDIRECT_URL = "core:home"
 BANGBAN_LOCKOUT_THRESHOLD = env.int("BANGBAN_LOCKOUT_THRESHOLD", default=5)
 BANGBAN_LOCKOUT_DURATION = timedelta(minutes=env.int("BANGBAN_LOCKOUT_MINUTES", default=15))
 BANGBAN_IDLE_TIMEOUT = timedelta(minutes=env.int("BANGBAN_IDLE_MINUTES", default=30))
+
+# Personal identifiers are encrypted at rest (core.crypto); production sets its own keys.
+BANGBAN_FIELD_KEYS = env.str("BANGBAN_FIELD_KEYS", default="")
+# Public base URL printed in QR codes and SMS (the tracking page); defaults to the request's host.
+BANGBAN_PUBLIC_URL = env.str("BANGBAN_PUBLIC_URL", default="http://127.0.0.1:8000")
 
 SESSION_COOKIE_AGE = 12 * 3600  # absolute limit; the idle limit is enforced by IdleTimeoutMiddleware
 SESSION_COOKIE_HTTPONLY = True

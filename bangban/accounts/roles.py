@@ -55,6 +55,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.STAFF_MANAGE,
             Cap.AUDIT_VIEW,
             Cap.CASE_VIEW_ALL,
+            Cap.CASE_COORDINATE,
             Cap.SUPERVISION_VIEW,
             Cap.CALENDAR_MANAGE,
         }

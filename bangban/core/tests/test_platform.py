@@ -33,6 +33,10 @@ def _settings_import(env: dict) -> subprocess.CompletedProcess:
         ),
         ({"BANGBAN_ENV": "production", "ALLOWED_HOSTS": "a.gov.cn"}, "SECRET_KEY"),
         ({"BANGBAN_ENV": "production", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+        (
+            {"BANGBAN_ENV": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "a.gov.cn"},
+            "BANGBAN_FIELD_KEYS",
+        ),
     ],
 )
 def test_production_refuses_unsafe_settings(env, expected):
@@ -41,9 +45,16 @@ def test_production_refuses_unsafe_settings(env, expected):
 
 
 def test_production_starts_with_safe_settings():
-    result = _settings_import(
-        {"BANGBAN_ENV": "production", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "a.gov.cn"}
-    )
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    env = {
+        "BANGBAN_ENV": "production",
+        "SECRET_KEY": "k" * 50,
+        "ALLOWED_HOSTS": "a.gov.cn",
+        "BANGBAN_FIELD_KEYS": key,
+    }
+    result = _settings_import(env)
     assert result.returncode == 0, result.stderr
 
 
