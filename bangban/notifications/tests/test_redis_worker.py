@@ -1,9 +1,9 @@
 """An outbox message delivered by a real Celery worker process through Redis (production wiring).
 
-The worker is started as production starts it (`celery -A bangban worker`, REDIS_URL set) and must
-read the same database as the test, so this runs only when the test database is PostgreSQL: the
-SQLite test database lives in this process's memory, where no other process can see it. The test
-is transactional so the message row is committed before the worker looks for it.
+The worker is started as production starts it (`celery -A bangban worker`, REDIS_URL set) and reads
+the test database through DATABASE_URL: the PostgreSQL test database, or the SQLite test file (an
+in-memory SQLite test database is invisible to other processes: skipped). The test is
+transactional so the message row is committed before the worker looks for it.
 """
 
 import os
@@ -21,8 +21,11 @@ from bangban.notifications.models import Message
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 
 
-def _database_url() -> str:
+def _database_url() -> str | None:
     s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(s["NAME"])
+        return None if "memory" in name or not name else f"sqlite:///{os.path.abspath(name)}"
     auth = quote(s["USER"] or "", safe="")
     if s["PASSWORD"]:
         auth += ":" + quote(s["PASSWORD"], safe="")
@@ -36,17 +39,16 @@ def test_outbox_message_is_sent_once_by_a_worker_through_redis(tmp_path):
         if os.environ.get("REQUIRE_REDIS"):
             pytest.fail("TEST_REDIS_URL is required (REQUIRE_REDIS) but not set")
         pytest.skip("TEST_REDIS_URL not set")
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "the worker process needs a shared test database (PostgreSQL); SQLite tests run in memory"
-        )
+    database_url = _database_url()
+    if database_url is None:
+        pytest.skip("the worker process cannot see an in-memory SQLite test database")
     message = Message.objects.create(
         phone="13800138000", text="【帮办代办】测试", event="accepted", dedupe_key=f"redis:{uuid.uuid4().hex}"
     )
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = os.environ | {
         "REDIS_URL": REDIS_URL,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url,
         "CONN_MAX_AGE": "0",
         "BANGBAN_VAR_DIR": str(tmp_path),
     }
