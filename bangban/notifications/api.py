@@ -52,8 +52,11 @@ FILTERS = [
 )
 class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = MessageSerializer
+    queryset = Message.objects.none()  # for the schema generator; requests use get_queryset
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Message.objects.none()
         p = self.request.query_params
         return selectors.message_list(
             user=self.request.user,

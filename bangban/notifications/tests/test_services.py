@@ -115,3 +115,36 @@ def test_messages_without_institution_belong_to_the_platform(org):
     Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED)
     with pytest.raises(NotInScope):
         message_retry(by=org.user("county_admin"), message=message)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_notify_with_one_dedupe_key_sends_once():
+    import threading
+
+    from django.db import connection, connections
+
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and "memory" in name:
+        pytest.skip("shared-cache in-memory SQLite fails lock waits at once; use a file test database")
+    n = 6
+    barrier = threading.Barrier(n)
+    ids, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(10)
+            with transaction.atomic():  # the caller's transaction, e.g. a case transition
+                ids.append(_notify(key="case:7:accepted:1").pk)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == [] and len(set(ids)) == 1 and len(ids) == n
+    assert Message.objects.get().status == Message.Status.SENT
+    assert len(RecordingBackend.sent) == 1
