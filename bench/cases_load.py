@@ -120,8 +120,9 @@ def setup_api(env: dict) -> dict:
         "v=[x for x in offered_items(institution=u.institution,on=clock.today()) if x.allows('help',2)][0];"
         "print(json.dumps({'token':t.key,'item':v.item_id}))"
     )
-    out = subprocess.run([PY, "manage.py", "shell", "-c", code], env=env, cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -145,8 +146,21 @@ end
 def run_wrk(script: str, path: str, clients: int, duration: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
-    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{duration}s", "--latency", "-s", f.name,
-                          f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{clients}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            f.name,
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     os.unlink(f.name)
 
     def ms(label):
@@ -158,12 +172,19 @@ def run_wrk(script: str, path: str, clients: int, duration: int) -> dict:
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "non2xx": int(errors.group(1)) if errors else 0,
-            "raw": out}
+    return {
+        "rps": rps,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "non2xx": int(errors.group(1)) if errors else 0,
+        "raw": out,
+    }
 
 
 def worker_rss(master_pid: int) -> list[float]:
-    out = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(master_pid)], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ps", "-o", "pid=,rss=", "--ppid", str(master_pid)], capture_output=True, text=True
+    ).stdout
     return [int(line.split()[1]) / 1024 for line in out.strip().splitlines()]
 
 
@@ -189,14 +210,40 @@ def main() -> None:
         seconds = generate_cases(url, args.cases)
         print(f"generated {args.cases:,} cases in {seconds:.1f} s")
     api = setup_api(env)
-    body = json.dumps({"kind": "help", "mode": "assist", "applicant_type": "person", "applicant_name": "压测",
-                       "id_number": "11010519491231002X", "phone": "13812345678", "items": [api["item"]]},
-                      ensure_ascii=False)
+    body = json.dumps(
+        {
+            "kind": "help",
+            "mode": "assist",
+            "applicant_type": "person",
+            "applicant_name": "压测",
+            "id_number": "11010519491231002X",
+            "phone": "13812345678",
+            "items": [api["item"]],
+        },
+        ensure_ascii=False,
+    )
     sh(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "bangban.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{PORT}",
-         "--worker-class", "gthread", "--threads", "4", "--max-requests", "0", "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "bangban.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--max-requests",
+            "0",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     try:
         for _ in range(100):
@@ -206,17 +253,25 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", args.clients, 3)  # warm up
-        create = run_wrk(CREATE_LUA % {"token": api["token"], "body": body.replace("'", "\\'")},
-                         "/api/v1/cases/", args.clients, args.duration)
+        create = run_wrk(
+            CREATE_LUA % {"token": api["token"], "body": body.replace("'", "\\'")},
+            "/api/v1/cases/",
+            args.clients,
+            args.duration,
+        )
         queue = run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", args.clients, args.duration)
         rss = worker_rss(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    print(f"case creation: {create['rps']:.0f} req/s (p50 {create['p50']:.1f} ms, p99 {create['p99']:.1f} ms, "
-          f"non-2xx {create['non2xx']}) — target ≥ 300 req/s")
-    print(f"work queue:    {queue['rps']:.0f} req/s, p50 {queue['p50']:.1f} ms, p99 {queue['p99']:.1f} ms "
-          f"(non-2xx {queue['non2xx']}) — target p50 ≤ 15 ms, p99 ≤ 60 ms")
+    print(
+        f"case creation: {create['rps']:.0f} req/s (p50 {create['p50']:.1f} ms, p99 {create['p99']:.1f} ms, "
+        f"non-2xx {create['non2xx']}) — target ≥ 300 req/s"
+    )
+    print(
+        f"work queue:    {queue['rps']:.0f} req/s, p50 {queue['p50']:.1f} ms, p99 {queue['p99']:.1f} ms "
+        f"(non-2xx {queue['non2xx']}) — target p50 ≤ 15 ms, p99 ≤ 60 ms"
+    )
     print(f"worker RSS:    max {max(rss):.0f} MB over {len(rss)} workers — target ≤ 150 MB")
 
 

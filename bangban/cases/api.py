@@ -44,7 +44,9 @@ class QueuePagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         try:
             self.page = max(int(request.query_params.get("page", 1)), 1)
-            self.size = min(max(int(request.query_params.get("page_size", self.page_size)), 1), self.max_page_size)
+            self.size = min(
+                max(int(request.query_params.get("page_size", self.page_size)), 1), self.max_page_size
+            )
         except ValueError:
             raise ServiceError("invalid", "page 和 page_size 应为正整数", field="page")
         start = (self.page - 1) * self.size
@@ -60,16 +62,23 @@ class QueuePagination(BasePagination):
 
             return replace_query_param(url, "page", page)
 
-        return Response({
-            "next": link(self.page + 1) if self.has_next else None,
-            "previous": link(self.page - 1) if self.page > 1 else None,
-            "results": data,
-        })
+        return Response(
+            {
+                "next": link(self.page + 1) if self.has_next else None,
+                "previous": link(self.page - 1) if self.page > 1 else None,
+                "results": data,
+            }
+        )
 
     def get_paginated_response_schema(self, schema):
-        return {"type": "object", "properties": {"next": {"type": "string", "nullable": True},
-                                                 "previous": {"type": "string", "nullable": True},
-                                                 "results": schema}}
+        return {
+            "type": "object",
+            "properties": {
+                "next": {"type": "string", "nullable": True},
+                "previous": {"type": "string", "nullable": True},
+                "results": schema,
+            },
+        }
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -80,9 +89,27 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "number", "kind", "mode", "status", "version", "applicant_type", "applicant_name",
-                  "applicant_id", "phone", "institution", "institution_name", "agent", "agent_name", "accepted_on",
-                  "due_date", "clock_stopped", "light", "created_at"]
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "mode",
+            "status",
+            "version",
+            "applicant_type",
+            "applicant_name",
+            "applicant_id",
+            "phone",
+            "institution",
+            "institution_name",
+            "agent",
+            "agent_name",
+            "accepted_on",
+            "due_date",
+            "clock_stopped",
+            "light",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_light(self, obj) -> str:
@@ -94,7 +121,17 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseEvent
-        fields = ["id", "type", "type_display", "at", "actor_name", "from_status", "to_status", "text", "data"]
+        fields = [
+            "id",
+            "type",
+            "type_display",
+            "at",
+            "actor_name",
+            "from_status",
+            "to_status",
+            "text",
+            "data",
+        ]
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -103,15 +140,35 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JointTask
-        fields = ["id", "department", "department_name", "assignee", "assignee_name", "description", "due_date",
-                  "state", "result", "done_at"]
+        fields = [
+            "id",
+            "department",
+            "department_name",
+            "assignee",
+            "assignee_name",
+            "description",
+            "due_date",
+            "state",
+            "result",
+            "done_at",
+        ]
 
 
 class TransferSerializer(serializers.ModelSerializer):
     class Meta:
         model = Transfer
-        fields = ["id", "case", "from_institution", "to_institution", "to_department", "reason", "state", "sent_at",
-                  "answered_at", "answer"]
+        fields = [
+            "id",
+            "case",
+            "from_institution",
+            "to_institution",
+            "to_department",
+            "reason",
+            "state",
+            "sent_at",
+            "answered_at",
+            "answer",
+        ]
 
 
 class MaterialSerializer(serializers.ModelSerializer):
@@ -130,17 +187,37 @@ class CaseDetailSerializer(CaseListSerializer):
     actions = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
-        fields = [*CaseListSerializer.Meta.fields, "channel", "priority_group", "summary", "credit_code",
-                  "contact_name", "promised_days", "is_immediate", "extension_days", "result", "termination_reason",
-                  "finished_at", "items", "events", "tasks", "transfers", "materials", "forms", "actions"]
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "channel",
+            "priority_group",
+            "summary",
+            "credit_code",
+            "contact_name",
+            "promised_days",
+            "is_immediate",
+            "extension_days",
+            "result",
+            "termination_reason",
+            "finished_at",
+            "items",
+            "events",
+            "tasks",
+            "transfers",
+            "materials",
+            "forms",
+            "actions",
+        ]
         read_only_fields = fields
 
     def get_items(self, obj) -> list[dict]:
         return [{"item_version": ci.item_version_id, "name": ci.name} for ci in obj.items.all()]
 
     def get_forms(self, obj) -> list[dict]:
-        return [{"code": code, "name": name, "url": f"/api/v1/cases/{obj.pk}/forms/{code}.pdf"}
-                for code, name in documents.available(obj)]
+        return [
+            {"code": code, "name": name, "url": f"/api/v1/cases/{obj.pk}/forms/{code}.pdf"}
+            for code, name in documents.available(obj)
+        ]
 
     def get_actions(self, obj) -> list[str]:
         return workflow.allowed_actions(obj.kind, obj.status)
@@ -151,11 +228,17 @@ class CaseCreateSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Mode.choices)
     applicant_type = serializers.ChoiceField(choices=ApplicantType.choices)
     applicant_name = serializers.CharField(max_length=100)
-    id_number = serializers.CharField(required=False, allow_blank=True, default="", help_text="个人：身份证号（GB 11643）")
-    credit_code = serializers.CharField(required=False, allow_blank=True, default="", help_text="企业：统一社会信用代码")
+    id_number = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="个人：身份证号（GB 11643）"
+    )
+    credit_code = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="企业：统一社会信用代码"
+    )
     contact_name = serializers.CharField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=20)
-    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, help_text="事项编号（Item id）")
+    items = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, help_text="事项编号（Item id）"
+    )
     priority_group = serializers.ChoiceField(choices=PriorityGroup.choices, required=False, default="")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.WINDOW)
     summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
@@ -164,7 +247,9 @@ class CaseCreateSerializer(serializers.Serializer):
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text="当前看到的办件版本，不一致则拒绝（防止并发误操作）")
+    version = serializers.IntegerField(
+        required=False, help_text="当前看到的办件版本，不一致则拒绝（防止并发误操作）"
+    )
 
 
 class AnalyseSerializer(VersionSerializer):
@@ -250,8 +335,6 @@ SIMPLE = {  # action → (service, serializer)
 def _transition_view(name):
     service, serializer = SIMPLE[name]
 
-    @extend_schema(request=serializer, responses=CaseDetailSerializer, summary=f"办件：{workflow.ACTION_LABELS[name]}")
-    @action(detail=True, methods=["post"], url_path=name)
     def view(self, request, pk=None):
         case = self.get_object()
         data = _valid(serializer, request)
@@ -259,17 +342,25 @@ def _transition_view(name):
         case = service(case=case, by=request.user, expected_version=version, **data)
         return Response(CaseDetailSerializer(case).data)
 
-    view.__name__ = name
-    return view
+    view.__name__ = view.__qualname__ = name  # DRF names the route after the function
+    summary = "办件：" + workflow.ACTION_LABELS.get(name, "延期")
+    return extend_schema(request=serializer, responses=CaseDetailSerializer, summary=summary)(
+        action(detail=True, methods=["post"], url_path=name)(view)
+    )
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="办件列表（工作队列）",
         parameters=[
-            OpenApiParameter("status", str), OpenApiParameter("light", str, enum=["red", "yellow", "green"]),
-            OpenApiParameter("mine", bool), OpenApiParameter("open", bool), OpenApiParameter("q", str),
-            OpenApiParameter("kind", str), OpenApiParameter("institution", int), OpenApiParameter("page", int),
+            OpenApiParameter("status", str),
+            OpenApiParameter("light", str, enum=["red", "yellow", "green"]),
+            OpenApiParameter("mine", bool),
+            OpenApiParameter("open", bool),
+            OpenApiParameter("q", str),
+            OpenApiParameter("kind", str),
+            OpenApiParameter("institution", int),
+            OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
     ),
@@ -283,9 +374,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         p = self.request.query_params
         inst = p.get("institution", "")
         return selectors.case_list(
-            user=self.request.user, status=p.get("status", ""), light=p.get("light", ""),
-            mine=p.get("mine") in ("1", "true"), open_only=p.get("open") in ("1", "true"), q=p.get("q", ""),
-            kind=p.get("kind", ""), institution_id=int(inst) if inst.isdigit() else None,
+            user=self.request.user,
+            status=p.get("status", ""),
+            light=p.get("light", ""),
+            mine=p.get("mine") in ("1", "true"),
+            open_only=p.get("open") in ("1", "true"),
+            q=p.get("q", ""),
+            kind=p.get("kind", ""),
+            institution_id=int(inst) if inst.isdigit() else None,
         )
 
     def get_object(self):
@@ -333,8 +429,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         if to is None:
             raise ServiceError("invalid", "接收机构不存在", field="to_institution")
         dept = Department.objects.filter(pk=d["to_department"]).first() if d["to_department"] else None
-        transfer = services.transfer_send(case=case, by=request.user, to_institution=to, to_department=dept,
-                                          reason=d["reason"])
+        transfer = services.transfer_send(
+            case=case, by=request.user, to_institution=to, to_department=dept, reason=d["reason"]
+        )
         return Response(TransferSerializer(transfer).data, status=201)
 
     @extend_schema(request=TaskCreateSerializer, responses=TaskSerializer, summary="发起联办任务")
@@ -345,15 +442,17 @@ class CaseViewSet(viewsets.GenericViewSet):
         dept = Department.objects.filter(pk=d["department"]).first()
         if dept is None:
             raise ServiceError("invalid", "联办部门不存在", field="department")
-        task = services.task_create(case=case, by=request.user, department=dept, description=d["description"],
-                                    due_date=d["due_date"])
+        task = services.task_create(
+            case=case, by=request.user, department=dept, description=d["description"], due_date=d["due_date"]
+        )
         return Response(TaskSerializer(task).data, status=201)
 
     @extend_schema(request=MaterialCreateSerializer, responses=MaterialSerializer, summary="接收材料")
     @action(detail=True, methods=["post"])
     def materials(self, request, pk=None):
-        material = services.material_receive(case=self.get_object(), by=request.user,
-                                             **_valid(MaterialCreateSerializer, request))
+        material = services.material_receive(
+            case=self.get_object(), by=request.user, **_valid(MaterialCreateSerializer, request)
+        )
         return Response(MaterialSerializer(material).data, status=201)
 
     @extend_schema(request=LogSerializer, responses=EventSerializer, summary="写帮办代办日志")
@@ -362,8 +461,11 @@ class CaseViewSet(viewsets.GenericViewSet):
         event = services.log_add(case=self.get_object(), by=request.user, **_valid(LogSerializer, request))
         return Response(EventSerializer(event).data, status=201)
 
-    @extend_schema(request=None, responses={200: {"type": "object", "properties": {"id_number": {"type": "string"}}}},
-                   summary="查看完整证件号码（留痕）")
+    @extend_schema(
+        request=None,
+        responses={200: {"type": "object", "properties": {"id_number": {"type": "string"}}}},
+        summary="查看完整证件号码（留痕）",
+    )
     @action(detail=True, methods=["post"], url_path="reveal-id")
     def reveal_id(self, request, pk=None):
         return Response({"id_number": services.case_reveal_id(case=self.get_object(), by=request.user)})
@@ -399,7 +501,9 @@ class TransferViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
         d = _valid(TransferAnswerSerializer, request)
-        transfer = services.transfer_return(transfer=self._get(request, pk), by=request.user, reason=d["reason"])
+        transfer = services.transfer_return(
+            transfer=self._get(request, pk), by=request.user, reason=d["reason"]
+        )
         return Response(TransferSerializer(transfer).data)
 
 
@@ -415,7 +519,9 @@ class TaskViewSet(viewsets.GenericViewSet):
             raise NotInScope()
         _case_of(request.user, task)
         d = _valid(ResultSerializer, request)
-        return Response(TaskSerializer(services.task_complete(task=task, by=request.user, result=d["result"])).data)
+        return Response(
+            TaskSerializer(services.task_complete(task=task, by=request.user, result=d["result"])).data
+        )
 
 
 class MaterialViewSet(viewsets.GenericViewSet):

@@ -1,19 +1,18 @@
-"""The case clock: due dates in working days (via the workdays calendar) and the traffic light.
+"""The case clock: deadlines come from the workdays calendar's single set of rules.
 
-Rules (domain.md §5): the day of acceptance is not counted; 即办件 are due the same day;
-suspension stops the clock — the suspension day counts, the working days left after it
-continue from the day after resumption; approved extensions add working days.
+`deadline(case)` recomputes from the recorded facts (acceptance, promised limit, suspensions,
+approved extensions) with `workdays.deadlines.compute_deadline`; services store the resulting
+due date and record every change of it.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.utils import timezone
 
-from bangban.workdays import deadlines
-from bangban.workdays.selectors import get_calendar
+from bangban.workdays.deadlines import Deadline
+from bangban.workdays.selectors import case_deadline, due_colour, get_calendar
 
 
 def today() -> date:
@@ -24,19 +23,22 @@ def due_after(start: date, workdays: int) -> date:
     return get_calendar().add_workdays(start, workdays)
 
 
-def workdays_left(on: date, due: date) -> int:
-    """Working days after `on` up to and including `due` (0 when due today, negative when overdue)."""
-    return get_calendar().workdays_between(on, due)
+def deadline(case, on: date | None = None) -> Deadline:
+    suspensions = [(s.suspended_on, s.resumed_on) for s in case.suspensions.order_by("suspended_on", "id")]
+    return case_deadline(
+        accepted=case.accepted_on,
+        limit_workdays=0 if case.is_immediate else case.promised_days,
+        suspensions=suspensions,
+        extensions=[case.extension_days],
+        today=on or today(),
+    )
 
 
 def light(case, on: date | None = None) -> str:
     """green / yellow / red for an open case with a running clock; '' otherwise."""
     if case.due_date is None or case.clock_stopped or not case.is_open:
         return ""
-    on = on or today()
-    yellow = getattr(settings, "BANGBAN_DEADLINE_YELLOW_DAYS", 2)
-    remaining = workdays_left(on, case.due_date) if on <= case.due_date else -1
-    return deadlines.colour(case.due_date, on, remaining_workdays=remaining, yellow_within=yellow)
+    return due_colour(case.due_date, today=on or today())
 
 
 LIGHT_LABELS = {"green": "正常", "yellow": "临近期限", "red": "已超期", "": ""}

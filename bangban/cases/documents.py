@@ -55,8 +55,15 @@ def _items(case: Case) -> str:
 def _materials(case: Case) -> list[list]:
     rows = [["材料名称", "形式", "份数", "接收时间", "退还时间"]]
     for m in case.materials.all():
-        rows.append([m.name, m.get_form_display(), str(m.copies), f"{timezone.localtime(m.received_at):%Y-%m-%d}",
-                     f"{timezone.localtime(m.returned_at):%Y-%m-%d}" if m.returned_at else "未退还"])
+        rows.append(
+            [
+                m.name,
+                m.get_form_display(),
+                str(m.copies),
+                f"{timezone.localtime(m.received_at):%Y-%m-%d}",
+                f"{timezone.localtime(m.returned_at):%Y-%m-%d}" if m.returned_at else "未退还",
+            ]
+        )
     if len(rows) == 1:
         rows.append(["（无）", "", "", "", ""])
     return rows
@@ -74,9 +81,19 @@ def form_a(case: Case) -> list:
         pdf.grid(
             [
                 *_applicant_rows(case),
-                ["办理事项", _items(case), "服务类型", f"{case.get_kind_display()}（{case.get_mode_display()}）"],
+                [
+                    "办理事项",
+                    _items(case),
+                    "服务类型",
+                    f"{case.get_kind_display()}（{case.get_mode_display()}）",
+                ],
                 ["受理日期", _fmt_date(case.accepted_on), "承诺时限", limit],
-                ["办结期限", _fmt_date(case.due_date), "帮办代办员", case.agent.display_name if case.agent else ""],
+                [
+                    "办结期限",
+                    _fmt_date(case.due_date),
+                    "帮办代办员",
+                    case.agent.display_name if case.agent else "",
+                ],
                 ["诉求摘要", case.summary or "—", "渠道", case.get_channel_display()],
             ],
             COLS4,
@@ -84,7 +101,10 @@ def form_a(case: Case) -> list:
         pdf.p("已接收材料", "h2"),
         pdf.grid(_materials(case), [60 * W, 22 * W, 16 * W, 36 * W, 36 * W], header=True),
         pdf.Spacer(1, 4 * W),
-        pdf.p("帮办代办服务免费、自愿；工作人员不收受任何财物。代办不包办，申请人对所提交材料的真实性负责。", "small"),
+        pdf.p(
+            "帮办代办服务免费、自愿；工作人员不收受任何财物。代办不包办，申请人对所提交材料的真实性负责。",
+            "small",
+        ),
         pdf.Spacer(1, 6 * W),
         pdf.signature_lines("申请人", "帮办代办员"),
     ]
@@ -99,10 +119,19 @@ def form_b(case: Case) -> list:
         pdf.grid(
             [
                 *_applicant_rows(case),
-                ["办理事项", _items(case), "服务类型", f"{case.get_kind_display()}（{case.get_mode_display()}）"],
+                [
+                    "办理事项",
+                    _items(case),
+                    "服务类型",
+                    f"{case.get_kind_display()}（{case.get_mode_display()}）",
+                ],
                 ["受理日期", _fmt_date(case.accepted_on), "办结期限", _fmt_date(case.due_date)],
-                ["结果", "终止" if terminated else "办结",
-                 "日期", f"{timezone.localtime(case.finished_at):%Y年%m月%d日}" if case.finished_at else "—"],
+                [
+                    "结果",
+                    "终止" if terminated else "办结",
+                    "日期",
+                    f"{timezone.localtime(case.finished_at):%Y年%m月%d日}" if case.finished_at else "—",
+                ],
                 ["终止原因" if terminated else "办理结果", case.termination_reason or case.result, "", ""],
             ],
             COLS4,
@@ -123,10 +152,19 @@ def _entrustment_body(case: Case, entrustment, title_code: str) -> list:
             [
                 ["委托人", case.applicant_name, "证件号码", case.applicant_id_masked or case.credit_code],
                 ["联系电话", case.phone, "受托机构", case.institution.name],
-                ["受托人", case.agent.display_name if case.agent else "", "代办范围", entrustment.get_scope_display()],
+                [
+                    "受托人",
+                    case.agent.display_name if case.agent else "",
+                    "代办范围",
+                    entrustment.get_scope_display(),
+                ],
                 ["代办事项", _items(case), "代办环节", entrustment.stages or "全部环节"],
-                ["委托期限", f"{_fmt_date(entrustment.period_start)} 至 {_fmt_date(entrustment.period_end)}",
-                 "签署日期", f"{timezone.localtime(entrustment.signed_at):%Y年%m月%d日}"],
+                [
+                    "委托期限",
+                    f"{_fmt_date(entrustment.period_start)} 至 {_fmt_date(entrustment.period_end)}",
+                    "签署日期",
+                    f"{timezone.localtime(entrustment.signed_at):%Y年%m月%d日}",
+                ],
                 ["移交材料", entrustment.materials_text or "—", "", ""],
             ],
             COLS4,
@@ -160,13 +198,20 @@ def form_d(case: Case) -> list:
             [
                 *_applicant_rows(case),
                 ["代办事项", _items(case), "受理日期", _fmt_date(case.accepted_on)],
-                ["中止日期", _fmt_date(suspension.suspended_on), "剩余时限", f"{suspension.workdays_left} 个工作日"],
+                [
+                    "中止日期",
+                    _fmt_date(suspension.suspended_on),
+                    "剩余时限",
+                    f"{suspension.workdays_left} 个工作日",
+                ],
                 ["中止原因", suspension.get_reason_display(), "说明", suspension.detail or "—"],
             ],
             COLS4,
         ),
         pdf.Spacer(1, 4 * W),
-        pdf.p("中止期间不计入办理时限；中止情形消除后，签订续办委托书继续办理，剩余时限自续办之日起连续计算。"),
+        pdf.p(
+            "中止期间不计入办理时限；中止情形消除后，签订续办委托书继续办理，剩余时限自续办之日起连续计算。"
+        ),
         pdf.Spacer(1, 8 * W),
         pdf.signature_lines("委托人", "受托人"),
     ]
@@ -179,8 +224,14 @@ def form_e(case: Case) -> list:
     suspension = case.suspensions.filter(resumed_on__isnull=False).order_by("-resumed_on", "-id").first()
     body = _entrustment_body(case, renewal, "E")
     timeline = pdf.grid(
-        [["续办日期", _fmt_date(suspension.resumed_on if suspension else renewal.period_start),
-          "新的办结期限", _fmt_date(case.due_date)]],
+        [
+            [
+                "续办日期",
+                _fmt_date(suspension.resumed_on if suspension else renewal.period_start),
+                "新的办结期限",
+                _fmt_date(case.due_date),
+            ]
+        ],
         COLS4,
     )
     return body[:3] + [timeline, pdf.Spacer(1, 2 * W)] + body[3:]

@@ -15,19 +15,31 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CaseCreateForm(forms.Form):
-    kind = forms.ChoiceField(label="服务类型", choices=Kind.choices, initial=Kind.HELP, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label="服务类型", choices=Kind.choices, initial=Kind.HELP, widget=forms.RadioSelect
+    )
     mode = forms.ChoiceField(label="服务方式", choices=Mode.choices, initial=Mode.ASSIST)
-    applicant_type = forms.ChoiceField(label="申请人类型", choices=ApplicantType.choices, initial=ApplicantType.PERSON,
-                                       widget=forms.RadioSelect)
+    applicant_type = forms.ChoiceField(
+        label="申请人类型",
+        choices=ApplicantType.choices,
+        initial=ApplicantType.PERSON,
+        widget=forms.RadioSelect,
+    )
     applicant_name = forms.CharField(label="申请人姓名 / 企业名称", max_length=100)
-    id_number = forms.CharField(label="身份证号", max_length=18, required=False, help_text="个人申请必填，自动校验")
-    credit_code = forms.CharField(label="统一社会信用代码", max_length=18, required=False, help_text="企业申请必填")
+    id_number = forms.CharField(
+        label="身份证号", max_length=18, required=False, help_text="个人申请必填，自动校验"
+    )
+    credit_code = forms.CharField(
+        label="统一社会信用代码", max_length=18, required=False, help_text="企业申请必填"
+    )
     contact_name = forms.CharField(label="联系人", max_length=50, required=False, help_text="企业申请必填")
     phone = forms.CharField(label="联系电话", max_length=20, help_text="手机号码可接收办理进度短信")
     items = forms.MultipleChoiceField(label="办理事项", widget=forms.CheckboxSelectMultiple)
     priority_group = forms.ChoiceField(label="重点群体", choices=PriorityGroup.choices, required=False)
     channel = forms.ChoiceField(label="渠道", choices=Channel.choices, initial=Channel.WINDOW)
-    summary = forms.CharField(label="诉求摘要", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    summary = forms.CharField(
+        label="诉求摘要", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     accept_now = forms.BooleanField(label="帮办：登记后立即受理（打印受理单）", required=False, initial=True)
 
     def __init__(self, *args, item_choices, **kwargs):
@@ -44,7 +56,9 @@ class EntrustForm(forms.Form):
     stages = forms.CharField(label="代办环节", max_length=300, required=False, help_text="部分环节代办时必填")
     period_start = forms.DateField(label="委托期限自", widget=DATE)
     period_end = forms.DateField(label="委托期限至", widget=DATE)
-    materials_text = forms.CharField(label="移交材料", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    materials_text = forms.CharField(
+        label="移交材料", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class SuspendForm(forms.Form):
@@ -54,7 +68,9 @@ class SuspendForm(forms.Form):
 
 class ResumeForm(forms.Form):
     period_end = forms.DateField(label="续办委托期限至", widget=DATE)
-    materials_text = forms.CharField(label="补充移交材料", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    materials_text = forms.CharField(
+        label="补充移交材料", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ExtendForm(forms.Form):

@@ -98,6 +98,9 @@ class CaseCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="cases_counter_unique")]
 
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last}"
+
 
 class Case(models.Model):
     number = models.CharField("办件编号", max_length=32, unique=True)
@@ -154,7 +157,9 @@ class Case(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # The work queue: an agent's / institution's open cases by deadline.
-            models.Index(fields=["agent", "status", "clock_stopped", "due_date", "id"], name="cases_agent_queue"),
+            models.Index(
+                fields=["agent", "status", "clock_stopped", "due_date", "id"], name="cases_agent_queue"
+            ),
             models.Index(
                 fields=["institution", "status", "clock_stopped", "due_date", "id"], name="cases_inst_queue"
             ),
@@ -240,6 +245,9 @@ class Entrustment(models.Model):
     class Meta:
         ordering = ["signed_at", "id"]
 
+    def __str__(self):
+        return f"{'续办委托' if self.is_renewal else '代办委托'} {self.period_start}–{self.period_end}"
+
 
 class Suspension(models.Model):
     class Reason(models.TextChoices):
@@ -262,6 +270,9 @@ class Suspension(models.Model):
     class Meta:
         ordering = ["suspended_on", "id"]
 
+    def __str__(self):
+        return f"中止 {self.suspended_on}（{self.get_reason_display()}）"
+
 
 class Extension(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
@@ -269,6 +280,9 @@ class Extension(models.Model):
     reason = models.TextField("理由")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"延期 {self.days} 个工作日"
 
 
 class DeadlineChange(models.Model):
@@ -283,6 +297,9 @@ class DeadlineChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.before} → {self.after}"
 
 
 class Transfer(models.Model):
@@ -318,6 +335,9 @@ class Transfer(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"转办 {self.from_institution_id} → {self.to_institution_id}（{self.get_state_display()}）"
+
 
 class JointTask(models.Model):
     """联办: one task per department, with its own deadline, liaison and result."""
@@ -344,6 +364,9 @@ class JointTask(models.Model):
         ordering = ["due_date", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "department"], name="cases_task_unique_dept")]
 
+    def __str__(self):
+        return self.description[:60]
+
 
 class Material(models.Model):
     """Materials register: each original or copy received from the applicant and its return."""
@@ -366,6 +389,9 @@ class Material(models.Model):
 
     class Meta:
         ordering = ["received_at", "id"]
+
+    def __str__(self):
+        return self.name
 
 
 def masked(value: str) -> str:

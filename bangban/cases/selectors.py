@@ -120,7 +120,9 @@ def pending_transfers_for(*, user) -> QuerySet[Transfer]:
     root = scope_root_path(user)
     if root is None or not has_cap(user, Cap.CASE_HANDLE):
         return Transfer.objects.none()
-    qs = Transfer.objects.filter(state=Transfer.State.PENDING).select_related("case", "from_institution", "to_institution")
+    qs = Transfer.objects.filter(state=Transfer.State.PENDING).select_related(
+        "case", "from_institution", "to_institution"
+    )
     return qs.filter(to_institution__path__startswith=root) if root else qs
 
 

@@ -22,6 +22,7 @@ from bangban.accounts.roles import Cap, Role
 from bangban.audit.services import audit_record
 from bangban.cases import clock, workflow
 from bangban.cases.models import (
+    HELP_MODES,
     ApplicantType,
     Case,
     CaseEvent,
@@ -30,7 +31,6 @@ from bangban.cases.models import (
     DeadlineChange,
     Entrustment,
     Extension,
-    HELP_MODES,
     JointTask,
     Kind,
     Material,
@@ -41,7 +41,7 @@ from bangban.cases.models import (
     Transfer,
 )
 from bangban.catalog.models import Item
-from bangban.catalog.selectors import item_version_in_force
+from bangban.catalog.selectors import item_version_in_force, offered_items
 from bangban.core import crypto
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mask_id, mobile_problem, resident_id_problem
@@ -174,9 +174,7 @@ def _next_number(institution: Institution, on: date) -> str:
     return f"{prefix}-{on.year}-{seq:06d}"
 
 
-def _clean_applicant(
-    *, applicant_type, applicant_name, id_number, credit_code, contact_name, phone
-) -> dict:
+def _clean_applicant(*, applicant_type, applicant_name, id_number, credit_code, contact_name, phone) -> dict:
     name = (applicant_name or "").strip()
     if applicant_type not in ApplicantType.values:
         raise ServiceError("invalid", "申请人类型只能是个人或企业", field="applicant_type")
@@ -214,18 +212,26 @@ def _clean_applicant(
 
 
 def _versions_for(items, *, kind: str, institution: Institution, on: date) -> list:
+    """The version in force of each item, which this institution's 清单 must offer in this kind."""
     if not items:
         raise ServiceError("required", "请至少选择一个事项", field="items")
-    versions = []
     mode = "agency" if kind == Kind.AGENCY else "help"
+    offered = {
+        v.item_id: v for v in offered_items(institution=institution, on=on, mode=mode).filter(item__in=items)
+    }
+    versions = []
     for item in items:
-        version = item_version_in_force(item=item, on=on)
+        version = offered.get(item.pk)
         if version is None:
-            raise ServiceError("item_not_in_force", f"事项“{item}”在 {on} 没有有效版本，不能办理", field="items")
-        if not version.allows(mode, institution.tier):
+            in_force = item_version_in_force(item=item, on=on)
+            if in_force is None:
+                raise ServiceError(
+                    "item_not_in_force", f"事项“{item.name}”在 {on} 没有有效版本，不能办理", field="items"
+                )
             raise ServiceError(
-                "item_not_allowed",
-                f"事项“{version.name}”不允许在{TIER_OF[institution.tier]}{Kind(kind).label}",
+                "item_not_offered",
+                f"事项“{in_force.name}”不在{institution.name}的帮办代办清单中，或不允许在{TIER_OF[institution.tier]}"
+                f"{Kind(kind).label}",
                 field="items",
             )
         versions.append(version)
@@ -299,8 +305,13 @@ def case_create(
         **applicant,
     )
     CaseItem.objects.bulk_create([CaseItem(case=case, item_version=v, name=v.name) for v in versions])
-    _event(case, by, CaseEvent.Type.TRANSITION, f"登记{case.get_kind_display()}诉求（{case.get_mode_display()}）",
-           to_status=case.status)
+    _event(
+        case,
+        by,
+        CaseEvent.Type.TRANSITION,
+        f"登记{case.get_kind_display()}诉求（{case.get_mode_display()}）",
+        to_status=case.status,
+    )
     _audit(
         by,
         "cases.case.create",
@@ -468,8 +479,13 @@ def case_suspend(
     suspension.workdays_left = left
     suspension.save(update_fields=["workdays_left"])
     label = suspension.get_reason_display()
-    _transition(case, by, "suspend", f"中止：{label}{'，' + suspension.detail if suspension.detail else ''}",
-                data={"suspension": suspension.pk, "workdays_left": left})
+    _transition(
+        case,
+        by,
+        "suspend",
+        f"中止：{label}{'，' + suspension.detail if suspension.detail else ''}",
+        data={"suspension": suspension.pk, "workdays_left": left},
+    )
     _apply_deadline(case, by, f"中止，剩余 {left} 个工作日")
     _save(case, "clock_stopped", "due_date")
     _notify(
@@ -511,8 +527,13 @@ def case_resume(
     )
     suspension.resumed_on, suspension.resumed_by = on, by
     suspension.save(update_fields=["resumed_on", "resumed_by"])
-    _transition(case, by, "resume", f"续办（签订续办委托书，委托期限至 {period_end}）",
-                data={"suspension": suspension.pk, "entrustment": renewal.pk})
+    _transition(
+        case,
+        by,
+        "resume",
+        f"续办（签订续办委托书，委托期限至 {period_end}）",
+        data={"suspension": suspension.pk, "entrustment": renewal.pk},
+    )
     _apply_deadline(case, by, f"续办，剩余 {suspension.workdays_left} 个工作日")
     _save(case, "clock_stopped", "due_date")
     _notify(
@@ -547,15 +568,22 @@ def case_extend(*, case: Case, by, days: int, reason: str, expected_version: int
         suspension.workdays_left = max(computed.left_workdays, 0)
         suspension.save(update_fields=["workdays_left"])
         _event(case, by, CaseEvent.Type.DEADLINE, f"批准延期 {days} 个工作日（{reason}），续办后生效")
-    _audit(by, "cases.case.extend", case, {"extension_days": {"before": case.extension_days - days,
-                                                              "after": case.extension_days}}, note=reason)
+    _audit(
+        by,
+        "cases.case.extend",
+        case,
+        {"extension_days": {"before": case.extension_days - days, "after": case.extension_days}},
+        note=reason,
+    )
     case.save(update_fields=["extension_days", "due_date", "version", "updated_at"])
     return case
 
 
 def _originals_out(case: Case) -> list[str]:
     return list(
-        case.materials.filter(form=Material.Form.ORIGINAL, returned_at__isnull=True).values_list("name", flat=True)
+        case.materials.filter(form=Material.Form.ORIGINAL, returned_at__isnull=True).values_list(
+            "name", flat=True
+        )
     )
 
 
@@ -568,11 +596,15 @@ def case_complete(*, case: Case, by, result: str, expected_version: int | None =
     if not result:
         raise ServiceError("required", "请填写办理结果", field="result")
     _check_allowed(case, "complete")
-    open_tasks = list(case.tasks.filter(state=JointTask.State.OPEN).values_list("department__name", flat=True))
+    open_tasks = list(
+        case.tasks.filter(state=JointTask.State.OPEN).values_list("department__name", flat=True)
+    )
     if open_tasks:
         raise ServiceError("tasks_open", f"联办任务尚未全部完成：{'、'.join(open_tasks)}", field="tasks")
     if originals := _originals_out(case):
-        raise ServiceError("materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials")
+        raise ServiceError(
+            "materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials"
+        )
     _transition(case, by, "complete", f"办结：{result}", data={"result": result})
     case.result, case.finished_at, case.clock_stopped = result, timezone.now(), True
     _save(case, "result", "finished_at", "clock_stopped")
@@ -597,14 +629,20 @@ def case_terminate(*, case: Case, by, reason: str, expected_version: int | None 
         raise ServiceError("required", "请填写终止原因", field="reason")
     _check_allowed(case, "terminate")
     if originals := _originals_out(case):
-        raise ServiceError("materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials")
+        raise ServiceError(
+            "materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials"
+        )
     was_accepted = case.accepted_on is not None
     _transition(case, by, "terminate", f"终止：{reason}", data={"reason": reason})
     case.termination_reason, case.finished_at, case.clock_stopped = reason, timezone.now(), True
     _save(case, "termination_reason", "finished_at", "clock_stopped")
     if was_accepted:
-        _notify(case, "terminated", f"【帮办代办】您的办件{case.number}已终止：{reason[:30]}。查询：{tracking_url(case)}",
-                "terminated")
+        _notify(
+            case,
+            "terminated",
+            f"【帮办代办】您的办件{case.number}已终止：{reason[:30]}。查询：{tracking_url(case)}",
+            "terminated",
+        )
     return case
 
 
@@ -689,13 +727,25 @@ def transfer_accept(*, transfer: Transfer, by) -> Case:
         case.mode = Mode.TRANSFER
     case.version += 1
     case.save(update_fields=["institution", "agent", "mode", "version", "updated_at"])
-    _event(case, by, CaseEvent.Type.TRANSFER, f"{transfer.to_institution.name}接收转办，由{by.display_name}承办",
-           data={"transfer": transfer.pk})
-    _audit(by, "cases.transfer.accept", case,
-           {"institution": {"before": before, "after": transfer.to_institution.name}})
-    _notify(case, "transferred",
-            f"【帮办代办】您的办件{case.number}已转由{case.institution.name}办理。查询：{tracking_url(case)}",
-            f"transferred:{transfer.pk}")
+    _event(
+        case,
+        by,
+        CaseEvent.Type.TRANSFER,
+        f"{transfer.to_institution.name}接收转办，由{by.display_name}承办",
+        data={"transfer": transfer.pk},
+    )
+    _audit(
+        by,
+        "cases.transfer.accept",
+        case,
+        {"institution": {"before": before, "after": transfer.to_institution.name}},
+    )
+    _notify(
+        case,
+        "transferred",
+        f"【帮办代办】您的办件{case.number}已转由{case.institution.name}办理。查询：{tracking_url(case)}",
+        f"transferred:{transfer.pk}",
+    )
     return case
 
 
@@ -711,8 +761,13 @@ def transfer_return(*, transfer: Transfer, by, reason: str) -> Transfer:
     transfer.save(update_fields=["state", "answered_by", "answered_at", "answer"])
     case.version += 1
     case.save(update_fields=["version", "updated_at"])
-    _event(case, by, CaseEvent.Type.TRANSFER, f"{transfer.to_institution.name}退回转办：{reason}",
-           data={"transfer": transfer.pk})
+    _event(
+        case,
+        by,
+        CaseEvent.Type.TRANSFER,
+        f"{transfer.to_institution.name}退回转办：{reason}",
+        data={"transfer": transfer.pk},
+    )
     _audit(by, "cases.transfer.return", case, note=reason)
     return transfer
 
@@ -758,8 +813,13 @@ def task_create(
     case.version += 1
     case.save(update_fields=["mode", "version", "updated_at"])
     who = f"，由{assignee.display_name}承办" if assignee else ""
-    _event(case, by, CaseEvent.Type.TASK, f"向{department.name}发起联办任务（期限 {due_date}{who}）：{description}",
-           data={"task": task.pk})
+    _event(
+        case,
+        by,
+        CaseEvent.Type.TASK,
+        f"向{department.name}发起联办任务（期限 {due_date}{who}）：{description}",
+        data={"task": task.pk},
+    )
     _audit(by, "cases.task.create", case, {"task": {"before": None, "after": department.name}})
     return task
 
@@ -781,9 +841,17 @@ def task_complete(*, task: JointTask, by, result: str) -> JointTask:
     task.save(update_fields=["state", "result", "done_at", "done_by"])
     case.version += 1
     case.save(update_fields=["version", "updated_at"])
-    _event(case, by, CaseEvent.Type.TASK, f"{task.department.name}完成联办任务：{result}", data={"task": task.pk})
-    audit_record(actor=by, action="cases.task.complete", target=case, institution=case.institution,
-                 changes={"task": {"before": "办理中", "after": "已完成"}}, note=task.department.name)
+    _event(
+        case, by, CaseEvent.Type.TASK, f"{task.department.name}完成联办任务：{result}", data={"task": task.pk}
+    )
+    audit_record(
+        actor=by,
+        action="cases.task.complete",
+        target=case,
+        institution=case.institution,
+        changes={"task": {"before": "办理中", "after": "已完成"}},
+        note=task.department.name,
+    )
     return task
 
 
@@ -801,12 +869,18 @@ def material_receive(*, case: Case, by, name: str, form: str, copies: int = 1, n
         raise ServiceError("invalid", "材料形式只能是原件或复印件", field="form")
     if not isinstance(copies, int) or not 1 <= copies <= 99:
         raise ServiceError("invalid", "份数应在 1 到 99 之间", field="copies")
-    material = Material.objects.create(case=case, name=name, form=form, copies=copies, note=(note or "").strip(),
-                                       received_by=by)
+    material = Material.objects.create(
+        case=case, name=name, form=form, copies=copies, note=(note or "").strip(), received_by=by
+    )
     case.version += 1
     case.save(update_fields=["version", "updated_at"])
-    _event(case, by, CaseEvent.Type.MATERIAL, f"接收材料：{name}（{material.get_form_display()} {copies} 份）",
-           data={"material": material.pk})
+    _event(
+        case,
+        by,
+        CaseEvent.Type.MATERIAL,
+        f"接收材料：{name}（{material.get_form_display()} {copies} 份）",
+        data={"material": material.pk},
+    )
     _audit(by, "cases.material.receive", case, {"material": {"before": None, "after": name}})
     return material
 
@@ -817,8 +891,11 @@ def material_return(*, material: Material, by) -> Material:
     _require_handler(by, case)
     material = Material.objects.get(pk=material.pk)
     if material.returned_at:
-        raise ServiceError("invalid_transition", f"材料“{material.name}”已于 {material.returned_at:%Y-%m-%d} 退还",
-                           field="returned_at")
+        raise ServiceError(
+            "invalid_transition",
+            f"材料“{material.name}”已于 {material.returned_at:%Y-%m-%d} 退还",
+            field="returned_at",
+        )
     material.returned_at, material.returned_by = timezone.now(), by
     material.save(update_fields=["returned_at", "returned_by"])
     case.version += 1
@@ -852,7 +929,11 @@ def case_reveal_id(*, case: Case, by) -> str:
     """The full identity number, for the case's handlers only; every look is audited."""
     _require_handler(by, case)
     with transaction.atomic():
-        audit_record(actor=by, action="cases.case.reveal_id", target=case, institution=case.institution,
-                     note="查看完整证件号码")
+        audit_record(
+            actor=by,
+            action="cases.case.reveal_id",
+            target=case,
+            institution=case.institution,
+            note="查看完整证件号码",
+        )
     return crypto.decrypt(case.applicant_id_encrypted)
-

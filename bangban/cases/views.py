@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,25 +26,38 @@ from bangban.org.selectors import institution_in_scope
 def queue_view(request):
     q = request.GET
     qs = selectors.case_list(
-        user=request.user, status=q.get("status", ""), light=q.get("light", ""), mine=q.get("mine") == "1",
-        q=q.get("q", ""), open_only=q.get("open", "1") == "1" and not q.get("status"),
+        user=request.user,
+        status=q.get("status", ""),
+        light=q.get("light", ""),
+        mine=q.get("mine") == "1",
+        q=q.get("q", ""),
+        open_only=q.get("open", "1") == "1" and not q.get("status"),
     )
     page = Paginator(qs, 30).get_page(q.get("page"))
     rows = [(case, clock.light(case)) for case in page.object_list]
-    return render(request, "cases/queue.html", {
-        "page_obj": page, "rows": rows, "query": querystring_without_page(request), "statuses": Status.choices,
-        "can_create": has_cap(request.user, Cap.CASE_HANDLE),
-        "transfers": selectors.pending_transfers_for(user=request.user)[:50],
-        "tasks": selectors.tasks_for(user=request.user)[:50],
-    })
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "page_obj": page,
+            "rows": rows,
+            "query": querystring_without_page(request),
+            "statuses": Status.choices,
+            "can_create": has_cap(request.user, Cap.CASE_HANDLE),
+            "transfers": selectors.pending_transfers_for(user=request.user)[:50],
+            "tasks": selectors.tasks_for(user=request.user)[:50],
+        },
+    )
 
 
 def _item_choices(user):
     if user.institution is None:
         return []
     versions = offered_items(institution=user.institution, on=clock.today())
-    return [(str(v.item_id), f"{v.name}（{'即办' if v.is_immediate else str(v.promised_days) + ' 个工作日'}）")
-            for v in versions]
+    return [
+        (str(v.item_id), f"{v.name}（{'即办' if v.is_immediate else str(v.promised_days) + ' 个工作日'}）")
+        for v in versions
+    ]
 
 
 @login_required
@@ -64,17 +79,40 @@ def _action_forms(case, user):
     allowed = set(workflow.allowed_actions(case.kind, case.status))
     out = {}
     simple = {"apply", "accept", "start", "archive"}
-    for name in ("apply", "accept", "analyse", "entrust", "start", "suspend", "resume", "complete", "terminate",
-                 "archive"):
+    for name in (
+        "apply",
+        "accept",
+        "analyse",
+        "entrust",
+        "start",
+        "suspend",
+        "resume",
+        "complete",
+        "terminate",
+        "archive",
+    ):
         if name not in allowed:
             continue
-        form = {"analyse": f.AnalyseForm, "entrust": f.EntrustForm, "suspend": f.SuspendForm,
-                "resume": f.ResumeForm, "complete": f.ResultForm, "terminate": f.ReasonForm}.get(name)
+        form = {
+            "analyse": f.AnalyseForm,
+            "entrust": f.EntrustForm,
+            "suspend": f.SuspendForm,
+            "resume": f.ResumeForm,
+            "complete": f.ResultForm,
+            "terminate": f.ReasonForm,
+        }.get(name)
         initial = {}
+        next_year = clock.today() + timedelta(days=365)
         if name == "entrust":
-            initial = {"period_start": clock.today(), "period_end": clock.today().replace(year=clock.today().year + 1)}
-        out[name] = {"label": workflow.ACTION_LABELS[name], "form": form(initial=initial) if form else None,
-                     "simple": name in simple}
+            initial = {"period_start": clock.today(), "period_end": next_year}
+        elif name == "resume":
+            last = case.entrustments.order_by("-signed_at", "-id").first()
+            initial = {"period_end": max(last.period_end, clock.today()) if last else next_year}
+        out[name] = {
+            "label": workflow.ACTION_LABELS[name],
+            "form": form(initial=initial, prefix=name) if form else None,
+            "simple": name in simple,
+        }
     return out
 
 
@@ -97,20 +135,33 @@ def detail_view(request, pk):
         "can_handle": can_handle,
         "actions": _action_forms(case, user) if can_handle else {},
         "can_extend": has_cap(user, Cap.CASE_COORDINATE) and case.is_open and case.accepted_on is not None,
-        "extend_form": f.ExtendForm(),
-        "material_form": f.MaterialForm(),
-        "log_form": f.LogForm(),
-        "transfer_form": f.TransferForm(institutions=Institution.objects.filter(
-            path__startswith=f"/{tree_root}/", is_active=True).exclude(pk=case.institution_id)),
-        "task_form": f.TaskForm(initial={"due_date": case.due_date}, departments=Department.objects.filter(
-            institution__path__startswith=f"/{tree_root}/", is_active=True).select_related("institution")),
+        "extend_form": f.ExtendForm(prefix="extend"),
+        "material_form": f.MaterialForm(prefix="material"),
+        "log_form": f.LogForm(prefix="log"),
+        "transfer_form": f.TransferForm(
+            prefix="transfer",
+            institutions=Institution.objects.filter(
+                path__startswith=f"/{tree_root}/", is_active=True
+            ).exclude(pk=case.institution_id),
+        ),
+        "task_form": f.TaskForm(
+            prefix="task",
+            initial={"due_date": case.due_date},
+            departments=Department.objects.filter(
+                institution__path__startswith=f"/{tree_root}/", is_active=True
+            ).select_related("institution"),
+        ),
         "pending_transfer": case.transfers.filter(state=Transfer.State.PENDING).first(),
         "is_agency": case.kind == Kind.AGENCY,
         "my_task": case.tasks.filter(department_id=user.department_id, state=JointTask.State.OPEN).first()
-        if user.department_id else None,
+        if user.department_id
+        else None,
     }
-    ctx["can_answer_transfer"] = bool(ctx["pending_transfer"]) and institution_in_scope(
-        user, ctx["pending_transfer"].to_institution) and has_cap(user, Cap.CASE_HANDLE)
+    ctx["can_answer_transfer"] = (
+        bool(ctx["pending_transfer"])
+        and institution_in_scope(user, ctx["pending_transfer"].to_institution)
+        and has_cap(user, Cap.CASE_HANDLE)
+    )
     return render(request, "cases/detail.html", ctx)
 
 
@@ -146,7 +197,7 @@ def action_view(request, pk, name):
     form_class, service = ACTIONS[name]
     data = {}
     if form_class:
-        form = form_class(request.POST)
+        form = form_class(request.POST, prefix=name)
         if not form.is_valid():
             messages.error(request, _form_error_text(form))
             return redirect("cases:detail", pk=case.pk)
@@ -169,7 +220,7 @@ def sub_action_view(request, pk, name):
     post = request.POST
     try:
         if name == "material":
-            form = f.MaterialForm(post)
+            form = f.MaterialForm(post, prefix="material")
             if not form.is_valid():
                 raise ServiceError("invalid", _form_error_text(form))
             services.material_receive(case=case, by=request.user, **form.cleaned_data)
@@ -181,14 +232,17 @@ def sub_action_view(request, pk, name):
             services.material_return(material=material, by=request.user)
             messages.success(request, f"已登记退还：{material.name}")
         elif name == "log":
-            form = f.LogForm(post)
+            form = f.LogForm(post, prefix="log")
             if not form.is_valid():
                 raise ServiceError("invalid", _form_error_text(form))
-            services.log_add(case=case, by=request.user, text=form.cleaned_data["text"],
-                             on=form.cleaned_data.get("on"))
+            services.log_add(
+                case=case, by=request.user, text=form.cleaned_data["text"], on=form.cleaned_data.get("on")
+            )
             messages.success(request, "已记录日志")
         elif name == "transfer":
-            form = f.TransferForm(post, institutions=Institution.objects.filter(is_active=True))
+            form = f.TransferForm(
+                post, prefix="transfer", institutions=Institution.objects.filter(is_active=True)
+            )
             if not form.is_valid():
                 raise ServiceError("invalid", _form_error_text(form))
             services.transfer_send(case=case, by=request.user, **form.cleaned_data)
@@ -204,7 +258,7 @@ def sub_action_view(request, pk, name):
                 services.transfer_return(transfer=transfer, by=request.user, reason=post.get("reason", ""))
                 messages.success(request, "已退回转办")
         elif name == "task":
-            form = f.TaskForm(post, departments=Department.objects.filter(is_active=True))
+            form = f.TaskForm(post, prefix="task", departments=Department.objects.filter(is_active=True))
             if not form.is_valid():
                 raise ServiceError("invalid", _form_error_text(form))
             services.task_create(case=case, by=request.user, **form.cleaned_data)
@@ -244,7 +298,13 @@ def track_view(request, token):
     if case is None:
         raise Http404("办件不存在")
     events = [e for e in selectors.timeline(case) if e.type in ("transition", "transfer", "deadline")]
-    return render(request, "cases/track.html", {
-        "case": case, "events": events, "items": case.items.all(), "light": clock.light(case),
-    })
-
+    return render(
+        request,
+        "cases/track.html",
+        {
+            "case": case,
+            "events": events,
+            "items": case.items.all(),
+            "light": clock.light(case),
+        },
+    )

@@ -27,8 +27,10 @@ TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
             s: S.TERMINATED for s in (S.CONSULTING, S.ANALYSING, S.ENTRUSTED, S.IN_PROGRESS, S.SUSPENDED)
         },
     },
-    "archive": {Kind.HELP: {S.COMPLETED: S.ARCHIVED, S.TERMINATED: S.ARCHIVED},
-                Kind.AGENCY: {S.COMPLETED: S.ARCHIVED, S.TERMINATED: S.ARCHIVED}},
+    "archive": {
+        Kind.HELP: {S.COMPLETED: S.ARCHIVED, S.TERMINATED: S.ARCHIVED},
+        Kind.AGENCY: {S.COMPLETED: S.ARCHIVED, S.TERMINATED: S.ARCHIVED},
+    },
 }
 
 ACTION_LABELS = {

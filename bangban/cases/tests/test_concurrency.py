@@ -47,9 +47,17 @@ def setup():
 
 def _open_case(org, item):
     by = org.user("town_agent")
-    case = services.case_create(by=by, kind="help", mode="assist", items=[item], applicant_type="person",
-                                applicant_name="张三", id_number="11010519491231002X", phone="13812345678",
-                                accept_now=True)
+    case = services.case_create(
+        by=by,
+        kind="help",
+        mode="assist",
+        items=[item],
+        applicant_type="person",
+        applicant_name="张三",
+        id_number="11010519491231002X",
+        phone="13812345678",
+        accept_now=True,
+    )
     return services.case_start(case=case, by=by)
 
 
@@ -72,9 +80,16 @@ def test_concurrent_creations_get_consecutive_unique_numbers(setup):
     n = 8
 
     def create(i):
-        return services.case_create(by=by, kind="help", mode="assist", items=[item], applicant_type="person",
-                                    applicant_name=f"申请人{i}", id_number="11010519491231002X",
-                                    phone="13812345678").number
+        return services.case_create(
+            by=by,
+            kind="help",
+            mode="assist",
+            items=[item],
+            applicant_type="person",
+            applicant_name=f"申请人{i}",
+            id_number="11010519491231002X",
+            phone="13812345678",
+        ).number
 
     results = run_together(n, create)
     assert all(r[0] == "ok" for r in results), results

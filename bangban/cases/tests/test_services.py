@@ -24,33 +24,51 @@ def at(y, m, d, hour=10):
 
 
 def person(**extra):
-    return {"applicant_type": "person", "applicant_name": "张三", "id_number": "11010519491231002X",
-            "phone": "13812345678"} | extra
+    return {
+        "applicant_type": "person",
+        "applicant_name": "张三",
+        "id_number": "11010519491231002X",
+        "phone": "13812345678",
+    } | extra
 
 
 def new_help(org, items, user="town_agent", **extra):
-    return services.case_create(by=org.user(user), kind="help", mode="assist", items=[items["license"]],
-                                **person(**extra))
+    return services.case_create(
+        by=org.user(user), kind="help", mode="assist", items=[items["license"]], **person(**extra)
+    )
 
 
 def new_agency(org, items, user="town_agent"):
-    return services.case_create(by=org.user(user), kind="agency", mode="agency", items=[items["license"]],
-                                **person())
+    return services.case_create(
+        by=org.user(user), kind="agency", mode="agency", items=[items["license"]], **person()
+    )
 
 
 def run_agency_to_progress(org, items, user="town_agent"):
     by = org.user(user)
     case = new_agency(org, items, user)
     case = services.case_analyse(case=case, by=by, analysis="申请人年迈，委托全程代办")
-    case = services.case_entrust(case=case, by=by, scope="whole", period_start=datetime.date(2025, 9, 30),
-                                 period_end=datetime.date(2025, 12, 31), materials_text="身份证复印件 1 份")
+    case = services.case_entrust(
+        case=case,
+        by=by,
+        scope="whole",
+        period_start=datetime.date(2025, 9, 30),
+        period_end=datetime.date(2025, 12, 31),
+        materials_text="身份证复印件 1 份",
+    )
     return services.case_start(case=case, by=by)
 
 
 def test_help_case_accepted_across_national_day_2025(org, items):
     with at(2025, 9, 30):
-        case = services.case_create(by=org.user("town_agent"), kind="help", mode="assist",
-                                    items=[items["license"]], accept_now=True, **person())
+        case = services.case_create(
+            by=org.user("town_agent"),
+            kind="help",
+            mode="assist",
+            items=[items["license"]],
+            accept_now=True,
+            **person(),
+        )
     assert case.status == Status.ACCEPTED
     assert case.accepted_on == datetime.date(2025, 9, 30)
     # Oct 1–8 holiday, Sat Oct 11 an adjusted working day: 5 working days → Oct 14.
@@ -58,7 +76,11 @@ def test_help_case_accepted_across_national_day_2025(org, items):
     assert case.number.startswith("320505-2025-")
     change = DeadlineChange.objects.get(case=case)
     assert change.before is None and change.after == datetime.date(2025, 10, 14)
-    assert [e.to_status for e in case.events.filter(type="transition")] == ["consulting", "applied", "accepted"]
+    assert [e.to_status for e in case.events.filter(type="transition")] == [
+        "consulting",
+        "applied",
+        "accepted",
+    ]
     assert AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).count() == 3
     message = Message.objects.get(object_id=str(case.pk), event="accepted")
     assert case.number in message.text and "10月14日" in message.text
@@ -66,8 +88,14 @@ def test_help_case_accepted_across_national_day_2025(org, items):
 
 def test_immediate_item_due_same_day(org, items):
     with at(2025, 9, 30):
-        case = services.case_create(by=org.user("town_agent"), kind="help", mode="guide",
-                                    items=[items["immediate"]], accept_now=True, **person())
+        case = services.case_create(
+            by=org.user("town_agent"),
+            kind="help",
+            mode="guide",
+            items=[items["immediate"]],
+            accept_now=True,
+            **person(),
+        )
     assert case.is_immediate and case.due_date == datetime.date(2025, 9, 30)
 
 
@@ -85,8 +113,11 @@ def test_suspension_stops_the_clock_and_resumption_continues(org, items):
     assert case.status == Status.IN_PROGRESS and not case.clock_stopped
     assert case.due_date == datetime.date(2025, 10, 24)
     changes = list(DeadlineChange.objects.filter(case=case).values_list("before", "after"))
-    assert changes == [(None, datetime.date(2025, 10, 14)), (datetime.date(2025, 10, 14), None),
-                       (None, datetime.date(2025, 10, 24))]
+    assert changes == [
+        (None, datetime.date(2025, 10, 14)),
+        (datetime.date(2025, 10, 14), None),
+        (None, datetime.date(2025, 10, 24)),
+    ]
     events = set(Message.objects.filter(object_id=str(case.pk)).values_list("event", flat=True))
     assert events == {"accepted", "suspended", "resumed"}
 
@@ -123,14 +154,30 @@ def test_invalid_person_refused_and_nothing_saved(org, items, extra, field, mess
 
 def test_invalid_credit_code_refused(org, items):
     with pytest.raises(ServiceError) as exc:
-        services.case_create(by=org.user("town_agent"), kind="help", mode="assist", items=[items["license"]],
-                             applicant_type="enterprise", applicant_name="苏州某某餐饮有限公司",
-                             credit_code="91350100M000100Y44", contact_name="李四", phone="13812345678")
+        services.case_create(
+            by=org.user("town_agent"),
+            kind="help",
+            mode="assist",
+            items=[items["license"]],
+            applicant_type="enterprise",
+            applicant_name="苏州某某餐饮有限公司",
+            credit_code="91350100M000100Y44",
+            contact_name="李四",
+            phone="13812345678",
+        )
     assert exc.value.field == "credit_code" and "校验位" in exc.value.message
     assert not Case.objects.exists()
-    case = services.case_create(by=org.user("town_agent"), kind="help", mode="assist", items=[items["license"]],
-                                applicant_type="enterprise", applicant_name="苏州某某餐饮有限公司",
-                                credit_code="91350100m000100y43", contact_name="李四", phone="0512-66668888")
+    case = services.case_create(
+        by=org.user("town_agent"),
+        kind="help",
+        mode="assist",
+        items=[items["license"]],
+        applicant_type="enterprise",
+        applicant_name="苏州某某餐饮有限公司",
+        credit_code="91350100m000100y43",
+        contact_name="李四",
+        phone="0512-66668888",
+    )
     assert case.credit_code == "91350100M000100Y43"
 
 
@@ -148,13 +195,25 @@ def test_identity_number_encrypted_masked_and_reveal_audited(org, items):
 
 def test_item_tier_rules(org, items):
     with pytest.raises(ServiceError) as exc:
-        services.case_create(by=org.user("station_agent"), kind="help", mode="assist",
-                             items=[items["county_only"]], **person())
-    assert exc.value.code == "item_not_allowed" and "便民服务站" in exc.value.message
+        services.case_create(
+            by=org.user("station_agent"), kind="help", mode="assist", items=[items["county_only"]], **person()
+        )
+    assert exc.value.code == "item_not_offered" and "便民服务站" in exc.value.message
     with pytest.raises(ServiceError) as exc:
-        services.case_create(by=org.user("town_agent"), kind="agency", mode="assist", items=[items["license"]],
-                             **person())
+        services.case_create(
+            by=org.user("town_agent"), kind="agency", mode="assist", items=[items["license"]], **person()
+        )
     assert exc.value.field == "mode"
+
+
+def test_item_must_be_on_the_institutions_list(org, items):
+    from bangban.catalog.models import ListingEntry
+
+    ListingEntry.objects.filter(institution=org.town, item=items["license"]).update(offers_agency=False)
+    with pytest.raises(ServiceError) as exc:
+        new_agency(org, items)
+    assert exc.value.code == "item_not_offered" and "清单" in exc.value.message
+    assert new_help(org, items).pk
 
 
 def test_station_agent_cannot_see_or_act_on_another_stations_case(org, items):
@@ -188,8 +247,12 @@ def test_stale_version_refused(org, items):
 
 def test_transfer_up_the_tree_sender_keeps_seeing(org, items):
     case = new_help(org, items, user="station_agent")
-    transfer = services.transfer_send(case=case, by=org.user("station_agent"), to_institution=org.town,
-                                      reason="涉及多部门，需镇便民服务中心协调")
+    transfer = services.transfer_send(
+        case=case,
+        by=org.user("station_agent"),
+        to_institution=org.town,
+        reason="涉及多部门，需镇便民服务中心协调",
+    )
     with pytest.raises(ServiceError) as exc:
         services.case_apply(case=case, by=org.user("station_agent"))
     assert exc.value.code == "transfer_pending"
@@ -204,8 +267,9 @@ def test_transfer_up_the_tree_sender_keeps_seeing(org, items):
 
 def test_transfer_down_and_returned_with_reason(org, items):
     case = new_help(org, items, user="town_agent")
-    transfer = services.transfer_send(case=case, by=org.user("town_agent"), to_institution=org.station,
-                                      reason="就近办理")
+    transfer = services.transfer_send(
+        case=case, by=org.user("town_agent"), to_institution=org.station, reason="就近办理"
+    )
     assert case in case_list(user=org.user("station_agent"))  # the receiver sees what waits for it
     with pytest.raises(ServiceError) as exc:
         services.transfer_return(transfer=transfer, by=org.user("station_agent"), reason="")
@@ -214,7 +278,9 @@ def test_transfer_down_and_returned_with_reason(org, items):
     case.refresh_from_db()
     assert case.institution == org.town
     with pytest.raises(ServiceError):
-        services.transfer_send(case=case, by=org.user("town_agent"), to_institution=org.other_county, reason="x")
+        services.transfer_send(
+            case=case, by=org.user("town_agent"), to_institution=org.other_county, reason="x"
+        )
 
 
 def test_joint_tasks_block_completion_until_all_done(org, items):
@@ -224,10 +290,20 @@ def test_joint_tasks_block_completion_until_all_done(org, items):
     with at(2025, 9, 30):
         case = run_agency_to_progress(org, items)
         by = org.user("town_agent")
-        t1 = services.task_create(case=case, by=by, department=org.department, description="核发营业执照",
-                                  due_date=datetime.date(2025, 10, 10))
-        t2 = services.task_create(case=case, by=by, department=second, description="出具场所证明",
-                                  due_date=datetime.date(2025, 10, 10))
+        t1 = services.task_create(
+            case=case,
+            by=by,
+            department=org.department,
+            description="核发营业执照",
+            due_date=datetime.date(2025, 10, 10),
+        )
+        t2 = services.task_create(
+            case=case,
+            by=by,
+            department=second,
+            description="出具场所证明",
+            due_date=datetime.date(2025, 10, 10),
+        )
     assert t1.assignee == org.user("liaison")  # the dedicated liaison of that department
     assert case in case_list(user=org.user("liaison"))
     with pytest.raises(ServiceError) as exc:
@@ -282,8 +358,13 @@ def test_forms_a_to_e_are_searchable_pdfs(org, items):
         case = services.case_suspend(case=case, by=by, reason="third_party", detail="等待检测报告")
         case = services.case_resume(case=case, by=by, period_end=datetime.date(2025, 12, 31))
         case = services.case_complete(case=case, by=by, result="已领取营业执照")
-    expected = {"A": "帮办代办受理单", "B": "办结", "C": "代办服务委托书", "D": "代办服务中止单",
-                "E": "代办服务续办委托书"}
+    expected = {
+        "A": "帮办代办受理单",
+        "B": "办结",
+        "C": "代办服务委托书",
+        "D": "代办服务中止单",
+        "E": "代办服务续办委托书",
+    }
     assert [code for code, _ in documents.available(case)] == list(expected)
     for code, title in expected.items():
         reader = PdfReader(io.BytesIO(documents.render(case, code)))

@@ -6,8 +6,13 @@ from bangban.cases.models import Kind, Status
 
 
 def test_help_path():
-    path = [("apply", Status.APPLIED), ("accept", Status.ACCEPTED), ("start", Status.IN_PROGRESS),
-            ("complete", Status.COMPLETED), ("archive", Status.ARCHIVED)]
+    path = [
+        ("apply", Status.APPLIED),
+        ("accept", Status.ACCEPTED),
+        ("start", Status.IN_PROGRESS),
+        ("complete", Status.COMPLETED),
+        ("archive", Status.ARCHIVED),
+    ]
     status = Status.CONSULTING
     for action, expected in path:
         status = workflow.target(action, Kind.HELP, status)
@@ -16,7 +21,17 @@ def test_help_path():
 
 def test_agency_path_with_suspension():
     status = Status.CONSULTING
-    for action in ("analyse", "entrust", "start", "suspend", "resume", "suspend", "resume", "complete", "archive"):
+    for action in (
+        "analyse",
+        "entrust",
+        "start",
+        "suspend",
+        "resume",
+        "suspend",
+        "resume",
+        "complete",
+        "archive",
+    ):
         status = workflow.target(action, Kind.AGENCY, status)
         assert status is not None, action
     assert status == Status.ARCHIVED
@@ -28,7 +43,9 @@ def test_no_suspension_for_help_and_no_termination_after_completion():
     assert workflow.target("complete", Kind.AGENCY, Status.SUSPENDED) is None
 
 
-@given(st.sampled_from(Kind.values), st.sampled_from(Status.values), st.sampled_from(list(workflow.TRANSITIONS)))
+@given(
+    st.sampled_from(Kind.values), st.sampled_from(Status.values), st.sampled_from(list(workflow.TRANSITIONS))
+)
 def test_terminal_states_have_no_way_back(kind, status, action):
     if status == Status.ARCHIVED:
         assert workflow.target(action, kind, status) is None
