@@ -121,7 +121,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests use a file (one per test worker) rather than shared-cache memory: concurrent
     # transactions then wait on SQLite's busy timeout like in production instead of failing at once.
-    DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default=str(VAR_DIR / "test.sqlite3"))}
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("SQLITE_TEST_NAME", default=str(VAR_DIR / "test.sqlite3"))
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -153,6 +155,19 @@ BANGBAN_IDLE_TIMEOUT = timedelta(minutes=env.int("BANGBAN_IDLE_MINUTES", default
 
 # Personal identifiers are encrypted at rest (core.crypto); production sets its own keys.
 BANGBAN_FIELD_KEYS = env.str("BANGBAN_FIELD_KEYS", default="")
+# Deadline traffic light: yellow when this many working days or fewer are left.
+BANGBAN_DEADLINE_YELLOW_DAYS = env.int("BANGBAN_DEADLINE_YELLOW_DAYS", default=2)
+
+# SMS to applicants: the recording backend keeps messages in the outbox only (development);
+# production sets the HTTP gateway backend with its URL and token.
+BANGBAN_SMS_BACKEND = env.str(
+    "BANGBAN_SMS_BACKEND", default="bangban.notifications.backends.RecordingBackend"
+)
+BANGBAN_SMS_GATEWAY_URL = env.str("BANGBAN_SMS_GATEWAY_URL", default="")
+BANGBAN_SMS_GATEWAY_TOKEN = env.str("BANGBAN_SMS_GATEWAY_TOKEN", default="")
+BANGBAN_SMS_GATEWAY_TIMEOUT = env.float("BANGBAN_SMS_GATEWAY_TIMEOUT", default=10)
+BANGBAN_SMS_SIGNATURE = env.str("BANGBAN_SMS_SIGNATURE", default="【帮办代办】")
+
 # Public base URL printed in QR codes and SMS (the tracking page); defaults to the request's host.
 BANGBAN_PUBLIC_URL = env.str("BANGBAN_PUBLIC_URL", default="http://127.0.0.1:8000")
 
@@ -229,6 +244,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "bangban.accounts.tasks.clear_expired_sessions", "schedule": 3600.0},
+    # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
+    "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
 }
 
 LOGGING = {

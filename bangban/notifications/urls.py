@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from bangban.notifications import views
+
+urlpatterns = [
+    path("", views.message_list_view, name="message_list"),
+    path("<int:pk>/retry/", views.message_retry_view, name="message_retry"),
+]

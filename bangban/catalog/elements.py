@@ -1,0 +1,390 @@
+"""The legal elements of a version as plain data: cleaning (shared by services, API and import) and display.
+
+`clean(raw)` takes a dict of typed values (the department as an `org.Department`, numbers as int,
+tiers/tags/channels as strings or lists) and returns the model field values plus every problem
+found, as (field, code, message). Nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from bangban.catalog import codes
+
+# Scalar element fields of ItemVersion, in display order.
+SCALAR_FIELDS = [
+    "name",
+    "item_type",
+    "public_domain",
+    "basic_code",
+    "implementation_code",
+    "main_basic_code",
+    "main_item_name",
+    "competent_department",
+    "department",
+    "level",
+    "handling_tiers",
+    "help_tiers",
+    "agency_tiers",
+    "statutory_days",
+    "promised_days",
+    "is_immediate",
+    "charges_fee",
+    "fee_amount",
+    "fee_basis",
+    "channel_window",
+    "channel_online",
+    "channel_mail",
+    "tags",
+    "conditions",
+    "procedure",
+    "result_name",
+    "location",
+    "consult_phone",
+]
+
+LABELS = {
+    "name": "事项名称",
+    "item_type": "事项类型",
+    "public_domain": "公共服务领域",
+    "basic_code": "基本编码",
+    "implementation_code": "实施编码",
+    "main_basic_code": "主项基本编码",
+    "main_item_name": "主项名称",
+    "competent_department": "主管部门",
+    "department": "实施机关",
+    "level": "行使层级",
+    "handling_tiers": "受理层级",
+    "help_tiers": "可帮办层级",
+    "agency_tiers": "可代办层级",
+    "statutory_days": "法定时限（工作日）",
+    "promised_days": "承诺时限（工作日）",
+    "is_immediate": "办件类型",
+    "charges_fee": "是否收费",
+    "fee_amount": "收费金额（元）",
+    "fee_basis": "收费依据",
+    "channels": "办理渠道",
+    "channel_window": "窗口办理",
+    "channel_online": "网上办理",
+    "channel_mail": "邮寄办理",
+    "tags": "重点领域标签",
+    "conditions": "申请条件",
+    "procedure": "办理流程",
+    "result_name": "办理结果",
+    "location": "办理地点",
+    "consult_phone": "咨询电话",
+    "is_suspended": "暂停办理",
+    "legal_bases": "设定依据",
+    "materials": "申请材料",
+}
+
+TEXT_LIMITS = {
+    "name": 200,
+    "main_item_name": 200,
+    "competent_department": 100,
+    "fee_basis": 300,
+    "result_name": 200,
+    "location": 300,
+    "consult_phone": 60,
+}
+
+LEGAL_FIELDS = ["rank", "title", "article", "text"]
+MATERIAL_FIELDS = [
+    "name",
+    "kind",
+    "copies",
+    "required",
+    "condition",
+    "source",
+    "notes",
+    "blank_form",
+    "sample",
+]
+
+Problem = tuple[str, str, str]
+
+
+def _int_or_none(value, field: str, label: str, problems: list[Problem]):
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+        if isinstance(value, float) and value != number:
+            raise ValueError
+        if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+            raise ValueError
+        return number
+    except (TypeError, ValueError):
+        problems.append((field, "invalid", f"{label}应为整数"))
+        return None
+
+
+def _bool(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on", "是", "y")
+    return bool(value)
+
+
+def clean(raw: dict, *, complete: bool = False) -> tuple[dict, list[dict], list[dict], list[Problem]]:
+    """(scalar values, legal bases, materials, problems). `complete` also demands materials and legal bases."""
+    problems: list[Problem] = []
+    v: dict = {}
+    for field, limit in TEXT_LIMITS.items():
+        v[field] = str(raw.get(field) or "").strip()
+        if len(v[field]) > limit:
+            problems.append((field, "too_long", f"{LABELS[field]}不能超过 {limit} 个字符"))
+    for field in ("conditions", "procedure"):
+        v[field] = str(raw.get(field) or "").strip()
+    if not v["name"]:
+        problems.append(("name", "required", "事项名称不能为空"))
+    if not v["competent_department"]:
+        problems.append(("competent_department", "required", "主管部门不能为空"))
+
+    v["item_type"] = str(raw.get("item_type") or "").strip()
+    v["public_domain"] = str(raw.get("public_domain") or "").strip()
+    problems += codes.type_problems(v["item_type"], v["public_domain"])
+
+    v["basic_code"] = str(raw.get("basic_code") or "").strip()
+    if problem := codes.basic_code_problem(v["basic_code"]):
+        problems.append(("basic_code", "invalid", problem))
+    v["main_basic_code"] = str(raw.get("main_basic_code") or "").strip()
+    problems += codes.main_item_problems(v["basic_code"], v["main_basic_code"], v["main_item_name"])
+
+    v["level"] = str(raw.get("level") or "").strip()
+    if problem := codes.level_problem(v["level"]):
+        problems.append(("level", "invalid", problem))
+
+    department = raw.get("department")
+    v["department"] = department
+    if department is None:
+        problems.append(("department", "required", "请选择实施机关（进驻部门）"))
+
+    # The implementation code is assembled from its parts; a given one must agree with them.
+    given = str(raw.get("implementation_code") or "").strip().upper()
+    v["implementation_code"] = given
+    parts_ok = (
+        department is not None
+        and not codes.basic_code_problem(v["basic_code"])
+        and not codes.level_problem(v["level"])
+    )
+    if department is not None and (credit_problem := codes.credit_code_problem(department.credit_code or "")):
+        problems.append(
+            (
+                "department",
+                "invalid_credit_code",
+                f"实施机关“{department.name}”的统一社会信用代码无效（{credit_problem}），无法生成实施编码",
+            )
+        )
+        parts_ok = False
+    if given and (problem := codes.implementation_code_problem(given)):
+        problems.append(("implementation_code", "invalid", problem))
+    elif parts_ok:
+        assembled = codes.implementation_code_assemble(department.credit_code, v["level"], v["basic_code"])
+        if given and (
+            mismatch := codes.implementation_code_mismatch(
+                given, credit_code=department.credit_code, level=v["level"], basic_code=v["basic_code"]
+            )
+        ):
+            problems.append(("implementation_code", "mismatch", mismatch))
+        v["implementation_code"] = assembled
+
+    for field in ("handling_tiers", "help_tiers", "agency_tiers"):
+        try:
+            v[field] = codes.tiers_normalize(raw.get(field))
+        except ValueError as exc:
+            problems.append((field, "invalid", f"{LABELS[field]}：{exc}"))
+            v[field] = ""
+    if not v["handling_tiers"] and not any(p[0] == "handling_tiers" for p in problems):
+        problems.append(("handling_tiers", "required", "请至少选择一个受理层级"))
+
+    v["is_immediate"] = _bool(raw.get("is_immediate"))
+    v["statutory_days"] = _int_or_none(raw.get("statutory_days"), "statutory_days", "法定时限", problems)
+    promised = _int_or_none(raw.get("promised_days"), "promised_days", "承诺时限", problems)
+    if promised is None and v["is_immediate"]:
+        promised = 0
+    v["promised_days"] = promised if promised is not None else 0
+    if promised is None and not v["is_immediate"] and not any(p[0] == "promised_days" for p in problems):
+        problems.append(("promised_days", "required", "承诺件须填写承诺时限（工作日）"))
+    else:
+        problems += codes.time_limit_problems(v["statutory_days"], promised, v["is_immediate"])
+
+    v["charges_fee"] = _bool(raw.get("charges_fee"))
+    amount = raw.get("fee_amount")
+    try:
+        v["fee_amount"] = None if amount in (None, "") else Decimal(str(amount)).quantize(Decimal("0.01"))
+        if v["fee_amount"] is not None and Decimal(str(amount)) != v["fee_amount"]:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        problems.append(("fee_amount", "invalid", "收费金额应为数字（元，最多两位小数）"))
+        v["fee_amount"] = None
+    else:
+        problems += codes.fee_problems(v["charges_fee"], v["fee_amount"], v["fee_basis"])
+    if not v["charges_fee"]:
+        v["fee_amount"] = None
+
+    if "channels" in raw:
+        try:
+            channels = codes.channels_normalize(raw.get("channels"))
+        except ValueError as exc:
+            problems.append(("channels", "invalid", str(exc)))
+            channels = []
+    else:
+        channels = [c for c in codes.CHANNELS if _bool(raw.get(f"channel_{c}"))]
+    v["channel_window"], v["channel_online"], v["channel_mail"] = (
+        c in channels for c in ("window", "online", "mail")
+    )
+    if not channels and not any(p[0] == "channels" for p in problems):
+        problems.append(("channels", "required", "请至少选择一种办理渠道（窗口、网上、邮寄）"))
+
+    tags = raw.get("tags")
+    try:
+        if isinstance(tags, str) and tags.startswith(","):
+            tag_codes = codes.tags_decode(tags)
+            codes.tags_normalize(tag_codes)
+        else:
+            tag_codes = codes.tags_normalize(tags)
+        v["tags"] = codes.tags_encode(tag_codes)
+    except ValueError as exc:
+        problems.append(("tags", "invalid", f"重点领域标签：{exc}"))
+        v["tags"] = ""
+
+    legal = [_clean_legal(e) for e in raw.get("legal_bases") or []]
+    materials = [_clean_material(m) for m in raw.get("materials") or []]
+    legal_problems = codes.legal_basis_problems(legal)
+    material_problems = codes.material_problems(materials)
+    if not complete:
+        legal_problems = [p for p in legal_problems if p[0] != "legal_bases"]
+        material_problems = [p for p in material_problems if p[0] != "materials"]
+    problems += legal_problems + material_problems
+    if not legal_problems:
+        legal = codes.legal_basis_order(legal)
+    return v, legal, materials, problems
+
+
+def _clean_legal(e: dict) -> dict:
+    try:
+        rank = int(e.get("rank") or 0)
+    except (TypeError, ValueError):
+        rank = 0
+    return {
+        "rank": rank,
+        "title": str(e.get("title") or "").strip()[:200],
+        "article": str(e.get("article") or "").strip()[:100],
+        "text": str(e.get("text") or "").strip(),
+    }
+
+
+def _clean_material(m: dict) -> dict:
+    copies = m.get("copies", 1)
+    try:
+        copies = int(copies) if copies not in (None, "") else 1
+    except (TypeError, ValueError):
+        copies = -1
+    return {
+        "name": str(m.get("name") or "").strip()[:200],
+        "kind": m.get("kind") or "original",
+        "copies": copies,
+        "required": _bool(m.get("required", True)),
+        "condition": str(m.get("condition") or "").strip()[:300],
+        "source": m.get("source") or "applicant",
+        "notes": str(m.get("notes") or "").strip()[:300],
+        "blank_form": m.get("blank_form") or "",
+        "sample": m.get("sample") or "",
+    }
+
+
+# ---- reading a version back ------------------------------------------------------------------
+
+
+def raw_from_version(version) -> dict:
+    """A version's elements as input for `clean` (used to copy a version into a draft)."""
+    raw = {f: getattr(version, f) for f in SCALAR_FIELDS}
+    raw["legal_bases"] = [{f: getattr(e, f) for f in LEGAL_FIELDS} for e in version.legal_bases.all()]
+    raw["materials"] = [
+        {
+            **{f: getattr(m, f) for f in MATERIAL_FIELDS},
+            "blank_form": m.blank_form.name,
+            "sample": m.sample.name,
+        }
+        for m in version.materials.all()
+    ]
+    return raw
+
+
+def legal_line(e) -> str:
+    rank = codes.LEGAL_RANKS.get(e.rank, "")
+    text = f"：{e.text}" if e.text else ""
+    return f"【{rank}】{e.title}{e.article}{text}"
+
+
+def material_line(m) -> str:
+    need = "必要" if m.required else f"按情形提交（{m.condition}）"
+    notes = f"；{m.notes}" if m.notes else ""
+    return f"{m.name}（{codes.MATERIAL_KINDS.get(m.kind, m.kind)} {m.copies} 份，{need}，{codes.MATERIAL_SOURCES.get(m.source, m.source)}{notes}）"
+
+
+def display(version) -> dict[str, object]:
+    """{field: text or list of lines} for the side-by-side diff and the version pages."""
+    if version is None:
+        return {}
+    out: dict[str, object] = {
+        "name": version.name,
+        "item_type": f"{version.item_type} {codes.ITEM_TYPES.get(version.item_type, '')}",
+        "public_domain": codes.PUBLIC_DOMAINS.get(version.public_domain, ""),
+        "basic_code": version.basic_code,
+        "implementation_code": version.implementation_code,
+        "main_basic_code": version.main_basic_code,
+        "main_item_name": version.main_item_name,
+        "competent_department": version.competent_department,
+        "department": version.department.name if version.department_id else "",
+        "level": f"{version.level} {version.level_label}",
+        "handling_tiers": codes.tiers_label(version.handling_tiers),
+        "help_tiers": codes.tiers_label(version.help_tiers),
+        "agency_tiers": codes.tiers_label(version.agency_tiers),
+        "statutory_days": "无" if version.statutory_days is None else f"{version.statutory_days} 个工作日",
+        "promised_days": f"{version.promised_days} 个工作日",
+        "is_immediate": version.case_kind_label,
+        "charges_fee": "收费" if version.charges_fee else "不收费",
+        "fee_amount": "" if version.fee_amount is None else f"{version.fee_amount} 元",
+        "fee_basis": version.fee_basis,
+        "channels": "、".join(version.channel_labels),
+        "tags": "、".join(version.tag_labels),
+        "conditions": version.conditions,
+        "procedure": version.procedure,
+        "result_name": version.result_name,
+        "location": version.location,
+        "consult_phone": version.consult_phone,
+        "is_suspended": "是" if version.is_suspended else "否",
+        "legal_bases": [legal_line(e) for e in version.legal_bases.all()],
+        "materials": [material_line(m) for m in version.materials.all()],
+    }
+    return out
+
+
+DIFF_FIELDS = [
+    *[f for f in SCALAR_FIELDS[: SCALAR_FIELDS.index("channel_window")]],
+    "channels",
+    *[f for f in SCALAR_FIELDS[SCALAR_FIELDS.index("tags") :]],
+    "is_suspended",
+    "legal_bases",
+    "materials",
+]
+
+
+def diff(before: dict, after: dict) -> list[dict]:
+    """Side-by-side rows: {field, label, before, after, changed}; list fields mark lines only on one side."""
+    rows = []
+    for field in DIFF_FIELDS:
+        b, a = before.get(field, "" if field not in ("legal_bases", "materials") else []), after.get(field)
+        if a is None:
+            a = [] if isinstance(b, list) else ""
+        row = {"field": field, "label": LABELS[field], "changed": b != a}
+        if isinstance(a, list) or isinstance(b, list):
+            b, a = list(b or []), list(a or [])
+            row["before"] = [{"text": line, "mark": line not in a} for line in b]
+            row["after"] = [{"text": line, "mark": line not in b} for line in a]
+            row["is_list"] = True
+        else:
+            row["before"], row["after"], row["is_list"] = b, a, False
+        rows.append(row)
+    return rows

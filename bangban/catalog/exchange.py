@@ -1,0 +1,949 @@
+"""The catalog workbook: one shape for the template, the export and the import (round trip).
+
+Sheets: 事项 (one row per item), 申请材料 and 设定依据 (rows linked to their item by 实施编码),
+填写说明 (what each column means) and 代码表 (allowed values, implementing agencies with their
+credit codes). Headers are matched by name, so columns may be reordered; "*" marks required ones.
+
+The import validates every row and cell before writing anything; a bad file is refused whole
+with one error per bad cell (sheet, row, column, rule, Chinese message). A good file is written
+in one transaction with bulk inserts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from bangban.audit.models import AuditEvent
+from bangban.audit.services import audit_record
+from bangban.catalog import codes, elements
+from bangban.catalog.models import Item, ItemVersion, LegalBasis, Material
+from bangban.core.context import current_request_meta
+from bangban.core.errors import ServiceError
+from bangban.org.models import Department
+
+ITEMS, MATERIALS, LEGAL = "事项", "申请材料", "设定依据"
+GUIDE, LOOKUP = "填写说明", "代码表"
+BATCH = 2000
+MAX_REPORTED = 10000
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    required: bool
+    help: str
+    width: int = 16
+
+
+ITEM_COLUMNS = [
+    Column(
+        "实施编码",
+        "implementation_code",
+        True,
+        "31 位：实施机关统一社会信用代码（18 位）+ 行使层级（1 位）+ 基本编码（12 位）。申请材料、设定依据两表以此对应事项",
+        36,
+    ),
+    Column("事项名称", "name", True, "同一基本编码在各层级名称须一致", 30),
+    Column(
+        "事项类型",
+        "item_type",
+        True,
+        "GB/T 39046：01 行政许可 … 10 其他行政权力、20 公共服务；可填代码或名称",
+    ),
+    Column(
+        "公共服务领域",
+        "public_domain",
+        False,
+        "公共服务事项必填：" + "、".join(codes.PUBLIC_DOMAINS.values()),
+    ),
+    Column("基本编码", "basic_code", True, "12 位数字，请以文本格式填写（保留前导 0）"),
+    Column("主项基本编码", "main_basic_code", False, "子项填写所属主项的基本编码；主项留空"),
+    Column("主项名称", "main_item_name", False, "子项填写所属主项名称"),
+    Column("主管部门", "competent_department", True, "全称或规范化简称", 20),
+    Column("实施机关", "department", True, "进驻部门名称，须已在“组织机构”中登记并有统一社会信用代码", 28),
+    Column(
+        "实施机关所在机构",
+        "department_institution",
+        False,
+        "同名部门进驻多个机构时填写，如“苏州高新区政务服务中心”",
+        24,
+    ),
+    Column("行使层级", "level", True, "1 国家级、2 省级、3 市级、4 县级、5 镇级、6 村级"),
+    Column(
+        "受理层级",
+        "handling_tiers",
+        True,
+        "可受理的服务层级：政务服务中心、便民服务中心、便民服务站（或 1、2、3），多个用顿号分隔",
+    ),
+    Column("可帮办层级", "help_tiers", False, "可提供帮办的层级，同上"),
+    Column("可代办层级", "agency_tiers", False, "可提供代办的层级，同上"),
+    Column("法定时限（工作日）", "statutory_days", False, "整数；法律法规未规定的留空"),
+    Column("承诺时限（工作日）", "promised_days", True, "整数；即办件填 0；不得超过法定时限"),
+    Column("办件类型", "is_immediate", True, "即办件 或 承诺件"),
+    Column("是否收费", "charges_fee", True, "是 或 否"),
+    Column("收费金额（元）", "fee_amount", False, "收费事项填写，最多两位小数"),
+    Column("收费依据", "fee_basis", False, "收费事项填写", 24),
+    Column("办理渠道", "channels", True, "窗口、网上、邮寄，多个用顿号分隔"),
+    Column(
+        "企业标签",
+        "enterprise_tags",
+        False,
+        "、".join(label for label, a in codes.TAGS.values() if a == codes.ENTERPRISE),
+    ),
+    Column(
+        "个人标签",
+        "citizen_tags",
+        False,
+        "、".join(label for label, a in codes.TAGS.values() if a == codes.CITIZEN),
+    ),
+    Column("申请条件", "conditions", False, "", 30),
+    Column("办理流程", "procedure", False, "", 30),
+    Column("办理结果", "result_name", False, "如：营业执照"),
+    Column("办理地点", "location", False, "", 24),
+    Column("咨询电话", "consult_phone", False, ""),
+    Column("暂停办理", "is_suspended", False, "是 或 否（默认否）"),
+    Column("生效日期", "valid_from", False, "YYYY-MM-DD，默认导入当天"),
+]
+MATERIAL_COLUMNS = [
+    Column("实施编码", "implementation_code", True, "所属事项的实施编码", 36),
+    Column("材料名称", "name", True, "", 30),
+    Column("材料形式", "kind", True, "原件、复印件、原件和复印件 或 电子件"),
+    Column("份数", "copies", True, "1–99"),
+    Column("是否必要", "required", True, "必要 或 按情形"),
+    Column("适用情形", "condition", False, "按情形提交的材料须写明情形", 30),
+    Column("来源渠道", "source", True, "申请人自备、政府部门核发 或 数据共享"),
+    Column("备注", "notes", False, "", 24),
+]
+LEGAL_COLUMNS = [
+    Column("实施编码", "implementation_code", True, "所属事项的实施编码", 36),
+    Column("位阶", "rank", True, "法律、行政法规、地方性法规、部门规章、地方政府规章 或 规范性文件"),
+    Column("依据名称", "title", True, "如《中华人民共和国行政许可法》", 36),
+    Column("条款", "article", False, "如 第三十五条"),
+    Column("条文内容", "text", False, "", 60),
+]
+SHEETS = {ITEMS: ITEM_COLUMNS, MATERIALS: MATERIAL_COLUMNS, LEGAL: LEGAL_COLUMNS}
+
+YES = {"是", "Y", "YES", "TRUE", "1", "√"}
+NO = {"否", "N", "NO", "FALSE", "0", ""}
+TYPE_BY_LABEL = {label: code for code, label in codes.ITEM_TYPES.items()}
+DOMAIN_BY_LABEL = {label: code for code, label in codes.PUBLIC_DOMAINS.items()}
+LEVEL_BY_LABEL = {label: code for code, label in codes.LEVELS.items()} | {
+    "国家": "1",
+    "省级": "2",
+    "市级": "3",
+    "县级": "4",
+    "镇级": "5",
+    "村级": "6",
+}
+KIND_BY_LABEL = {label: code for code, label in codes.MATERIAL_KINDS.items()}
+SOURCE_BY_LABEL = {label: code for code, label in codes.MATERIAL_SOURCES.items()} | {
+    "申请人": "applicant",
+    "自备": "applicant",
+    "政府部门核发": "agency",
+    "部门核发": "agency",
+    "数据共享": "shared",
+    "共享": "shared",
+}
+RANK_BY_LABEL = {label: rank for rank, label in codes.LEGAL_RANKS.items()}
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+class CellError(ValueError):
+    pass
+
+
+def _int_text(value: str) -> str:
+    """ "5.0" → "5" (numbers typed into Excel come back as decimals)."""
+    if re.fullmatch(r"-?\d+\.0+", value):
+        return value.split(".")[0]
+    return value
+
+
+def parse_bool(value: str) -> bool:
+    v = value.strip().upper()
+    if v in YES:
+        return True
+    if v in NO:
+        return False
+    raise CellError("应填“是”或“否”")
+
+
+def parse_date(value: str) -> datetime.date:
+    v = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", v):
+        serial = float(v)
+        if 1 <= serial < 2958466:
+            return EXCEL_EPOCH + datetime.timedelta(days=int(serial))
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?", v)
+    if m:
+        try:
+            return datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            pass
+    raise CellError("日期格式应为 YYYY-MM-DD")
+
+
+def parse_int(value: str) -> int:
+    v = _int_text(value.strip())
+    if not re.fullmatch(r"-?\d+", v):
+        raise CellError("应为整数")
+    return int(v)
+
+
+def _choice(value: str, by_label: dict, allowed) -> str:
+    v = value.strip()
+    if v in allowed:
+        return v
+    head = v.split(" ", 1)[0].split("（", 1)[0]
+    if head in allowed:
+        return head
+    if v in by_label:
+        return by_label[v]
+    tail = v.split(" ", 1)[-1]
+    if tail in by_label:
+        return by_label[tail]
+    raise CellError(f"“{v}”不是可选值")
+
+
+def _code_text(value: str) -> str:
+    """A code typed as a number loses its leading zeros; refuse rather than guess."""
+    v = _int_text(value.strip())
+    if re.fullmatch(r"\d+", v) or not v:
+        return v
+    if re.fullmatch(r"\d(\.\d+)?E\+\d+", v, re.I):
+        raise CellError("编码被 Excel 转成了科学计数法，请将该列设为文本格式后重新填写")
+    return v
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+class Report:
+    def __init__(self):
+        self.errors: list[dict] = []
+        self.count = 0
+
+    def add(self, sheet: str, row: int, column: str, field: str, code: str, message: str) -> None:
+        self.count += 1
+        if len(self.errors) < MAX_REPORTED:
+            where = f"{sheet}第 {row} 行" + (f"“{column}”" if column else "")
+            self.errors.append(
+                {
+                    "sheet": sheet,
+                    "row": row,
+                    "column": column,
+                    "field": field,
+                    "code": code,
+                    "message": f"{where}：{message}",
+                }
+            )
+
+
+def _header_map(sheet: str, rows, report: Report) -> dict[str, str] | None:
+    """{column letter: key} from the first row; reports missing required columns."""
+    columns = SHEETS[sheet]
+    if not rows:
+        report.add(sheet, 1, "", "", "empty_sheet", "工作表为空，缺少表头")
+        return None
+    header_row, cells = rows[0]
+    by_header = {c.header: c for c in columns}
+    mapping = {}
+    for letter, text in cells.items():
+        title = re.sub(r"[\s*＊]", "", text)
+        if title in by_header:
+            mapping[letter] = by_header[title].key
+    missing = [c.header for c in columns if c.required and c.key not in mapping.values()]
+    for header in missing:
+        report.add(sheet, header_row, header, "", "missing_column", "缺少必填列")
+    return None if missing else mapping
+
+
+def _departments() -> dict[str, list[Department]]:
+    by_name: dict[str, list[Department]] = defaultdict(list)
+    for d in Department.objects.filter(is_active=True).select_related("institution"):
+        by_name[d.name].append(d)
+    return by_name
+
+
+@dataclass
+class ParsedItem:
+    row: int
+    values: dict
+    valid_from: datetime.date
+    is_suspended: bool
+    legal: list
+    materials: list
+
+
+FIELD_COLUMN = {c.key: c.header for c in ITEM_COLUMNS} | {
+    "channel_window": "办理渠道",
+    "tags": "企业标签",
+    "legal_bases": "实施编码",
+    "materials": "实施编码",
+}
+
+
+def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Report]:
+    """Every item of the workbook, cleaned and checked; the report lists every bad cell."""
+    from bangban.catalog.xlsx import WorkbookError, read_workbook
+
+    report = Report()
+    try:
+        book = read_workbook(data, sheets=[ITEMS, MATERIALS, LEGAL])
+    except WorkbookError as exc:
+        report.add("文件", 0, "", "file", "invalid_file", str(exc))
+        return [], report
+    for sheet in (ITEMS, MATERIALS, LEGAL):
+        if sheet not in book:
+            report.add(sheet, 0, "", "", "missing_sheet", f"缺少工作表“{sheet}”（请使用导入模板）")
+    if report.count:
+        return [], report
+    maps = {sheet: _header_map(sheet, book[sheet], report) for sheet in SHEETS}
+    if report.count:
+        return [], report
+    headers = {sheet: {c.key: c.header for c in SHEETS[sheet]} for sheet in SHEETS}
+    departments = _departments()
+    item_rows = book[ITEMS][1:]
+    total = len(item_rows) + len(book[MATERIALS]) + len(book[LEGAL]) - 2
+    if progress:
+        progress("validate", 0, total)
+
+    # -- children first, grouped by implementation code --
+    children: dict[str, dict[str, list]] = defaultdict(lambda: {"legal": [], "materials": []})
+    done = 0
+    for sheet, kind in ((MATERIALS, "materials"), (LEGAL, "legal")):
+        mapping, names = maps[sheet], headers[sheet]
+        for row, cells in book[sheet][1:]:
+            done += 1
+            v = {key: cells.get(letter, "").strip() for letter, key in mapping.items()}
+            if not any(v.values()):
+                continue
+            code = v.get("implementation_code", "").upper()
+
+            def bad(key, rule, message, _row=row, _sheet=sheet, _names=names):
+                report.add(_sheet, _row, _names.get(key, ""), key, rule, message)
+
+            for c in SHEETS[sheet]:
+                if c.required and not v.get(c.key):
+                    bad(c.key, "required", "不能为空")
+            if kind == "materials":
+                entry = {
+                    "name": v.get("name", ""),
+                    "condition": v.get("condition", ""),
+                    "notes": v.get("notes", ""),
+                }
+                for key, parser in (
+                    ("kind", lambda s: _choice(s, KIND_BY_LABEL, codes.MATERIAL_KINDS)),
+                    ("source", lambda s: _choice(s, SOURCE_BY_LABEL, codes.MATERIAL_SOURCES)),
+                    ("copies", parse_int),
+                ):
+                    if v.get(key):
+                        try:
+                            entry[key] = parser(v[key])
+                        except CellError as exc:
+                            bad(key, "invalid", str(exc))
+                need = v.get("required", "")
+                entry["required"] = need not in ("按情形", "否", "非必要", "容缺")
+                if need and need not in ("必要", "是", "按情形", "否", "非必要", "容缺"):
+                    bad("required", "invalid", "应填“必要”或“按情形”")
+                if entry.get("copies") is not None and not 1 <= entry["copies"] <= 99:
+                    bad("copies", "invalid", "份数应为 1–99")
+                if not entry["required"] and not entry["condition"]:
+                    bad("condition", "required", "按情形提交的材料须写明适用情形")
+            else:
+                entry = {
+                    "title": v.get("title", ""),
+                    "article": v.get("article", ""),
+                    "text": v.get("text", ""),
+                }
+                if v.get("rank"):
+                    try:
+                        entry["rank"] = (
+                            RANK_BY_LABEL[v["rank"]]
+                            if v["rank"] in RANK_BY_LABEL
+                            else int(_choice(v["rank"], {}, {str(r) for r in codes.LEGAL_RANKS}))
+                        )
+                    except CellError:
+                        bad(
+                            "rank",
+                            "invalid",
+                            "位阶应为法律、行政法规、地方性法规、部门规章、地方政府规章或规范性文件",
+                        )
+            entry["_row"] = row
+            if code:
+                children[code][kind].append(entry)
+            if progress and done % 2000 == 0:
+                progress("validate", done, total)
+
+    # -- items --
+    mapping, names = maps[ITEMS], headers[ITEMS]
+    parsed: list[ParsedItem] = []
+    seen: dict[str, int] = {}
+    today = timezone.localdate()
+    for row, cells in item_rows:
+        done += 1
+        if progress and done % 2000 == 0:
+            progress("validate", done, total)
+        v = {key: cells.get(letter, "").strip() for letter, key in mapping.items()}
+        if not any(v.values()):
+            continue
+        row_problems = 0
+
+        def bad(key, rule, message, _row=row):
+            nonlocal row_problems
+            row_problems += 1
+            report.add(ITEMS, _row, names.get(key, FIELD_COLUMN.get(key, "")), key, rule, message)
+
+        for c in ITEM_COLUMNS:
+            if c.required and not v.get(c.key):
+                bad(c.key, "required", "不能为空")
+        raw: dict = {
+            k: v.get(k, "")
+            for k in (
+                "name",
+                "main_item_name",
+                "competent_department",
+                "fee_basis",
+                "conditions",
+                "procedure",
+                "result_name",
+                "location",
+                "consult_phone",
+                "handling_tiers",
+                "help_tiers",
+                "agency_tiers",
+                "channels",
+            )
+        }
+        parse_failed: set[str] = {c.key for c in ITEM_COLUMNS if c.required and not v.get(c.key)}
+
+        def parse(key, fn, default=None, _v=v, _failed=parse_failed):
+            if not _v.get(key):
+                return default
+            try:
+                return fn(_v[key])
+            except CellError as exc:
+                _failed.add(key)
+                bad(key, "invalid", str(exc))
+                return default
+
+        raw["implementation_code"] = v.get("implementation_code", "").upper()
+        raw["basic_code"] = parse("basic_code", _code_text, "")
+        raw["main_basic_code"] = parse("main_basic_code", _code_text, "")
+        raw["item_type"] = parse(
+            "item_type",
+            lambda s: _choice(_int_text(s).zfill(2) if s.isdigit() else s, TYPE_BY_LABEL, codes.ITEM_TYPES),
+            "",
+        )
+        raw["public_domain"] = parse(
+            "public_domain", lambda s: _choice(s, DOMAIN_BY_LABEL, codes.PUBLIC_DOMAINS), ""
+        )
+        raw["level"] = parse("level", lambda s: _choice(_int_text(s), LEVEL_BY_LABEL, codes.LEVELS), "")
+        raw["statutory_days"] = parse("statutory_days", parse_int)
+        raw["promised_days"] = parse("promised_days", parse_int)
+        kind = v.get("is_immediate", "")
+        if kind and kind not in ("即办件", "承诺件", "1", "2"):
+            parse_failed.add("is_immediate")
+            bad("is_immediate", "invalid", "应填“即办件”或“承诺件”")
+        raw["is_immediate"] = kind in ("即办件", "1")
+        raw["charges_fee"] = parse("charges_fee", parse_bool, False)
+        raw["fee_amount"] = v.get("fee_amount") or None
+        is_suspended = parse("is_suspended", parse_bool, False)
+        valid_from = parse("valid_from", parse_date, today)
+        try:
+            raw["tags"] = codes.tags_normalize(
+                v.get("enterprise_tags", ""), codes.ENTERPRISE
+            ) + codes.tags_normalize(v.get("citizen_tags", ""), codes.CITIZEN)
+        except ValueError as exc:
+            raw["tags"] = []
+            key = "enterprise_tags"
+            try:
+                codes.tags_normalize(v.get("enterprise_tags", ""), codes.ENTERPRISE)
+                key = "citizen_tags"
+            except ValueError:
+                pass
+            parse_failed.add(key)
+            bad(key, "invalid", str(exc))
+
+        # implementing agency by name (and institution when several share the name)
+        dept_name, inst_name = v.get("department", ""), v.get("department_institution", "")
+        department = None
+        if dept_name:
+            candidates = departments.get(dept_name, [])
+            if inst_name:
+                candidates = [d for d in candidates if d.institution.name == inst_name]
+            if not candidates:
+                where = f"（{inst_name}）" if inst_name else ""
+                bad(
+                    "department",
+                    "unknown_department",
+                    f"未登记的实施机关“{dept_name}”{where}，请先在组织机构中添加该进驻部门",
+                )
+            elif len(candidates) > 1:
+                bad(
+                    "department",
+                    "ambiguous_department",
+                    f"有多个机构进驻了“{dept_name}”，请填写“实施机关所在机构”",
+                )
+            else:
+                department = candidates[0]
+            if department is None:
+                parse_failed.add("department")
+        raw["department"] = department
+
+        code = raw["implementation_code"]
+        kids = children.get(code, {"legal": [], "materials": []})
+        raw["legal_bases"] = [
+            {k: e.get(k) for k in ("rank", "title", "article", "text")} for e in kids["legal"]
+        ]
+        raw["materials"] = [
+            {k: e.get(k) for k in elements.MATERIAL_FIELDS if k in e} for e in kids["materials"]
+        ]
+        values, legal, materials, problems = elements.clean(raw, complete=True)
+        for field, rule, message in problems:
+            base = field.split("[", 1)[0].split(".", 1)[0]
+            if base in parse_failed or (
+                base == "implementation_code" and "department" in parse_failed and rule == "mismatch"
+            ):
+                continue  # already reported as unreadable
+            if base in ("legal_bases", "materials"):
+                if field == base:
+                    sheet_name = LEGAL if base == "legal_bases" else MATERIALS
+                    bad("implementation_code", "missing_" + base, f"该事项在“{sheet_name}”表中没有任何行")
+                continue  # row-level child problems are reported on their own sheets
+            if base == "channels" and rule == "required" and "channels" in parse_failed:
+                continue
+            bad(base if base in names else field, rule, message)
+        if code:
+            if code in seen:
+                bad("implementation_code", "duplicate_code", f"实施编码与第 {seen[code]} 行重复")
+            else:
+                seen[code] = row
+        if not row_problems:
+            parsed.append(ParsedItem(row, values, valid_from, is_suspended, legal, materials))
+
+    # child rows that point nowhere
+    for code, kids in children.items():
+        if code not in seen:
+            for kind, sheet in (("materials", MATERIALS), ("legal", LEGAL)):
+                for e in kids[kind]:
+                    report.add(
+                        sheet,
+                        e["_row"],
+                        "实施编码",
+                        "implementation_code",
+                        "unknown_item",
+                        f"“事项”表中没有实施编码为 {code} 的事项",
+                    )
+    # the same material twice for one item
+    for kids in children.values():
+        names_seen: dict[str, int] = {}
+        for e in kids["materials"]:
+            if e.get("name") and e["name"] in names_seen:
+                report.add(
+                    MATERIALS,
+                    e["_row"],
+                    "材料名称",
+                    "name",
+                    "duplicate",
+                    f"与第 {names_seen[e['name']]} 行材料重复",
+                )
+            names_seen.setdefault(e.get("name"), e["_row"])
+    return parsed, report
+
+
+def _existing_codes(codes_in_file: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(codes_in_file), 900):
+        chunk = codes_in_file[i : i + 900]
+        found.update(
+            Item.objects.filter(implementation_code__in=chunk).values_list("implementation_code", flat=True)
+        )
+    return found
+
+
+@dataclass
+class ImportResult:
+    created: int
+    materials: int
+    legal_bases: int
+
+
+def import_workbook(*, by, data: bytes, filename: str, progress: Callable | None = None) -> ImportResult:
+    parsed, report = parse_workbook(data, progress=progress)
+    if not report.count:
+        existing = _existing_codes([p.values["implementation_code"] for p in parsed])
+        for p in parsed:
+            if p.values["implementation_code"] in existing:
+                report.add(
+                    ITEMS,
+                    p.row,
+                    "实施编码",
+                    "implementation_code",
+                    "duplicate_code",
+                    f"实施编码 {p.values['implementation_code']} 已在事项目录中",
+                )
+    if report.count:
+        shown = "" if report.count <= MAX_REPORTED else f"（仅列出前 {MAX_REPORTED} 处）"
+        raise ServiceError(
+            "import_invalid",
+            f"导入文件有 {report.count} 处错误{shown}，未导入任何事项，请修改后重新导入",
+            errors=report.errors,
+        )
+    if not parsed:
+        raise ServiceError("import_empty", "导入文件中没有事项", field="file")
+    try:
+        return _write(by=by, parsed=parsed, filename=filename, progress=progress)
+    except IntegrityError as exc:
+        raise ServiceError(
+            "import_conflict", "导入时与他人同时写入的事项编码冲突，未导入任何事项，请重试"
+        ) from exc
+
+
+@transaction.atomic
+def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportResult:
+    now = timezone.now()
+    total = len(parsed)
+    if progress:
+        progress("write", 0, total)
+    items = [
+        Item(
+            status=Item.Status.ACTIVE,
+            name=p.values["name"],
+            basic_code=p.values["basic_code"],
+            implementation_code=p.values["implementation_code"],
+            department=p.values["department"],
+            created_by=by,
+            created_at=now,
+        )
+        for p in parsed
+    ]
+    Item.objects.bulk_create(items, batch_size=BATCH)
+    if items and items[0].pk is None:  # backends that cannot return ids from bulk inserts
+        ids = dict(
+            Item.objects.filter(implementation_code__in=[i.implementation_code for i in items]).values_list(
+                "implementation_code", "pk"
+            )
+        )
+        for item in items:
+            item.pk = item.id = ids[item.implementation_code]
+    if progress:
+        progress("write", total // 4, total)
+    versions = [
+        ItemVersion(
+            item=item,
+            number=1,
+            state=ItemVersion.State.PUBLISHED,
+            valid_from=p.valid_from,
+            is_suspended=p.is_suspended,
+            published_at=now,
+            published_by=by,
+            created_by=by,
+            created_at=now,
+            **p.values,
+        )
+        for item, p in zip(items, parsed, strict=True)
+    ]
+    ItemVersion.objects.bulk_create(versions, batch_size=BATCH)
+    if versions and versions[0].pk is None:
+        ids = dict(ItemVersion.objects.filter(item__in=items).values_list("item_id", "pk"))
+        for v in versions:
+            v.pk = v.id = ids[v.item_id]
+    if progress:
+        progress("write", total // 2, total)
+    legal, materials = [], []
+    for version, p in zip(versions, parsed, strict=True):
+        legal.extend(LegalBasis(version=version, position=i, **e) for i, e in enumerate(p.legal))
+        materials.extend(
+            Material(version=version, position=i, **{k: m[k] for k in m if k not in ("blank_form", "sample")})
+            for i, m in enumerate(p.materials)
+        )
+    LegalBasis.objects.bulk_create(legal, batch_size=BATCH)
+    Material.objects.bulk_create(materials, batch_size=BATCH)
+    if progress:
+        progress("write", total * 3 // 4, total)
+    meta = current_request_meta()
+    actor = by if by is not None and getattr(by, "is_authenticated", False) else None
+    institution = getattr(actor, "institution", None) if actor else None
+    note = f"导入 {filename or '工作簿'}"
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=now,
+                actor=actor,
+                actor_name=actor.display_name if actor else "",
+                institution=institution,
+                action="catalog.item.import",
+                object_type="catalog.item",
+                object_id=str(item.pk),
+                object_repr=str(item)[:255],
+                changes={
+                    "valid_from": {"before": None, "after": v.valid_from.isoformat()},
+                    "number": {"before": None, "after": 1},
+                },
+                note=note,
+                ip=meta.ip,
+                user_agent=meta.user_agent[:255],
+                path=meta.path[:255],
+            )
+            for item, v in zip(items, versions, strict=True)
+        ],
+        batch_size=BATCH,
+    )
+    audit_record(
+        actor=by,
+        action="catalog.import",
+        object_type="catalog.item",
+        object_repr=f"事项目录导入：{filename or '工作簿'}"[:255],
+        changes={"created": {"before": 0, "after": total}},
+        note=f"{note}：新增并发布 {total} 个事项，申请材料 {len(materials)} 项，设定依据 {len(legal)} 条",
+    )
+    if progress:
+        progress("write", total, total)
+    return ImportResult(created=total, materials=len(materials), legal_bases=len(legal))
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def version_rows(version) -> tuple[dict, list[dict], list[dict]]:
+    """One item row and its material and legal-basis rows, keyed like the columns."""
+    item = {
+        "implementation_code": version.implementation_code,
+        "name": version.name,
+        "item_type": version.item_type,
+        "public_domain": codes.PUBLIC_DOMAINS.get(version.public_domain, ""),
+        "basic_code": version.basic_code,
+        "main_basic_code": version.main_basic_code,
+        "main_item_name": version.main_item_name,
+        "competent_department": version.competent_department,
+        "department": version.department.name,
+        "department_institution": version.department.institution.name,
+        "level": version.level,
+        "handling_tiers": codes.tiers_label(version.handling_tiers) if version.handling_tiers else "",
+        "help_tiers": codes.tiers_label(version.help_tiers) if version.help_tiers else "",
+        "agency_tiers": codes.tiers_label(version.agency_tiers) if version.agency_tiers else "",
+        "statutory_days": version.statutory_days,
+        "promised_days": version.promised_days,
+        "is_immediate": version.case_kind_label,
+        "charges_fee": _yes(version.charges_fee),
+        "fee_amount": str(version.fee_amount) if version.fee_amount is not None else "",
+        "fee_basis": version.fee_basis,
+        "channels": "、".join(codes.CHANNELS[c][:2] for c in version.channels),
+        "enterprise_tags": "、".join(
+            codes.TAGS[c][0] for c in version.tag_codes if codes.TAGS.get(c, ("", ""))[1] == codes.ENTERPRISE
+        ),
+        "citizen_tags": "、".join(
+            codes.TAGS[c][0] for c in version.tag_codes if codes.TAGS.get(c, ("", ""))[1] == codes.CITIZEN
+        ),
+        "conditions": version.conditions,
+        "procedure": version.procedure,
+        "result_name": version.result_name,
+        "location": version.location,
+        "consult_phone": version.consult_phone,
+        "is_suspended": _yes(version.is_suspended),
+        "valid_from": version.valid_from.isoformat() if version.valid_from else "",
+    }
+    materials = [
+        {
+            "implementation_code": version.implementation_code,
+            "name": m.name,
+            "kind": codes.MATERIAL_KINDS[m.kind],
+            "copies": m.copies,
+            "required": "必要" if m.required else "按情形",
+            "condition": m.condition,
+            "source": codes.MATERIAL_SOURCES[m.source].split("（")[0],
+            "notes": m.notes,
+        }
+        for m in version.materials.all()
+    ]
+    legal = [
+        {
+            "implementation_code": version.implementation_code,
+            "rank": codes.LEGAL_RANKS[e.rank],
+            "title": e.title,
+            "article": e.article,
+            "text": e.text,
+        }
+        for e in version.legal_bases.all()
+    ]
+    return item, materials, legal
+
+
+def write_workbook(item_rows, material_rows, legal_rows, *, departments=None) -> bytes:
+    """The workbook from row dicts (iterables, streamed): used by export, template and the benchmark."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE7F5")
+    for sheet, columns, rows in (
+        (ITEMS, ITEM_COLUMNS, item_rows),
+        (MATERIALS, MATERIAL_COLUMNS, material_rows),
+        (LEGAL, LEGAL_COLUMNS, legal_rows),
+    ):
+        ws = wb.create_sheet(sheet)
+        for i, c in enumerate(columns):
+            ws.column_dimensions[_letter(i)].width = c.width
+        ws.freeze_panes = "B2"
+        header = []
+        for c in columns:
+            cell = WriteOnlyCell(ws, value=f"{c.header}*" if c.required else c.header)
+            cell.font, cell.fill = bold, fill
+            header.append(cell)
+        ws.append(header)
+        keys = [c.key for c in columns]
+        for row in rows:
+            ws.append([_cell(row.get(k)) for k in keys])
+    guide = wb.create_sheet(GUIDE)
+    guide.column_dimensions["A"].width = 14
+    guide.column_dimensions["B"].width = 22
+    guide.column_dimensions["C"].width = 8
+    guide.column_dimensions["D"].width = 90
+    wrap = Alignment(wrap_text=True, vertical="top")
+    title = WriteOnlyCell(
+        guide,
+        value="事项目录导入模板填写说明：带 * 的列必填；编码列请使用文本格式；三张表以“实施编码”对应。整个文件通过校验后才会导入，有任何错误则不导入并列出每个错误单元格。",
+    )
+    title.font = bold
+    guide.append([title])
+    guide.append([WriteOnlyCell(guide, value=v) for v in ("工作表", "列", "必填", "说明")])
+    for sheet, columns in SHEETS.items():
+        for c in columns:
+            help_cell = WriteOnlyCell(guide, value=c.help)
+            help_cell.alignment = wrap
+            guide.append([sheet, c.header, "是" if c.required else "", help_cell])
+    lookup = wb.create_sheet(LOOKUP)
+    for i, width in enumerate((18, 30, 40, 22)):
+        lookup.column_dimensions[_letter(i)].width = width
+    lookup.append(["分类", "代码", "名称", "补充"])
+    for code, label in codes.ITEM_TYPES.items():
+        lookup.append(["事项类型", code, label, ""])
+    for code, label in codes.PUBLIC_DOMAINS.items():
+        lookup.append(["公共服务领域", code, label, ""])
+    for code, label in codes.LEVELS.items():
+        lookup.append(["行使层级", code, label, ""])
+    for code, label in codes.TIERS.items():
+        lookup.append(["受理/帮办/代办层级", code, label, ""])
+    for code, (label, audience) in codes.TAGS.items():
+        lookup.append(["企业标签" if audience == codes.ENTERPRISE else "个人标签", code, label, ""])
+    for rank, label in codes.LEGAL_RANKS.items():
+        lookup.append(["设定依据位阶", rank, label, "按位阶从高到低排列"])
+    for d in departments or []:
+        lookup.append(["实施机关", d.credit_code, d.name, d.institution.name])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _cell(value):
+    if value is None:
+        return None
+    return value
+
+
+def _departments_for_lookup():
+    return list(
+        Department.objects.filter(is_active=True).exclude(credit_code="").select_related("institution")
+    )
+
+
+def export_workbook(*, on: datetime.date) -> tuple[bytes, int]:
+    from bangban.catalog.selectors import versions_in_force
+
+    versions = (
+        versions_in_force(on=on)
+        .prefetch_related("materials", "legal_bases")
+        .order_by("basic_code", "implementation_code")
+    )
+    items, materials, legal = [], [], []
+    for version in versions.iterator(chunk_size=1000):
+        i, m, lb = version_rows(version)
+        items.append(i)
+        materials.extend(m)
+        legal.extend(lb)
+    return write_workbook(items, materials, legal, departments=_departments_for_lookup()), len(items)
+
+
+def template_workbook() -> bytes:
+    """Headers, one example item (with a real legal basis) and the explanation sheets."""
+    departments = _departments_for_lookup()
+    dept = departments[0] if departments else None
+    credit = dept.credit_code if dept else "11320505MB1710001J"
+    code = codes.implementation_code_assemble(credit, "4", "000105003001")
+    example = {
+        "implementation_code": code,
+        "name": "食品经营许可（新办）",
+        "item_type": "01",
+        "basic_code": "000105003001",
+        "main_basic_code": "000105003000",
+        "main_item_name": "食品经营许可",
+        "competent_department": "市场监督管理部门",
+        "department": dept.name if dept else "苏州高新区市场监督管理局",
+        "department_institution": dept.institution.name if dept else "苏州高新区政务服务中心",
+        "level": "4",
+        "handling_tiers": "政务服务中心、便民服务中心",
+        "help_tiers": "政务服务中心、便民服务中心、便民服务站",
+        "agency_tiers": "政务服务中心、便民服务中心",
+        "statutory_days": 10,
+        "promised_days": 5,
+        "is_immediate": "承诺件",
+        "charges_fee": "否",
+        "channels": "窗口、网上",
+        "enterprise_tags": "准营准办",
+        "result_name": "食品经营许可证",
+        "valid_from": timezone.localdate().isoformat(),
+    }
+    materials = [
+        {
+            "implementation_code": code,
+            "name": "食品经营许可申请书",
+            "kind": "原件",
+            "copies": 1,
+            "required": "必要",
+            "source": "申请人自备",
+        },
+        {
+            "implementation_code": code,
+            "name": "营业执照",
+            "kind": "电子件",
+            "copies": 1,
+            "required": "必要",
+            "source": "数据共享",
+        },
+    ]
+    legal = [
+        {
+            "implementation_code": code,
+            "rank": "法律",
+            "title": "《中华人民共和国食品安全法》",
+            "article": "第三十五条",
+            "text": "国家对食品生产经营实行许可制度。从事食品生产、食品销售、餐饮服务，应当依法取得许可。",
+        }
+    ]
+    return write_workbook([example], materials, legal, departments=departments)
+
+
+def supports_returning() -> bool:
+    return connection.features.can_return_rows_from_bulk_insert

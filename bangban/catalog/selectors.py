@@ -1,0 +1,299 @@
+"""Reads of the catalog.
+
+The catalog is a shared reference: every staff member and the public may read published
+versions, so reads are not scoped by institution. Drafts, adjustments and import jobs are for
+staff holding CATALOG_VIEW. The 清单 of an institution is readable by everyone (it is published
+at the window); who may edit it is decided in services.listing_set.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from bangban.accounts.permissions import has_cap, require_cap
+from bangban.accounts.roles import Cap
+from bangban.catalog import codes
+from bangban.catalog.models import Adjustment, Bundle, BundleItem, ImportJob, Item, ItemVersion, ListingEntry
+from bangban.org.models import Institution
+from bangban.org.selectors import institutions_in_scope
+
+MODES = ("help", "agency")
+
+
+def in_force_q(on: datetime.date, prefix: str = "") -> Q:
+    """Published and in force on `on` (valid_from ≤ on ≤ valid_to, open end allowed)."""
+    return Q(**{f"{prefix}state": ItemVersion.State.PUBLISHED, f"{prefix}valid_from__lte": on}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": on})
+    )
+
+
+def _with_related(qs: QuerySet[ItemVersion]) -> QuerySet[ItemVersion]:
+    return qs.select_related("item", "department", "department__institution")
+
+
+def item_version_in_force(*, item: Item | int, on: datetime.date) -> ItemVersion | None:
+    """The published version of `item` in force on `on`, or None (not yet, no longer, or never published).
+
+    Suspended versions are returned too (check `version.is_suspended`): a case accepted before a
+    suspension still refers to its version.
+    """
+    item_id = item.pk if isinstance(item, Item) else item
+    return (
+        _with_related(ItemVersion.objects.filter(in_force_q(on), item_id=item_id))
+        .prefetch_related("materials", "legal_bases")
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def versions_in_force(*, on: datetime.date) -> QuerySet[ItemVersion]:
+    return _with_related(ItemVersion.objects.filter(in_force_q(on)))
+
+
+def item_search(
+    *,
+    q: str = "",
+    on: datetime.date,
+    item_type: str = "",
+    department: int | None = None,
+    tag: str = "",
+    audience: str = "",
+    public_domain: str = "",
+    include_suspended: bool = True,
+) -> QuerySet[ItemVersion]:
+    """Versions in force on `on` matching a free text (name, basic or implementation code, department),
+    a type, a department id, a tag code (or label), an audience (enterprise/citizen) or a public domain."""
+    qs = versions_in_force(on=on)
+    q = (q or "").strip()
+    if q:
+        text = Q(name__icontains=q) | Q(department__name__icontains=q) | Q(competent_department__icontains=q)
+        if q.isdigit() or len(q) in (18, 31):
+            text |= Q(basic_code__startswith=q) | Q(implementation_code__startswith=q.upper())
+        text |= Q(main_item_name__icontains=q)
+        qs = qs.filter(text)
+    if item_type:
+        qs = qs.filter(item_type=item_type)
+    if department:
+        qs = qs.filter(department_id=department)
+    if tag:
+        code = tag if tag in codes.TAGS else codes.TAG_BY_LABEL.get(tag, tag)
+        qs = qs.filter(tags__contains=f",{code},")
+    if audience in (codes.ENTERPRISE, codes.CITIZEN):
+        audience_q = Q()
+        for code, (_label, who) in codes.TAGS.items():
+            if who == audience:
+                audience_q |= Q(tags__contains=f",{code},")
+        qs = qs.filter(audience_q)
+    if public_domain:
+        qs = qs.filter(public_domain=public_domain)
+    if not include_suspended:
+        qs = qs.filter(is_suspended=False)
+    return qs.order_by("basic_code", "implementation_code")
+
+
+def offered_items(
+    *, institution: Institution, on: datetime.date, mode: str | None = None
+) -> QuerySet[ItemVersion]:
+    """The versions in force on `on` that `institution`'s 帮办代办清单 offers, in `mode` ("help" 帮办,
+    "agency" 代办, None either), and that the version itself allows at the institution's tier.
+    Suspended versions are left out: a suspended item accepts no new cases."""
+    if mode not in (None, *MODES):
+        raise ValueError(f"unknown mode {mode!r}: use 'help', 'agency' or None")
+    tier = str(int(institution.tier))
+    listing = ListingEntry.objects.filter(institution=institution, item_id=OuterRef("item_id"))
+    help_q = Q(Exists(listing.filter(offers_help=True)), help_tiers__contains=tier)
+    agency_q = Q(Exists(listing.filter(offers_agency=True)), agency_tiers__contains=tier)
+    mode_q = {"help": help_q, "agency": agency_q, None: help_q | agency_q}[mode]
+    return (
+        versions_in_force(on=on)
+        .filter(mode_q, is_suspended=False)
+        .order_by("basic_code", "implementation_code")
+    )
+
+
+def latest_published(item: Item) -> ItemVersion | None:
+    return item.versions.filter(state=ItemVersion.State.PUBLISHED).order_by("-valid_from", "-pk").first()
+
+
+def open_draft(item: Item) -> ItemVersion | None:
+    """The directly editable draft of a never-published item (not part of an adjustment)."""
+    return item.versions.filter(state=ItemVersion.State.DRAFT, adjustment__isnull=True).first()
+
+
+def item_versions(item: Item) -> list[ItemVersion]:
+    """Every version, published ones by start date, then drafts."""
+    return list(
+        item.versions.select_related("adjustment", "published_by").order_by("state", "valid_from", "pk")
+    )
+
+
+def item_get(*, pk, user=None) -> Item:
+    """An item: anyone may read published items; drafts only staff with CATALOG_VIEW."""
+    qs = Item.objects.select_related("department", "department__institution")
+    if user is None or not has_cap(user, Cap.CATALOG_VIEW):
+        qs = qs.exclude(status=Item.Status.DRAFT)
+    return qs.get(pk=pk)
+
+
+def version_get(*, pk, user=None) -> ItemVersion:
+    qs = _with_related(ItemVersion.objects.all()).prefetch_related("materials", "legal_bases")
+    if user is None or not has_cap(user, Cap.CATALOG_VIEW):
+        qs = qs.filter(state=ItemVersion.State.PUBLISHED)
+    return qs.get(pk=pk)
+
+
+def item_list(
+    *,
+    user,
+    q: str = "",
+    status: str = "",
+    item_type: str = "",
+    department: int | None = None,
+    tag: str = "",
+) -> QuerySet[Item]:
+    """Staff list of items (drafts included), by their head fields (the latest version)."""
+    require_cap(user, Cap.CATALOG_VIEW, "您的角色无权查看事项目录")
+    qs = Item.objects.select_related("department", "department__institution")
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(basic_code__startswith=q)
+            | Q(implementation_code__startswith=q.upper())
+            | Q(department__name__icontains=q)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if department:
+        qs = qs.filter(department_id=department)
+    if item_type or tag:
+        latest = ItemVersion.objects.filter(item_id=OuterRef("pk"))
+        if item_type:
+            latest = latest.filter(item_type=item_type)
+        if tag:
+            latest = latest.filter(tags__contains=f",{tag},")
+        qs = qs.filter(Exists(latest))
+    return qs.order_by("basic_code", "implementation_code")
+
+
+def name_inconsistencies(*, on: datetime.date) -> list[dict]:
+    """Basic codes whose versions in force on `on` carry different names (the same item must have the
+    same name at every level, Shanghai text §4.1): [{basic_code, names: [{name, items: [...]}]}]."""
+    rows = versions_in_force(on=on).values_list("basic_code", "name", "item_id", "item__implementation_code")
+    by_code: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for basic_code, name, item_id, impl in rows:
+        by_code[basic_code][name].append({"id": item_id, "implementation_code": impl})
+    report = []
+    for basic_code in sorted(by_code):
+        names = by_code[basic_code]
+        if len(names) > 1:
+            report.append(
+                {"basic_code": basic_code, "names": [{"name": n, "items": names[n]} for n in sorted(names)]}
+            )
+    return report
+
+
+def same_code_names(*, version: ItemVersion, on: datetime.date) -> list[str]:
+    """Other names in force under this version's basic code (for a warning on the item page)."""
+    return sorted(
+        set(
+            versions_in_force(on=on)
+            .filter(basic_code=version.basic_code)
+            .exclude(name=version.name)
+            .values_list("name", flat=True)
+        )
+    )
+
+
+def lineage(item: Item) -> dict[str, list]:
+    return {
+        "predecessors": list(item.predecessor_links.select_related("predecessor", "adjustment")),
+        "successors": list(item.successor_links.select_related("successor", "adjustment")),
+    }
+
+
+# ---- adjustments ----------------------------------------------------------------------------
+
+
+def adjustment_list(
+    *, user, status: str = "", kind: str = "", item: Item | None = None
+) -> QuerySet[Adjustment]:
+    require_cap(user, Cap.CATALOG_VIEW, "您的角色无权查看事项调整")
+    qs = Adjustment.objects.select_related("created_by", "submitted_by", "reviewed_by").prefetch_related(
+        "items"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if item is not None:
+        qs = qs.filter(Q(items=item) | Q(proposed_versions__item=item)).distinct()
+    return qs.order_by("-created_at", "-pk")
+
+
+def adjustment_get(*, user, pk) -> Adjustment:
+    require_cap(user, Cap.CATALOG_VIEW, "您的角色无权查看事项调整")
+    return Adjustment.objects.select_related("created_by", "submitted_by", "reviewed_by").get(pk=pk)
+
+
+def adjustment_versions(adjustment: Adjustment) -> list[ItemVersion]:
+    return list(
+        adjustment.proposed_versions.select_related("item", "department", "based_on", "based_on__department")
+        .prefetch_related("materials", "legal_bases", "based_on__materials", "based_on__legal_bases")
+        .order_by("pk")
+    )
+
+
+def pending_review_count(user) -> int:
+    if not has_cap(user, Cap.CATALOG_REVIEW):
+        return 0
+    return Adjustment.objects.filter(status=Adjustment.Status.SUBMITTED).exclude(submitted_by=user).count()
+
+
+# ---- 清单 and 一件事 -------------------------------------------------------------------------
+
+
+def listing_for(*, institution: Institution) -> QuerySet[ListingEntry]:
+    return ListingEntry.objects.filter(institution=institution).select_related("item", "item__department")
+
+
+def listing_institutions(*, user) -> QuerySet[Institution]:
+    """Institutions whose 清单 this user may edit: CATALOG_MANAGE or ORG_MANAGE, within their scope."""
+    if not (has_cap(user, Cap.CATALOG_MANAGE) or has_cap(user, Cap.ORG_MANAGE)):
+        return Institution.objects.none()
+    return institutions_in_scope(user).filter(is_active=True)
+
+
+def listing_counts() -> dict[int, int]:
+    from django.db.models import Count
+
+    return dict(
+        ListingEntry.objects.values("institution").annotate(n=Count("pk")).values_list("institution", "n")
+    )
+
+
+def bundle_list(*, published_only: bool = True) -> QuerySet[Bundle]:
+    qs = Bundle.objects.prefetch_related(
+        Prefetch("entries", queryset=BundleItem.objects.select_related("item").order_by("position", "pk"))
+    )
+    return qs.filter(is_published=True) if published_only else qs
+
+
+def bundle_get(*, pk, published_only: bool = True) -> Bundle:
+    return bundle_list(published_only=published_only).get(pk=pk)
+
+
+def bundle_versions(bundle: Bundle, on: datetime.date) -> list[tuple[BundleItem, ItemVersion | None]]:
+    entries = list(bundle.entries.all())
+    versions = {
+        v.item_id: v for v in versions_in_force(on=on).filter(item_id__in=[e.item_id for e in entries])
+    }
+    return [(e, versions.get(e.item_id)) for e in entries]
+
+
+def import_jobs(*, user) -> QuerySet[ImportJob]:
+    require_cap(user, Cap.CATALOG_MANAGE, "您的角色无权导入事项")
+    return ImportJob.objects.defer("content").select_related("created_by")

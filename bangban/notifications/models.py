@@ -1,0 +1,73 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Message(models.Model):
+    """One SMS to an applicant: the outbox row written in the transaction of the change it reports.
+
+    The row is the record of the message. A Celery task (tasks.send_message) claims it with an
+    atomic conditional UPDATE (pending → sending), sends it through the configured gateway and marks
+    it sent, so a message is handed to the gateway by one worker at a time and never after it was
+    sent. `idempotency_key` goes to the gateway with every attempt, so a worker that crashes between
+    the gateway's acceptance and our "sent" mark cannot make the applicant receive it twice.
+    """
+
+    class Event(models.TextChoices):
+        ACCEPTED = "accepted", "受理"
+        SUSPENDED = "suspended", "中止"
+        RESUMED = "resumed", "续办"
+        TRANSFERRED = "transferred", "转办"
+        COMPLETED = "completed", "办结"
+        TERMINATED = "terminated", "终止"
+        OTHER = "other", "其他"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    phone = models.CharField("手机号码", max_length=20)
+    text = models.TextField("短信内容")
+    event = models.CharField("事由", max_length=16, choices=Event.choices, default=Event.OTHER)
+    object_type = models.CharField("对象类型", max_length=64, blank=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True)
+    institution = models.ForeignKey(
+        "org.Institution",
+        verbose_name="所属机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dedupe_key = models.CharField("去重键", max_length=200, unique=True)
+    idempotency_key = models.UUIDField("幂等键", default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField("发送次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    provider_id = models.CharField("网关消息编号", max_length=100, blank=True)
+    claim_token = models.CharField("领取标记", max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信"
+        verbose_name_plural = "短信"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="notif_status_updated_idx"),
+            models.Index(fields=["object_type", "object_id"], name="notif_object_idx"),
+            models.Index(fields=["institution", "created_at"], name="notif_institution_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()}短信 → {self.masked_phone}"
+
+    @property
+    def masked_phone(self) -> str:
+        p = self.phone
+        return f"{p[:3]}****{p[-4:]}" if len(p) == 11 else p

@@ -1,0 +1,124 @@
+"""Delivering the SMS outbox (idempotent tasks).
+
+`send_message` may run any number of times for one message — a duplicate `delay`, a broker
+redelivery (tasks are acked late), the periodic sweep, two workers at once — and the message is
+still handed to the gateway by one of them at a time and never again once it is sent:
+
+1. claim: one conditional UPDATE `pending → sending` (or a `sending` claim older than
+   STALE_AFTER, left by a worker that died mid-send); the database applies it to at most one
+   caller (row lock on PostgreSQL, database lock on SQLite), the others see 0 rows and stop;
+2. send through the configured backend, with the message's idempotency key, so a resend after a
+   crash between the gateway's acceptance and step 3 is dropped by the gateway;
+3. finish: `sent` (with the provider's id), `pending` again for a retryable error (Celery retries
+   with exponential backoff), or `failed` for a refusal or when the retries are used up. Only the
+   claim's holder (its token) can finish it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import F, Q
+from django.utils import timezone
+
+from bangban.notifications.backends import GatewayError, PermanentGatewayError, get_backend
+from bangban.notifications.models import Message
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)  # a claim this old belongs to a worker that died
+MAX_RETRIES = 5
+SENT, SKIPPED, FAILED, RETRY = "sent", "skipped", "failed", "retry"
+
+
+def _finish(message_id: int, token: str, **fields) -> None:
+    Message.objects.filter(pk=message_id, status=Message.Status.SENDING, claim_token=token).update(
+        updated_at=timezone.now(), **fields
+    )
+
+
+def claim(message_id: int) -> str | None:
+    """Take the message for sending; the claim token, or None if someone else has it or it is done."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    claimable = Q(status=Message.Status.PENDING) | Q(
+        status=Message.Status.SENDING, claimed_at__lt=now - STALE_AFTER
+    )
+    claimed = Message.objects.filter(claimable, pk=message_id).update(
+        status=Message.Status.SENDING,
+        claim_token=token,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+    return token if claimed else None
+
+
+def deliver(message_id: int, *, final_attempt: bool = True) -> str:
+    """One delivery attempt. Returns "sent", "skipped" (not ours to send) or "failed"; raises
+    GatewayError for a retryable failure unless this is the final attempt."""
+    token = claim(message_id)
+    if token is None:
+        return SKIPPED
+    message = Message.objects.get(pk=message_id)
+    try:
+        provider_id = get_backend().send(message)
+    except PermanentGatewayError as exc:
+        _finish(message_id, token, status=Message.Status.FAILED, last_error=str(exc)[:1000])
+        return FAILED
+    except GatewayError as exc:
+        status = Message.Status.FAILED if final_attempt else Message.Status.PENDING
+        _finish(message_id, token, status=status, last_error=str(exc)[:1000])
+        if final_attempt:
+            return FAILED
+        raise
+    except Exception as exc:  # a bug or a misconfigured backend: stop, show it to staff
+        log.exception("SMS backend crashed on message %s", message_id)
+        _finish(
+            message_id, token, status=Message.Status.FAILED, last_error=f"{type(exc).__name__}: {exc}"[:1000]
+        )
+        return FAILED
+    _finish(
+        message_id,
+        token,
+        status=Message.Status.SENT,
+        provider_id=(provider_id or "")[:100],
+        sent_at=timezone.now(),
+        last_error="",
+    )
+    return SENT
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(GatewayError,),
+    retry_backoff=10,  # 10 s, 20 s, 40 s, 80 s, 160 s (with jitter)
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def send_message(self, message_id: int) -> str:
+    """Deliver one outbox message (see the module docstring); safe to run any number of times."""
+    return deliver(message_id, final_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task
+def send_pending(older_than_seconds: int = 600) -> int:
+    """Re-queue messages whose task was lost: pending for a while (the broker was down at commit,
+    or a retry was dropped) or claimed by a worker that died. Meant for celery beat, every few
+    minutes; duplicates are harmless (see the claim)."""
+    now = timezone.now()
+    ids = list(
+        Message.objects.filter(
+            Q(status=Message.Status.PENDING, updated_at__lt=now - timedelta(seconds=older_than_seconds))
+            | Q(status=Message.Status.SENDING, claimed_at__lt=now - STALE_AFTER)
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for message_id in ids:
+        send_message.delay(message_id)
+    return len(ids)
