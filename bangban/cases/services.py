@@ -46,6 +46,7 @@ from bangban.core import crypto
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mask_id, mobile_problem, resident_id_problem
 from bangban.notifications.services import notify
+from bangban.notifications.texts import sms_text
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 
@@ -140,10 +141,19 @@ def tracking_url(case: Case) -> str:
     return settings.BANGBAN_PUBLIC_URL.rstrip("/") + reverse("cases:track", args=[case.tracking_token])
 
 
-def _notify(case: Case, event: str, text: str, key: str) -> None:
-    """Queue the applicant's SMS (sent after commit, once per key)."""
+def _notify(case: Case, event: str, key: str, *, reason: str = "") -> None:
+    """Queue the applicant's SMS (sent after commit, once per key); texts from notifications.texts."""
     if mobile_problem(case.phone):
         return  # landlines cannot receive SMS; the event is still on the timeline
+    text = sms_text(
+        event,
+        case_no=case.number,
+        item=_item_title(case),
+        institution=case.institution.name,
+        due=case.due_date,
+        reason=reason,
+        url=tracking_url(case),
+    )
     notify(
         phone=case.phone,
         text=text,
@@ -359,13 +369,6 @@ def _start_clock(case: Case, by, on: date) -> None:
     _apply_deadline(case, by, "受理后按承诺时限计算")
 
 
-def _accepted_text(case: Case) -> str:
-    return (
-        f"【帮办代办】您的办件{case.number}（{_item_title(case)}）已由{case.institution.name}受理，"
-        f"承诺{case.due_date:%m月%d日}前办结。查询：{tracking_url(case)}"
-    )
-
-
 @transaction.atomic
 def case_apply(*, case: Case, by, expected_version: int | None = None) -> Case:
     """帮办: the applicant decides to apply (申请)."""
@@ -384,7 +387,7 @@ def case_accept(*, case: Case, by, expected_version: int | None = None) -> Case:
     _transition(case, by, "accept", "受理（可打印受理单）")
     _start_clock(case, by, clock.today())
     _save(case, "accepted_on", "promised_days", "is_immediate", "due_date", "clock_stopped")
-    _notify(case, "accepted", _accepted_text(case), "accepted")
+    _notify(case, "accepted", "accepted")
     return case
 
 
@@ -446,7 +449,7 @@ def case_entrust(
     )
     _start_clock(case, by, clock.today())
     _save(case, "accepted_on", "promised_days", "is_immediate", "due_date", "clock_stopped")
-    _notify(case, "accepted", _accepted_text(case), "accepted")
+    _notify(case, "accepted", "accepted")
     return case
 
 
@@ -488,12 +491,7 @@ def case_suspend(
     )
     _apply_deadline(case, by, f"中止，剩余 {left} 个工作日")
     _save(case, "clock_stopped", "due_date")
-    _notify(
-        case,
-        "suspended",
-        f"【帮办代办】您的办件{case.number}已中止：{label}。续办后剩余{left}个工作日。查询：{tracking_url(case)}",
-        f"suspended:{suspension.pk}",
-    )
+    _notify(case, "suspended", f"suspended:{suspension.pk}", reason=label)
     return case
 
 
@@ -536,12 +534,7 @@ def case_resume(
     )
     _apply_deadline(case, by, f"续办，剩余 {suspension.workdays_left} 个工作日")
     _save(case, "clock_stopped", "due_date")
-    _notify(
-        case,
-        "resumed",
-        f"【帮办代办】您的办件{case.number}已续办，预计{case.due_date:%m月%d日}前办结。查询：{tracking_url(case)}",
-        f"resumed:{suspension.pk}",
-    )
+    _notify(case, "resumed", f"resumed:{suspension.pk}")
     return case
 
 
@@ -608,14 +601,7 @@ def case_complete(*, case: Case, by, result: str, expected_version: int | None =
     _transition(case, by, "complete", f"办结：{result}", data={"result": result})
     case.result, case.finished_at, case.clock_stopped = result, timezone.now(), True
     _save(case, "result", "finished_at", "clock_stopped")
-    late = case.due_date and clock.today() > case.due_date
-    _notify(
-        case,
-        "completed",
-        f"【帮办代办】您的办件{case.number}（{_item_title(case)}）已办结{'（超期）' if late else ''}。"
-        f"欢迎评价：{tracking_url(case)}",
-        "completed",
-    )
+    _notify(case, "completed", "completed", reason=result)
     return case
 
 
@@ -637,12 +623,7 @@ def case_terminate(*, case: Case, by, reason: str, expected_version: int | None 
     case.termination_reason, case.finished_at, case.clock_stopped = reason, timezone.now(), True
     _save(case, "termination_reason", "finished_at", "clock_stopped")
     if was_accepted:
-        _notify(
-            case,
-            "terminated",
-            f"【帮办代办】您的办件{case.number}已终止：{reason[:30]}。查询：{tracking_url(case)}",
-            "terminated",
-        )
+        _notify(case, "terminated", "terminated", reason=reason)
     return case
 
 
@@ -740,12 +721,7 @@ def transfer_accept(*, transfer: Transfer, by) -> Case:
         case,
         {"institution": {"before": before, "after": transfer.to_institution.name}},
     )
-    _notify(
-        case,
-        "transferred",
-        f"【帮办代办】您的办件{case.number}已转由{case.institution.name}办理。查询：{tracking_url(case)}",
-        f"transferred:{transfer.pk}",
-    )
+    _notify(case, "transferred", f"transferred:{transfer.pk}")
     return case
 
 

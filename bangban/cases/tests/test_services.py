@@ -83,7 +83,7 @@ def test_help_case_accepted_across_national_day_2025(org, items):
     ]
     assert AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).count() == 3
     message = Message.objects.get(object_id=str(case.pk), event="accepted")
-    assert case.number in message.text and "10月14日" in message.text
+    assert case.number in message.text and "2025年10月14日" in message.text
 
 
 def test_immediate_item_due_same_day(org, items):
