@@ -1,4 +1,557 @@
-"""API routes of this app: (prefix, viewset, basename) for the router, and extra url patterns."""
+"""Cases through the API: every page action is here too, scoped the same way (selectors + services)."""
 
-routes: list = []
-urls: list = []
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bangban.cases import clock, documents, selectors, services, workflow
+from bangban.cases.models import (
+    ApplicantType,
+    Case,
+    CaseEvent,
+    Channel,
+    Entrustment,
+    JointTask,
+    Kind,
+    Material,
+    Mode,
+    PriorityGroup,
+    Suspension,
+    Transfer,
+)
+from bangban.catalog.models import Item
+from bangban.core.errors import NotInScope, ServiceError
+from bangban.org.models import Department, Institution
+
+
+class QueuePagination(BasePagination):
+    """Page-number pagination without COUNT(*): the queue shows the next page if there is one.
+
+    At provincial scale a count over the scoped, filtered case table costs more than the page itself.
+    """
+
+    page_size = 20
+    max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            self.page = max(int(request.query_params.get("page", 1)), 1)
+            self.size = min(
+                max(int(request.query_params.get("page_size", self.page_size)), 1), self.max_page_size
+            )
+        except ValueError:
+            raise ServiceError("invalid", "page 和 page_size 应为正整数", field="page")
+        start = (self.page - 1) * self.size
+        rows = list(queryset[start : start + self.size + 1])
+        self.has_next = len(rows) > self.size
+        self.request = request
+        return rows[: self.size]
+
+    def get_paginated_response(self, data):
+        def link(page):
+            url = self.request.build_absolute_uri()
+            from rest_framework.utils.urls import replace_query_param
+
+            return replace_query_param(url, "page", page)
+
+        return Response(
+            {
+                "next": link(self.page + 1) if self.has_next else None,
+                "previous": link(self.page - 1) if self.page > 1 else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "properties": {
+                "next": {"type": "string", "nullable": True},
+                "previous": {"type": "string", "nullable": True},
+                "results": schema,
+            },
+        }
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    light = serializers.SerializerMethodField()
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    agent_name = serializers.CharField(source="agent.display_name", read_only=True, default=None)
+    applicant_id = serializers.CharField(source="applicant_id_display", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "mode",
+            "status",
+            "version",
+            "applicant_type",
+            "applicant_name",
+            "applicant_id",
+            "phone",
+            "institution",
+            "institution_name",
+            "agent",
+            "agent_name",
+            "accepted_on",
+            "due_date",
+            "clock_stopped",
+            "light",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_light(self, obj) -> str:
+        return clock.light(obj)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    type_display = serializers.CharField(source="get_type_display", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "id",
+            "type",
+            "type_display",
+            "at",
+            "actor_name",
+            "from_status",
+            "to_status",
+            "text",
+            "data",
+        ]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    assignee_name = serializers.CharField(source="assignee.display_name", read_only=True, default=None)
+
+    class Meta:
+        model = JointTask
+        fields = [
+            "id",
+            "department",
+            "department_name",
+            "assignee",
+            "assignee_name",
+            "description",
+            "due_date",
+            "state",
+            "result",
+            "done_at",
+        ]
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "case",
+            "from_institution",
+            "to_institution",
+            "to_department",
+            "reason",
+            "state",
+            "sent_at",
+            "answered_at",
+            "answer",
+        ]
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Material
+        fields = ["id", "name", "form", "copies", "received_at", "returned_at", "note"]
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    items = serializers.SerializerMethodField()
+    events = EventSerializer(many=True, read_only=True)
+    tasks = TaskSerializer(many=True, read_only=True)
+    transfers = TransferSerializer(many=True, read_only=True)
+    materials = MaterialSerializer(many=True, read_only=True)
+    forms = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "channel",
+            "priority_group",
+            "summary",
+            "credit_code",
+            "contact_name",
+            "promised_days",
+            "is_immediate",
+            "extension_days",
+            "result",
+            "termination_reason",
+            "finished_at",
+            "items",
+            "events",
+            "tasks",
+            "transfers",
+            "materials",
+            "forms",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_items(self, obj) -> list[dict]:
+        return [{"item_version": ci.item_version_id, "name": ci.name} for ci in obj.items.all()]
+
+    def get_forms(self, obj) -> list[dict]:
+        return [
+            {"code": code, "name": name, "url": f"/api/v1/cases/{obj.pk}/forms/{code}.pdf"}
+            for code, name in documents.available(obj)
+        ]
+
+    def get_actions(self, obj) -> list[str]:
+        return workflow.allowed_actions(obj.kind, obj.status)
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    mode = serializers.ChoiceField(choices=Mode.choices)
+    applicant_type = serializers.ChoiceField(choices=ApplicantType.choices)
+    applicant_name = serializers.CharField(max_length=100)
+    id_number = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="个人：身份证号（GB 11643）"
+    )
+    credit_code = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="企业：统一社会信用代码"
+    )
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20)
+    items = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=False, help_text="事项编号（Item id）"
+    )
+    priority_group = serializers.ChoiceField(choices=PriorityGroup.choices, required=False, default="")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.WINDOW)
+    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    institution = serializers.IntegerField(required=False, help_text="承办机构，默认本人所在机构")
+    accept_now = serializers.BooleanField(required=False, default=False, help_text="帮办：登记即受理")
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, help_text="当前看到的办件版本，不一致则拒绝（防止并发误操作）"
+    )
+
+
+class AnalyseSerializer(VersionSerializer):
+    analysis = serializers.CharField()
+
+
+class EntrustSerializer(VersionSerializer):
+    scope = serializers.ChoiceField(choices=Entrustment.Scope.choices)
+    stages = serializers.CharField(required=False, allow_blank=True, default="")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    materials_text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SuspendSerializer(VersionSerializer):
+    reason = serializers.ChoiceField(choices=Suspension.Reason.choices)
+    detail = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResumeSerializer(VersionSerializer):
+    period_end = serializers.DateField()
+    materials_text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtendSerializer(VersionSerializer):
+    days = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class ResultSerializer(VersionSerializer):
+    result = serializers.CharField()
+
+
+class ReasonSerializer(VersionSerializer):
+    reason = serializers.CharField()
+
+
+class TransferCreateSerializer(serializers.Serializer):
+    to_institution = serializers.IntegerField()
+    to_department = serializers.IntegerField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField()
+
+
+class TaskCreateSerializer(serializers.Serializer):
+    department = serializers.IntegerField()
+    description = serializers.CharField()
+    due_date = serializers.DateField()
+
+
+class MaterialCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    form = serializers.ChoiceField(choices=Material.Form.choices)
+    copies = serializers.IntegerField(required=False, default=1)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class LogSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    on = serializers.DateField(required=False)
+
+
+def _valid(serializer_class, request) -> dict:
+    s = serializer_class(data=request.data)
+    s.is_valid(raise_exception=True)
+    return dict(s.validated_data)
+
+
+SIMPLE = {  # action → (service, serializer)
+    "apply": (services.case_apply, VersionSerializer),
+    "accept": (services.case_accept, VersionSerializer),
+    "analyse": (services.case_analyse, AnalyseSerializer),
+    "entrust": (services.case_entrust, EntrustSerializer),
+    "start": (services.case_start, VersionSerializer),
+    "suspend": (services.case_suspend, SuspendSerializer),
+    "resume": (services.case_resume, ResumeSerializer),
+    "extend": (services.case_extend, ExtendSerializer),
+    "complete": (services.case_complete, ResultSerializer),
+    "terminate": (services.case_terminate, ReasonSerializer),
+    "archive": (services.case_archive, VersionSerializer),
+}
+
+
+def _transition_view(name):
+    service, serializer = SIMPLE[name]
+
+    def view(self, request, pk=None):
+        case = self.get_object()
+        data = _valid(serializer, request)
+        version = data.pop("version", None)
+        case = service(case=case, by=request.user, expected_version=version, **data)
+        return Response(CaseDetailSerializer(case).data)
+
+    view.__name__ = view.__qualname__ = name  # DRF names the route after the function
+    summary = "办件：" + workflow.ACTION_LABELS.get(name, "延期")
+    return extend_schema(request=serializer, responses=CaseDetailSerializer, summary=summary)(
+        action(detail=True, methods=["post"], url_path=name)(view)
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="办件列表（工作队列）",
+        parameters=[
+            OpenApiParameter("status", str),
+            OpenApiParameter("light", str, enum=["red", "yellow", "green"]),
+            OpenApiParameter("mine", bool),
+            OpenApiParameter("open", bool),
+            OpenApiParameter("q", str),
+            OpenApiParameter("kind", str),
+            OpenApiParameter("institution", int),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+    ),
+    create=extend_schema(request=CaseCreateSerializer, responses=CaseDetailSerializer, summary="登记办件"),
+)
+class CaseViewSet(viewsets.GenericViewSet):
+    pagination_class = QueuePagination
+    serializer_class = CaseListSerializer
+
+    def get_queryset(self):
+        p = self.request.query_params
+        inst = p.get("institution", "")
+        return selectors.case_list(
+            user=self.request.user,
+            status=p.get("status", ""),
+            light=p.get("light", ""),
+            mine=p.get("mine") in ("1", "true"),
+            open_only=p.get("open") in ("1", "true"),
+            q=p.get("q", ""),
+            kind=p.get("kind", ""),
+            institution_id=int(inst) if inst.isdigit() else None,
+        )
+
+    def get_object(self):
+        return selectors.case_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(CaseListSerializer(page, many=True).data)
+
+    @extend_schema(responses=CaseDetailSerializer, summary="办件详情（含时间线、材料、联办任务、转办）")
+    def retrieve(self, request, pk=None):
+        return Response(CaseDetailSerializer(self.get_object()).data)
+
+    def create(self, request):
+        data = _valid(CaseCreateSerializer, request)
+        items = list(Item.objects.filter(pk__in=data["items"]))
+        if len(items) != len(set(data["items"])):
+            raise ServiceError("invalid", "所选事项不存在", field="items")
+        data["items"] = items
+        if "institution" in data:
+            from bangban.org.selectors import institution_get
+
+            data["institution"] = institution_get(user=request.user, pk=data["institution"])
+        case = services.case_create(by=request.user, **data)
+        return Response(CaseDetailSerializer(case).data, status=201)
+
+    apply = _transition_view("apply")
+    accept = _transition_view("accept")
+    analyse = _transition_view("analyse")
+    entrust = _transition_view("entrust")
+    start = _transition_view("start")
+    suspend = _transition_view("suspend")
+    resume = _transition_view("resume")
+    extend = _transition_view("extend")
+    complete = _transition_view("complete")
+    terminate = _transition_view("terminate")
+    archive = _transition_view("archive")
+
+    @extend_schema(request=TransferCreateSerializer, responses=TransferSerializer, summary="转办")
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        case = self.get_object()
+        d = _valid(TransferCreateSerializer, request)
+        to = Institution.objects.filter(pk=d["to_institution"], is_active=True).first()
+        if to is None:
+            raise ServiceError("invalid", "接收机构不存在", field="to_institution")
+        dept = Department.objects.filter(pk=d["to_department"]).first() if d["to_department"] else None
+        transfer = services.transfer_send(
+            case=case, by=request.user, to_institution=to, to_department=dept, reason=d["reason"]
+        )
+        return Response(TransferSerializer(transfer).data, status=201)
+
+    @extend_schema(request=TaskCreateSerializer, responses=TaskSerializer, summary="发起联办任务")
+    @action(detail=True, methods=["post"])
+    def tasks(self, request, pk=None):
+        case = self.get_object()
+        d = _valid(TaskCreateSerializer, request)
+        dept = Department.objects.filter(pk=d["department"]).first()
+        if dept is None:
+            raise ServiceError("invalid", "联办部门不存在", field="department")
+        task = services.task_create(
+            case=case, by=request.user, department=dept, description=d["description"], due_date=d["due_date"]
+        )
+        return Response(TaskSerializer(task).data, status=201)
+
+    @extend_schema(request=MaterialCreateSerializer, responses=MaterialSerializer, summary="接收材料")
+    @action(detail=True, methods=["post"])
+    def materials(self, request, pk=None):
+        material = services.material_receive(
+            case=self.get_object(), by=request.user, **_valid(MaterialCreateSerializer, request)
+        )
+        return Response(MaterialSerializer(material).data, status=201)
+
+    @extend_schema(request=LogSerializer, responses=EventSerializer, summary="写帮办代办日志")
+    @action(detail=True, methods=["post"])
+    def log(self, request, pk=None):
+        event = services.log_add(case=self.get_object(), by=request.user, **_valid(LogSerializer, request))
+        return Response(EventSerializer(event).data, status=201)
+
+    @extend_schema(
+        request=None,
+        responses={200: {"type": "object", "properties": {"id_number": {"type": "string"}}}},
+        summary="查看完整证件号码（留痕）",
+    )
+    @action(detail=True, methods=["post"], url_path="reveal-id")
+    def reveal_id(self, request, pk=None):
+        return Response({"id_number": services.case_reveal_id(case=self.get_object(), by=request.user)})
+
+
+def _case_of(user, obj):
+    """Resolve a sub-object's case in the user's scope (NotInScope otherwise)."""
+    return selectors.case_get(user=user, pk=obj.case_id)
+
+
+class TransferAnswerSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TransferViewSet(viewsets.GenericViewSet):
+    serializer_class = TransferSerializer
+    queryset = Transfer.objects.all()
+
+    def _get(self, request, pk):
+        transfer = Transfer.objects.filter(pk=pk).first()
+        if transfer is None:
+            raise NotInScope()
+        _case_of(request.user, transfer)
+        return transfer
+
+    @extend_schema(request=None, responses=CaseDetailSerializer, summary="接收转办")
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        case = services.transfer_accept(transfer=self._get(request, pk), by=request.user)
+        return Response(CaseDetailSerializer(case).data)
+
+    @extend_schema(request=TransferAnswerSerializer, responses=TransferSerializer, summary="退回转办")
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        d = _valid(TransferAnswerSerializer, request)
+        transfer = services.transfer_return(
+            transfer=self._get(request, pk), by=request.user, reason=d["reason"]
+        )
+        return Response(TransferSerializer(transfer).data)
+
+
+class TaskViewSet(viewsets.GenericViewSet):
+    serializer_class = TaskSerializer
+    queryset = JointTask.objects.all()
+
+    @extend_schema(request=ResultSerializer, responses=TaskSerializer, summary="完成联办任务")
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        task = JointTask.objects.filter(pk=pk).first()
+        if task is None:
+            raise NotInScope()
+        _case_of(request.user, task)
+        d = _valid(ResultSerializer, request)
+        return Response(
+            TaskSerializer(services.task_complete(task=task, by=request.user, result=d["result"])).data
+        )
+
+
+class MaterialViewSet(viewsets.GenericViewSet):
+    serializer_class = MaterialSerializer
+    queryset = Material.objects.all()
+
+    @extend_schema(request=None, responses=MaterialSerializer, summary="退还材料")
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        material = Material.objects.filter(pk=pk).first()
+        if material is None:
+            raise NotInScope()
+        _case_of(request.user, material)
+        return Response(MaterialSerializer(services.material_return(material=material, by=request.user)).data)
+
+
+class CaseFormView(APIView):
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, summary="下载表单 A–E（PDF）")
+    def get(self, request, pk, code):
+        case = selectors.case_get(user=request.user, pk=pk)
+        data = documents.render(case, code)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{case.number}-{code.upper()}.pdf"'
+        return response
+
+
+routes = [
+    ("cases", CaseViewSet, "case"),
+    ("case-transfers", TransferViewSet, "case-transfer"),
+    ("case-tasks", TaskViewSet, "case-task"),
+    ("case-materials", MaterialViewSet, "case-material"),
+]
+urls = [path("cases/<int:pk>/forms/<str:code>.pdf", CaseFormView.as_view(), name="case-form")]

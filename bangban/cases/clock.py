@@ -1,0 +1,44 @@
+"""The case clock: deadlines come from the workdays calendar's single set of rules.
+
+`deadline(case)` recomputes from the recorded facts (acceptance, promised limit, suspensions,
+approved extensions) with `workdays.deadlines.compute_deadline`; services store the resulting
+due date and record every change of it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+
+from bangban.workdays.deadlines import Deadline
+from bangban.workdays.selectors import case_deadline, due_colour, get_calendar
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def due_after(start: date, workdays: int) -> date:
+    return get_calendar().add_workdays(start, workdays)
+
+
+def deadline(case, on: date | None = None) -> Deadline:
+    suspensions = [(s.suspended_on, s.resumed_on) for s in case.suspensions.order_by("suspended_on", "id")]
+    return case_deadline(
+        accepted=case.accepted_on,
+        limit_workdays=0 if case.is_immediate else case.promised_days,
+        suspensions=suspensions,
+        extensions=[case.extension_days],
+        today=on or today(),
+    )
+
+
+def light(case, on: date | None = None) -> str:
+    """green / yellow / red for an open case with a running clock; '' otherwise."""
+    if case.due_date is None or case.clock_stopped or not case.is_open:
+        return ""
+    return due_colour(case.due_date, today=on or today())
+
+
+LIGHT_LABELS = {"green": "正常", "yellow": "临近期限", "red": "已超期", "": ""}

@@ -1,0 +1,151 @@
+"""Reads of cases, scoped.
+
+A user sees a case when (a) its handling institution is in their scope, (b) an institution in
+their scope transferred it away (the sender keeps following it) or has a transfer of it waiting,
+or (c) it has a joint task for their department (liaisons). Scoping uses EXISTS subqueries so the
+work-queue indexes on the case table stay usable.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from bangban.accounts.permissions import has_cap
+from bangban.accounts.roles import Cap
+from bangban.cases import clock
+from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, JointTask, Status, Transfer
+from bangban.core.errors import AccessRefused, NotInScope
+from bangban.org.selectors import scope_root_path
+
+
+def case_scope_q(user) -> Q:
+    root = scope_root_path(user)
+    if root is None:
+        return Q(pk__in=[])
+    if root == "":
+        return Q()
+    q = Q(institution__path__startswith=root)
+    transfers = Transfer.objects.filter(case=OuterRef("pk")).filter(
+        Q(from_institution__path__startswith=root) | Q(to_institution__path__startswith=root, state="pending")
+    )
+    q |= Exists(transfers)
+    if user.department_id and has_cap(user, Cap.CASE_LIAISON):
+        q |= Exists(JointTask.objects.filter(case=OuterRef("pk"), department_id=user.department_id))
+    return q
+
+
+def _can_read_cases(user) -> bool:
+    return any(has_cap(user, c) for c in (Cap.CASE_HANDLE, Cap.CASE_VIEW_ALL, Cap.CASE_LIAISON))
+
+
+def _require_reader(user) -> None:
+    if not _can_read_cases(user):
+        raise AccessRefused("capability_required", "您的角色无权查看办件")
+
+
+def case_list(
+    *,
+    user,
+    status: str = "",
+    light: str = "",
+    mine: bool = False,
+    institution_id: int | None = None,
+    q: str = "",
+    kind: str = "",
+    open_only: bool = False,
+    on: date | None = None,
+) -> QuerySet[Case]:
+    """Cases in scope, most urgent first: running clocks by due date, then stopped clocks, then the rest.
+
+    `light` filters by traffic light on date `on` (default today): red = overdue, yellow = due within
+    the configured working days, green = the rest of the running clocks.
+    """
+    _require_reader(user)
+    qs = Case.objects.filter(case_scope_q(user)).select_related("institution", "agent")
+    if mine:
+        qs = qs.filter(agent=user)
+    if status:
+        qs = qs.filter(status=status)
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if institution_id:
+        qs = qs.filter(institution_id=institution_id)
+    if q:
+        q = q.strip()
+        from bangban.core import crypto
+        from bangban.core.ids import is_valid_resident_id
+
+        match = Q(number=q) | Q(applicant_name__startswith=q) | Q(phone=q) | Q(credit_code=q.upper())
+        if is_valid_resident_id(q):
+            match |= Q(applicant_id_hash=crypto.lookup_hash(q))
+        qs = qs.filter(match)
+    if light:
+        on = on or clock.today()
+        running = qs.filter(status__in=CLOCK_STATUSES, clock_stopped=False, due_date__isnull=False)
+        from django.conf import settings
+
+        yellow_days = getattr(settings, "BANGBAN_DEADLINE_YELLOW_DAYS", 2)
+        yellow_until = clock.due_after(on, yellow_days)
+        if light == "red":
+            qs = running.filter(due_date__lt=on)
+        elif light == "yellow":
+            qs = running.filter(due_date__gte=on, due_date__lte=yellow_until)
+        elif light == "green":
+            qs = running.filter(due_date__gt=yellow_until)
+    return qs.order_by("clock_stopped", "due_date", "id")
+
+
+def case_get(*, user, pk) -> Case:
+    _require_reader(user)
+    case = (
+        Case.objects.filter(case_scope_q(user), pk=pk)
+        .select_related("institution", "agent", "created_by")
+        .distinct()
+        .first()
+    )
+    if case is None:
+        raise NotInScope(target=Case.objects.filter(pk=pk).first())
+    return case
+
+
+def case_by_token(token: str) -> Case | None:
+    return Case.objects.select_related("institution").filter(tracking_token=token).first()
+
+
+def pending_transfers_for(*, user) -> QuerySet[Transfer]:
+    root = scope_root_path(user)
+    if root is None or not has_cap(user, Cap.CASE_HANDLE):
+        return Transfer.objects.none()
+    qs = Transfer.objects.filter(state=Transfer.State.PENDING).select_related(
+        "case", "from_institution", "to_institution"
+    )
+    return qs.filter(to_institution__path__startswith=root) if root else qs
+
+
+def tasks_for(*, user) -> QuerySet[JointTask]:
+    """Open joint tasks waiting on the user's department."""
+    if not user.department_id:
+        return JointTask.objects.none()
+    return (
+        JointTask.objects.filter(department_id=user.department_id, state=JointTask.State.OPEN)
+        .select_related("case", "department", "assignee")
+        .order_by("due_date", "id")
+    )
+
+
+def new_requests_for(*, user) -> QuerySet[Case]:
+    """Requests not yet accepted, in the user's institution (not the whole subtree)."""
+    if not has_cap(user, Cap.CASE_HANDLE) or user.institution_id is None:
+        return Case.objects.none()
+    return Case.objects.filter(
+        institution_id=user.institution_id,
+        status__in=[Status.CONSULTING, Status.APPLIED, Status.ANALYSING],
+    ).order_by("created_at")
+
+
+def timeline(case: Case):
+    return case.events.select_related("actor").order_by("at", "id")

@@ -1,0 +1,279 @@
+"""Case-handling load benchmark (issue 4): 1,000,000 cases on PostgreSQL, measured through the HTTP API.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bangban_bench REDIS_URL=redis://127.0.0.1:6379/13 \\
+        .venv/bin/python bench/cases_load.py [--cases 1000000] [--duration 20] [--clients 16] [--workers 3]
+
+What it does, printing each figure:
+1. (Re)creates the bench database, migrates it and loads the demo organization and catalog.
+2. Generates N cases straight in SQL (generate_series), spread over every institution and agent of the
+   demo county, 40 % of them open, due dates around today; then ANALYZE.
+3. Starts gunicorn as production runs it (BANGBAN_ENV=production, Redis cache/broker, DEBUG off).
+4. wrk, 16 connections: POST /api/v1/cases/ (each creation writes the case, its number, item, timeline
+   event, audit row and queues the SMS through Redis), then GET the agent's work queue
+   (/api/v1/cases/?mine=1&open=1&page=N, scoped, filtered, paginated).
+5. Reads the RSS of every web worker after the runs.
+Targets: creation ≥ 300 req/s; queue p50 ≤ 15 ms, p99 ≤ 60 ms; worker RSS ≤ 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PORT = 8765
+
+
+def sh(*args, env=None, **kw):
+    return subprocess.run(args, env=env, check=True, cwd=ROOT, **kw)
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+GENERATE = """
+WITH inst AS (
+    SELECT array_agg(i.id ORDER BY i.id) AS ids FROM org_institution i
+), agents AS (
+    SELECT u.institution_id, array_agg(u.id ORDER BY u.id) AS ids
+    FROM accounts_user u JOIN accounts_roleassignment r ON r.user_id = u.id AND r.role = 'agent'
+    GROUP BY u.institution_id
+), fallback AS (SELECT min(id) AS id FROM accounts_user)
+INSERT INTO cases_case (number, kind, mode, status, version, channel, priority_group, summary,
+    applicant_type, applicant_name, applicant_id_encrypted, applicant_id_hash, applicant_id_masked,
+    credit_code, contact_name, phone, institution_id, agent_id, created_by_id, created_at, updated_at,
+    accepted_on, promised_days, is_immediate, extension_days, due_date, clock_stopped, finished_at, result,
+    termination_reason, tracking_token)
+SELECT
+    'BENCH-' || g,
+    CASE WHEN g % 3 = 0 THEN 'agency' ELSE 'help' END,
+    CASE WHEN g % 3 = 0 THEN 'agency' ELSE 'assist' END,
+    s.status, 1, 'window', '', '',
+    'person', '申请人' || g, '', md5(g::text), '3205**********' || lpad((g % 10000)::text, 4, '0'),
+    '', '', '138' || lpad((g % 100000000)::text, 8, '0'),
+    p.inst, COALESCE(a.ids[1 + (g % cardinality(a.ids))], (SELECT id FROM fallback)), (SELECT id FROM fallback),
+    now() - ((g % 720) || ' days')::interval, now(),
+    current_date - (g % 720), 5, false, 0,
+    current_date + ((g % 40) - 15), s.status = 'suspended',
+    CASE WHEN s.status IN ('completed', 'archived') THEN now() ELSE NULL END, '', '', md5('t' || g)
+FROM generate_series(1, %(n)s) AS g
+CROSS JOIN inst
+CROSS JOIN LATERAL (SELECT inst.ids[1 + (g % cardinality(inst.ids))] AS inst) p
+LEFT JOIN agents a ON a.institution_id = p.inst
+CROSS JOIN LATERAL (SELECT (ARRAY['completed','archived','completed','archived','completed','archived',
+    'in_progress','accepted','suspended','consulting'])[1 + (g % 10)] AS status) s
+"""
+
+
+def generate_cases(url: str, n: int) -> float:
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(GENERATE, {"n": n})
+        conn.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def django_env(url: str, redis: str) -> dict:
+    from cryptography.fernet import Fernet
+
+    return os.environ | {
+        "DATABASE_URL": url,
+        "REDIS_URL": redis,
+        "BANGBAN_ENV": "production",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "k" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "BANGBAN_FIELD_KEYS": Fernet.generate_key().decode(),
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def setup_api(env: dict) -> dict:
+    code = (
+        "import json;from bangban.accounts.models import User;from rest_framework.authtoken.models import Token;"
+        "from bangban.catalog.selectors import offered_items;from bangban.cases import clock;"
+        "u=User.objects.get(username='tongan.bangban');t,_=Token.objects.get_or_create(user=u);"
+        "v=[x for x in offered_items(institution=u.institution,on=clock.today()) if x.allows('help',2)][0];"
+        "print(json.dumps({'token':t.key,'item':v.item_id}))"
+    )
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+CREATE_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Token %(token)s"
+wrk.body = '%(body)s'
+"""
+
+QUEUE_LUA = """
+wrk.headers["Authorization"] = "Token %(token)s"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/api/v1/cases/?mine=1&open=1&page=" .. (1 + n %% 5))
+end
+"""
+
+
+def run_wrk(script: str, path: str, clients: int, duration: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{clients}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            f.name,
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(f.name)
+
+    def ms(label):
+        m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        if not m:
+            return None
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "non2xx": int(errors.group(1)) if errors else 0,
+        "raw": out,
+    }
+
+
+def worker_rss(master_pid: int) -> list[float]:
+    out = subprocess.run(
+        ["ps", "-o", "pid=,rss=", "--ppid", str(master_pid)], capture_output=True, text=True
+    ).stdout
+    return [int(line.split()[1]) / 1024 for line in out.strip().splitlines()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="keep the existing bench database")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_bench")
+    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
+    if not url.startswith("postgres"):
+        sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    env = django_env(url, redis)
+    if not args.reuse:
+        recreate_database(url)
+        sh(PY, "manage.py", "migrate", "-v0", env=env)
+        sh(PY, "manage.py", "load_demo", env=env, stdout=subprocess.DEVNULL)
+        seconds = generate_cases(url, args.cases)
+        print(f"generated {args.cases:,} cases in {seconds:.1f} s")
+    api = setup_api(env)
+    body = json.dumps(
+        {
+            "kind": "help",
+            "mode": "assist",
+            "applicant_type": "person",
+            "applicant_name": "压测",
+            "id_number": "11010519491231002X",
+            "phone": "13812345678",
+            "items": [api["item"]],
+        },
+        ensure_ascii=False,
+    )
+    sh(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
+    server = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "bangban.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--max-requests",
+            "0",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", args.clients, 3)  # warm up
+        create = run_wrk(
+            CREATE_LUA % {"token": api["token"], "body": body.replace("'", "\\'")},
+            "/api/v1/cases/",
+            args.clients,
+            args.duration,
+        )
+        queue = run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", args.clients, args.duration)
+        rss = worker_rss(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    print(
+        f"case creation: {create['rps']:.0f} req/s (p50 {create['p50']:.1f} ms, p99 {create['p99']:.1f} ms, "
+        f"non-2xx {create['non2xx']}) — target ≥ 300 req/s"
+    )
+    print(
+        f"work queue:    {queue['rps']:.0f} req/s, p50 {queue['p50']:.1f} ms, p99 {queue['p99']:.1f} ms "
+        f"(non-2xx {queue['non2xx']}) — target p50 ≤ 15 ms, p99 ≤ 60 ms"
+    )
+    print(f"worker RSS:    max {max(rss):.0f} MB over {len(rss)} workers — target ≤ 150 MB")
+
+
+if __name__ == "__main__":
+    main()
