@@ -1,4 +1,935 @@
-"""API routes of this app: (prefix, viewset, basename) for the router, and extra url patterns."""
+"""Catalog API under /api/v1/catalog/: thin serializers over the catalog services and selectors.
 
-routes: list = []
-urls: list = []
+Reading published items, versions and 一件事 needs no login (the catalog is public, like the
+/items/ pages); everything else needs a staff session or token, and the services check roles.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from bangban.catalog import codes, elements, exchange, selectors, services
+from bangban.catalog.models import (
+    Adjustment,
+    Bundle,
+    ImportJob,
+    Item,
+    ItemVersion,
+    LegalBasis,
+    ListingEntry,
+    Material,
+)
+from bangban.catalog.notice import notice_pdf
+from bangban.core.api import IsActiveStaff
+from bangban.core.errors import ServiceError
+from bangban.org.models import Department, Institution
+from bangban.org.selectors import institution_get
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PublicReadStaffWrite(permissions.BasePermission):
+    """Anyone may read (GET/HEAD/OPTIONS); writing needs an active staff account."""
+
+    message = "请先登录"
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return IsActiveStaff().has_permission(request, view)
+
+
+ON = OpenApiParameter("on", OpenApiTypes.DATE, description="日期（YYYY-MM-DD），默认今天：返回该日施行的版本")
+
+
+def _on(request) -> datetime.date:
+    value = request.query_params.get("on", "")
+    if not value:
+        return timezone.localdate()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ServiceError("invalid", "日期格式应为 YYYY-MM-DD", field="on")
+
+
+def _staff(request):
+    user = request.user
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+# ---- serializers -----------------------------------------------------------------------------
+
+
+class LegalBasisSerializer(serializers.ModelSerializer):
+    rank = serializers.IntegerField(read_only=True)
+    rank_display = serializers.CharField(source="get_rank_display", read_only=True)
+
+    class Meta:
+        model = LegalBasis
+        fields = ["rank", "rank_display", "title", "article", "text"]
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    # Plain strings on the read side: the enums are documented once, on the write serializers.
+    kind = serializers.CharField(read_only=True)
+    source = serializers.CharField(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    blank_form_url = serializers.SerializerMethodField()
+    sample_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Material
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "kind_display",
+            "copies",
+            "required",
+            "condition",
+            "source",
+            "source_display",
+            "notes",
+            "blank_form_url",
+            "sample_url",
+        ]
+
+    def _url(self, obj, which) -> str | None:
+        return reverse("public_catalog:attachment", args=[obj.pk, which]) if getattr(obj, which) else None
+
+    def get_blank_form_url(self, obj) -> str | None:
+        return self._url(obj, "blank_form")
+
+    def get_sample_url(self, obj) -> str | None:
+        return self._url(obj, "sample")
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    item_type = serializers.CharField(read_only=True, help_text="GB/T 39046 事项类型代码")
+    state = serializers.CharField(read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    item_type_display = serializers.CharField(source="get_item_type_display", read_only=True)
+    case_kind = serializers.CharField(read_only=True, help_text="GB/T 39046 办件类型：1 即办件，2 承诺件")
+    tags = serializers.ListField(source="tag_codes", child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = ItemVersion
+        fields = [
+            "id",
+            "item",
+            "number",
+            "state",
+            "valid_from",
+            "valid_to",
+            "is_suspended",
+            "name",
+            "item_type",
+            "item_type_display",
+            "basic_code",
+            "implementation_code",
+            "department",
+            "department_name",
+            "statutory_days",
+            "promised_days",
+            "is_immediate",
+            "case_kind",
+            "help_tiers",
+            "agency_tiers",
+            "tags",
+        ]
+
+
+class VersionSerializer(VersionSummarySerializer):
+    level = serializers.CharField(read_only=True, help_text="行使层级：1 国家级 … 4 县级、5 镇级、6 村级")
+    public_domain = serializers.CharField(read_only=True)
+    channels = serializers.ListField(child=serializers.CharField(), read_only=True)
+    legal_bases = LegalBasisSerializer(many=True, read_only=True)
+    materials = MaterialSerializer(many=True, read_only=True)
+
+    class Meta(VersionSummarySerializer.Meta):
+        fields = VersionSummarySerializer.Meta.fields + [
+            "public_domain",
+            "main_basic_code",
+            "main_item_name",
+            "competent_department",
+            "level",
+            "handling_tiers",
+            "charges_fee",
+            "fee_amount",
+            "fee_basis",
+            "channels",
+            "conditions",
+            "procedure",
+            "result_name",
+            "location",
+            "consult_phone",
+            "adjustment",
+            "based_on",
+            "published_at",
+            "legal_bases",
+            "materials",
+        ]
+
+
+class DiffRowSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    changed = serializers.BooleanField()
+    before = serializers.JSONField(help_text="调整前：文字，或设定依据、申请材料的逐条文字")
+    after = serializers.JSONField()
+
+
+class DiffBlockSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="拟调整的版本")
+    based_on = serializers.IntegerField(allow_null=True, help_text="调整前的版本（新增事项为 null）")
+    rows = DiffRowSerializer(many=True, help_text="有变化的要素")
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    version = serializers.SerializerMethodField(help_text="?on= 指定日期施行的版本（无则为 null）")
+    predecessors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    successors = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Item
+        fields = [
+            "id",
+            "status",
+            "status_display",
+            "name",
+            "basic_code",
+            "implementation_code",
+            "department",
+            "department_name",
+            "ended_on",
+            "predecessors",
+            "successors",
+            "version",
+        ]
+
+    @extend_schema_field(VersionSerializer(allow_null=True))
+    def get_version(self, obj):
+        version = selectors.item_version_in_force(item=obj, on=self.context["on"])
+        return VersionSerializer(version).data if version else None
+
+
+class LegalBasisWriteSerializer(serializers.Serializer):
+    rank = serializers.ChoiceField(choices=list(codes.LEGAL_RANKS.items()))
+    title = serializers.CharField(max_length=200)
+    article = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MaterialWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=list(codes.MATERIAL_KINDS.items()), default="original")
+    copies = serializers.IntegerField(min_value=1, max_value=99, default=1)
+    required = serializers.BooleanField(default=True)
+    condition = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    source = serializers.ChoiceField(choices=list(codes.MATERIAL_SOURCES.items()), default="applicant")
+    notes = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+def _tiers_field():
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=3),
+        required=False,
+        help_text="服务层级：1 政务服务中心，2 便民服务中心，3 便民服务站",
+    )
+
+
+class ElementsSerializer(serializers.Serializer):
+    """The legal elements of a version. For an update (PATCH) give only what changes."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    item_type = serializers.ChoiceField(choices=list(codes.ITEM_TYPES.items()), required=False)
+    public_domain = serializers.ChoiceField(
+        choices=list(codes.PUBLIC_DOMAINS.items()), required=False, allow_blank=True
+    )
+    basic_code = serializers.CharField(max_length=12, required=False)
+    implementation_code = serializers.CharField(
+        max_length=31,
+        required=False,
+        allow_blank=True,
+        help_text="可省略：由实施机关信用代码 + 行使层级 + 基本编码生成；给出时须一致",
+    )
+    main_basic_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    main_item_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    competent_department = serializers.CharField(max_length=100, required=False)
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), required=False, help_text="实施机关（进驻部门编号）"
+    )
+    level = serializers.ChoiceField(choices=list(codes.LEVELS.items()), required=False)
+    handling_tiers = _tiers_field()
+    help_tiers = _tiers_field()
+    agency_tiers = _tiers_field()
+    statutory_days = serializers.IntegerField(
+        min_value=0, max_value=codes.MAX_DAYS, required=False, allow_null=True
+    )
+    promised_days = serializers.IntegerField(min_value=0, max_value=codes.MAX_DAYS, required=False)
+    is_immediate = serializers.BooleanField(required=False, help_text="即办件为 true，承诺件为 false")
+    charges_fee = serializers.BooleanField(required=False)
+    fee_amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True)
+    fee_basis = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(codes.CHANNELS.items())), required=False
+    )
+    tags = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(c, label) for c, (label, _a) in codes.TAGS.items()]),
+        required=False,
+    )
+    conditions = serializers.CharField(required=False, allow_blank=True)
+    procedure = serializers.CharField(required=False, allow_blank=True)
+    result_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    location = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    consult_phone = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    legal_bases = LegalBasisWriteSerializer(many=True, required=False)
+    materials = MaterialWriteSerializer(many=True, required=False)
+
+
+def _elements(data) -> dict:
+    s = ElementsSerializer(data=data)
+    s.is_valid(raise_exception=True)
+    return {
+        k: [dict(e) for e in v] if k in ("legal_bases", "materials") else v
+        for k, v in s.validated_data.items()
+    }
+
+
+class PublishSerializer(serializers.Serializer):
+    valid_from = serializers.DateField(required=False, help_text="生效日期，默认今天")
+
+
+class AdjustmentSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)
+    trigger = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    items = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    proposed_versions = serializers.SerializerMethodField()
+    diff = serializers.SerializerMethodField(help_text="每个拟调整版本与调整前版本的逐项对比")
+
+    class Meta:
+        model = Adjustment
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "trigger",
+            "trigger_display",
+            "justification",
+            "effective_on",
+            "status",
+            "status_display",
+            "items",
+            "created_by",
+            "created_at",
+            "submitted_by",
+            "submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+            "proposed_versions",
+            "diff",
+        ]
+
+    def get_proposed_versions(self, obj) -> list[int]:
+        return list(obj.proposed_versions.values_list("pk", flat=True))
+
+    @extend_schema_field(DiffBlockSerializer(many=True))
+    def get_diff(self, obj):
+        out = []
+        for version in selectors.adjustment_versions(obj):
+            before = elements.display(version.based_on) if version.based_on else {}
+            rows = elements.diff(before, elements.display(version))
+            out.append(
+                {
+                    "version": version.pk,
+                    "based_on": version.based_on_id,
+                    "rows": [
+                        {
+                            "field": r["field"],
+                            "label": r["label"],
+                            "changed": r["changed"],
+                            "before": [x["text"] for x in r["before"]] if r["is_list"] else r["before"],
+                            "after": [x["text"] for x in r["after"]] if r["is_list"] else r["after"],
+                        }
+                        for r in rows
+                        if r["changed"]
+                    ],
+                }
+            )
+        return out
+
+
+class AdjustmentCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Adjustment.Kind.choices)
+    trigger = serializers.ChoiceField(choices=Adjustment.Trigger.choices)
+    justification = serializers.CharField()
+    effective_on = serializers.DateField()
+    items = serializers.PrimaryKeyRelatedField(
+        queryset=Item.objects.all(), many=True, required=False, help_text="涉及的事项编号"
+    )
+    proposed = ElementsSerializer(many=True, required=False, help_text="拟调整的要素（见各调整类型的说明）")
+    submit = serializers.BooleanField(default=False, help_text="创建后立即提交审核")
+
+
+class AdjustmentUpdateSerializer(serializers.Serializer):
+    trigger = serializers.ChoiceField(choices=Adjustment.Trigger.choices)
+    justification = serializers.CharField()
+    effective_on = serializers.DateField()
+
+
+class ReviewSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="审核意见；退回时必填"
+    )
+
+
+class ListingSerializer(serializers.ModelSerializer):
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+
+    class Meta:
+        model = ListingEntry
+        fields = [
+            "id",
+            "institution",
+            "institution_name",
+            "item",
+            "item_name",
+            "offers_help",
+            "offers_agency",
+            "note",
+        ]
+
+
+class ListingWriteSerializer(serializers.Serializer):
+    institution = serializers.IntegerField()
+    item = serializers.PrimaryKeyRelatedField(queryset=Item.objects.all())
+    offers_help = serializers.BooleanField(default=True)
+    offers_agency = serializers.BooleanField(default=False)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class BundleSerializer(serializers.ModelSerializer):
+    audience = serializers.CharField(read_only=True)
+    items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bundle
+        fields = ["id", "name", "audience", "description", "is_published", "items"]
+
+    def get_items(self, obj) -> list[int]:
+        return [e.item_id for e in obj.entries.all()]
+
+
+class BundleWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    audience = serializers.ChoiceField(choices=Bundle.AUDIENCES)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    is_published = serializers.BooleanField(default=True)
+    items = serializers.PrimaryKeyRelatedField(queryset=Item.objects.all(), many=True, help_text="按办理顺序")
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "filename",
+            "status",
+            "status_display",
+            "phase",
+            "total",
+            "done",
+            "percent",
+            "created_count",
+            "message",
+            "errors",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="事项目录工作簿（.xlsx，导入模板格式）")
+
+
+# ---- view sets -------------------------------------------------------------------------------
+
+SEARCH_PARAMS = [
+    OpenApiParameter("q", str, description="名称、基本编码、实施编码或部门"),
+    OpenApiParameter("type", str, description="事项类型代码（01–10、20）"),
+    OpenApiParameter("department", int, description="实施机关编号"),
+    OpenApiParameter("tag", str, description="重点领域标签代码或名称"),
+    OpenApiParameter("audience", str, enum=["enterprise", "citizen"], description="服务对象"),
+    ON,
+]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="查询事项（施行中的版本）",
+        parameters=SEARCH_PARAMS,
+        responses=VersionSummarySerializer(many=True),
+        auth=[],
+    ),
+    retrieve=extend_schema(summary="事项及其在某日施行的版本", parameters=[ON], auth=[]),
+    create=extend_schema(
+        summary="新建事项（草稿）", request=ElementsSerializer, responses={201: ItemSerializer}
+    ),
+)
+class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [PublicReadStaffWrite]
+    serializer_class = ItemSerializer
+    filter_backends: list = []
+
+    def get_serializer_context(self):
+        return (
+            {**super().get_serializer_context(), "on": _on(self.request)}
+            if self.request
+            else super().get_serializer_context()
+        )
+
+    def get_queryset(self):
+        return Item.objects.none()
+
+    def list(self, request):
+        p = request.query_params
+        department = p.get("department", "")
+        qs = selectors.item_search(
+            q=p.get("q", ""),
+            on=_on(request),
+            item_type=p.get("type", ""),
+            department=int(department) if department.isdigit() else None,
+            tag=p.get("tag", ""),
+            audience=p.get("audience", ""),
+        )
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(VersionSummarySerializer(page, many=True).data)
+
+    def get_object(self):
+        try:
+            return selectors.item_get(pk=self.kwargs["pk"], user=_staff(self.request))
+        except Item.DoesNotExist:
+            raise Http404
+
+    def retrieve(self, request, pk=None):
+        return Response(ItemSerializer(self.get_object(), context={"on": _on(request)}).data)
+
+    def create(self, request):
+        item = services.item_create(by=request.user, data=_elements(request.data))
+        return Response(ItemSerializer(item, context={"on": _on(request)}).data, status=201)
+
+    @extend_schema(
+        summary="事项的全部版本（草稿仅工作人员可见）", responses=VersionSerializer(many=True), auth=[]
+    )
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        item = self.get_object()
+        versions = [
+            v
+            for v in selectors.item_versions(item)
+            if v.is_published or (request.user.is_authenticated and request.user.has_cap("catalog.view"))
+        ]
+        return Response(VersionSerializer(versions, many=True).data)
+
+    @extend_schema(
+        summary="一次性告知书（PDF）",
+        parameters=[ON],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF 文件")},
+        auth=[],
+    )
+    @action(detail=True, methods=["get"], url_path="notice")
+    def notice(self, request, pk=None):
+        item = self.get_object()
+        on = _on(request)
+        version = selectors.item_version_in_force(item=item, on=on)
+        if version is None:
+            raise Http404
+        url = request.build_absolute_uri(reverse("public_catalog:guide", args=[item.pk]))
+        response = HttpResponse(notice_pdf(version, on=on, url=url), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="notice-{item.implementation_code}.pdf"'
+        return response
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="事项版本（已发布的公开；草稿仅工作人员）", auth=[]),
+    partial_update=extend_schema(
+        summary="修改草稿版本的要素", request=ElementsSerializer, responses=VersionSerializer
+    ),
+)
+class VersionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [PublicReadStaffWrite]
+    serializer_class = VersionSerializer
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def get_queryset(self):
+        return ItemVersion.objects.none()
+
+    def get_object(self):
+        try:
+            return selectors.version_get(pk=self.kwargs["pk"], user=_staff(self.request))
+        except ItemVersion.DoesNotExist:
+            raise Http404
+
+    def retrieve(self, request, pk=None):
+        return Response(VersionSerializer(self.get_object()).data)
+
+    def partial_update(self, request, pk=None):
+        version = services.item_version_update(
+            by=request.user, version=self.get_object(), data=_elements(request.data)
+        )
+        return Response(VersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
+
+    @extend_schema(summary="发布新事项的第一个版本", request=PublishSerializer, responses=VersionSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        s = PublishSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        version = services.item_version_publish(
+            by=request.user, version=self.get_object(), valid_from=s.validated_data.get("valid_from")
+        )
+        return Response(VersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="事项调整申请",
+        parameters=[
+            OpenApiParameter("status", str, enum=Adjustment.Status.values),
+            OpenApiParameter("kind", str, enum=Adjustment.Kind.values),
+        ],
+    ),
+    retrieve=extend_schema(summary="调整申请（含调整前后对比）"),
+    create=extend_schema(
+        summary="发起事项调整",
+        description=(
+            "new：proposed 为新事项的全部要素；change：items 一个事项，proposed 为变更的要素；"
+            "split：items 一个事项，proposed 至少两套（各自的名称和基本编码）；merge：items 至少两个，"
+            "proposed 一套（合并后的名称和基本编码）；suspend / resume / cancel：items 一个事项，无 proposed。"
+        ),
+        request=AdjustmentCreateSerializer,
+        responses={201: AdjustmentSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="修改草稿或被退回的申请", request=AdjustmentUpdateSerializer, responses=AdjustmentSerializer
+    ),
+)
+class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = AdjustmentSerializer
+    http_method_names = ["get", "patch", "post", "head", "options"]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Adjustment.objects.none()
+        p = self.request.query_params
+        return selectors.adjustment_list(
+            user=self.request.user, status=p.get("status", ""), kind=p.get("kind", "")
+        )
+
+    def get_object(self):
+        try:
+            return selectors.adjustment_get(user=self.request.user, pk=self.kwargs["pk"])
+        except Adjustment.DoesNotExist:
+            raise Http404
+
+    def create(self, request):
+        s = AdjustmentCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        with transaction.atomic():
+            adjustment = services.adjustment_create(
+                by=request.user,
+                kind=d["kind"],
+                trigger=d["trigger"],
+                justification=d["justification"],
+                effective_on=d["effective_on"],
+                items=d.get("items", []),
+                proposed=[
+                    {
+                        k: [dict(e) for e in v] if k in ("legal_bases", "materials") else v
+                        for k, v in p.items()
+                    }
+                    for p in d.get("proposed", [])
+                ],
+            )
+            if d["submit"]:
+                adjustment = services.adjustment_submit(by=request.user, adjustment=adjustment)
+        return Response(AdjustmentSerializer(adjustment).data, status=201)
+
+    def partial_update(self, request, pk=None):
+        s = AdjustmentUpdateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        adjustment = services.adjustment_update(
+            by=request.user, adjustment=self.get_object(), **s.validated_data
+        )
+        return Response(AdjustmentSerializer(adjustment).data)
+
+    @extend_schema(summary="提交审核", request=None, responses=AdjustmentSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return Response(
+            AdjustmentSerializer(
+                services.adjustment_submit(by=request.user, adjustment=self.get_object())
+            ).data
+        )
+
+    @extend_schema(
+        summary="批准（审核人须不是提交人）", request=ReviewSerializer, responses=AdjustmentSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        s = ReviewSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        adjustment = services.adjustment_approve(
+            by=request.user, adjustment=self.get_object(), note=s.validated_data["note"]
+        )
+        return Response(AdjustmentSerializer(adjustment).data)
+
+    @extend_schema(summary="退回申请人", request=ReviewSerializer, responses=AdjustmentSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        s = ReviewSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        adjustment = services.adjustment_return(
+            by=request.user, adjustment=self.get_object(), note=s.validated_data["note"]
+        )
+        return Response(AdjustmentSerializer(adjustment).data)
+
+    @extend_schema(summary="撤回", request=None, responses=AdjustmentSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return Response(
+            AdjustmentSerializer(
+                services.adjustment_withdraw(by=request.user, adjustment=self.get_object())
+            ).data
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="机构的帮办代办事项清单",
+        parameters=[OpenApiParameter("institution", int, required=True, description="机构编号")],
+        auth=[],
+    ),
+    create=extend_schema(
+        summary="列入或修改清单（两种方式都为 false 时移出）",
+        request=ListingWriteSerializer,
+        responses={200: ListingSerializer},
+    ),
+    destroy=extend_schema(summary="移出清单"),
+)
+class ListingViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    permission_classes = [PublicReadStaffWrite]
+    serializer_class = ListingSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ListingEntry.objects.none()
+        institution = self.request.query_params.get("institution", "")
+        if not institution.isdigit():
+            raise ServiceError("required", "请用 ?institution= 指定机构", field="institution")
+        return selectors.listing_for(
+            institution=Institution.objects.filter(pk=institution).first()
+        ).select_related("institution")
+
+    def create(self, request):
+        s = ListingWriteSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = dict(s.validated_data)
+        institution = institution_get(user=request.user, pk=d.pop("institution"))
+        entry = services.listing_set(by=request.user, institution=institution, **d)
+        return Response(ListingSerializer(entry).data if entry else None)
+
+    def destroy(self, request, pk=None):
+        entry = ListingEntry.objects.select_related("institution", "item").filter(pk=pk).first()
+        if entry is None:
+            raise Http404
+        services.listing_set(
+            by=request.user,
+            institution=entry.institution,
+            item=entry.item,
+            offers_help=False,
+            offers_agency=False,
+        )
+        return Response(status=204)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="一件事", auth=[]),
+    retrieve=extend_schema(summary="一件事", auth=[]),
+    create=extend_schema(
+        summary="新建一件事", request=BundleWriteSerializer, responses={201: BundleSerializer}
+    ),
+    update=extend_schema(summary="修改一件事", request=BundleWriteSerializer, responses=BundleSerializer),
+)
+class BundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [PublicReadStaffWrite]
+    serializer_class = BundleSerializer
+    http_method_names = ["get", "put", "post", "head", "options"]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        user = _staff(self.request)
+        return selectors.bundle_list(published_only=not (user and user.has_cap("catalog.view")))
+
+    def create(self, request):
+        s = BundleWriteSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return Response(
+            BundleSerializer(services.bundle_create(by=request.user, **s.validated_data)).data, status=201
+        )
+
+    def update(self, request, pk=None):
+        s = BundleWriteSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        bundle = services.bundle_update(by=request.user, bundle=self.get_object(), **s.validated_data)
+        return Response(BundleSerializer(bundle).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="导入任务"),
+    retrieve=extend_schema(summary="导入任务的进度和错误清单"),
+    create=extend_schema(
+        summary="上传工作簿导入事项目录（后台执行，轮询任务查看进度）",
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={202: ImportJobSerializer},
+    ),
+)
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ImportJob.objects.none()
+        return selectors.import_jobs(user=self.request.user)
+
+    def create(self, request):
+        from bangban.catalog.tasks import run_catalog_import
+
+        selectors.import_jobs(user=request.user)  # checks the capability before reading the upload
+        s = ImportUploadSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        upload = s.validated_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise ServiceError("invalid_file", "只能导入 .xlsx 格式的 Excel 工作簿", field="file")
+        job = ImportJob.objects.create(
+            created_by=request.user, filename=upload.name[:200], content=upload.read()
+        )
+        transaction.on_commit(lambda: run_catalog_import.delay(job.pk))
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job).data, status=202)
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@extend_schema(
+    summary="导出某日施行的事项目录（.xlsx，与导入模板同格式）",
+    parameters=[ON],
+    responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY)},
+)
+@api_view(["GET"])
+def export(request):
+    on = _on(request)
+    return _xlsx(services.catalog_export_xlsx(by=request.user, on=on), f"catalog-{on}.xlsx")
+
+
+@extend_schema(summary="导入模板（.xlsx）", responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY)})
+@api_view(["GET"])
+def template(request):
+    return _xlsx(exchange.template_workbook(), "catalog-template.xlsx")
+
+
+@extend_schema(
+    summary="同一基本编码名称不一致的报告",
+    parameters=[ON],
+    responses=inline_serializer(
+        "NameConflict",
+        {
+            "basic_code": serializers.CharField(),
+            "names": serializers.ListField(child=serializers.DictField()),
+        },
+        many=True,
+    ),
+    auth=[],
+)
+@api_view(["GET"])
+@permission_classes([permissions.AllowAny])
+def name_conflicts(request):
+    return Response(selectors.name_inconsistencies(on=_on(request)))
+
+
+@extend_schema(
+    summary="机构清单中某日可受理的事项版本（建办件时选择）",
+    parameters=[
+        OpenApiParameter("institution", int, required=True, description="机构编号"),
+        OpenApiParameter(
+            "mode", str, enum=["help", "agency"], description="help 帮办，agency 代办；省略为两者"
+        ),
+        ON,
+    ],
+    responses=VersionSummarySerializer(many=True),
+)
+@api_view(["GET"])
+def offered(request):
+    institution = institution_get(user=request.user, pk=request.query_params.get("institution", "0") or "0")
+    mode = request.query_params.get("mode") or None
+    if mode not in (None, "help", "agency"):
+        raise ServiceError("invalid", "mode 只能是 help 或 agency", field="mode")
+    versions = selectors.offered_items(institution=institution, on=_on(request), mode=mode)
+    return Response(VersionSummarySerializer(versions, many=True).data)
+
+
+routes = [
+    ("catalog/items", ItemViewSet, "catalog-item"),
+    ("catalog/versions", VersionViewSet, "catalog-version"),
+    ("catalog/adjustments", AdjustmentViewSet, "catalog-adjustment"),
+    ("catalog/listings", ListingViewSet, "catalog-listing"),
+    ("catalog/bundles", BundleViewSet, "catalog-bundle"),
+    ("catalog/imports", ImportJobViewSet, "catalog-import"),
+]
+urls = [
+    path("catalog/export/", export, name="catalog-export"),
+    path("catalog/template/", template, name="catalog-template"),
+    path("catalog/name-conflicts/", name_conflicts, name="catalog-name-conflicts"),
+    path("catalog/offered/", offered, name="catalog-offered"),
+]
