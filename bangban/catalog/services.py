@@ -690,9 +690,11 @@ def listing_set(
             )
             entry.delete()
         return None
-    from bangban.catalog.selectors import item_version_in_force
+    from bangban.catalog.selectors import in_force_q
 
-    version = item_version_in_force(item=item, on=_today()) or latest_published(item)
+    version = ItemVersion.objects.filter(in_force_q(_today()), item=item).order_by(
+        "-valid_from"
+    ).first() or latest_published(item)
     if item.status == Item.Status.DRAFT or version is None:
         raise ServiceError("not_published", f"事项“{item.name}”尚未发布，不能列入清单", field="item")
     if item.status == Item.Status.ENDED and (item.ended_on is None or item.ended_on <= _today()):
