@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from bangban.audit.models import AuditEvent
@@ -609,96 +610,170 @@ def import_workbook(*, by, data: bytes, filename: str, progress: Callable | None
         ) from exc
 
 
+class _Inserter:
+    """Bulk inserts below the ORM: COPY on PostgreSQL, executemany on SQLite.
+
+    bulk_create spends ~7 s preparing 80,000 model instances field by field for a 10,000-item
+    catalog; the rows here are plain tuples in the models' own column order, adapted once per
+    date/time/decimal/JSON column, which keeps the whole import within the 10 s target. Items and
+    versions get their ids up front (sequence values on PostgreSQL; above the current maximum
+    inside the write-locked transaction on SQLite) so their children can point at them.
+    """
+
+    def __init__(self):
+        self.vendor = connection.vendor
+
+    def reserve_ids(self, model, count: int) -> list[int]:
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [table, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+            top = cursor.fetchone()[0]
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            start = max(top, row[0] if row else 0) + 1
+            return list(range(start, start + count))
+
+    def _adapter(self, field):
+        if self.vendor == "postgresql":
+            if isinstance(field, models.JSONField):
+                return json.dumps
+            return None
+        ops = connection.ops
+        if isinstance(field, models.DateTimeField):
+            return ops.adapt_datetimefield_value
+        if isinstance(field, models.DateField):
+            return ops.adapt_datefield_value
+        if isinstance(field, models.DecimalField):
+            return lambda v, f=field: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
+        if isinstance(field, models.JSONField):
+            return json.dumps
+        return None
+
+    def insert(self, model, rows: list[dict], *, with_id: bool) -> None:
+        """Insert dicts keyed by attname; every concrete column must be present (id only `with_id`)."""
+        fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
+        names = [f.attname for f in fields]
+        adapters = [(i, a) for i, f in enumerate(fields) if (a := self._adapter(f)) is not None]
+        table = connection.ops.quote_name(model._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        tuples = []
+        for row in rows:
+            values = [row[name] for name in names]
+            for i, adapt in adapters:
+                if values[i] is not None:
+                    values[i] = adapt(values[i])
+            tuples.append(values)
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                with (
+                    connection.wrap_database_errors,
+                    cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+                ):
+                    for values in tuples:
+                        copy.write_row(values)
+            else:
+                marks = ", ".join(["%s"] * len(fields))
+                for i in range(0, len(tuples), BATCH):
+                    cursor.executemany(
+                        f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuples[i : i + BATCH]
+                    )
+
+
 @transaction.atomic
 def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportResult:
     now = timezone.now()
     total = len(parsed)
     if progress:
         progress("write", 0, total)
-    items = [
-        Item(
-            status=Item.Status.ACTIVE,
-            name=p.values["name"],
-            basic_code=p.values["basic_code"],
-            implementation_code=p.values["implementation_code"],
-            department=p.values["department"],
-            created_by=by,
-            created_at=now,
+    actor = by if by is not None and getattr(by, "is_authenticated", False) else None
+    by_id = actor.pk if actor else None
+    db = _Inserter()
+    item_ids = db.reserve_ids(Item, total)
+    version_ids = db.reserve_ids(ItemVersion, total)
+    items, versions, legal, materials, audits = [], [], [], [], []
+    meta = current_request_meta()
+    note = f"导入 {filename or '工作簿'}"
+    audit_base = {
+        "at": now,
+        "actor_id": by_id,
+        "actor_name": actor.display_name if actor else "",
+        "institution_id": getattr(actor, "institution_id", None) if actor else None,
+        "action": "catalog.item.import",
+        "object_type": "catalog.item",
+        "note": note,
+        "ip": meta.ip,
+        "user_agent": meta.user_agent[:255],
+        "path": meta.path[:255],
+    }
+    for item_id, version_id, p in zip(item_ids, version_ids, parsed, strict=True):
+        v = p.values
+        items.append(
+            {
+                "id": item_id,
+                "status": Item.Status.ACTIVE,
+                "name": v["name"],
+                "basic_code": v["basic_code"],
+                "implementation_code": v["implementation_code"],
+                "department_id": v["department"].pk,
+                "ended_on": None,
+                "created_by_id": by_id,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        for p in parsed
-    ]
-    Item.objects.bulk_create(items, batch_size=BATCH)
-    if items and items[0].pk is None:  # backends that cannot return ids from bulk inserts
-        ids = dict(
-            Item.objects.filter(implementation_code__in=[i.implementation_code for i in items]).values_list(
-                "implementation_code", "pk"
-            )
+        versions.append(
+            {
+                **{k: val for k, val in v.items() if k != "department"},
+                "id": version_id,
+                "item_id": item_id,
+                "number": 1,
+                "state": ItemVersion.State.PUBLISHED,
+                "adjustment_id": None,
+                "based_on_id": None,
+                "valid_from": p.valid_from,
+                "valid_to": None,
+                "is_suspended": p.is_suspended,
+                "department_id": v["department"].pk,
+                "published_at": now,
+                "published_by_id": by_id,
+                "created_by_id": by_id,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        for item in items:
-            item.pk = item.id = ids[item.implementation_code]
-    if progress:
-        progress("write", total // 4, total)
-    versions = [
-        ItemVersion(
-            item=item,
-            number=1,
-            state=ItemVersion.State.PUBLISHED,
-            valid_from=p.valid_from,
-            is_suspended=p.is_suspended,
-            published_at=now,
-            published_by=by,
-            created_by=by,
-            created_at=now,
-            **p.values,
-        )
-        for item, p in zip(items, parsed, strict=True)
-    ]
-    ItemVersion.objects.bulk_create(versions, batch_size=BATCH)
-    if versions and versions[0].pk is None:
-        ids = dict(ItemVersion.objects.filter(item__in=items).values_list("item_id", "pk"))
-        for v in versions:
-            v.pk = v.id = ids[v.item_id]
-    if progress:
-        progress("write", total // 2, total)
-    legal, materials = [], []
-    for version, p in zip(versions, parsed, strict=True):
-        legal.extend(LegalBasis(version=version, position=i, **e) for i, e in enumerate(p.legal))
+        legal.extend({"version_id": version_id, "position": i, **e} for i, e in enumerate(p.legal))
         materials.extend(
-            Material(version=version, position=i, **{k: m[k] for k in m if k not in ("blank_form", "sample")})
+            {"version_id": version_id, "position": i, **m, "blank_form": "", "sample": ""}
             for i, m in enumerate(p.materials)
         )
-    LegalBasis.objects.bulk_create(legal, batch_size=BATCH)
-    Material.objects.bulk_create(materials, batch_size=BATCH)
-    if progress:
-        progress("write", total * 3 // 4, total)
-    meta = current_request_meta()
-    actor = by if by is not None and getattr(by, "is_authenticated", False) else None
-    institution = getattr(actor, "institution", None) if actor else None
-    note = f"导入 {filename or '工作簿'}"
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                at=now,
-                actor=actor,
-                actor_name=actor.display_name if actor else "",
-                institution=institution,
-                action="catalog.item.import",
-                object_type="catalog.item",
-                object_id=str(item.pk),
-                object_repr=str(item)[:255],
-                changes={
-                    "valid_from": {"before": None, "after": v.valid_from.isoformat()},
+        audits.append(
+            {
+                **audit_base,
+                "object_id": str(item_id),
+                "object_repr": f"{v['name']}（{v['implementation_code']}）"[:255],
+                "changes": {
+                    "valid_from": {"before": None, "after": p.valid_from.isoformat()},
                     "number": {"before": None, "after": 1},
                 },
-                note=note,
-                ip=meta.ip,
-                user_agent=meta.user_agent[:255],
-                path=meta.path[:255],
-            )
-            for item, v in zip(items, versions, strict=True)
-        ],
-        batch_size=BATCH,
-    )
+            }
+        )
+    db.insert(Item, items, with_id=True)
+    if progress:
+        progress("write", total // 4, total)
+    db.insert(ItemVersion, versions, with_id=True)
+    if progress:
+        progress("write", total // 2, total)
+    db.insert(LegalBasis, legal, with_id=False)
+    db.insert(Material, materials, with_id=False)
+    if progress:
+        progress("write", total * 3 // 4, total)
+    db.insert(AuditEvent, audits, with_id=False)
     audit_record(
         actor=by,
         action="catalog.import",
@@ -943,7 +1018,3 @@ def template_workbook() -> bytes:
         }
     ]
     return write_workbook([example], materials, legal, departments=departments)
-
-
-def supports_returning() -> bool:
-    return connection.features.can_return_rows_from_bulk_insert
