@@ -360,6 +360,8 @@ def adjustment_create(
     items = list(items)
     if len({i.pk for i in items}) != len(items):
         raise ServiceError("invalid_items", "涉及事项有重复", field="items")
+    fresh = Item.objects.select_for_update().in_bulk([i.pk for i in items])
+    items = [fresh[i.pk] for i in items]  # the callers' copies may be stale
     latest = _subject_checks(kind, items)
     proposed = list(proposed or [])
     adjustment = Adjustment.objects.create(
@@ -678,6 +680,7 @@ def listing_set(
     (事项下沉).
     """
     _require_listing_rights(by, institution)
+    item = Item.objects.get(pk=item.pk)
     entry = ListingEntry.objects.select_for_update().filter(institution=institution, item=item).first()
     if not offers_help and not offers_agency:
         if entry is not None:
@@ -731,6 +734,8 @@ BUNDLE_FIELDS = ["name", "audience", "description", "is_published"]
 
 
 def _bundle_clean(name, audience, items):
+    fresh = Item.objects.in_bulk([i.pk for i in items])
+    items = [fresh.get(i.pk, i) for i in items]
     name = (name or "").strip()
     if not name:
         raise ServiceError("required", "请填写一件事的名称", field="name")

@@ -291,3 +291,40 @@ def test_every_staff_page_renders(cat, web, published):
     export = admin.get("/catalog/export.xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
     assert admin.get("/catalog/template.xlsx").status_code == 200
+
+
+def test_material_attachments_are_uploaded_served_and_kept_by_new_versions(
+    cat, web, published, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    item = services.item_create(by=cat.user("catalog_admin"), data=selectors_item(cat))
+    draft = item.versions.get()
+    admin = web(cat.user("catalog_admin"))
+    form = item_form(
+        cat,
+        name="食品经营许可（新办）",
+        basic_code="000105003001",
+        main_basic_code="",
+        main_item_name="",
+        **management("legal", 1),
+        **management("materials", 1),
+        **{"materials-0-blank_form": SimpleUploadedFile("申请书.docx", b"PK blank form")},
+    )
+    assert admin.post(f"/catalog/versions/{draft.pk}/edit/", form).status_code == 302
+    material = draft.materials.get()
+    assert material.blank_form.name.endswith(".docx")
+    services.item_version_publish(by=cat.user("catalog_admin"), version=draft)
+    download = web(cat.user("town_agent")).get(f"/items/materials/{material.pk}/blank_form/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"PK blank form"
+    adjustment = services.adjustment_create(
+        by=cat.user("catalog_admin"),
+        kind="change",
+        trigger="other",
+        justification="调整收费",
+        effective_on=datetime.date(2026, 4, 1),
+        items=[item],
+        proposed=[{"promised_days": 1}],
+    )
+    assert adjustment.proposed_versions.get().materials.get().blank_form.name == material.blank_form.name
