@@ -78,7 +78,7 @@ def _staff(request):
 # ---- serializers -----------------------------------------------------------------------------
 
 
-class LegalBasisSerializer(serializers.ModelSerializer):
+class ItemLegalBasisSerializer(serializers.ModelSerializer):
     rank = serializers.IntegerField(read_only=True)
     rank_display = serializers.CharField(source="get_rank_display", read_only=True)
 
@@ -87,7 +87,7 @@ class LegalBasisSerializer(serializers.ModelSerializer):
         fields = ["rank", "rank_display", "title", "article", "text"]
 
 
-class MaterialSerializer(serializers.ModelSerializer):
+class ItemMaterialSerializer(serializers.ModelSerializer):
     # Plain strings on the read side: the enums are documented once, on the write serializers.
     kind = serializers.CharField(read_only=True)
     source = serializers.CharField(read_only=True)
@@ -123,7 +123,7 @@ class MaterialSerializer(serializers.ModelSerializer):
         return self._url(obj, "sample")
 
 
-class VersionSummarySerializer(serializers.ModelSerializer):
+class ItemVersionSummarySerializer(serializers.ModelSerializer):
     item_type = serializers.CharField(read_only=True, help_text="GB/T 39046 事项类型代码")
     state = serializers.CharField(read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True)
@@ -158,15 +158,15 @@ class VersionSummarySerializer(serializers.ModelSerializer):
         ]
 
 
-class VersionSerializer(VersionSummarySerializer):
+class ItemVersionSerializer(ItemVersionSummarySerializer):
     level = serializers.CharField(read_only=True, help_text="行使层级：1 国家级 … 4 县级、5 镇级、6 村级")
     public_domain = serializers.CharField(read_only=True)
     channels = serializers.ListField(child=serializers.CharField(), read_only=True)
-    legal_bases = LegalBasisSerializer(many=True, read_only=True)
-    materials = MaterialSerializer(many=True, read_only=True)
+    legal_bases = ItemLegalBasisSerializer(many=True, read_only=True)
+    materials = ItemMaterialSerializer(many=True, read_only=True)
 
-    class Meta(VersionSummarySerializer.Meta):
-        fields = VersionSummarySerializer.Meta.fields + [
+    class Meta(ItemVersionSummarySerializer.Meta):
+        fields = ItemVersionSummarySerializer.Meta.fields + [
             "public_domain",
             "main_basic_code",
             "main_item_name",
@@ -190,7 +190,7 @@ class VersionSerializer(VersionSummarySerializer):
         ]
 
 
-class DiffRowSerializer(serializers.Serializer):
+class AdjustmentDiffRowSerializer(serializers.Serializer):
     field = serializers.CharField()
     label = serializers.CharField()
     changed = serializers.BooleanField()
@@ -198,10 +198,10 @@ class DiffRowSerializer(serializers.Serializer):
     after = serializers.JSONField()
 
 
-class DiffBlockSerializer(serializers.Serializer):
+class AdjustmentDiffBlockSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="拟调整的版本")
     based_on = serializers.IntegerField(allow_null=True, help_text="调整前的版本（新增事项为 null）")
-    rows = DiffRowSerializer(many=True, help_text="有变化的要素")
+    rows = AdjustmentDiffRowSerializer(many=True, help_text="有变化的要素")
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -229,20 +229,20 @@ class ItemSerializer(serializers.ModelSerializer):
             "version",
         ]
 
-    @extend_schema_field(VersionSerializer(allow_null=True))
+    @extend_schema_field(ItemVersionSerializer(allow_null=True))
     def get_version(self, obj):
         version = selectors.item_version_in_force(item=obj, on=self.context["on"])
-        return VersionSerializer(version).data if version else None
+        return ItemVersionSerializer(version).data if version else None
 
 
-class LegalBasisWriteSerializer(serializers.Serializer):
+class ItemLegalBasisWriteSerializer(serializers.Serializer):
     rank = serializers.ChoiceField(choices=list(codes.LEGAL_RANKS.items()))
     title = serializers.CharField(max_length=200)
     article = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     text = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class MaterialWriteSerializer(serializers.Serializer):
+class ItemMaterialWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=list(codes.MATERIAL_KINDS.items()), default="original")
     copies = serializers.IntegerField(min_value=1, max_value=99, default=1)
@@ -260,7 +260,7 @@ def _tiers_field():
     )
 
 
-class ElementsSerializer(serializers.Serializer):
+class ItemElementsSerializer(serializers.Serializer):
     """The legal elements of a version. For an update (PATCH) give only what changes."""
 
     name = serializers.CharField(max_length=200, required=False)
@@ -305,12 +305,12 @@ class ElementsSerializer(serializers.Serializer):
     result_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     consult_phone = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    legal_bases = LegalBasisWriteSerializer(many=True, required=False)
-    materials = MaterialWriteSerializer(many=True, required=False)
+    legal_bases = ItemLegalBasisWriteSerializer(many=True, required=False)
+    materials = ItemMaterialWriteSerializer(many=True, required=False)
 
 
 def _elements(data) -> dict:
-    s = ElementsSerializer(data=data)
+    s = ItemElementsSerializer(data=data)
     s.is_valid(raise_exception=True)
     return {
         k: [dict(e) for e in v] if k in ("legal_bases", "materials") else v
@@ -318,7 +318,7 @@ def _elements(data) -> dict:
     }
 
 
-class PublishSerializer(serializers.Serializer):
+class ItemVersionPublishSerializer(serializers.Serializer):
     valid_from = serializers.DateField(required=False, help_text="生效日期，默认今天")
 
 
@@ -360,7 +360,7 @@ class AdjustmentSerializer(serializers.ModelSerializer):
     def get_proposed_versions(self, obj) -> list[int]:
         return list(obj.proposed_versions.values_list("pk", flat=True))
 
-    @extend_schema_field(DiffBlockSerializer(many=True))
+    @extend_schema_field(AdjustmentDiffBlockSerializer(many=True))
     def get_diff(self, obj):
         out = []
         for version in selectors.adjustment_versions(obj):
@@ -394,7 +394,9 @@ class AdjustmentCreateSerializer(serializers.Serializer):
     items = serializers.PrimaryKeyRelatedField(
         queryset=Item.objects.all(), many=True, required=False, help_text="涉及的事项编号"
     )
-    proposed = ElementsSerializer(many=True, required=False, help_text="拟调整的要素（见各调整类型的说明）")
+    proposed = ItemElementsSerializer(
+        many=True, required=False, help_text="拟调整的要素（见各调整类型的说明）"
+    )
     submit = serializers.BooleanField(default=False, help_text="创建后立即提交审核")
 
 
@@ -404,13 +406,13 @@ class AdjustmentUpdateSerializer(serializers.Serializer):
     effective_on = serializers.DateField()
 
 
-class ReviewSerializer(serializers.Serializer):
+class AdjustmentReviewSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="审核意见；退回时必填"
     )
 
 
-class ListingSerializer(serializers.ModelSerializer):
+class ListingEntrySerializer(serializers.ModelSerializer):
     item_name = serializers.CharField(source="item.name", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
 
@@ -428,7 +430,7 @@ class ListingSerializer(serializers.ModelSerializer):
         ]
 
 
-class ListingWriteSerializer(serializers.Serializer):
+class ListingEntryWriteSerializer(serializers.Serializer):
     institution = serializers.IntegerField()
     item = serializers.PrimaryKeyRelatedField(queryset=Item.objects.all())
     offers_help = serializers.BooleanField(default=True)
@@ -436,7 +438,7 @@ class ListingWriteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class BundleSerializer(serializers.ModelSerializer):
+class CatalogBundleSerializer(serializers.ModelSerializer):
     audience = serializers.CharField(read_only=True)
     items = serializers.SerializerMethodField()
 
@@ -448,7 +450,7 @@ class BundleSerializer(serializers.ModelSerializer):
         return [e.item_id for e in obj.entries.all()]
 
 
-class BundleWriteSerializer(serializers.Serializer):
+class CatalogBundleWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     audience = serializers.ChoiceField(choices=Bundle.AUDIENCES)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -456,7 +458,7 @@ class BundleWriteSerializer(serializers.Serializer):
     items = serializers.PrimaryKeyRelatedField(queryset=Item.objects.all(), many=True, help_text="按办理顺序")
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class CatalogImportJobSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     percent = serializers.IntegerField(read_only=True)
@@ -481,7 +483,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         ]
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class CatalogImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="事项目录工作簿（.xlsx，导入模板格式）")
 
 
@@ -501,12 +503,12 @@ SEARCH_PARAMS = [
     list=extend_schema(
         summary="查询事项（施行中的版本）",
         parameters=SEARCH_PARAMS,
-        responses=VersionSummarySerializer(many=True),
+        responses=ItemVersionSummarySerializer(many=True),
         auth=[],
     ),
     retrieve=extend_schema(summary="事项及其在某日施行的版本", parameters=[ON], auth=[]),
     create=extend_schema(
-        summary="新建事项（草稿）", request=ElementsSerializer, responses={201: ItemSerializer}
+        summary="新建事项（草稿）", request=ItemElementsSerializer, responses={201: ItemSerializer}
     ),
 )
 class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -536,7 +538,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             audience=p.get("audience", ""),
         )
         page = self.paginate_queryset(qs)
-        return self.get_paginated_response(VersionSummarySerializer(page, many=True).data)
+        return self.get_paginated_response(ItemVersionSummarySerializer(page, many=True).data)
 
     def get_object(self):
         try:
@@ -552,7 +554,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(ItemSerializer(item, context={"on": _on(request)}).data, status=201)
 
     @extend_schema(
-        summary="事项的全部版本（草稿仅工作人员可见）", responses=VersionSerializer(many=True), auth=[]
+        summary="事项的全部版本（草稿仅工作人员可见）", responses=ItemVersionSerializer(many=True), auth=[]
     )
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):
@@ -562,7 +564,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             for v in selectors.item_versions(item)
             if v.is_published or (request.user.is_authenticated and request.user.has_cap("catalog.view"))
         ]
-        return Response(VersionSerializer(versions, many=True).data)
+        return Response(ItemVersionSerializer(versions, many=True).data)
 
     @extend_schema(
         summary="一次性告知书（PDF）",
@@ -586,12 +588,12 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 @extend_schema_view(
     retrieve=extend_schema(summary="事项版本（已发布的公开；草稿仅工作人员）", auth=[]),
     partial_update=extend_schema(
-        summary="修改草稿版本的要素", request=ElementsSerializer, responses=VersionSerializer
+        summary="修改草稿版本的要素", request=ItemElementsSerializer, responses=ItemVersionSerializer
     ),
 )
 class VersionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [PublicReadStaffWrite]
-    serializer_class = VersionSerializer
+    serializer_class = ItemVersionSerializer
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
@@ -604,23 +606,27 @@ class VersionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             raise Http404
 
     def retrieve(self, request, pk=None):
-        return Response(VersionSerializer(self.get_object()).data)
+        return Response(ItemVersionSerializer(self.get_object()).data)
 
     def partial_update(self, request, pk=None):
         version = services.item_version_update(
             by=request.user, version=self.get_object(), data=_elements(request.data)
         )
-        return Response(VersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
+        return Response(ItemVersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
 
-    @extend_schema(summary="发布新事项的第一个版本", request=PublishSerializer, responses=VersionSerializer)
+    @extend_schema(
+        summary="发布新事项的第一个版本",
+        request=ItemVersionPublishSerializer,
+        responses=ItemVersionSerializer,
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        s = PublishSerializer(data=request.data)
+        s = ItemVersionPublishSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         version = services.item_version_publish(
             by=request.user, version=self.get_object(), valid_from=s.validated_data.get("valid_from")
         )
-        return Response(VersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
+        return Response(ItemVersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
 
 
 @extend_schema_view(
@@ -707,21 +713,23 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
 
     @extend_schema(
-        summary="批准（审核人须不是提交人）", request=ReviewSerializer, responses=AdjustmentSerializer
+        summary="批准（审核人须不是提交人）",
+        request=AdjustmentReviewSerializer,
+        responses=AdjustmentSerializer,
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        s = ReviewSerializer(data=request.data)
+        s = AdjustmentReviewSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         adjustment = services.adjustment_approve(
             by=request.user, adjustment=self.get_object(), note=s.validated_data["note"]
         )
         return Response(AdjustmentSerializer(adjustment).data)
 
-    @extend_schema(summary="退回申请人", request=ReviewSerializer, responses=AdjustmentSerializer)
+    @extend_schema(summary="退回申请人", request=AdjustmentReviewSerializer, responses=AdjustmentSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
-        s = ReviewSerializer(data=request.data)
+        s = AdjustmentReviewSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         adjustment = services.adjustment_return(
             by=request.user, adjustment=self.get_object(), note=s.validated_data["note"]
@@ -746,14 +754,14 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ),
     create=extend_schema(
         summary="列入或修改清单（两种方式都为 false 时移出）",
-        request=ListingWriteSerializer,
-        responses={200: ListingSerializer},
+        request=ListingEntryWriteSerializer,
+        responses={200: ListingEntrySerializer},
     ),
     destroy=extend_schema(summary="移出清单"),
 )
 class ListingViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     permission_classes = [PublicReadStaffWrite]
-    serializer_class = ListingSerializer
+    serializer_class = ListingEntrySerializer
     filter_backends: list = []
 
     def get_queryset(self):
@@ -767,12 +775,12 @@ class ListingViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.G
         ).select_related("institution")
 
     def create(self, request):
-        s = ListingWriteSerializer(data=request.data)
+        s = ListingEntryWriteSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = dict(s.validated_data)
         institution = institution_get(user=request.user, pk=d.pop("institution"))
         entry = services.listing_set(by=request.user, institution=institution, **d)
-        return Response(ListingSerializer(entry).data if entry else None)
+        return Response(ListingEntrySerializer(entry).data if entry else None)
 
     def destroy(self, request, pk=None):
         entry = ListingEntry.objects.select_related("institution", "item").filter(pk=pk).first()
@@ -792,13 +800,15 @@ class ListingViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.G
     list=extend_schema(summary="一件事", auth=[]),
     retrieve=extend_schema(summary="一件事", auth=[]),
     create=extend_schema(
-        summary="新建一件事", request=BundleWriteSerializer, responses={201: BundleSerializer}
+        summary="新建一件事", request=CatalogBundleWriteSerializer, responses={201: CatalogBundleSerializer}
     ),
-    update=extend_schema(summary="修改一件事", request=BundleWriteSerializer, responses=BundleSerializer),
+    update=extend_schema(
+        summary="修改一件事", request=CatalogBundleWriteSerializer, responses=CatalogBundleSerializer
+    ),
 )
 class BundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [PublicReadStaffWrite]
-    serializer_class = BundleSerializer
+    serializer_class = CatalogBundleSerializer
     http_method_names = ["get", "put", "post", "head", "options"]
     filter_backends: list = []
 
@@ -807,17 +817,18 @@ class BundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return selectors.bundle_list(published_only=not (user and user.has_cap("catalog.view")))
 
     def create(self, request):
-        s = BundleWriteSerializer(data=request.data)
+        s = CatalogBundleWriteSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return Response(
-            BundleSerializer(services.bundle_create(by=request.user, **s.validated_data)).data, status=201
+            CatalogBundleSerializer(services.bundle_create(by=request.user, **s.validated_data)).data,
+            status=201,
         )
 
     def update(self, request, pk=None):
-        s = BundleWriteSerializer(data=request.data)
+        s = CatalogBundleWriteSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         bundle = services.bundle_update(by=request.user, bundle=self.get_object(), **s.validated_data)
-        return Response(BundleSerializer(bundle).data)
+        return Response(CatalogBundleSerializer(bundle).data)
 
 
 @extend_schema_view(
@@ -825,12 +836,12 @@ class BundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     retrieve=extend_schema(summary="导入任务的进度和错误清单"),
     create=extend_schema(
         summary="上传工作簿导入事项目录（后台执行，轮询任务查看进度）",
-        request={"multipart/form-data": ImportUploadSerializer},
-        responses={202: ImportJobSerializer},
+        request={"multipart/form-data": CatalogImportUploadSerializer},
+        responses={202: CatalogImportJobSerializer},
     ),
 )
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = ImportJobSerializer
+    serializer_class = CatalogImportJobSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     filter_backends: list = []
 
@@ -843,7 +854,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         from bangban.catalog.tasks import run_catalog_import
 
         selectors.import_jobs(user=request.user)  # checks the capability before reading the upload
-        s = ImportUploadSerializer(data=request.data)
+        s = CatalogImportUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         upload = s.validated_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
@@ -853,7 +864,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         transaction.on_commit(lambda: run_catalog_import.delay(job.pk))
         job.refresh_from_db()
-        return Response(ImportJobSerializer(job).data, status=202)
+        return Response(CatalogImportJobSerializer(job).data, status=202)
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
@@ -883,7 +894,7 @@ def template(request):
     summary="同一基本编码名称不一致的报告",
     parameters=[ON],
     responses=inline_serializer(
-        "NameConflict",
+        "CatalogNameConflict",
         {
             "basic_code": serializers.CharField(),
             "names": serializers.ListField(child=serializers.DictField()),
@@ -907,7 +918,7 @@ def name_conflicts(request):
         ),
         ON,
     ],
-    responses=VersionSummarySerializer(many=True),
+    responses=ItemVersionSummarySerializer(many=True),
 )
 @api_view(["GET"])
 def offered(request):
@@ -916,7 +927,7 @@ def offered(request):
     if mode not in (None, "help", "agency"):
         raise ServiceError("invalid", "mode 只能是 help 或 agency", field="mode")
     versions = selectors.offered_items(institution=institution, on=_on(request), mode=mode)
-    return Response(VersionSummarySerializer(versions, many=True).data)
+    return Response(ItemVersionSummarySerializer(versions, many=True).data)
 
 
 routes = [
