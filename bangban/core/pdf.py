@@ -90,7 +90,10 @@ def qr(url: str, size: float = 28 * mm) -> Drawing:
 
 def signature_lines(*labels: str) -> Table:
     """Signature and date lines side by side (签字 / 日期)."""
-    cells = [[p(f"{label}（签字）：", "base"), p("日期：\u3000\u3000\u3000年\u3000\u3000月\u3000\u3000日", "base")] for label in labels]
+    cells = [
+        [p(f"{label}（签字）：", "base"), p("日期：\u3000\u3000\u3000年\u3000\u3000月\u3000\u3000日", "base")]
+        for label in labels
+    ]
     table = Table(cells, colWidths=[95 * mm, 75 * mm], rowHeights=[14 * mm] * len(cells))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
     return table
