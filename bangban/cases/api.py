@@ -30,6 +30,7 @@ from bangban.cases.models import (
 from bangban.catalog.models import Item
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.org.models import Department, Institution
+from bangban.workdays.selectors import get_calendar
 
 
 class QueuePagination(BasePagination):
@@ -113,7 +114,55 @@ class CaseListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_light(self, obj) -> str:
-        return clock.light(obj)
+        return clock.light(obj, on=self.context.get("today"), calendar=self.context.get("calendar"))
+
+
+LIST_COLUMNS = [
+    "id",
+    "number",
+    "kind",
+    "mode",
+    "status",
+    "version",
+    "applicant_type",
+    "applicant_name",
+    "applicant_id_masked",
+    "credit_code",
+    "phone",
+    "institution_id",
+    "institution__name",
+    "agent_id",
+    "agent__full_name",
+    "agent__username",
+    "accepted_on",
+    "due_date",
+    "clock_stopped",
+    "created_at",
+]
+
+
+def _list_row(case, calendar, today) -> dict:
+    return {
+        "id": case.id,
+        "number": case.number,
+        "kind": case.kind,
+        "mode": case.mode,
+        "status": case.status,
+        "version": case.version,
+        "applicant_type": case.applicant_type,
+        "applicant_name": case.applicant_name,
+        "applicant_id": case.applicant_id_display,
+        "phone": case.phone,
+        "institution": case.institution_id,
+        "institution_name": case.institution.name,
+        "agent": case.agent_id,
+        "agent_name": case.agent.display_name if case.agent_id else None,
+        "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
+        "due_date": case.due_date.isoformat() if case.due_date else None,
+        "clock_stopped": case.clock_stopped,
+        "light": clock.light(case, on=today, calendar=calendar),
+        "created_at": serializers.DateTimeField().to_representation(case.created_at),
+    }
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -175,6 +224,19 @@ class MaterialSerializer(serializers.ModelSerializer):
     class Meta:
         model = Material
         fields = ["id", "name", "form", "copies", "received_at", "returned_at", "note"]
+
+
+class CaseCreatedSerializer(CaseListSerializer):
+    """What creation answers: the case as listed plus its items (no timeline round trips)."""
+
+    items = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [*CaseListSerializer.Meta.fields, "items"]
+        read_only_fields = fields
+
+    def get_items(self, obj) -> list[dict]:
+        return [{"item_version": ci.item_version_id, "name": ci.name} for ci in obj.items.all()]
 
 
 class CaseDetailSerializer(CaseListSerializer):
@@ -364,7 +426,7 @@ def _transition_view(name):
             OpenApiParameter("page_size", int),
         ],
     ),
-    create=extend_schema(request=CaseCreateSerializer, responses=CaseDetailSerializer, summary="登记办件"),
+    create=extend_schema(request=CaseCreateSerializer, responses=CaseCreatedSerializer, summary="登记办件"),
 )
 class CaseViewSet(viewsets.GenericViewSet):
     pagination_class = QueuePagination
@@ -388,8 +450,12 @@ class CaseViewSet(viewsets.GenericViewSet):
         return selectors.case_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(CaseListSerializer(page, many=True).data)
+        # The queue is the hottest read: fetch only the listed columns and build rows directly
+        # (same fields as CaseListSerializer, which documents them in the schema).
+        qs = self.get_queryset().only(*LIST_COLUMNS)
+        page = self.paginate_queryset(qs)
+        calendar, today = get_calendar(), clock.today()
+        return self.get_paginated_response([_list_row(case, calendar, today) for case in page])
 
     @extend_schema(responses=CaseDetailSerializer, summary="办件详情（含时间线、材料、联办任务、转办）")
     def retrieve(self, request, pk=None):
@@ -406,7 +472,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
             data["institution"] = institution_get(user=request.user, pk=data["institution"])
         case = services.case_create(by=request.user, **data)
-        return Response(CaseDetailSerializer(case).data, status=201)
+        return Response(CaseCreatedSerializer(case).data, status=201)
 
     apply = _transition_view("apply")
     accept = _transition_view("accept")

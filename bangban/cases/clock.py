@@ -11,8 +11,9 @@ from datetime import date
 
 from django.utils import timezone
 
-from bangban.workdays.deadlines import Deadline
-from bangban.workdays.selectors import case_deadline, due_colour, get_calendar
+from bangban.workdays.calendar import WorkCalendar
+from bangban.workdays.deadlines import Deadline, colour
+from bangban.workdays.selectors import case_deadline, get_calendar, yellow_within
 
 
 def today() -> date:
@@ -34,11 +35,17 @@ def deadline(case, on: date | None = None) -> Deadline:
     )
 
 
-def light(case, on: date | None = None) -> str:
-    """green / yellow / red for an open case with a running clock; '' otherwise."""
+def light(case, on: date | None = None, calendar: WorkCalendar | None = None) -> str:
+    """green / yellow / red for an open case with a running clock; '' otherwise.
+
+    Lists pass one `calendar` (and `on`) for all their rows: fetching the calendar costs a cache read.
+    """
     if case.due_date is None or case.clock_stopped or not case.is_open:
         return ""
-    return due_colour(case.due_date, today=on or today())
+    on = on or today()
+    calendar = calendar or get_calendar()
+    remaining = calendar.workdays_between(on, case.due_date)
+    return colour(case.due_date, on, remaining_workdays=remaining, yellow_within=yellow_within())
 
 
 LIGHT_LABELS = {"green": "正常", "yellow": "临近期限", "red": "已超期", "": ""}

@@ -20,6 +20,7 @@ from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service, querystring_without_page
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
+from bangban.workdays.selectors import get_calendar
 
 
 @login_required
@@ -34,7 +35,8 @@ def queue_view(request):
         open_only=q.get("open", "1") == "1" and not q.get("status"),
     )
     page = Paginator(qs, 30).get_page(q.get("page"))
-    rows = [(case, clock.light(case)) for case in page.object_list]
+    calendar, today = get_calendar(), clock.today()
+    rows = [(case, clock.light(case, on=today, calendar=calendar)) for case in page.object_list]
     return render(
         request,
         "cases/queue.html",
