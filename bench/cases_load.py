@@ -1,6 +1,6 @@
 """Case-handling load benchmark (issue 4): 1,000,000 cases on PostgreSQL, measured through the HTTP API.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bangban_bench REDIS_URL=redis://127.0.0.1:6379/13 \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bangban_cases_bench REDIS_URL=redis://127.0.0.1:6379/13 \\
         .venv/bin/python bench/cases_load.py [--cases 1000000] [--duration 20] [--clients 16] [--workers 3]
 
 What it does, printing each figure:
@@ -33,7 +33,17 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-PORT = 8765
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = _free_port()
 
 
 def sh(*args, env=None, **kw):
@@ -51,6 +61,21 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+# One agent per ~500 cases (a province with 1M cases has thousands of agents), spread over every
+# institution; the measured agent is the demo's tongan.bangban with a realistic queue.
+AGENTS = """
+WITH inst AS (SELECT array_agg(id ORDER BY id) AS ids FROM org_institution)
+INSERT INTO accounts_user (password, is_superuser, username, full_name, phone, email, institution_id, is_active,
+    is_staff, date_joined, must_change_password, failed_login_count)
+SELECT '!', false, 'bench.agent.' || g, '压测员' || g, '', '', inst.ids[1 + (g %% cardinality(inst.ids))], true,
+    false, now(), false, 0
+FROM generate_series(1, %(n)s) AS g CROSS JOIN inst
+"""
+AGENT_ROLES = """
+INSERT INTO accounts_roleassignment (user_id, role)
+SELECT id, 'agent' FROM accounts_user WHERE username LIKE 'bench.agent.%'
+"""
+
 GENERATE = """
 WITH inst AS (
     SELECT array_agg(i.id ORDER BY i.id) AS ids FROM org_institution i
@@ -66,22 +91,22 @@ INSERT INTO cases_case (number, kind, mode, status, version, channel, priority_g
     termination_reason, tracking_token)
 SELECT
     'BENCH-' || g,
-    CASE WHEN g % 3 = 0 THEN 'agency' ELSE 'help' END,
-    CASE WHEN g % 3 = 0 THEN 'agency' ELSE 'assist' END,
+    CASE WHEN g %% 3 = 0 THEN 'agency' ELSE 'help' END,
+    CASE WHEN g %% 3 = 0 THEN 'agency' ELSE 'assist' END,
     s.status, 1, 'window', '', '',
-    'person', '申请人' || g, '', md5(g::text), '3205**********' || lpad((g % 10000)::text, 4, '0'),
-    '', '', '138' || lpad((g % 100000000)::text, 8, '0'),
-    p.inst, COALESCE(a.ids[1 + (g % cardinality(a.ids))], (SELECT id FROM fallback)), (SELECT id FROM fallback),
-    now() - ((g % 720) || ' days')::interval, now(),
-    current_date - (g % 720), 5, false, 0,
-    current_date + ((g % 40) - 15), s.status = 'suspended',
+    'person', '申请人' || g, '', md5(g::text), '3205**********' || lpad((g %% 10000)::text, 4, '0'),
+    '', '', '138' || lpad((g %% 100000000)::text, 8, '0'),
+    p.inst, COALESCE(a.ids[1 + (g %% cardinality(a.ids))], (SELECT id FROM fallback)), (SELECT id FROM fallback),
+    now() - ((g %% 720) || ' days')::interval, now(),
+    current_date - (g %% 720), 5, false, 0,
+    current_date + ((g %% 40) - 15), s.status = 'suspended',
     CASE WHEN s.status IN ('completed', 'archived') THEN now() ELSE NULL END, '', '', md5('t' || g)
 FROM generate_series(1, %(n)s) AS g
 CROSS JOIN inst
-CROSS JOIN LATERAL (SELECT inst.ids[1 + (g % cardinality(inst.ids))] AS inst) p
+CROSS JOIN LATERAL (SELECT inst.ids[1 + (g %% cardinality(inst.ids))] AS inst) p
 LEFT JOIN agents a ON a.institution_id = p.inst
 CROSS JOIN LATERAL (SELECT (ARRAY['completed','archived','completed','archived','completed','archived',
-    'in_progress','accepted','suspended','consulting'])[1 + (g % 10)] AS status) s
+    'in_progress','accepted','suspended','consulting'])[1 + (g %% 10)] AS status) s
 """
 
 
@@ -90,6 +115,8 @@ def generate_cases(url: str, n: int) -> float:
 
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(AGENTS, {"n": max(n // 500, 20)})
+        conn.execute(AGENT_ROLES)
         conn.execute(GENERATE, {"n": n})
         conn.execute("ANALYZE")
     return time.perf_counter() - started
@@ -149,7 +176,7 @@ def run_wrk(script: str, path: str, clients: int, duration: int) -> dict:
     out = subprocess.run(
         [
             "wrk",
-            "-t2",
+            f"-t{min(2, clients)}",
             f"-c{clients}",
             f"-d{duration}s",
             "--latency",
@@ -193,10 +220,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="keep the existing bench database")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_bench")
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_cases_bench")
     redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
     if not url.startswith("postgres"):
         sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
@@ -234,9 +263,9 @@ def main() -> None:
             "-b",
             f"127.0.0.1:{PORT}",
             "--worker-class",
-            "gthread",
+            args.worker_class,
             "--threads",
-            "4",
+            str(args.threads),
             "--max-requests",
             "0",
             "--log-level",
@@ -260,6 +289,8 @@ def main() -> None:
             args.duration,
         )
         queue = run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", args.clients, args.duration)
+        # One client: the service time of a queue request without waiting behind 15 others.
+        single = run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", 1, max(args.duration // 2, 5))
         rss = worker_rss(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -271,6 +302,9 @@ def main() -> None:
     print(
         f"work queue:    {queue['rps']:.0f} req/s, p50 {queue['p50']:.1f} ms, p99 {queue['p99']:.1f} ms "
         f"(non-2xx {queue['non2xx']}) — target p50 ≤ 15 ms, p99 ≤ 60 ms"
+    )
+    print(
+        f"work queue, 1 client: {single['rps']:.0f} req/s, p50 {single['p50']:.1f} ms, p99 {single['p99']:.1f} ms"
     )
     print(f"worker RSS:    max {max(rss):.0f} MB over {len(rss)} workers — target ≤ 150 MB")
 
