@@ -42,6 +42,23 @@ class CaseCreateForm(forms.Form):
     )
     accept_now = forms.BooleanField(label="帮办：登记后立即受理（打印受理单）", required=False, initial=True)
 
+    # At the window the matter comes first: pick the item(s), then the kind, then the applicant.
+    field_order = [
+        "items",
+        "kind",
+        "mode",
+        "applicant_type",
+        "applicant_name",
+        "id_number",
+        "credit_code",
+        "contact_name",
+        "phone",
+        "priority_group",
+        "channel",
+        "summary",
+        "accept_now",
+    ]
+
     def __init__(self, *args, item_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = item_choices

@@ -5,3 +5,17 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// A filter box above a long checkbox list: <input data-filter-for="ID"> hides non-matching choices.
+document.addEventListener("input", function (event) {
+  var box = event.target.closest("[data-filter-for]");
+  if (!box) return;
+  var words = box.value.trim().toLowerCase();
+  var list = document.getElementById(box.getAttribute("data-filter-for"));
+  if (!list) return;
+  list.querySelectorAll("label").forEach(function (label) {
+    var item = label.closest("li") || label.parentElement;
+    var checked = label.querySelector("input") && label.querySelector("input").checked;
+    item.hidden = !!words && !checked && label.textContent.toLowerCase().indexOf(words) === -1;
+  });
+});
