@@ -20,7 +20,7 @@ from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service, querystring_without_page
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
-from bangban.workdays.selectors import get_calendar
+from bangban.workdays.selectors import get_calendar, range_warnings
 
 
 @login_required
@@ -159,6 +159,8 @@ def detail_view(request, pk):
         if user.department_id
         else None,
     }
+    if case.accepted_on and case.due_date:
+        ctx["calendar_warnings"] = range_warnings(case.accepted_on, case.due_date)
     ctx["can_answer_transfer"] = (
         bool(ctx["pending_transfer"])
         and institution_in_scope(user, ctx["pending_transfer"].to_institution)

@@ -374,3 +374,17 @@ def test_forms_a_to_e_are_searchable_pdfs(org, items):
     fresh = new_help(org, items)
     with pytest.raises(ServiceError):
         documents.render(fresh, "A")
+
+
+def test_case_page_warns_when_the_deadline_runs_into_an_unpublished_year(org, items, web):
+    with at(2031, 12, 26):  # 2031–2032 are not in the official calendar data: an estimate
+        case = services.case_create(
+            by=org.user("town_agent"),
+            kind="help",
+            mode="assist",
+            items=[items["license"]],
+            accept_now=True,
+            **person(),
+        )
+        page = web(org.user("town_agent")).get(f"/cases/{case.pk}/").content.decode()
+    assert "2031 年的法定节假日安排尚未录入" in page and "2032 年的法定节假日安排尚未录入" in page
