@@ -49,3 +49,17 @@ def test_station_agent_on_a_phone(org, page_at, password):
     shot(page, "home-phone")
     page.goto(page.base + f"/org/institutions/{org.station2.pk}/")
     assert page.locator("h1").inner_text() == "未找到"
+
+
+def test_interactive_api_docs_render_offline(org, page_at, password):
+    """Swagger UI comes from the app's own static files (no CDN) and works under the strict CSP."""
+    page = page_at()
+    external = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(page.base) else None)
+    login(page, "county_admin", password)
+    page.get_by_role("heading", name="工作台").wait_for()
+    page.goto(page.base + "/api/v1/docs/")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() > 50
+    assert "帮办代办平台 API" in page.locator(".info .title").first.inner_text()
+    assert external == []
