@@ -8,8 +8,9 @@ What it does, printing each figure:
 2. Generates N cases straight in SQL (generate_series), spread over every institution and agent of the
    demo county, 40 % of them open, due dates around today; then ANALYZE.
 3. Starts gunicorn as production runs it (BANGBAN_ENV=production, Redis cache/broker, DEBUG off).
-4. wrk, 16 connections: POST /api/v1/cases/ (each creation writes the case, its number, item, timeline
-   event, audit row and queues the SMS through Redis), then GET the agent's work queue
+4. wrk, 16 connections: POST /api/v1/cases/ registering and accepting at the window (each creation writes
+   the case, its number, item, three timeline events and audit rows, the deadline, and queues the
+   acceptance SMS through Redis after commit), then GET the agent's work queue
    (/api/v1/cases/?mine=1&open=1&page=N, scoped, filtered, paginated).
 5. Reads the RSS of every web worker after the runs.
 Targets: creation ≥ 300 req/s; queue p50 ≤ 15 ms, p99 ≤ 60 ms; worker RSS ≤ 150 MB.

@@ -24,8 +24,12 @@ def due_after(start: date, workdays: int) -> date:
     return get_calendar().add_workdays(start, workdays)
 
 
-def deadline(case, on: date | None = None) -> Deadline:
-    suspensions = [(s.suspended_on, s.resumed_on) for s in case.suspensions.order_by("suspended_on", "id")]
+def deadline(case, on: date | None = None, *, suspensions: list | None = None) -> Deadline:
+    """The case's deadline now; `suspensions` may be given when known (e.g. none yet at acceptance)."""
+    if suspensions is None:
+        suspensions = [
+            (s.suspended_on, s.resumed_on) for s in case.suspensions.order_by("suspended_on", "id")
+        ]
     return case_deadline(
         accepted=case.accepted_on,
         limit_workdays=0 if case.is_immediate else case.promised_days,

@@ -41,7 +41,7 @@ from bangban.cases.models import (
     Transfer,
 )
 from bangban.catalog.models import Item
-from bangban.catalog.selectors import item_version_in_force, offered_items
+from bangban.catalog.selectors import item_version_in_force, offered_items, versions_in_force
 from bangban.core import crypto
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mask_id, mobile_problem, resident_id_problem
@@ -91,7 +91,7 @@ def _audit(by, action: str, case: Case, changes: dict | None = None, note: str =
     )
 
 
-def _check_allowed(case: Case, action: str) -> str:
+def _check_allowed(case: Case, action: str, *, new_case: bool = False) -> str:
     new = workflow.target(action, case.kind, case.status)
     if new is None:
         raise ServiceError(
@@ -99,14 +99,14 @@ def _check_allowed(case: Case, action: str) -> str:
             f"办件当前状态为“{case.get_status_display()}”，不能{workflow.ACTION_LABELS[action]}",
             field="status",
         )
-    if case.transfers.filter(state=Transfer.State.PENDING).exists():
+    if not new_case and case.transfers.filter(state=Transfer.State.PENDING).exists():
         raise ServiceError("transfer_pending", "办件正在转办、等待对方接收，暂不能办理", field="status")
     return new
 
 
-def _transition(case: Case, by, action: str, text: str, *, data=None) -> str:
+def _transition(case: Case, by, action: str, text: str, *, data=None, new_case: bool = False) -> str:
     """Move the (locked) case along `action`; write its event and audit row. Returns the old status."""
-    new = _check_allowed(case, action)
+    new = _check_allowed(case, action, new_case=new_case)
     old = case.status
     case.status = new
     case.version += 1
@@ -141,14 +141,16 @@ def tracking_url(case: Case) -> str:
     return settings.BANGBAN_PUBLIC_URL.rstrip("/") + reverse("cases:track", args=[case.tracking_token])
 
 
-def _notify(case: Case, event: str, key: str, *, reason: str = "") -> None:
+def _notify(
+    case: Case, event: str, key: str, *, reason: str = "", item_names: list[str] | None = None
+) -> None:
     """Queue the applicant's SMS (sent after commit, once per key); texts from notifications.texts."""
     if mobile_problem(case.phone):
         return  # landlines cannot receive SMS; the event is still on the timeline
     text = sms_text(
         event,
         case_no=case.number,
-        item=_item_title(case),
+        item=_item_title(case, item_names),
         institution=case.institution.name,
         due=case.due_date,
         reason=reason,
@@ -165,8 +167,8 @@ def _notify(case: Case, event: str, key: str, *, reason: str = "") -> None:
     )
 
 
-def _item_title(case: Case) -> str:
-    names = [ci.name for ci in case.items.all()]
+def _item_title(case: Case, names: list[str] | None = None) -> str:
+    names = names if names is not None else [ci.name for ci in case.items.all()]
     return names[0] + (f"等{len(names)}项" if len(names) > 1 else "") if names else "帮办代办"
 
 
@@ -226,8 +228,13 @@ def _versions_for(items, *, kind: str, institution: Institution, on: date) -> li
     if not items:
         raise ServiceError("required", "请至少选择一个事项", field="items")
     mode = "agency" if kind == Kind.AGENCY else "help"
+    # Only what a case keeps of a version: the catalog's selector joins wide rows for its own pages.
     offered = {
-        v.item_id: v for v in offered_items(institution=institution, on=on, mode=mode).filter(item__in=items)
+        v.item_id: v
+        for v in offered_items(institution=institution, on=on, mode=mode)
+        .filter(item__in=items)
+        .select_related(None)
+        .only(*VERSION_COLUMNS)
     }
     versions = []
     for item in items:
@@ -334,39 +341,63 @@ def case_create(
         },
     )
     if accept_now:
-        case_apply(case=case, by=by)
-        case = case_accept(case=case, by=by)
+        # The case was created in this transaction: no other request can hold it, no transfer can be
+        # pending, no suspension exists and the versions just chosen are today's.
+        _transition(case, by, "apply", "提交申请", new_case=True)
+        _accept(case, by, pinned=versions)
     return case
 
 
 # --- the process ------------------------------------------------------------------------------
 
 
-def _apply_deadline(case: Case, by, reason: str):
+def _apply_deadline(case: Case, by, reason: str, *, suspensions=None):
     """Recompute the deadline from the recorded facts; store and record a changed due date."""
-    computed = clock.deadline(case)
+    computed = clock.deadline(case, suspensions=suspensions)
     case.clock_stopped = computed.stopped
     _set_due(case, by, computed.due, reason)
     return computed
 
 
-def _start_clock(case: Case, by, on: date) -> None:
-    """Pin each item to the version in force on acceptance and set the due date."""
-    pinned = []
-    for case_item in case.items.select_related("item_version"):
-        version = item_version_in_force(item=case_item.item_version.item, on=on)
-        if version is None:
-            raise ServiceError(
-                "item_not_in_force", f"事项“{case_item.name}”在 {on} 没有有效版本，不能受理", field="items"
+VERSION_COLUMNS = ("id", "item_id", "name", "promised_days", "is_immediate", "state")
+
+
+def _start_clock(case: Case, by, on: date, *, pinned: list | None = None) -> None:
+    """Pin each item to the version in force on acceptance and set the due date.
+
+    `pinned`: the versions chosen today for a case created in the same transaction (nothing to re-pin).
+    Acceptance comes before any suspension is possible, so the clock starts with none.
+    """
+    if pinned is None:
+        case_items = list(
+            case.items.select_related("item_version").only(
+                "id", "name", "item_version_id", "item_version__item_id"
             )
-        if version.pk != case_item.item_version_id:
-            case_item.item_version, case_item.name = version, version.name
-            case_item.save(update_fields=["item_version", "name"])
-        pinned.append(version)
+        )
+        in_force = {
+            v.item_id: v
+            for v in versions_in_force(on=on)
+            .filter(item_id__in=[ci.item_version.item_id for ci in case_items])
+            .select_related(None)
+            .only(*VERSION_COLUMNS)
+        }
+        pinned = []
+        for case_item in case_items:
+            version = in_force.get(case_item.item_version.item_id)
+            if version is None:
+                raise ServiceError(
+                    "item_not_in_force",
+                    f"事项“{case_item.name}”在 {on} 没有有效版本，不能受理",
+                    field="items",
+                )
+            if version.pk != case_item.item_version_id:
+                case_item.item_version, case_item.name = version, version.name
+                case_item.save(update_fields=["item_version", "name"])
+            pinned.append(version)
     case.accepted_on = on
     case.is_immediate = all(v.is_immediate for v in pinned)
     case.promised_days = 0 if case.is_immediate else max(v.promised_days or 0 for v in pinned)
-    _apply_deadline(case, by, "受理后按承诺时限计算")
+    _apply_deadline(case, by, "受理后按承诺时限计算", suspensions=[])
 
 
 @transaction.atomic
@@ -384,10 +415,14 @@ def case_accept(*, case: Case, by, expected_version: int | None = None) -> Case:
     """帮办 受理: pins the catalog versions, starts the clock, notifies the applicant (form A)."""
     case = _lock(case, expected_version)
     _require_handler(by, case)
-    _transition(case, by, "accept", "受理（可打印受理单）")
-    _start_clock(case, by, clock.today())
+    return _accept(case, by)
+
+
+def _accept(case: Case, by, *, pinned: list | None = None) -> Case:
+    _transition(case, by, "accept", "受理（可打印受理单）", new_case=pinned is not None)
+    _start_clock(case, by, clock.today(), pinned=pinned)
     _save(case, "accepted_on", "promised_days", "is_immediate", "due_date", "clock_stopped")
-    _notify(case, "accepted", "accepted")
+    _notify(case, "accepted", "accepted", item_names=[v.name for v in pinned] if pinned is not None else None)
     return case
 
 

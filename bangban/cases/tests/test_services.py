@@ -388,3 +388,37 @@ def test_case_page_warns_when_the_deadline_runs_into_an_unpublished_year(org, it
         )
         page = web(org.user("town_agent")).get(f"/cases/{case.pk}/").content.decode()
     assert "2031 年的法定节假日安排尚未录入" in page and "2032 年的法定节假日安排尚未录入" in page
+
+
+def test_items_are_pinned_to_the_version_in_force_on_acceptance(org, items):
+    from bangban.catalog.models import ItemVersion
+
+    item = items["license"]
+    with at(2025, 9, 1):
+        case = new_help(org, items)  # registered under version 1 (5 working days)
+        services.case_apply(case=case, by=org.user("town_agent"))
+    v1 = item.versions.get()
+    ItemVersion.objects.filter(pk=v1.pk).update(valid_to=datetime.date(2025, 9, 14))
+    v2 = ItemVersion.objects.create(
+        item=item,
+        number=2,
+        state=ItemVersion.State.PUBLISHED,
+        valid_from=datetime.date(2025, 9, 15),
+        name="个体工商户登记（2025 版）",
+        item_type="01",
+        basic_code=v1.basic_code,
+        implementation_code=v1.implementation_code,
+        competent_department=v1.competent_department,
+        department=v1.department,
+        level=v1.level,
+        handling_tiers="123",
+        help_tiers="123",
+        agency_tiers="123",
+        statutory_days=20,
+        promised_days=3,
+    )
+    with at(2025, 9, 16):
+        case = services.case_accept(case=case, by=org.user("town_agent"))
+    pinned = case.items.get()
+    assert pinned.item_version == v2 and pinned.name == "个体工商户登记（2025 版）"
+    assert case.promised_days == 3 and case.due_date == datetime.date(2025, 9, 19)
