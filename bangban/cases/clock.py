@@ -50,6 +50,3 @@ def light(case, on: date | None = None, calendar: WorkCalendar | None = None) ->
     calendar = calendar or get_calendar()
     remaining = calendar.workdays_between(on, case.due_date)
     return colour(case.due_date, on, remaining_workdays=remaining, yellow_within=yellow_within())
-
-
-LIGHT_LABELS = {"green": "正常", "yellow": "临近期限", "red": "已超期", "": ""}

@@ -12,8 +12,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from bangban.core.ids import mask_id
-
 
 class Kind(models.TextChoices):
     HELP = "help", "帮办"
@@ -404,7 +402,3 @@ class Material(models.Model):
 
     def __str__(self):
         return self.name
-
-
-def masked(value: str) -> str:
-    return mask_id(value)

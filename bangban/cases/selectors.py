@@ -18,6 +18,7 @@ from bangban.cases import clock
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, JointTask, Status, Transfer
 from bangban.core.errors import AccessRefused, NotInScope
 from bangban.org.selectors import scope_root_path
+from bangban.workdays.selectors import yellow_within
 
 
 def case_scope_q(user) -> Q:
@@ -86,10 +87,7 @@ def case_list(
     if light:
         on = on or clock.today()
         running = qs.filter(status__in=CLOCK_STATUSES, clock_stopped=False, due_date__isnull=False)
-        from django.conf import settings
-
-        yellow_days = getattr(settings, "BANGBAN_DEADLINE_YELLOW_DAYS", 2)
-        yellow_until = clock.due_after(on, yellow_days)
+        yellow_until = clock.due_after(on, yellow_within())
         if light == "red":
             qs = running.filter(due_date__lt=on)
         elif light == "yellow":

@@ -76,11 +76,12 @@ def create_view(request):
     return render(request, "cases/create.html", {"form": form})
 
 
-def _action_forms(case, user):
+def _action_forms(case):
     """The forms for the actions allowed now, keyed by action."""
     allowed = set(workflow.allowed_actions(case.kind, case.status))
     out = {}
-    simple = {"apply", "accept", "start", "archive"}
+    today = clock.today()
+    next_year = today + timedelta(days=365)
     for name in (
         "apply",
         "accept",
@@ -104,16 +105,14 @@ def _action_forms(case, user):
             "terminate": f.ReasonForm,
         }.get(name)
         initial = {}
-        next_year = clock.today() + timedelta(days=365)
         if name == "entrust":
-            initial = {"period_start": clock.today(), "period_end": next_year}
+            initial = {"period_start": today, "period_end": next_year}
         elif name == "resume":
             last = case.entrustments.order_by("-signed_at", "-id").first()
-            initial = {"period_end": max(last.period_end, clock.today()) if last else next_year}
+            initial = {"period_end": max(last.period_end, today) if last else next_year}
         out[name] = {
             "label": workflow.ACTION_LABELS[name],
             "form": form(initial=initial, prefix=name) if form else None,
-            "simple": name in simple,
         }
     return out
 
@@ -127,7 +126,6 @@ def detail_view(request, pk):
     ctx = {
         "case": case,
         "light": clock.light(case),
-        "light_label": clock.LIGHT_LABELS[clock.light(case)],
         "items": case.items.all(),
         "events": selectors.timeline(case),
         "materials": case.materials.all(),
@@ -135,7 +133,7 @@ def detail_view(request, pk):
         "transfers": case.transfers.select_related("from_institution", "to_institution", "to_department"),
         "forms_available": documents.available(case),
         "can_handle": can_handle,
-        "actions": _action_forms(case, user) if can_handle else {},
+        "actions": _action_forms(case) if can_handle else {},
         "can_extend": has_cap(user, Cap.CASE_COORDINATE) and case.is_open and case.accepted_on is not None,
         "extend_form": f.ExtendForm(prefix="extend"),
         "material_form": f.MaterialForm(prefix="material"),
