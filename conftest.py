@@ -16,6 +16,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_copy():
+    # Each test's database starts from the same calendar; a copy kept from an earlier test's
+    # (rolled back) changes must not be trusted for BANGBAN_CALENDAR_RECHECK_SECONDS.
+    from bangban.workdays import selectors
+
+    selectors._cached = None
+    yield
+    selectors._cached = None
+
+
 @pytest.fixture
 def org(db):
     return make_org()

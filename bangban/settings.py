@@ -126,7 +126,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A health check costs a round trip per request; a broken connection is dropped at the end
+    # of the request that met it anyway (turn checks on where the database fails over often).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+    # Server-side binding lets psycopg prepare statements the app repeats (after 5 uses), so
+    # PostgreSQL parses and plans the hot queries once per connection instead of on every request.
+    # Behind a transaction-pooling PgBouncer set DB_PREPARE_THRESHOLD=none.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
+    _prepare = env.str("DB_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None if _prepare == "none" else int(_prepare)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -157,6 +166,9 @@ BANGBAN_IDLE_TIMEOUT = timedelta(minutes=env.int("BANGBAN_IDLE_MINUTES", default
 BANGBAN_FIELD_KEYS = env.str("BANGBAN_FIELD_KEYS", default="")
 # Deadline traffic light: yellow when this many working days or fewer are left.
 BANGBAN_DEADLINE_YELLOW_DAYS = env.int("BANGBAN_DEADLINE_YELLOW_DAYS", default=2)
+# How long a process trusts its copy of the working-day calendar before comparing versions again
+# (a change made on another app server reaches this one within that time).
+BANGBAN_CALENDAR_RECHECK_SECONDS = env.float("BANGBAN_CALENDAR_RECHECK_SECONDS", default=1.0)
 
 # SMS to applicants: the recording backend keeps messages in the outbox only (development);
 # production sets the HTTP gateway backend with its URL and token.

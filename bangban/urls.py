@@ -7,6 +7,8 @@ admin.site.site_header = "帮办代办平台 · 后台"
 admin.site.site_title = "帮办代办平台"
 
 urlpatterns = [
+    # The API first: integrations and the busiest pages' polling resolve without walking the rest.
+    path("api/v1/", include(("bangban.api_urls", "api"))),
     path("", include(("bangban.core.urls", "core"))),
     path("accounts/", include(("bangban.accounts.urls", "accounts"))),
     path("org/", include(("bangban.org.urls", "org"))),
@@ -16,7 +18,6 @@ urlpatterns = [
     path("workdays/", include(("bangban.workdays.urls", "workdays"))),
     path("notifications/", include(("bangban.notifications.urls", "notifications"))),
     path("cases/", include(("bangban.cases.urls", "cases"))),
-    path("api/v1/", include(("bangban.api_urls", "api"))),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -7,7 +7,8 @@ What it does, printing each figure:
 1. (Re)creates the bench database, migrates it and loads the demo organization and catalog.
 2. Generates N cases straight in SQL (generate_series), spread over every institution and agent of the
    demo county, 40 % of them open, due dates around today; then ANALYZE.
-3. Starts gunicorn as production runs it (BANGBAN_ENV=production, Redis cache/broker, DEBUG off).
+3. Starts the app server as production runs it (granian, 2 workers; BANGBAN_ENV=production, Redis
+   cache/broker, DEBUG off); `--server gunicorn` for comparison.
 4. wrk, 16 connections: POST /api/v1/cases/ registering and accepting at the window (each creation writes
    the case, its number, item, three timeline events and audit rows, the deadline, and queues the
    acceptance SMS through Redis after commit), then GET the agent's work queue
@@ -221,9 +222,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--reuse", action="store_true", help="keep the existing bench database")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_cases_bench")
@@ -253,28 +254,18 @@ def main() -> None:
         ensure_ascii=False,
     )
     sh(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
-    server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "bangban.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--worker-class",
-            args.worker_class,
-            "--threads",
-            str(args.threads),
-            "--max-requests",
-            "0",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    if args.server == "granian":  # production's server (README, Deployment)
+        command = [
+            PY, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers),
+            "--blocking-threads", str(args.threads), "--host", "127.0.0.1", "--port", str(PORT),
+            "--log-level", "warning", "--no-access-log", "bangban.wsgi:application",
+        ]  # fmt: skip
+    else:
+        command = [
+            PY, "-m", "gunicorn", "bangban.wsgi", "-w", str(args.workers), "--threads", str(args.threads),
+            "-b", f"127.0.0.1:{PORT}", "--max-requests", "0", "--log-level", "warning",
+        ]  # fmt: skip
+    server = subprocess.Popen(command, env=env, cwd=ROOT)
     try:
         for _ in range(100):
             try:
@@ -282,7 +273,8 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", args.clients, 3)  # warm up
+        # Warm up: every worker imports the views and opens its database connection.
+        run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", args.clients, 3)
         create = run_wrk(
             CREATE_LUA % {"token": api["token"], "body": body.replace("'", "\\'")},
             "/api/v1/cases/",

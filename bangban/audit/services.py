@@ -58,7 +58,14 @@ def created(after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return diff({}, after)
 
 
-def audit_record(
+def audit_record(**kwargs) -> AuditEvent:
+    """Append one audit row (see audit_build for the arguments)."""
+    event = audit_build(**kwargs)
+    event.save()
+    return event
+
+
+def audit_build(
     *,
     actor=None,
     action: str,
@@ -71,7 +78,8 @@ def audit_record(
     note: str = "",
     actor_name: str = "",
 ) -> AuditEvent:
-    """Append one audit row. The institution defaults to the actor's institution."""
+    """One unsaved audit row; a service writing several inserts them together (bulk_create).
+    The institution defaults to the actor's institution."""
     meta = current_request_meta()
     if target is not None:
         object_type = object_type or target._meta.label_lower
@@ -81,7 +89,7 @@ def audit_record(
         institution = getattr(actor, "institution", None)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         actor_name=actor_name or (getattr(actor, "display_name", "") if actor else ""),
         institution=institution,

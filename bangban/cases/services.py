@@ -11,6 +11,8 @@ second sees the first's result and is refused with a clear message. Callers may 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 from django.conf import settings
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from bangban.accounts.permissions import has_cap, require_cap
 from bangban.accounts.roles import Cap, Role
-from bangban.audit.services import audit_record
+from bangban.audit.services import audit_build, audit_record
 from bangban.cases import clock, workflow
 from bangban.cases.models import (
     HELP_MODES,
@@ -71,23 +73,62 @@ def _lock(case: Case, expected_version: int | None = None) -> Case:
     return locked
 
 
+_batch: ContextVar[list | None] = ContextVar("cases_write_batch", default=None)
+
+
+@contextmanager
+def _batched_writes():
+    """Collect the rows a multi-step service appends (timeline events, audit rows, deadline changes)
+    and insert each kind with one statement at the end, in order, inside the service's transaction."""
+    rows: list = []
+    token = _batch.set(rows)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    by_model: dict = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    for model, objs in by_model.items():
+        model.objects.bulk_create(objs)
+
+
+def _write(obj):
+    """Insert now, or with the batch when a service collects its rows (_batched_writes)."""
+    rows = _batch.get()
+    if rows is None:
+        obj.save()
+    else:
+        rows.append(obj)
+    return obj
+
+
 def _event(case: Case, by, type_: str, text: str, *, from_status="", to_status="", data=None) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        type=type_,
-        actor=by,
-        actor_name=by.display_name if by else "系统",
-        institution=getattr(by, "institution", None),
-        from_status=from_status,
-        to_status=to_status,
-        text=text,
-        data=data or {},
+    return _write(
+        CaseEvent(
+            case=case,
+            type=type_,
+            actor=by,
+            actor_name=by.display_name if by else "系统",
+            institution=getattr(by, "institution", None),
+            from_status=from_status,
+            to_status=to_status,
+            text=text,
+            data=data or {},
+        )
     )
 
 
 def _audit(by, action: str, case: Case, changes: dict | None = None, note: str = "") -> None:
-    audit_record(
-        actor=by, action=action, target=case, institution=case.institution, changes=changes or {}, note=note
+    _write(
+        audit_build(
+            actor=by,
+            action=action,
+            target=case,
+            institution=case.institution,
+            changes=changes or {},
+            note=note,
+        )
     )
 
 
@@ -122,7 +163,7 @@ def _save(case: Case, *fields: str) -> None:
 def _set_due(case: Case, by, new_due: date | None, reason: str) -> None:
     if case.due_date == new_due:
         return
-    DeadlineChange.objects.create(case=case, before=case.due_date, after=new_due, reason=reason, by=by)
+    _write(DeadlineChange(case=case, before=case.due_date, after=new_due, reason=reason, by=by))
     _event(
         case,
         by,
@@ -223,23 +264,26 @@ def _clean_applicant(*, applicant_type, applicant_name, id_number, credit_code, 
     return data
 
 
-def _versions_for(items, *, kind: str, institution: Institution, on: date) -> list:
+def _versions_for(ids: list[int], *, kind: str, institution: Institution, on: date) -> list:
     """The version in force of each item, which this institution's 清单 must offer in this kind."""
-    if not items:
+    if not ids:
         raise ServiceError("required", "请至少选择一个事项", field="items")
     mode = "agency" if kind == Kind.AGENCY else "help"
     # Only what a case keeps of a version: the catalog's selector joins wide rows for its own pages.
     offered = {
         v.item_id: v
         for v in offered_items(institution=institution, on=on, mode=mode)
-        .filter(item__in=items)
+        .filter(item_id__in=ids)
         .select_related(None)
         .only(*VERSION_COLUMNS)
     }
     versions = []
-    for item in items:
-        version = offered.get(item.pk)
+    for item_id in ids:
+        version = offered.get(item_id)
         if version is None:
+            item = Item.objects.filter(pk=item_id).first()
+            if item is None:
+                raise ServiceError("invalid", "所选事项不存在", field="items")
             in_force = item_version_in_force(item=item, on=on)
             if in_force is None:
                 raise ServiceError(
@@ -267,7 +311,7 @@ def case_create(
     applicant_type: str,
     applicant_name: str,
     phone: str,
-    items: list[Item],
+    items: list[Item | int],
     id_number: str = "",
     credit_code: str = "",
     contact_name: str = "",
@@ -306,45 +350,50 @@ def case_create(
         phone=phone,
     )
     on = clock.today()
-    versions = _versions_for(list(dict.fromkeys(items)), kind=kind, institution=institution, on=on)
-    case = Case.objects.create(
-        number=_next_number(institution, on),
-        kind=kind,
-        mode=mode,
-        status=workflow.INITIAL[kind],
-        channel=channel,
-        priority_group=priority_group,
-        summary=(summary or "").strip()[:300],
-        applicant_type=applicant_type,
-        institution=institution,
-        agent=by,
-        created_by=by,
-        **applicant,
-    )
-    CaseItem.objects.bulk_create([CaseItem(case=case, item_version=v, name=v.name) for v in versions])
-    _event(
-        case,
-        by,
-        CaseEvent.Type.TRANSITION,
-        f"登记{case.get_kind_display()}诉求（{case.get_mode_display()}）",
-        to_status=case.status,
-    )
-    _audit(
-        by,
-        "cases.case.create",
-        case,
-        {
-            "kind": {"before": None, "after": kind},
-            "mode": {"before": None, "after": mode},
-            "applicant_name": {"before": None, "after": case.applicant_name},
-            "items": {"before": None, "after": [v.name for v in versions]},
-        },
-    )
-    if accept_now:
-        # The case was created in this transaction: no other request can hold it, no transfer can be
-        # pending, no suspension exists and the versions just chosen are today's.
-        _transition(case, by, "apply", "提交申请", new_case=True)
-        _accept(case, by, pinned=versions)
+    item_ids = list(dict.fromkeys(item.pk if isinstance(item, Item) else item for item in items))
+    versions = _versions_for(item_ids, kind=kind, institution=institution, on=on)
+    with _batched_writes():
+        case = Case.objects.create(
+            number=_next_number(institution, on),
+            kind=kind,
+            mode=mode,
+            status=workflow.INITIAL[kind],
+            channel=channel,
+            priority_group=priority_group,
+            summary=(summary or "").strip()[:300],
+            applicant_type=applicant_type,
+            institution=institution,
+            agent=by,
+            created_by=by,
+            **applicant,
+        )
+        created_items = CaseItem.objects.bulk_create(
+            [CaseItem(case=case, item_version=v, name=v.name) for v in versions]
+        )
+        _event(
+            case,
+            by,
+            CaseEvent.Type.TRANSITION,
+            f"登记{case.get_kind_display()}诉求（{case.get_mode_display()}）",
+            to_status=case.status,
+        )
+        _audit(
+            by,
+            "cases.case.create",
+            case,
+            {
+                "kind": {"before": None, "after": kind},
+                "mode": {"before": None, "after": mode},
+                "applicant_name": {"before": None, "after": case.applicant_name},
+                "items": {"before": None, "after": [v.name for v in versions]},
+            },
+        )
+        if accept_now:
+            # The case was created in this transaction: no other request can hold it, no transfer can be
+            # pending, no suspension exists and the versions just chosen are today's.
+            _transition(case, by, "apply", "提交申请", new_case=True)
+            _accept(case, by, pinned=versions)
+        case.created_items = created_items  # what the API answers with, without reading them back
     return case
 
 

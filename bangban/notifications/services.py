@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
@@ -47,7 +47,28 @@ def _schedule_on_commit(message_id: int) -> None:
     transaction.on_commit(partial(schedule_send, message_id), robust=True)
 
 
-@transaction.atomic
+def _insert_unless_exists(message: Message) -> bool:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING: one statement, safe against a concurrent
+    insert of the same key, no savepoint in the caller's transaction. True (and the pk set) when
+    this call inserted the row."""
+    fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({quote('dedupe_key')}) DO NOTHING "
+        f"RETURNING {quote(Message._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    message.pk = row[0]
+    message._state.adding = False
+    return True
+
+
 def notify(
     *,
     phone: str,
@@ -84,8 +105,9 @@ def notify(
     }
     if problem := mobile_problem(phone):
         defaults.update(status=Message.Status.FAILED, last_error=f"未发送：{problem}")
-    message, created = Message.objects.get_or_create(dedupe_key=dedupe_key, defaults=defaults)
-    if not created:
+    message = Message(dedupe_key=dedupe_key, **defaults)
+    if not _insert_unless_exists(message):
+        message = Message.objects.get(dedupe_key=dedupe_key)
         if (message.phone, message.text) != (defaults["phone"], text):
             log.info("notify: dedupe key %s already used for another text; kept the first", dedupe_key)
         return message

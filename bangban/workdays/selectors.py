@@ -4,7 +4,10 @@
 calendar changes. Changes are announced through a version token in Django's cache (Redis in
 production, so every app server and worker sees it; LocMem in the embedded default, which is one
 process): the services replace the token when their transaction commits, and every call compares
-its copy's token with the cache's (one cache read). Inside a transaction that changed the calendar
+its copy's token with the cache's (one cache read), at most once per
+BANGBAN_CALENDAR_RECHECK_SECONDS (default 1 s): a hot API path then pays no cache round trip, and
+another app server's change reaches this process within that second (the process that made the
+change drops its copy at once). Inside a transaction that changed the calendar
 and has not committed yet, the calendar is rebuilt from the database without being cached, so the
 writer sees its own change and nobody else can cache it before it is committed (or rolled back).
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 VERSION_KEY = "bangban:workdays:calendar-version"
 
 _cached: tuple[str, WorkCalendar] | None = None
+_checked_at = float("-inf")  # time.monotonic() of the last token comparison
 
 
 def calendar_changed() -> None:
@@ -76,13 +81,17 @@ def _current_token() -> str | None:
 
 def get_calendar() -> WorkCalendar:
     """The platform's working-day calendar (cached in-process; see the module docstring)."""
-    global _cached
+    global _cached, _checked_at
     if _changed_in_open_transaction():
         return build_calendar()
+    cached = _cached
+    now = time.monotonic()
+    if cached is not None and now - _checked_at < settings.BANGBAN_CALENDAR_RECHECK_SECONDS:
+        return cached[1]
     token = _current_token()
     if token is None:
         return build_calendar()
-    cached = _cached
+    _checked_at = now
     if cached is not None and cached[0] == token:
         return cached[1]
     # The token is read before the database: a change committed meanwhile leaves us with a copy

@@ -84,6 +84,49 @@ def test_api_needs_authentication_and_accepts_tokens(org, client):
 
 
 @pytest.mark.django_db
+def test_token_principal_arrives_in_one_statement_ready_for_scoping(org, django_assert_num_queries):
+    import datetime as dt
+
+    from bangban.accounts.services import token_issue
+    from bangban.core.api import load_principal
+
+    agent = org.user("station_agent")
+    key = token_issue(by=org.user("county_admin"), user=agent).key
+    with django_assert_num_queries(1):
+        user, token = load_principal(key)
+        # Everything a scoped request reads comes with it, converted like the ORM would.
+        assert user.pk == agent.pk and token.user is user and token.key == key
+        assert user.institution.path == org.station.path and user.institution.division.name == "树山村"
+        assert user.role_codes == {"agent"} and user.has_cap("case.handle")
+        assert user.is_active is True and user.must_change_password is False
+        assert isinstance(user.date_joined, dt.datetime) and user.date_joined.tzinfo is not None
+        assert isinstance(token.created, dt.datetime) and token.created.tzinfo is not None
+    assert load_principal("0" * 40) is None
+
+    # A user outside any institution and without roles still loads (and sees nothing).
+    from rest_framework.authtoken.models import Token
+
+    from bangban.accounts.models import User
+
+    loner = User.objects.create_user(username="loner", password=None, institution=None)
+    user, _ = load_principal(Token.objects.create(user=loner).key)
+    assert user.institution is None and user.role_codes == frozenset()
+
+
+@pytest.mark.django_db
+def test_api_token_of_a_deactivated_user_is_refused(org, client):
+    from bangban.accounts.services import token_issue
+
+    agent = org.user("town_agent")
+    key = token_issue(by=org.user("county_admin"), user=agent).key
+    assert client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+    type(agent).objects.filter(pk=agent.pk).update(is_active=False)
+    refused = client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert refused.status_code == 401 and "停用" in refused.json()["message"]
+    assert client.get("/api/v1/cases/", HTTP_AUTHORIZATION="Token nope").status_code == 401
+
+
+@pytest.mark.django_db
 def test_demo_data_is_idempotent():
     call_command("load_demo", verbosity=0)
     counts = (Institution.objects.count(), User.objects.count())

@@ -150,12 +150,18 @@ def test_editing_an_unknown_year_overlays_the_fallback_until_confirmed(org):
 
 
 def test_calendar_is_cached_and_rebuilt_when_another_process_announces_a_change(
-    org, django_capture_on_commit_callbacks
+    org, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
+    settings.BANGBAN_CALENDAR_RECHECK_SECONDS = 1.0
+    now = [1000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
     first = selectors.get_calendar()
     assert selectors.get_calendar() is first
     # Another app server committed a change and replaced the token in the shared cache.
     cache.set(selectors.VERSION_KEY, "from-another-server")
+    now[0] += 0.5
+    assert selectors.get_calendar() is first  # trusted for up to a second without a cache read
+    now[0] += 0.6
     second = selectors.get_calendar()
     assert second is not first
     assert selectors.get_calendar() is second

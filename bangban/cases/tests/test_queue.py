@@ -1,0 +1,193 @@
+"""The API's hand-written work-queue statement answers exactly what the ORM reference answers."""
+
+import datetime as dt
+import itertools
+
+import pytest
+import time_machine
+
+from bangban.accounts.roles import Role
+from bangban.cases import queue, selectors, services
+from bangban.cases.api import CaseListSerializer
+from bangban.cases.models import Case, Status
+from bangban.core.testing import make_user
+from bangban.workdays.selectors import get_calendar
+
+TODAY = dt.date(2025, 10, 13)
+PEOPLE = ["张三", "李四", "王_五", "赵%六", "钱七", "孙八"]
+STATES = [  # (status, clock_stopped, due offset in days or None)
+    (Status.CONSULTING, False, None),
+    (Status.ACCEPTED, False, -3),
+    (Status.ACCEPTED, False, 0),
+    (Status.IN_PROGRESS, False, 1),
+    (Status.IN_PROGRESS, False, 9),
+    (Status.SUSPENDED, True, 4),
+    (Status.ACCEPTED, False, 2),
+    (Status.COMPLETED, False, -1),
+    (Status.ARCHIVED, False, 5),
+    (Status.TERMINATED, False, None),
+]
+
+
+@pytest.fixture
+def cases(org, items):
+    at = time_machine.travel(dt.datetime(2025, 10, 13, 9, 0, tzinfo=dt.UTC), tick=False)
+    at.start()
+    made = []
+    org.users["county_agent"] = make_user("county_agent", org.county, [Role.AGENT])
+    org.users["other_agent"] = make_user("other_agent", org.other_county, [Role.AGENT])
+    handlers = ["town_agent", "station_agent", "station2_agent", "town2_agent", "county_agent", "other_agent"]
+    for n, who in enumerate(handlers * 4):
+        user = org.user(who)
+        case = services.case_create(
+            by=user,
+            kind="help",
+            mode="assist",
+            applicant_type="person" if n % 3 else "enterprise",
+            applicant_name=PEOPLE[n % len(PEOPLE)] + str(n),
+            id_number="11010519491231002X" if n % 3 else "",
+            credit_code="" if n % 3 else "91350100M000100Y43",
+            contact_name="" if n % 3 else "联系人",
+            phone=f"1381234{n:04d}",
+            items=[items["license"]],
+        )
+        status, stopped, offset = STATES[n % len(STATES)]
+        Case.objects.filter(pk=case.pk).update(
+            status=status,
+            clock_stopped=stopped,
+            due_date=TODAY + dt.timedelta(days=offset) if offset is not None else None,
+            accepted_on=TODAY - dt.timedelta(days=3) if offset is not None else None,
+        )
+        made.append(Case.objects.get(pk=case.pk))
+    # The sender keeps following a transfer; the receiver sees it while it waits.
+    sent = next(c for c in made if c.institution == org.station and c.status == Status.ACCEPTED)
+    services.transfer_send(case=sent, by=org.user("station_agent"), to_institution=org.town2, reason="跨片区")
+    # A returned transfer no longer shows at the institution that refused it.
+    refused = next(c for c in made if c.institution == org.station2 and c.status == Status.IN_PROGRESS)
+    back = services.transfer_send(
+        case=refused, by=org.user("station2_agent"), to_institution=org.town2, reason="跨片区"
+    )
+    services.transfer_return(transfer=back, by=org.user("town2_agent"), reason="不属本中心办理")
+    # A joint task puts a town2 case on the liaison's desk.
+    joint = next(c for c in made if c.institution == org.town2 and c.status == Status.IN_PROGRESS)
+    services.task_create(
+        case=joint, by=org.user("town2_agent"), department=org.department, description="核验", due_date=TODAY
+    )
+    yield made
+    at.stop()
+
+
+def _reference(user, filters: queue.Filters, offset, limit):
+    qs = selectors.case_list(
+        user=user,
+        status=filters.status,
+        light=filters.light,
+        mine=filters.mine,
+        institution_id=filters.institution_id,
+        q=filters.q,
+        kind=filters.kind,
+        open_only=filters.open_only,
+        on=TODAY,
+    )
+    context = {"today": TODAY, "calendar": get_calendar()}
+    return [
+        dict(row) for row in CaseListSerializer(qs[offset : offset + limit], many=True, context=context).data
+    ]
+
+
+USERS = [
+    "town_agent",
+    "station_agent",
+    "station2_agent",
+    "town2_agent",
+    "county_admin",
+    "county_agent",
+    "other_agent",
+    "supervisor",
+    "liaison",
+    "other_admin",
+    "sysadmin",
+]
+
+
+def _filter_sets(org, made):
+    yield queue.Filters()
+    for mine, open_only in itertools.product([False, True], repeat=2):
+        yield queue.Filters(mine=mine, open_only=open_only)
+    for light in ["red", "yellow", "green", "blue"]:
+        yield queue.Filters(light=light)
+        yield queue.Filters(light=light, open_only=True)
+    for status in [Status.ACCEPTED, Status.COMPLETED, "nonsense"]:
+        yield queue.Filters(status=status)
+    yield queue.Filters(kind="help")
+    yield queue.Filters(kind="agency")
+    yield queue.Filters(institution_id=org.station.pk)
+    yield queue.Filters(institution_id=org.town2.pk, open_only=True)
+    for q in [
+        "张三",
+        "王_",
+        "赵%",
+        "%",
+        "_",
+        made[3].number,
+        made[4].phone,
+        "91350100m000100y43",
+        "11010519491231002X",
+    ]:
+        yield queue.Filters(q=q)
+
+
+def test_queue_statement_matches_the_orm_reference(org, cases):
+    checked = 0
+    for who in USERS:
+        user = org.user(who)
+        user = type(user).objects.select_related("institution").get(pk=user.pk)
+        for filters in _filter_sets(org, cases):
+            for offset, limit in [(0, 100), (0, 3), (3, 3), (30, 5)]:
+                expected = _reference(user, filters, offset, limit)
+                got = queue.render(
+                    queue.page(user=user, filters=filters, offset=offset, limit=limit, on=TODAY), on=TODAY
+                )
+                assert got == expected, (who, filters, offset, limit)
+                checked += len(expected)
+    assert checked > 500  # the comparison ran over real rows, not empty pages
+
+
+def test_queue_scope_follows_transfers_and_joint_tasks(org, cases):
+    def ids(who, **f):
+        rows = queue.page(user=org.user(who), filters=queue.Filters(**f), offset=0, limit=100, on=TODAY)
+        return {r[0] for r in rows}
+
+    transferred = next(c for c in cases if c.transfers.exists())
+    joint = next(c for c in cases if c.tasks.exists())
+    assert transferred.pk in ids("town2_agent")  # waiting for the receiver
+    assert transferred.pk in ids("station_agent")  # the sender keeps following it
+    assert transferred.pk not in ids("station2_agent")
+    refused = next(c for c in cases if c.institution == org.station2 and c.transfers.exists())
+    assert refused.pk in ids("station2_agent") and refused.pk not in ids("town2_agent")
+    assert joint.pk in ids("liaison")
+    others = {c.pk for c in cases if c.institution == org.other_county}
+    assert ids("other_agent") == others and ids("other_admin") == others
+    assert ids("county_admin").isdisjoint(others)
+
+
+def test_queue_refuses_users_without_case_roles(org, cases):
+    from bangban.core.errors import AccessRefused
+
+    with pytest.raises(AccessRefused):
+        queue.page(user=org.user("catalog_admin"), filters=queue.Filters(), offset=0, limit=10)
+
+
+def test_queue_api_pages_link_to_each_other(org, cases, api):
+    client = api(org.user("town_agent"))
+    everything = client.get("/api/v1/cases/?page_size=100").json()["results"]
+    assert len(everything) > 4
+    first = client.get("/api/v1/cases/?page_size=2&open=1").json()
+    assert first["previous"] is None and len(first["results"]) == 2
+    assert first["next"] == "http://testserver/api/v1/cases/?page_size=2&open=1&page=2"
+    second = client.get(first["next"]).json()
+    assert second["previous"].endswith("page=1") and second["results"][0]["id"] != first["results"][0]["id"]
+    last = client.get("/api/v1/cases/?page_size=100&page=1&mine=1").json()
+    assert last["next"] is None
+    bad = client.get("/api/v1/cases/?page=abc")
+    assert bad.status_code == 400 and bad.json()["field"] == "page"
