@@ -14,6 +14,7 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -43,8 +44,9 @@ from bangban.cases.models import (
     Transfer,
 )
 from bangban.catalog.models import Item
-from bangban.catalog.selectors import item_version_in_force, offered_items, versions_in_force
+from bangban.catalog.selectors import item_version_in_force, offered_versions, versions_in_force
 from bangban.core import crypto
+from bangban.core.db.rows import insert_rows
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mask_id, mobile_problem, resident_id_problem
 from bangban.notifications.services import notify
@@ -88,15 +90,19 @@ def _batched_writes():
         _batch.reset(token)
     by_model: dict = {}
     for row in rows:
+        row = row() if callable(row) else row
         by_model.setdefault(type(row), []).append(row)
-    for model, objs in by_model.items():
-        model.objects.bulk_create(objs)
+    for objs in by_model.values():
+        insert_rows(objs)
 
 
 def _write(obj):
-    """Insert now, or with the batch when a service collects its rows (_batched_writes)."""
+    """Insert now, or with the batch when a service collects its rows (_batched_writes).
+    `obj` may be a callable building the row, for rows that need the primary key of an object
+    the batch's service has not inserted yet."""
     rows = _batch.get()
     if rows is None:
+        obj = obj() if callable(obj) else obj
         obj.save()
     else:
         rows.append(obj)
@@ -121,7 +127,8 @@ def _event(case: Case, by, type_: str, text: str, *, from_status="", to_status="
 
 def _audit(by, action: str, case: Case, changes: dict | None = None, note: str = "") -> None:
     _write(
-        audit_build(
+        partial(
+            audit_build,
             actor=by,
             action=action,
             target=case,
@@ -270,13 +277,9 @@ def _versions_for(ids: list[int], *, kind: str, institution: Institution, on: da
         raise ServiceError("required", "请至少选择一个事项", field="items")
     mode = "agency" if kind == Kind.AGENCY else "help"
     # Only what a case keeps of a version: the catalog's selector joins wide rows for its own pages.
-    offered = {
-        v.item_id: v
-        for v in offered_items(institution=institution, on=on, mode=mode)
-        .filter(item_id__in=ids)
-        .select_related(None)
-        .only(*VERSION_COLUMNS)
-    }
+    offered = offered_versions(
+        institution=institution, on=on, mode=mode, item_ids=ids, columns=VERSION_COLUMNS
+    )
     versions = []
     for item_id in ids:
         version = offered.get(item_id)
@@ -353,7 +356,10 @@ def case_create(
     item_ids = list(dict.fromkeys(item.pk if isinstance(item, Item) else item for item in items))
     versions = _versions_for(item_ids, kind=kind, institution=institution, on=on)
     with _batched_writes():
-        case = Case.objects.create(
+        # The case is written once, in its final state: registration and, with accept_now, the
+        # application and acceptance happen in memory first (their timeline events, audit rows and
+        # deadline change wait in the batch, which inserts them after the case).
+        case = Case(
             number=_next_number(institution, on),
             kind=kind,
             mode=mode,
@@ -366,9 +372,6 @@ def case_create(
             agent=by,
             created_by=by,
             **applicant,
-        )
-        created_items = CaseItem.objects.bulk_create(
-            [CaseItem(case=case, item_version=v, name=v.name) for v in versions]
         )
         _event(
             case,
@@ -389,10 +392,16 @@ def case_create(
             },
         )
         if accept_now:
-            # The case was created in this transaction: no other request can hold it, no transfer can be
-            # pending, no suspension exists and the versions just chosen are today's.
+            # A new case: no other request can hold it, no transfer can be pending, no suspension
+            # exists and the versions just chosen are today's.
             _transition(case, by, "apply", "提交申请", new_case=True)
-            _accept(case, by, pinned=versions)
+            _transition(case, by, "accept", "受理（可打印受理单）", new_case=True)
+            _start_clock(case, by, on, pinned=versions)
+        case.save(force_insert=True)
+        created_items = [CaseItem(case=case, item_version=v, name=v.name) for v in versions]
+        insert_rows(created_items)
+        if accept_now:
+            _notify(case, "accepted", "accepted", item_names=[v.name for v in versions])
         case.created_items = created_items  # what the API answers with, without reading them back
     return case
 

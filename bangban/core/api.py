@@ -28,37 +28,23 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
-def _select(model, alias: str) -> tuple[list[str], list[str], list]:
-    """Attribute names, quoted columns and value converters of a model's concrete fields."""
-    from django.db import connection
-
-    names, columns, converters = [], [], []
-    for field in model._meta.concrete_fields:
-        col = field.get_col(alias)
-        names.append(field.attname)
-        columns.append(f'{alias}."{field.column}"')
-        converters.append(
-            [(f, col) for f in connection.ops.get_db_converters(col) + field.get_db_converters(connection)]
-        )
-    return names, columns, converters
-
-
 @functools.cache
 def _principal_statement(vendor: str):
     """One statement for token, user, institution, division and roles (built once per process)."""
     from rest_framework.authtoken.models import Token
 
     from bangban.accounts.models import User
+    from bangban.core.db.rows import selection
     from bangban.divisions.models import Division
     from bangban.org.models import Institution
 
     parts = [
-        (model, *_select(model, alias))
+        selection(model, alias)
         for model, alias in ((Token, "t"), (User, "u"), (Institution, "i"), (Division, "d"))
     ]
     roles = "string_agg(r.role, ',')" if vendor == "postgresql" else "group_concat(r.role, ',')"
     sql = (
-        f"SELECT {', '.join(c for p in parts for c in p[2])}, "
+        f"SELECT {', '.join(p.sql for p in parts)}, "
         f"(SELECT {roles} FROM accounts_roleassignment r WHERE r.user_id = u.id) "
         "FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id "
         "LEFT JOIN org_institution i ON i.id = u.institution_id "
@@ -66,17 +52,6 @@ def _principal_statement(vendor: str):
         "WHERE t.key = %s"
     )
     return sql, parts
-
-
-def _instance(model, names, converters, values, connection):
-    if values[0] is None:  # the primary key: no row on that side of the LEFT JOIN
-        return None
-    converted = []
-    for value, chain in zip(values, converters, strict=True):
-        for converter, col in chain:
-            value = converter(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, names, converted)
 
 
 def load_principal(key: str):
@@ -96,10 +71,9 @@ def load_principal(key: str):
         return None
     roles, values = row[-1], row[:-1]
     objects, start = [], 0
-    for model, names, _columns, converters in parts:
-        chunk = values[start : start + len(names)]
-        start += len(names)
-        objects.append(_instance(model, names, converters, chunk, connection))
+    for part in parts:
+        objects.append(part.instance(values[start : start + len(part.names)]))
+        start += len(part.names)
     token, user, institution, division = objects
     if institution is not None:
         institution._state.fields_cache["division"] = division

@@ -17,6 +17,7 @@ def make_item(
     agency_tiers="123",
     code_seq=1,
     valid_from=datetime.date(2020, 1, 1),
+    suspended=False,
 ):
     """A published catalog item for case tests (the catalog's own services are tested in catalog/)."""
     basic = f"{code_seq:012d}"
@@ -46,6 +47,7 @@ def make_item(
         statutory_days=max(promised, 20),
         promised_days=promised,
         is_immediate=immediate,
+        is_suspended=suspended,
     )
     # Every institution of the test tree lists it, in both modes (the tiers above still decide).
     ListingEntry.objects.bulk_create(
