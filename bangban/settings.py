@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "bangban.core.middleware.SecurityHeadersMiddleware",
+    "bangban.cases.middleware.WorkQueueFastLane",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -168,6 +169,9 @@ BANGBAN_FIELD_KEYS = env.str("BANGBAN_FIELD_KEYS", default="")
 BANGBAN_DEADLINE_YELLOW_DAYS = env.int("BANGBAN_DEADLINE_YELLOW_DAYS", default=2)
 # How long a process trusts its copy of the working-day calendar before comparing versions again
 # (a change made on another app server reaches this one within that time).
+# Answer token-authenticated work-queue requests before sessions, locale, CSRF and DRF
+# (bangban.cases.middleware); off = every request takes the full stack.
+BANGBAN_QUEUE_FAST_LANE = env.bool("BANGBAN_QUEUE_FAST_LANE", default=True)
 BANGBAN_CALENDAR_RECHECK_SECONDS = env.float("BANGBAN_CALENDAR_RECHECK_SECONDS", default=1.0)
 
 # SMS to applicants: the recording backend keeps messages in the outbox only (development);

@@ -94,6 +94,12 @@ def main() -> None:
     def healthz(i: int) -> None:
         b"".join(app(environ("GET", "/healthz"), start_response))
 
+    if os.environ.get("EXP_GC"):
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*map(int, os.environ["EXP_GC"].split(",")))
     calls = {"healthz": healthz, "queue": queue, "create": create}
     for name, call in calls.items():
         for i in range(20):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.utils import timezone
@@ -20,7 +21,7 @@ from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import clock
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES
-from bangban.cases.selectors import _require_reader
+from bangban.cases.selectors import require_reader
 from bangban.org.selectors import scope_root_path
 from bangban.workdays.deadlines import colour
 from bangban.workdays.selectors import get_calendar, yellow_within
@@ -40,6 +41,11 @@ OPEN = _literals(OPEN_STATUSES)
 CLOCK = _literals(CLOCK_STATUSES)
 
 
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+PARAMS = frozenset({"status", "light", "mine", "open", "q", "kind", "institution", "page", "page_size"})
+
+
 @dataclass(frozen=True)
 class Filters:
     status: str = ""
@@ -49,6 +55,50 @@ class Filters:
     q: str = ""
     kind: str = ""
     open_only: bool = False
+
+
+def filters_from(params) -> Filters:
+    """The API's query parameters (a QueryDict or dict of strings) as Filters."""
+    inst = params.get("institution", "")
+    return Filters(
+        status=params.get("status", ""),
+        light=params.get("light", ""),
+        mine=params.get("mine") in ("1", "true"),
+        open_only=params.get("open") in ("1", "true"),
+        q=params.get("q", ""),
+        kind=params.get("kind", ""),
+        institution_id=int(inst) if inst.isdigit() else None,
+    )
+
+
+def window(params) -> tuple[int, int]:
+    """(page number, page size) from the parameters; ValueError when they are not positive integers."""
+    page = int(params.get("page", 1))
+    size = int(params.get("page_size", PAGE_SIZE))
+    if page < 1 or size < 1:
+        raise ValueError("page and page_size must be positive")
+    return page, min(size, MAX_PAGE_SIZE)
+
+
+def listing(request, user, number: int, size: int) -> dict:
+    """Page `number` of the API list: {"next", "previous", "results"}; links keep the other parameters."""
+    today = clock.today()
+    offset = (number - 1) * size
+    rows = page(user=user, filters=filters_from(request.GET), offset=offset, limit=size + 1, on=today)
+
+    base = request.build_absolute_uri(request.path)
+    pairs = [(k, v) for k, values in request.GET.lists() for v in values]
+    others = [(k, v) for k, v in pairs if k != "page"]
+    at = next((i for i, (k, _v) in enumerate(pairs) if k == "page"), len(others))
+
+    def link(to):  # the same parameters, page replaced in place (or appended)
+        return f"{base}?{urlencode([*others[:at], ('page', to), *others[at:]])}"
+
+    return {
+        "next": link(number + 1) if len(rows) > size else None,
+        "previous": link(number - 1) if number > 1 else None,
+        "results": render(rows[:size], on=today),
+    }
 
 
 def _where(user, f: Filters, on: dt.date) -> tuple[list[str], list] | None:
@@ -121,7 +171,7 @@ def _like_prefix(text: str) -> str:
 
 def page(*, user, filters: Filters, offset: int, limit: int, on: dt.date | None = None) -> list[tuple]:
     """Up to `limit` rows (tuples in COLUMNS order) of the user's queue from `offset`, most urgent first."""
-    _require_reader(user)
+    require_reader(user)
     on = on or clock.today()
     built = _where(user, filters, on)
     if built is None:

@@ -37,12 +37,12 @@ def case_scope_q(user) -> Q:
     return q
 
 
-def _can_read_cases(user) -> bool:
+def can_read_cases(user) -> bool:
     return any(has_cap(user, c) for c in (Cap.CASE_HANDLE, Cap.CASE_VIEW_ALL, Cap.CASE_LIAISON))
 
 
-def _require_reader(user) -> None:
-    if not _can_read_cases(user):
+def require_reader(user) -> None:
+    if not can_read_cases(user):
         raise AccessRefused("capability_required", "您的角色无权查看办件")
 
 
@@ -63,7 +63,7 @@ def case_list(
     `light` filters by traffic light on date `on` (default today): red = overdue, yellow = due within
     the configured working days, green = the rest of the running clocks.
     """
-    _require_reader(user)
+    require_reader(user)
     qs = Case.objects.filter(case_scope_q(user)).select_related("institution", "agent")
     if mine:
         qs = qs.filter(agent=user)
@@ -98,7 +98,7 @@ def case_list(
 
 
 def case_get(*, user, pk) -> Case:
-    _require_reader(user)
+    require_reader(user)
     case = (
         Case.objects.filter(case_scope_q(user), pk=pk)
         .select_related("institution", "agent", "created_by")
