@@ -34,6 +34,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # audit_actor_at_idx leads with it
     )
     actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
     institution = models.ForeignKey(
@@ -43,9 +44,10 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # audit_institution_at_idx leads with it
     )
     action = models.CharField("操作", max_length=64, db_index=True)
-    object_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, blank=True)  # audit_object_idx
     object_id = models.CharField("对象编号", max_length=64, blank=True)
     object_repr = models.CharField("对象", max_length=255, blank=True)
     changes = models.JSONField("变更内容", default=dict, blank=True)

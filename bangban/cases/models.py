@@ -101,7 +101,9 @@ class CaseCounter(models.Model):
 
 
 class Case(models.Model):
-    number = models.CharField("办件编号", max_length=32, unique=True)
+    # Uniqueness and lookups by constraint / Meta index: a plain B-tree each, without the extra
+    # pattern-ops index Django adds for unique or db_index CharFields (every index costs every insert).
+    number = models.CharField("办件编号", max_length=32)
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     mode = models.CharField("服务方式", max_length=10, choices=Mode.choices)
     status = models.CharField("状态", max_length=16, choices=Status.choices)
@@ -114,14 +116,19 @@ class Case(models.Model):
     applicant_name = models.CharField("申请人", max_length=100)
     # 身份证号 encrypted at rest (core.crypto); the hash finds a person without decrypting.
     applicant_id_encrypted = models.TextField("证件号码（密文）", blank=True)
-    applicant_id_hash = models.CharField("证件号码摘要", max_length=64, blank=True, db_index=True)
+    applicant_id_hash = models.CharField("证件号码摘要", max_length=64, blank=True)
     applicant_id_masked = models.CharField("证件号码（掩码）", max_length=32, blank=True)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     contact_name = models.CharField("联系人", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=20)
 
+    # institution and agent lead the composite indexes below, which serve their lookups.
     institution = models.ForeignKey(
-        "org.Institution", verbose_name="承办机构", on_delete=models.PROTECT, related_name="cases"
+        "org.Institution",
+        verbose_name="承办机构",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -130,6 +137,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
@@ -142,17 +150,21 @@ class Case(models.Model):
     promised_days = models.PositiveSmallIntegerField("承诺时限（工作日）", null=True, blank=True)
     is_immediate = models.BooleanField("即办件", default=False)
     extension_days = models.PositiveSmallIntegerField("延期（工作日）", default=0)
-    due_date = models.DateField("办结期限", null=True, blank=True, db_index=True)
+    due_date = models.DateField("办结期限", null=True, blank=True)  # open cases: the partial indexes
     clock_stopped = models.BooleanField("计时暂停", default=False)
     finished_at = models.DateTimeField("办结/终止时间", null=True, blank=True)
     result = models.TextField("办理结果", blank=True)
     termination_reason = models.TextField("终止原因", blank=True)
-    tracking_token = models.CharField(max_length=32, unique=True, default=new_tracking_token, editable=False)
+    tracking_token = models.CharField(max_length=32, default=new_tracking_token, editable=False)
 
     class Meta:
         verbose_name = "办件"
         verbose_name_plural = "办件"
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="cases_number_unique"),
+            models.UniqueConstraint(fields=["tracking_token"], name="cases_tracking_token_unique"),
+        ]
         indexes = [
             # Work queues read open cases most urgent first and stop after a page: partial indexes over
             # the open cases in exactly that order let the LIMIT end the scan, whatever the table size.
@@ -172,6 +184,8 @@ class Case(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
             models.Index(fields=["institution", "status"], name="cases_inst_status"),
+            models.Index(fields=["applicant_id_hash"], name="cases_applicant_id_hash"),
+            models.Index(fields=["credit_code"], name="cases_credit_code"),
             models.Index(fields=["agent", "status"], name="cases_agent_status"),
             models.Index(fields=["created_at"], name="cases_created_at"),
         ]
@@ -191,7 +205,7 @@ class Case(models.Model):
 class CaseItem(models.Model):
     """An item the case concerns, pinned to the catalog version in force on acceptance."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items", db_index=False)
     item_version = models.ForeignKey("catalog.ItemVersion", verbose_name="事项版本", on_delete=models.PROTECT)
     name = models.CharField("事项名称", max_length=200)
 
@@ -216,7 +230,7 @@ class CaseEvent(models.Model):
         DEADLINE = "deadline", "时限"
         ENTRUSTMENT = "entrustment", "委托"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     type = models.CharField("类别", max_length=16, choices=Type.choices)
     at = models.DateTimeField("时间", default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

@@ -41,8 +41,9 @@ class Message(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # notif_institution_idx leads with it
     )
-    dedupe_key = models.CharField("去重键", max_length=200, unique=True)
+    dedupe_key = models.CharField("去重键", max_length=200)  # unique: notif_dedupe_unique
     idempotency_key = models.UUIDField("幂等键", default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField("发送次数", default=0)
@@ -58,6 +59,7 @@ class Message(models.Model):
         verbose_name = "短信"
         verbose_name_plural = "短信"
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notif_dedupe_unique")]
         indexes = [
             models.Index(fields=["status", "updated_at"], name="notif_status_updated_idx"),
             models.Index(fields=["object_type", "object_id"], name="notif_object_idx"),
