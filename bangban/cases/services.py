@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from bangban.accounts.permissions import has_cap, require_cap
 from bangban.accounts.roles import Cap, Role
+from bangban.audit.models import AuditEvent
 from bangban.audit.services import audit_build, audit_record
 from bangban.cases import clock, workflow
 from bangban.cases.models import (
@@ -46,10 +47,11 @@ from bangban.cases.models import (
 from bangban.catalog.models import Item
 from bangban.catalog.selectors import item_version_in_force, offered_versions, versions_in_force
 from bangban.core import crypto
-from bangban.core.db.rows import insert_rows
+from bangban.core.db.rows import insert_groups, next_id
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mask_id, mobile_problem, resident_id_problem
-from bangban.notifications.services import notify
+from bangban.notifications.models import Message
+from bangban.notifications.services import build_message, notify, schedule_after_commit
 from bangban.notifications.texts import sms_text
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
@@ -92,8 +94,7 @@ def _batched_writes():
     for row in rows:
         row = row() if callable(row) else row
         by_model.setdefault(type(row), []).append(row)
-    for objs in by_model.values():
-        insert_rows(objs)
+    insert_groups(list(by_model.values()))
 
 
 def _write(obj):
@@ -189,12 +190,12 @@ def tracking_url(case: Case) -> str:
     return settings.BANGBAN_PUBLIC_URL.rstrip("/") + reverse("cases:track", args=[case.tracking_token])
 
 
-def _notify(
+def _case_message(
     case: Case, event: str, key: str, *, reason: str = "", item_names: list[str] | None = None
-) -> None:
-    """Queue the applicant's SMS (sent after commit, once per key); texts from notifications.texts."""
+) -> Message | None:
+    """The applicant's SMS for an event (unsaved); None for a landline, which cannot receive SMS."""
     if mobile_problem(case.phone):
-        return  # landlines cannot receive SMS; the event is still on the timeline
+        return None
     text = sms_text(
         event,
         case_no=case.number,
@@ -204,7 +205,7 @@ def _notify(
         reason=reason,
         url=tracking_url(case),
     )
-    notify(
+    return build_message(
         phone=case.phone,
         text=text,
         event=event,
@@ -213,6 +214,24 @@ def _notify(
         object_id=str(case.pk),
         institution=case.institution,
     )
+
+
+def _notify(
+    case: Case, event: str, key: str, *, reason: str = "", item_names: list[str] | None = None
+) -> None:
+    """Queue the applicant's SMS (sent after commit, once per key); texts from notifications.texts.
+    A landline gets none; the event is still on the timeline."""
+    message = _case_message(case, event, key, reason=reason, item_names=item_names)
+    if message is not None:
+        notify(
+            phone=message.phone,
+            text=message.text,
+            event=event,
+            dedupe_key=message.dedupe_key,
+            object_type=message.object_type,
+            object_id=message.object_id,
+            institution=case.institution,
+        )
 
 
 def _item_title(case: Case, names: list[str] | None = None) -> str:
@@ -357,10 +376,11 @@ def case_create(
     versions = _versions_for(item_ids, kind=kind, institution=institution, on=on)
     with _batched_writes():
         # The case is written once, in its final state: registration and, with accept_now, the
-        # application and acceptance happen in memory first (their timeline events, audit rows and
-        # deadline change wait in the batch, which inserts them after the case).
+        # application and acceptance happen in memory first; their timeline events, audit rows
+        # (built once the case has its id), deadline change and the case's items wait in the batch,
+        # which inserts them after the case.
         case = Case(
-            number=_next_number(institution, on),
+            number="",  # allocated last, see below
             kind=kind,
             mode=mode,
             status=workflow.INITIAL[kind],
@@ -397,13 +417,45 @@ def case_create(
             _transition(case, by, "apply", "提交申请", new_case=True)
             _transition(case, by, "accept", "受理（可打印受理单）", new_case=True)
             _start_clock(case, by, on, pinned=versions)
-        case.save(force_insert=True)
-        created_items = [CaseItem(case=case, item_version=v, name=v.name) for v in versions]
-        insert_rows(created_items)
-        if accept_now:
-            _notify(case, "accepted", "accepted", item_names=[v.name for v in versions])
+        created_items = [_write(CaseItem(case=case, item_version=v, name=v.name)) for v in versions]
+        # The county's counter row stays locked until commit (that is what keeps numbers gap-free),
+        # and every registration in the county waits for it: it is taken after all the work that
+        # needs no number, and on PostgreSQL the case and all its rows follow in one statement.
+        if connection.vendor == "postgresql":
+            _insert_new_case(case, institution, on, accept_now=accept_now, versions=versions)
+        else:
+            case.number = _next_number(institution, on)
+            case.save(force_insert=True)
+            if accept_now:
+                _notify(case, "accepted", "accepted", item_names=[v.name for v in versions])
         case.created_items = created_items  # what the API answers with, without reading them back
     return case
+
+
+def _insert_new_case(case: Case, institution: Institution, on: date, *, accept_now: bool, versions) -> None:
+    """PostgreSQL: the case id from its sequence first (no lock), then the number, then the case,
+    the batch's rows and the acceptance SMS in one INSERT statement; the batch is left empty."""
+    rows = _batch.get()
+    case.pk = next_id(Case)
+    built = [row() if callable(row) else row for row in rows]  # audit rows need the id
+    rows.clear()
+    case.number = _next_number(institution, on)
+    for row in built:
+        if isinstance(row, AuditEvent):
+            row.object_repr = str(case)[:255]
+    groups: dict = {Case: [case]}
+    for row in built:
+        groups.setdefault(type(row), []).append(row)
+    message = None
+    if accept_now:
+        message = _case_message(case, "accepted", "accepted", item_names=[v.name for v in versions])
+    if message is not None:
+        message.pk = insert_groups([*groups.values(), [message]], returning_pk=True)
+        message._state.adding = False
+        schedule_after_commit(message)
+    else:
+        insert_groups(list(groups.values()))
+    case._state.adding = False
 
 
 # --- the process ------------------------------------------------------------------------------

@@ -69,6 +69,48 @@ def _insert_unless_exists(message: Message) -> bool:
     return True
 
 
+def build_message(
+    *,
+    phone: str,
+    text: str,
+    event: str,
+    dedupe_key: str,
+    object_type: str = "",
+    object_id: str = "",
+    institution=None,
+) -> Message:
+    """The unsaved outbox row `notify` writes (for a caller that inserts it with its own rows and
+    then calls `schedule_after_commit`). Programming errors raise ValueError; an invalid mobile
+    number gives a row already marked failed, with the reason."""
+    if event not in Message.Event.values:
+        raise ValueError(f"unknown event {event!r}")
+    dedupe_key = (dedupe_key or "").strip()
+    if not dedupe_key or len(dedupe_key) > 200:
+        raise ValueError("dedupe_key must be 1–200 characters")
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("text must not be empty")
+    phone = "".join((phone or "").split())
+    message = Message(
+        dedupe_key=dedupe_key,
+        phone=phone[:20],
+        text=text,
+        event=event,
+        object_type=(object_type or "")[:64],
+        object_id=str(object_id or "")[:64],
+        institution=institution,
+    )
+    if problem := mobile_problem(phone):
+        message.status, message.last_error = Message.Status.FAILED, f"未发送：{problem}"
+    return message
+
+
+def schedule_after_commit(message: Message) -> None:
+    """Send a freshly inserted outbox row once the caller's transaction commits (pending rows only)."""
+    if message.status == Message.Status.PENDING:
+        _schedule_on_commit(message.pk)
+
+
 def notify(
     *,
     phone: str,
@@ -86,33 +128,23 @@ def notify(
     an invalid mobile number does not fail the caller — the row is stored as failed with the reason,
     for staff to see. Programming errors (unknown event, empty text or key) raise ValueError.
     """
-    if event not in Message.Event.values:
-        raise ValueError(f"unknown event {event!r}")
-    dedupe_key = (dedupe_key or "").strip()
-    if not dedupe_key or len(dedupe_key) > 200:
-        raise ValueError("dedupe_key must be 1–200 characters")
-    text = (text or "").strip()
-    if not text:
-        raise ValueError("text must not be empty")
-    phone = "".join((phone or "").split())
-    defaults = {
-        "phone": phone[:20],
-        "text": text,
-        "event": event,
-        "object_type": (object_type or "")[:64],
-        "object_id": str(object_id or "")[:64],
-        "institution": institution,
-    }
-    if problem := mobile_problem(phone):
-        defaults.update(status=Message.Status.FAILED, last_error=f"未发送：{problem}")
-    message = Message(dedupe_key=dedupe_key, **defaults)
+    message = build_message(
+        phone=phone,
+        text=text,
+        event=event,
+        dedupe_key=dedupe_key,
+        object_type=object_type,
+        object_id=object_id,
+        institution=institution,
+    )
     if not _insert_unless_exists(message):
-        message = Message.objects.get(dedupe_key=dedupe_key)
-        if (message.phone, message.text) != (defaults["phone"], text):
-            log.info("notify: dedupe key %s already used for another text; kept the first", dedupe_key)
-        return message
-    if message.status == Message.Status.PENDING:
-        _schedule_on_commit(message.pk)
+        existing = Message.objects.get(dedupe_key=message.dedupe_key)
+        if (existing.phone, existing.text) != (message.phone, message.text):
+            log.info(
+                "notify: dedupe key %s already used for another text; kept the first", message.dedupe_key
+            )
+        return existing
+    schedule_after_commit(message)
     return message
 
 

@@ -84,6 +84,33 @@ def test_help_case_accepted_across_national_day_2025(org, items):
     assert AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).count() == 3
     message = Message.objects.get(object_id=str(case.pk), event="accepted")
     assert case.number in message.text and "2025年10月14日" in message.text
+    # Written once in its final state, with every row pointing at it.
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.number, stored.status, stored.version, stored.due_date) == (
+        case.number,
+        "accepted",
+        case.version,
+        case.due_date,
+    )
+    assert list(stored.items.values_list("name", flat=True)) == ["个体工商户登记"]
+    audits = AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).order_by("id")
+    assert [a.action for a in audits] == ["cases.case.create", "cases.case.apply", "cases.case.accept"]
+    assert all(a.object_repr.startswith(case.number) for a in audits)
+
+
+def test_window_acceptance_for_a_landline_sends_no_sms(org, items):
+    with at(2025, 9, 30):
+        case = services.case_create(
+            by=org.user("town_agent"),
+            kind="help",
+            mode="assist",
+            items=[items["license"]],
+            accept_now=True,
+            **person(phone="0512-66668888"),
+        )
+    assert Case.objects.get(pk=case.pk).status == Status.ACCEPTED
+    assert not Message.objects.filter(object_id=str(case.pk)).exists()
+    assert case.events.count() == 4
 
 
 def test_immediate_item_due_same_day(org, items):

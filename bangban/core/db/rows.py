@@ -64,25 +64,58 @@ def selection(model: type[Model], alias: str, attnames: tuple[str, ...] | None =
 
 
 @functools.cache
-def _insert_fields(model: type[Model], vendor: str):
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+def _insert_fields(model: type[Model], vendor: str, with_pk: bool):
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     return fields, head, row
 
 
-def insert_rows(objs: list[Model]) -> None:
-    """INSERT instances of one model (auto primary key) in one statement; their pks stay unset."""
-    if not objs:
-        return
+def _insert_sql(objs: list[Model]) -> tuple[str, list]:
     model = type(objs[0])
-    fields, head, row = _insert_fields(model, connection.vendor)
+    with_pk = objs[0].pk is not None  # a primary key taken from the sequence beforehand
+    fields, head, row = _insert_fields(model, connection.vendor, with_pk)
     params = []
     for obj in objs:
-        if type(obj) is not model:
-            raise TypeError("insert_rows takes instances of one model")
+        if type(obj) is not model or (obj.pk is not None) != with_pk:
+            raise TypeError("insert_rows takes instances of one model, all with or all without a primary key")
         obj._prepare_related_fields_for_save(operation_name="insert_rows")
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+    return head + ", ".join([row] * len(objs)), params
+
+
+def insert_rows(objs: list[Model]) -> None:
+    """INSERT instances of one model in one statement; an unset auto primary key stays unset."""
+    if objs:
+        insert_groups([objs])
+
+
+def insert_groups(groups: list[list[Model]], *, returning_pk: bool = False):
+    """insert_rows for several models. PostgreSQL gets one statement (each group an INSERT in a WITH
+    clause; foreign keys are checked at commit, so their order does not matter); SQLite one each.
+    With returning_pk, the primary key of the last group's (single) row is returned."""
+    statements = [_insert_sql(objs) for objs in groups if objs]
+    if not statements:
+        return None
+    if returning_pk:
+        model = type(groups[-1][0])
+        sql, params = statements[-1]
+        statements[-1] = (f"{sql} RETURNING {connection.ops.quote_name(model._meta.pk.column)}", params)
+    if connection.vendor == "postgresql" and len(statements) > 1:
+        *first, (last_sql, last_params) = statements
+        sql = "WITH " + ", ".join(f"w{i} AS ({s})" for i, (s, _p) in enumerate(first)) + " " + last_sql
+        statements = [(sql, [p for _s, params in first for p in params] + last_params)]
     with connection.cursor() as cursor:
-        cursor.execute(head + ", ".join([row] * len(objs)), params)
+        for sql, params in statements:
+            cursor.execute(sql, params)
+        return cursor.fetchone()[0] if returning_pk else None
+
+
+def next_id(model: type[Model]) -> int:
+    """The next value of the model's id sequence (PostgreSQL), to write related rows in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s))", [model._meta.db_table, model._meta.pk.column]
+        )
+        return cursor.fetchone()[0]
