@@ -72,7 +72,9 @@ def _insert_fields(model: type[Model], vendor: str, with_pk: bool):
     return fields, head, row
 
 
-def _insert_sql(objs: list[Model]) -> tuple[str, list]:
+def _insert_sql(objs: list[Model], numbered_from: int | None = None) -> tuple[str, list]:
+    """The INSERT and its parameters; placeholders are %s, or $n from `numbered_from` (PostgreSQL's
+    own syntax, which the driver passes on without parsing the statement)."""
     model = type(objs[0])
     with_pk = objs[0].pk is not None  # a primary key taken from the sequence beforehand
     fields, head, row = _insert_fields(model, connection.vendor, with_pk)
@@ -82,7 +84,14 @@ def _insert_sql(objs: list[Model]) -> tuple[str, list]:
             raise TypeError("insert_rows takes instances of one model, all with or all without a primary key")
         obj._prepare_related_fields_for_save(operation_name="insert_rows")
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-    return head + ", ".join([row] * len(objs)), params
+    if numbered_from is None:
+        return head + ", ".join([row] * len(objs)), params
+    width, n = len(fields), numbered_from
+    rows = []
+    for _obj in objs:
+        rows.append("(" + ", ".join(f"${i}" for i in range(n, n + width)) + ")")
+        n += width
+    return head + ", ".join(rows), params
 
 
 def insert_rows(objs: list[Model]) -> None:
@@ -93,22 +102,35 @@ def insert_rows(objs: list[Model]) -> None:
 
 def insert_groups(groups: list[list[Model]], *, returning_pk: bool = False):
     """insert_rows for several models. PostgreSQL gets one statement (each group an INSERT in a WITH
-    clause; foreign keys are checked at commit, so their order does not matter); SQLite one each.
+    clause; foreign keys are checked at commit, so their order does not matter), written with $n
+    placeholders and sent through a raw cursor: a statement this long would otherwise be re-parsed
+    by the driver on every call. SQLite gets one statement per group.
     With returning_pk, the primary key of the last group's (single) row is returned."""
-    statements = [_insert_sql(objs) for objs in groups if objs]
-    if not statements:
+    groups = [objs for objs in groups if objs]
+    if not groups:
         return None
+    returning = ""
     if returning_pk:
-        model = type(groups[-1][0])
-        sql, params = statements[-1]
-        statements[-1] = (f"{sql} RETURNING {connection.ops.quote_name(model._meta.pk.column)}", params)
-    if connection.vendor == "postgresql" and len(statements) > 1:
-        *first, (last_sql, last_params) = statements
-        sql = "WITH " + ", ".join(f"w{i} AS ({s})" for i, (s, _p) in enumerate(first)) + " " + last_sql
-        statements = [(sql, [p for _s, params in first for p in params] + last_params)]
-    with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
+        returning = f" RETURNING {connection.ops.quote_name(type(groups[-1][0])._meta.pk.column)}"
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for objs in groups:
+                sql, params = _insert_sql(objs)
+                cursor.execute(sql + (returning if objs is groups[-1] else ""), params)
+            return cursor.fetchone()[0] if returning_pk else None
+    import psycopg
+
+    statements, params, n = [], [], 1
+    for objs in groups:
+        sql, group_params = _insert_sql(objs, numbered_from=n)
+        statements.append(sql)
+        params.extend(group_params)
+        n += len(group_params)
+    *first, last = statements
+    sql = ("WITH " + ", ".join(f"w{i} AS ({s})" for i, s in enumerate(first)) + " " if first else "") + last
+    connection.ensure_connection()
+    with psycopg.RawCursor(connection.connection) as cursor:
+        cursor.execute(sql + returning, params)
         return cursor.fetchone()[0] if returning_pk else None
 
 
