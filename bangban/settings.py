@@ -258,11 +258,23 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# SMS dispatch: "immediate" queues each message's task right after its transaction commits;
+# "relay" leaves committed outbox rows to the relay task on beat (requests never touch the broker).
+BANGBAN_SMS_DISPATCH = env.str("BANGBAN_SMS_DISPATCH", default="relay" if REDIS_URL else "immediate")
+if BANGBAN_SMS_DISPATCH not in ("immediate", "relay"):
+    raise ImproperlyConfigured("BANGBAN_SMS_DISPATCH must be 'immediate' or 'relay'")
+BANGBAN_SMS_RELAY_SECONDS = env.float("BANGBAN_SMS_RELAY_SECONDS", default=2.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "bangban.accounts.tasks.clear_expired_sessions", "schedule": 3600.0},
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
     "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
 }
+
+if BANGBAN_SMS_DISPATCH == "relay":
+    CELERY_BEAT_SCHEDULE["notifications-relay"] = {
+        "task": "bangban.notifications.tasks.relay_new",
+        "schedule": BANGBAN_SMS_RELAY_SECONDS,
+    }
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -205,7 +207,23 @@ class CaseDetailSerializer(CaseListSerializer):
         return workflow.allowed_actions(obj.kind, obj.status)
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class _FreshFields:
+    """Fields for each instance by calling the declared fields' constructors again, as DRF's deep
+    copy does, without deep-copying their arguments (choices, help texts) on every request; nested
+    fields (a ListField's child) are still copied, so no state is shared between requests."""
+
+    def get_fields(self):
+        fields = {}
+        for name, field in self._declared_fields.items():
+            kwargs = {
+                k: copy.deepcopy(v) if isinstance(v, serializers.Field) else v
+                for k, v in field._kwargs.items()
+            }
+            fields[name] = field.__class__(*field._args, **kwargs)
+        return fields
+
+
+class CaseCreateSerializer(_FreshFields, serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     mode = serializers.ChoiceField(choices=Mode.choices)
     applicant_type = serializers.ChoiceField(choices=ApplicantType.choices)

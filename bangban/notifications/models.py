@@ -51,6 +51,8 @@ class Message(models.Model):
     provider_id = models.CharField("网关消息编号", max_length=100, blank=True)
     claim_token = models.CharField("领取标记", max_length=32, blank=True, editable=False)
     claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
+    # Set by the relay (tasks.relay_new) when it queues the delivery task, so it queues each row once.
+    queued_at = models.DateTimeField("入队时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
@@ -62,6 +64,11 @@ class Message(models.Model):
         constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notif_dedupe_unique")]
         indexes = [
             models.Index(fields=["status", "updated_at"], name="notif_status_updated_idx"),
+            models.Index(
+                fields=["id"],
+                name="notif_unqueued_idx",
+                condition=models.Q(status="pending", queued_at__isnull=True),
+            ),
             models.Index(fields=["object_type", "object_id"], name="notif_object_idx"),
             models.Index(fields=["institution", "created_at"], name="notif_institution_idx"),
         ]

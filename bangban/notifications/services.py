@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from bangban.accounts.permissions import has_cap
@@ -106,8 +107,13 @@ def build_message(
 
 
 def schedule_after_commit(message: Message) -> None:
-    """Send a freshly inserted outbox row once the caller's transaction commits (pending rows only)."""
-    if message.status == Message.Status.PENDING:
+    """Send a freshly inserted outbox row once the caller's transaction commits (pending rows only).
+
+    BANGBAN_SMS_DISPATCH="immediate" queues its delivery task right after the commit (the embedded
+    default: eager Celery, no beat); "relay" (the default with Redis) leaves the committed row to
+    tasks.relay_new, so a request never waits on the broker (a few seconds' delay for the SMS).
+    """
+    if message.status == Message.Status.PENDING and settings.BANGBAN_SMS_DISPATCH == "immediate":
         _schedule_on_commit(message.pk)
 
 

@@ -106,6 +106,28 @@ def send_message(self, message_id: int) -> str:
 
 
 @shared_task
+def relay_new(limit: int = 500) -> int:
+    """The outbox relay (BANGBAN_SMS_DISPATCH=relay): queue a delivery task for each committed
+    message nobody has queued yet. Celery beat runs it every BANGBAN_SMS_RELAY_SECONDS. Each row is
+    marked queued by one conditional UPDATE, so overlapping runs never queue it twice; a task lost
+    on its way to the broker is found again by send_pending."""
+    now = timezone.now()
+    queued = []
+    for pk in (
+        Message.objects.filter(status=Message.Status.PENDING, queued_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    ):
+        if Message.objects.filter(pk=pk, status=Message.Status.PENDING, queued_at__isnull=True).update(
+            queued_at=now
+        ):
+            queued.append(pk)
+    for pk in queued:
+        send_message.delay(pk)
+    return len(queued)
+
+
+@shared_task
 def send_pending(older_than_seconds: int = 600) -> int:
     """Re-queue messages whose task was lost: pending for a while (the broker was down at commit,
     or a retry was dropped) or claimed by a worker that died. Meant for celery beat, every few

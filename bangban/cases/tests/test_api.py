@@ -175,3 +175,29 @@ def test_work_queue_sorted_by_traffic_light(org, items, api):
         assert [c["light"] for c in queue] == ["red", "yellow", "green"]
         reds = client.get("/api/v1/cases/?light=red").json()["results"]
         assert [c["id"] for c in reds] == [late["id"]]
+
+
+def test_create_serializer_fields_are_fresh_per_request_and_validate_like_drf():
+    from bangban.cases.api import CaseCreateSerializer
+
+    a, b = CaseCreateSerializer(data={}), CaseCreateSerializer(data={})
+    assert a.fields["items"] is not b.fields["items"]
+    assert a.fields["items"].child is not b.fields["items"].child
+    assert a.fields["items"].child.parent is a.fields["items"]
+    assert not a.is_valid()
+    assert {"kind", "mode", "applicant_type", "applicant_name", "phone", "items"} <= set(a.errors)
+    ok = CaseCreateSerializer(
+        data={
+            "kind": "help",
+            "mode": "assist",
+            "applicant_type": "person",
+            "applicant_name": "张三",
+            "phone": "13812345678",
+            "items": ["3", 4],
+            "accept_now": "true",
+        }
+    )
+    assert ok.is_valid(), ok.errors
+    assert ok.validated_data["items"] == [3, 4] and ok.validated_data["accept_now"] is True
+    bad = CaseCreateSerializer(data={**ok.initial_data, "kind": "x", "items": ["a"]})
+    assert not bad.is_valid() and set(bad.errors) == {"kind", "items"}

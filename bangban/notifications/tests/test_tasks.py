@@ -232,3 +232,27 @@ def test_concurrent_tasks_for_one_message_send_it_once():
         t.join(20)
     assert sorted(results) == ["sent"] + ["skipped"] * (n - 1), results
     assert len(RecordingBackend.sent) == 1
+
+
+@pytest.mark.django_db
+def test_relay_mode_leaves_the_commit_alone_and_the_relay_queues_each_row_once(
+    settings, django_capture_on_commit_callbacks
+):
+    from bangban.notifications.services import notify
+    from bangban.notifications.tasks import relay_new
+
+    settings.BANGBAN_SMS_DISPATCH = "relay"
+    settings.BANGBAN_SMS_BACKEND = "bangban.notifications.backends.RecordingBackend"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first = notify(phone="13800138000", text="您的办件已受理", event="accepted", dedupe_key="relay:1")
+        second = notify(phone="13800138001", text="您的办件已办结", event="completed", dedupe_key="relay:2")
+        landline = notify(phone="0512-66668888", text="固话", event="accepted", dedupe_key="relay:3")
+    assert callbacks == []  # the request never talks to the broker
+    assert Message.objects.filter(status=Message.Status.PENDING, queued_at__isnull=True).count() == 2
+    assert landline.status == Message.Status.FAILED
+    assert relay_new() == 2  # eager Celery here: queued and delivered
+    for message in (first, second):
+        message.refresh_from_db()
+        assert message.status == Message.Status.SENT and message.queued_at is not None
+        assert message.attempts == 1
+    assert relay_new() == 0  # each row is queued once
