@@ -47,7 +47,7 @@ from bangban.cases.models import (
 from bangban.catalog.models import Item
 from bangban.catalog.selectors import item_version_in_force, offered_versions, versions_in_force
 from bangban.core import crypto
-from bangban.core.db.rows import insert_groups, next_id
+from bangban.core.db.rows import insert_groups, next_id, prepare_insert
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mask_id, mobile_problem, resident_id_problem
 from bangban.notifications.models import Message
@@ -432,30 +432,40 @@ def case_create(
     return case
 
 
+NUMBER_SLOT = "\x01" * 18  # stands for the case number until it is allocated (same length)
+
+
 def _insert_new_case(case: Case, institution: Institution, on: date, *, accept_now: bool, versions) -> None:
-    """PostgreSQL: the case id from its sequence first (no lock), then the number, then the case,
-    the batch's rows and the acceptance SMS in one INSERT statement; the batch is left empty."""
+    """PostgreSQL: everything is prepared before the county's number is taken: the case id comes
+    from its sequence, the rows (case, the batch's rows, the acceptance SMS) and their one INSERT
+    statement are built with a placeholder for the number. Then the number, the statement, the
+    commit: the counter row is locked for two statements. The batch is left empty."""
     rows = _batch.get()
     case.pk = next_id(Case)
-    built = [row() if callable(row) else row for row in rows]  # audit rows need the id
+    case.number = NUMBER_SLOT
+    built = [row() if callable(row) else row for row in rows]  # audit rows need the id and the number
     rows.clear()
-    case.number = _next_number(institution, on)
-    for row in built:
-        if isinstance(row, AuditEvent):
-            row.object_repr = str(case)[:255]
     groups: dict = {Case: [case]}
     for row in built:
         groups.setdefault(type(row), []).append(row)
     message = None
     if accept_now:
         message = _case_message(case, "accepted", "accepted", item_names=[v.name for v in versions])
-    if message is not None:
-        message.pk = insert_groups([*groups.values(), [message]], returning_pk=True)
-        message._state.adding = False
-        schedule_after_commit(message)
-    else:
-        insert_groups(list(groups.values()))
+    prepared = prepare_insert(
+        [*groups.values(), *([[message]] if message else [])], returning_pk=bool(message)
+    )
+    number = _next_number(institution, on)
+    prepared.substitute(NUMBER_SLOT, number)
+    message_pk = prepared.execute()
+    case.number = number
+    for row in built:
+        if isinstance(row, AuditEvent):
+            row.object_repr = row.object_repr.replace(NUMBER_SLOT, number)
     case._state.adding = False
+    if message is not None:
+        message.text = message.text.replace(NUMBER_SLOT, number)
+        message.pk, message._state.adding = message_pk, False
+        schedule_after_commit(message)
 
 
 # --- the process ------------------------------------------------------------------------------

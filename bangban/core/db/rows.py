@@ -100,12 +100,43 @@ def insert_rows(objs: list[Model]) -> None:
         insert_groups([objs])
 
 
-def insert_groups(groups: list[list[Model]], *, returning_pk: bool = False):
-    """insert_rows for several models. PostgreSQL gets one statement (each group an INSERT in a WITH
+@dataclass
+class PreparedInsert:
+    """insert_groups' statement(s) and parameters, built ahead of executing them (see substitute)."""
+
+    statements: list[tuple[str, list]]
+    returning_pk: bool
+    raw: bool  # PostgreSQL: one statement with $n placeholders through a raw cursor
+
+    def substitute(self, slot: str, value: str) -> None:
+        """Replace `slot` inside every text parameter: for values known only at the last moment
+        (a number allocated under a lock) while the rest was prepared before taking it."""
+        for _sql, params in self.statements:
+            for i, param in enumerate(params):
+                if type(param) is str and slot in param:
+                    params[i] = param.replace(slot, value)
+
+    def execute(self):
+        if self.raw:
+            import psycopg
+
+            ((sql, params),) = self.statements
+            connection.ensure_connection()
+            with psycopg.RawCursor(connection.connection) as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()[0] if self.returning_pk else None
+        with connection.cursor() as cursor:
+            for sql, params in self.statements:
+                cursor.execute(sql, params)
+            return cursor.fetchone()[0] if self.returning_pk else None
+
+
+def prepare_insert(groups: list[list[Model]], *, returning_pk: bool = False) -> PreparedInsert | None:
+    """insert_groups without executing: PostgreSQL gets one statement (each group an INSERT in a WITH
     clause; foreign keys are checked at commit, so their order does not matter), written with $n
-    placeholders and sent through a raw cursor: a statement this long would otherwise be re-parsed
-    by the driver on every call. SQLite gets one statement per group.
-    With returning_pk, the primary key of the last group's (single) row is returned."""
+    placeholders for a raw cursor, since the driver would re-parse a statement this long on every
+    call; SQLite one statement per group. With returning_pk, execute() returns the primary key of
+    the last group's (single) row."""
     groups = [objs for objs in groups if objs]
     if not groups:
         return None
@@ -113,25 +144,25 @@ def insert_groups(groups: list[list[Model]], *, returning_pk: bool = False):
     if returning_pk:
         returning = f" RETURNING {connection.ops.quote_name(type(groups[-1][0])._meta.pk.column)}"
     if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            for objs in groups:
-                sql, params = _insert_sql(objs)
-                cursor.execute(sql + (returning if objs is groups[-1] else ""), params)
-            return cursor.fetchone()[0] if returning_pk else None
-    import psycopg
-
-    statements, params, n = [], [], 1
+        statements = [_insert_sql(objs) for objs in groups]
+        sql, params = statements[-1]
+        statements[-1] = (sql + returning, params)
+        return PreparedInsert(statements, returning_pk, raw=False)
+    parts, params, n = [], [], 1
     for objs in groups:
         sql, group_params = _insert_sql(objs, numbered_from=n)
-        statements.append(sql)
+        parts.append(sql)
         params.extend(group_params)
         n += len(group_params)
-    *first, last = statements
+    *first, last = parts
     sql = ("WITH " + ", ".join(f"w{i} AS ({s})" for i, s in enumerate(first)) + " " if first else "") + last
-    connection.ensure_connection()
-    with psycopg.RawCursor(connection.connection) as cursor:
-        cursor.execute(sql + returning, params)
-        return cursor.fetchone()[0] if returning_pk else None
+    return PreparedInsert([(sql + returning, params)], returning_pk, raw=True)
+
+
+def insert_groups(groups: list[list[Model]], *, returning_pk: bool = False):
+    """Insert several models' instances at once (see prepare_insert)."""
+    prepared = prepare_insert(groups, returning_pk=returning_pk)
+    return prepared.execute() if prepared is not None else None
 
 
 def next_id(model: type[Model]) -> int:
