@@ -49,7 +49,9 @@ def main() -> None:
 
     user = User.objects.get(username="tongan.bangban")
     token, _ = Token.objects.get_or_create(user=user)
-    item = [v for v in offered_items(institution=user.institution, on=clock.today()) if v.allows("help", 2)][0]
+    item = [v for v in offered_items(institution=user.institution, on=clock.today()) if v.allows("help", 2)][
+        0
+    ]
     body = json.dumps(
         {
             "kind": "help",
@@ -94,12 +96,6 @@ def main() -> None:
     def healthz(i: int) -> None:
         b"".join(app(environ("GET", "/healthz"), start_response))
 
-    if os.environ.get("EXP_GC"):
-        import gc
-
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*map(int, os.environ["EXP_GC"].split(",")))
     calls = {"healthz": healthz, "queue": queue, "create": create}
     for name, call in calls.items():
         for i in range(20):
