@@ -37,6 +37,8 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = AuditEventSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: the model, no user
+            return AuditEvent.objects.none()
         p = self.request.query_params
         return audit_list(
             user=self.request.user,

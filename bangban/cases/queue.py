@@ -123,20 +123,17 @@ def _where(user, f: Filters, on: dt.date) -> tuple[list[str], list] | None:
             )
             params.append(user.department_id)
         where.append("(" + " OR ".join(scope) + ")")
-    if f.mine:
-        where.append("c.agent_id = %s")
-        params.append(user.pk)
-    if f.status:
-        where.append("c.status = %s")
-        params.append(f.status)
+    for present, condition, value in (
+        (f.mine, "c.agent_id = %s", user.pk),
+        (f.status, "c.status = %s", f.status),
+        (f.kind, "c.kind = %s", f.kind),
+        (f.institution_id, "c.institution_id = %s", f.institution_id),
+    ):
+        if present:
+            where.append(condition)
+            params.append(value)
     if f.open_only:
         where.append(f"c.status IN ({OPEN})")
-    if f.kind:
-        where.append("c.kind = %s")
-        params.append(f.kind)
-    if f.institution_id:
-        where.append("c.institution_id = %s")
-        params.append(f.institution_id)
     if f.q:
         from bangban.core import crypto
         from bangban.core.ids import is_valid_resident_id

@@ -51,7 +51,7 @@ from bangban.core.db.rows import insert_groups, next_id, prepare_insert
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mask_id, mobile_problem, resident_id_problem
 from bangban.notifications.models import Message
-from bangban.notifications.services import build_message, notify, schedule_after_commit
+from bangban.notifications.services import build_message, notify_message, schedule_after_commit
 from bangban.notifications.texts import sms_text
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
@@ -223,15 +223,7 @@ def _notify(
     A landline gets none; the event is still on the timeline."""
     message = _case_message(case, event, key, reason=reason, item_names=item_names)
     if message is not None:
-        notify(
-            phone=message.phone,
-            text=message.text,
-            event=event,
-            dedupe_key=message.dedupe_key,
-            object_type=message.object_type,
-            object_id=message.object_id,
-            institution=case.institution,
-        )
+        notify_message(message)
 
 
 def _item_title(case: Case, names: list[str] | None = None) -> str:

@@ -117,32 +117,20 @@ def schedule_after_commit(message: Message) -> None:
         _schedule_on_commit(message.pk)
 
 
-def notify(
-    *,
-    phone: str,
-    text: str,
-    event: str,
-    dedupe_key: str,
-    object_type: str = "",
-    object_id: str = "",
-    institution=None,
-) -> Message:
-    """Put one SMS in the outbox and send it after the caller's transaction commits.
+def notify(**fields) -> Message:
+    """Put one SMS in the outbox and send it after the caller's transaction commits
+    (the arguments are build_message's).
 
     Guarantees: nothing is sent if the caller's transaction rolls back; a second call with the same
     `dedupe_key` returns the existing row and schedules nothing (whatever its other arguments);
     an invalid mobile number does not fail the caller — the row is stored as failed with the reason,
     for staff to see. Programming errors (unknown event, empty text or key) raise ValueError.
     """
-    message = build_message(
-        phone=phone,
-        text=text,
-        event=event,
-        dedupe_key=dedupe_key,
-        object_type=object_type,
-        object_id=object_id,
-        institution=institution,
-    )
+    return notify_message(build_message(**fields))
+
+
+def notify_message(message: Message) -> Message:
+    """notify for a message already built with build_message."""
     if not _insert_unless_exists(message):
         existing = Message.objects.get(dedupe_key=message.dedupe_key)
         if (existing.phone, existing.text) != (message.phone, message.text):
