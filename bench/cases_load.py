@@ -13,7 +13,8 @@ What it does, printing each figure:
    filtered, paginated), then POST /api/v1/cases/ registering and accepting at the window (each
    creation writes the case, its number, item, three timeline events and audit rows, the deadline
    change, the SMS outbox row, and queues the acceptance SMS through Redis after commit).
-5. Reads the RSS of every web worker after the runs.
+5. Prints the CPU each side (app server, PostgreSQL, Redis) spent per request, and the RSS of every
+   web worker after the runs.
 Targets: creation ≥ 300 req/s; queue p50 ≤ 15 ms, p99 ≤ 60 ms; worker RSS ≤ 150 MB.
 """
 
@@ -210,6 +211,42 @@ def run_wrk(script: str, path: str, clients: int, duration: int) -> dict:
     }
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by the app server's processes, PostgreSQL's and Redis's (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = {"app": 0.0, "postgres": 0.0, "redis": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        if "bangban.wsgi" in cmd:
+            totals["app"] += used
+        elif cmd.startswith("postgres"):
+            totals["postgres"] += used
+        elif cmd.startswith("redis-server"):
+            totals["redis"] += used
+    return totals
+
+
+def measured(run, *args) -> dict:
+    """run_wrk plus the CPU each side spent per request (where the time goes)."""
+    before = cpu_seconds()
+    result = run(*args)
+    after = cpu_seconds()
+    requests = max(result["rps"] * args[-1], 1)
+    result["cpu"] = {k: (after[k] - before[k]) / requests * 1000 for k in before}
+    return result
+
+
+def cpu_line(result: dict) -> str:
+    return "CPU per request: " + ", ".join(f"{k} {v:.2f} ms" for k, v in result["cpu"].items())
+
+
 def worker_rss(master_pid: int) -> list[float]:
     out = subprocess.run(
         ["ps", "-o", "pid=,rss=", "--ppid", str(master_pid)], capture_output=True, text=True
@@ -277,10 +314,11 @@ def main() -> None:
         # Warm up: every worker imports the views and opens its database connection.
         run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", args.clients, 3)
         # Reads first: the writes' aftermath (checkpoints, autovacuum) must not land on the queue's figures.
-        queue = run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", args.clients, args.duration)
+        queue = measured(run_wrk, QUEUE_LUA % {"token": api["token"]}, "/", args.clients, args.duration)
         # One client: the service time of a queue request without waiting behind 15 others.
         single = run_wrk(QUEUE_LUA % {"token": api["token"]}, "/", 1, max(args.duration // 2, 5))
-        create = run_wrk(
+        create = measured(
+            run_wrk,
             CREATE_LUA % {"token": api["token"], "body": body.replace("'", "\\'")},
             "/api/v1/cases/",
             args.clients,
@@ -294,10 +332,12 @@ def main() -> None:
         f"case creation: {create['rps']:.0f} req/s (p50 {create['p50']:.1f} ms, p99 {create['p99']:.1f} ms, "
         f"non-2xx {create['non2xx']}) — target ≥ 300 req/s"
     )
+    print(f"               {cpu_line(create)}")
     print(
         f"work queue:    {queue['rps']:.0f} req/s, p50 {queue['p50']:.1f} ms, p99 {queue['p99']:.1f} ms "
         f"(non-2xx {queue['non2xx']}) — target p50 ≤ 15 ms, p99 ≤ 60 ms"
     )
+    print(f"               {cpu_line(queue)}")
     print(
         f"work queue, 1 client: {single['rps']:.0f} req/s, p50 {single['p50']:.1f} ms, p99 {single['p99']:.1f} ms"
     )

@@ -23,7 +23,7 @@ from bangban.cases import clock
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES
 from bangban.cases.selectors import require_reader
 from bangban.org.selectors import scope_root_path
-from bangban.workdays.deadlines import colour
+from bangban.workdays.deadlines import GREEN, RED, YELLOW
 from bangban.workdays.selectors import get_calendar, yellow_within
 
 COLUMNS = (
@@ -148,16 +148,16 @@ def _where(user, f: Filters, on: dt.date) -> tuple[list[str], list] | None:
     if f.light in ("red", "yellow", "green"):
         where.append(f"c.status IN ({CLOCK}) AND c.clock_stopped = %s AND c.due_date IS NOT NULL")
         params.append(False)
-        yellow_until = clock.due_after(on, yellow_within())
+        yellow_ends = clock.due_after(on, yellow_within() + 1)  # as in selectors.case_list
         if f.light == "red":
             where.append("c.due_date < %s")
             params.append(on)
         elif f.light == "yellow":
-            where.append("c.due_date >= %s AND c.due_date <= %s")
-            params += [on, yellow_until]
+            where.append("c.due_date >= %s AND c.due_date < %s")
+            params += [on, yellow_ends]
         else:
-            where.append("c.due_date > %s")
-            params.append(yellow_until)
+            where.append("c.due_date >= %s")
+            params.append(yellow_ends)
     return where, params
 
 
@@ -192,8 +192,7 @@ def page(*, user, filters: Filters, offset: int, limit: int, on: dt.date | None 
 def render(rows: list[tuple], *, on: dt.date | None = None) -> list[dict]:
     """API rows (the fields of cases.api.CaseListSerializer) from `page` tuples."""
     on = on or clock.today()
-    calendar = get_calendar()
-    within = yellow_within()
+    yellow_ends = get_calendar().add_workdays(on, yellow_within() + 1)
     tz = timezone.get_current_timezone()
     out = []
     for (
@@ -224,9 +223,9 @@ def render(rows: list[tuple], *, on: dt.date | None = None) -> list[dict]:
             created_at = created_at.replace(tzinfo=dt.UTC)
         light = ""
         if due_date is not None and not clock_stopped and status in OPEN_STATUSES:
-            light = colour(
-                due_date, on, remaining_workdays=calendar.workdays_between(on, due_date), yellow_within=within
-            )
+            # deadlines.colour without counting each row's working days: at most `within` are
+            # left exactly when the due date comes before the (within + 1)-th working day.
+            light = RED if due_date < on else YELLOW if due_date < yellow_ends else GREEN
         out.append(
             {
                 "id": pk,

@@ -87,13 +87,14 @@ def case_list(
     if light:
         on = on or clock.today()
         running = qs.filter(status__in=CLOCK_STATUSES, clock_stopped=False, due_date__isnull=False)
-        yellow_until = clock.due_after(on, yellow_within())
+        # At most N working days left ⇔ due before the (N + 1)-th working day (weekends included).
+        yellow_ends = clock.due_after(on, yellow_within() + 1)
         if light == "red":
             qs = running.filter(due_date__lt=on)
         elif light == "yellow":
-            qs = running.filter(due_date__gte=on, due_date__lte=yellow_until)
+            qs = running.filter(due_date__gte=on, due_date__lt=yellow_ends)
         elif light == "green":
-            qs = running.filter(due_date__gt=yellow_until)
+            qs = running.filter(due_date__gte=yellow_ends)
     return qs.order_by("clock_stopped", "due_date", "id")
 
 

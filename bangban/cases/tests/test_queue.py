@@ -191,3 +191,71 @@ def test_queue_api_pages_link_to_each_other(org, cases, api):
     assert last["next"] is None
     bad = client.get("/api/v1/cases/?page=abc")
     assert bad.status_code == 400 and bad.json()["field"] == "page"
+
+
+@pytest.mark.parametrize("within", [0, 1, 2, 3])
+def test_rendered_light_is_the_deadline_colour_around_weekends_and_holidays(org, settings, within):
+    from types import SimpleNamespace
+
+    from bangban.cases import clock
+
+    settings.BANGBAN_DEADLINE_YELLOW_DAYS = within
+    calendar = get_calendar()
+    created = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
+    for on in [dt.date(2025, 9, 26), dt.date(2025, 9, 30), dt.date(2025, 10, 9), dt.date(2025, 10, 10)]:
+        dues = [on + dt.timedelta(days=n) for n in range(-20, 21)]
+        rows = [
+            (
+                1,
+                "n",
+                "help",
+                "assist",
+                "accepted",
+                1,
+                "person",
+                "甲",
+                "",
+                "",
+                "",
+                1,
+                "机构",
+                None,
+                "",
+                "",
+                on,
+                due,
+                False,
+                created,
+            )
+            for due in dues
+        ]
+        got = [r["light"] for r in queue.render(rows, on=on)]
+        expected = [
+            clock.light(
+                SimpleNamespace(due_date=due, clock_stopped=False, is_open=True), on=on, calendar=calendar
+            )
+            for due in dues
+        ]
+        assert got == expected, (on, within)
+        assert {"red", "yellow", "green"} <= set(got) or within == 0
+
+
+@pytest.mark.parametrize("saturday", [False, True])
+def test_light_filters_return_exactly_the_rows_shown_in_that_light(org, cases, settings, saturday):
+    # The edge: a due date on a weekend (an immediate case accepted on a Saturday) right after the
+    # last working day that still counts as yellow (Mon 13 Oct + 4 working days = Fri 17 Oct).
+    if saturday:
+        settings.BANGBAN_DEADLINE_YELLOW_DAYS = 4
+        Case.objects.filter(pk=cases[3].pk).update(due_date=dt.date(2025, 10, 18), status=Status.ACCEPTED)
+    user = org.user("county_agent")
+    user = type(user).objects.select_related("institution").get(pk=user.pk)
+    everything = queue.render(
+        queue.page(user=user, filters=queue.Filters(), offset=0, limit=100, on=TODAY), on=TODAY
+    )
+    for light in ("red", "yellow", "green"):
+        shown = {r["id"] for r in everything if r["light"] == light}
+        rows = queue.page(user=user, filters=queue.Filters(light=light), offset=0, limit=100, on=TODAY)
+        assert {r[0] for r in rows} == shown, light
+        assert shown or light == "red"
+    if saturday:
+        assert next(r for r in everything if r["id"] == cases[3].pk)["light"] == "yellow"
