@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Model
 
 
@@ -63,13 +63,47 @@ def selection(model: type[Model], alias: str, attnames: tuple[str, ...] | None =
     return _selection(model, alias, attnames, connection.vendor)
 
 
+# Values these field classes store unchanged (their get_db_prep_save is the identity for them);
+# any other value or field class goes through Django's own preparation.
+_PLAIN = {
+    models.CharField: str,
+    models.TextField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigAutoField: int,
+    models.AutoField: int,
+    models.BooleanField: bool,
+}
+
+
+def _preparer(field):
+    """A function obj -> database value, equal to field.get_db_prep_save(field.pre_save(obj, True))."""
+    attname = field.attname
+    own_pre_save = type(field).pre_save is not models.Field.pre_save  # auto_now, auto_now_add, …
+    target = field.target_field if field.is_relation else field
+    plain = (
+        _PLAIN.get(type(target)) if type(target).get_db_prep_save is models.Field.get_db_prep_save else None
+    )
+
+    def prepare(obj):
+        value = field.pre_save(obj, True) if own_pre_save else getattr(obj, attname)
+        if value is None or (plain is not None and type(value) is plain):
+            return value
+        return field.get_db_prep_save(value, connection)
+
+    return prepare
+
+
 @functools.cache
 def _insert_fields(model: type[Model], vendor: str, with_pk: bool):
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    return fields, head, row
+    return [_preparer(f) for f in fields], head, row
 
 
 def _insert_sql(objs: list[Model], numbered_from: int | None = None) -> tuple[str, list]:
@@ -77,16 +111,16 @@ def _insert_sql(objs: list[Model], numbered_from: int | None = None) -> tuple[st
     own syntax, which the driver passes on without parsing the statement)."""
     model = type(objs[0])
     with_pk = objs[0].pk is not None  # a primary key taken from the sequence beforehand
-    fields, head, row = _insert_fields(model, connection.vendor, with_pk)
+    preparers, head, row = _insert_fields(model, connection.vendor, with_pk)
     params = []
     for obj in objs:
         if type(obj) is not model or (obj.pk is not None) != with_pk:
             raise TypeError("insert_rows takes instances of one model, all with or all without a primary key")
         obj._prepare_related_fields_for_save(operation_name="insert_rows")
-        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+        params.extend(prepare(obj) for prepare in preparers)
     if numbered_from is None:
         return head + ", ".join([row] * len(objs)), params
-    width, n = len(fields), numbered_from
+    width, n = len(preparers), numbered_from
     rows = []
     for _obj in objs:
         rows.append("(" + ", ".join(f"${i}" for i in range(n, n + width)) + ")")

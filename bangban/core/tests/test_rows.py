@@ -68,3 +68,33 @@ def test_selection_converts_like_the_orm(org):
     )
     assert user.is_active is True
     assert chosen.instance([None, None, None, None, None]) is None
+
+
+def test_insert_rows_stores_every_field_type_like_save(org):
+    import uuid
+
+    from bangban.notifications.models import Message
+
+    def build(key):
+        return Message(
+            phone="13800138000",
+            text="【帮办代办】您的办件已受理",
+            event="accepted",
+            object_type="cases.case",
+            object_id="7",
+            institution=org.town,
+            dedupe_key=key,
+            idempotency_key=uuid.UUID(int=hash(key) & (2**128 - 1)),
+            attempts=2,
+            status="failed",
+            last_error="未发送：号码无效",
+        )
+
+    build("orm").save()
+    insert_rows([build("rows")])
+    orm, rows = Message.objects.get(dedupe_key="orm"), Message.objects.get(dedupe_key="rows")
+    skip = {"id", "dedupe_key", "idempotency_key", "created_at", "updated_at"}
+    for field in Message._meta.concrete_fields:
+        if field.attname not in skip:
+            assert getattr(rows, field.attname) == getattr(orm, field.attname), field.attname
+    assert isinstance(rows.idempotency_key, uuid.UUID) and rows.updated_at.tzinfo is not None
