@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import threading
 
 from django.http import HttpResponse
 from django.urls import path
@@ -207,23 +207,26 @@ class CaseDetailSerializer(CaseListSerializer):
         return workflow.allowed_actions(obj.kind, obj.status)
 
 
-class _FreshFields:
-    """Fields for each instance by calling the declared fields' constructors again, as DRF's deep
-    copy does, without deep-copying their arguments (choices, help texts) on every request; nested
-    fields (a ListField's child) are still copied, so no state is shared between requests."""
+class _FieldsPerThread:
+    """Bound fields built once per thread and reused by every instance of the serializer there.
 
-    def get_fields(self):
-        fields = {}
-        for name, field in self._declared_fields.items():
-            kwargs = {
-                k: copy.deepcopy(v) if isinstance(v, serializers.Field) else v
-                for k, v in field._kwargs.items()
-            }
-            fields[name] = field.__class__(*field._args, **kwargs)
+    DRF builds (deep-copies) each declared field for every instance; for registration that cost more
+    than the validation itself. DRF's scalar, choice and list fields keep no per-request state, so a
+    thread (which serves one request at a time) can reuse them; their `parent`/`root` is the
+    thread's first instance, consulted only for `partial` (never set here).
+    """
+
+    _per_thread = threading.local()
+
+    @property
+    def fields(self):
+        fields = getattr(self._per_thread, "fields", None)
+        if fields is None:
+            fields = self._per_thread.fields = serializers.Serializer.fields.func(self)
         return fields
 
 
-class CaseCreateSerializer(_FreshFields, serializers.Serializer):
+class CaseCreateSerializer(_FieldsPerThread, serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     mode = serializers.ChoiceField(choices=Mode.choices)
     applicant_type = serializers.ChoiceField(choices=ApplicantType.choices)
@@ -311,7 +314,7 @@ class LogSerializer(serializers.Serializer):
     on = serializers.DateField(required=False)
 
 
-def _created(case) -> dict:
+def created_response_body(case) -> dict:
     """CaseCreatedSerializer's fields, built from the case just written (no reads, no field set-up)."""
     agent = case.agent
     row = (
@@ -426,7 +429,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
             data["institution"] = institution_get(user=request.user, pk=data["institution"])
         case = services.case_create(by=request.user, **data)  # items: ids, checked by the service
-        return Response(_created(case), status=201)
+        return Response(created_response_body(case), status=201)
 
     apply = _transition_view("apply")
     accept = _transition_view("accept")

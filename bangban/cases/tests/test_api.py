@@ -177,13 +177,18 @@ def test_work_queue_sorted_by_traffic_light(org, items, api):
         assert [c["id"] for c in reds] == [late["id"]]
 
 
-def test_create_serializer_fields_are_fresh_per_request_and_validate_like_drf():
+def test_create_serializer_fields_are_built_once_per_thread_and_validate_like_drf():
+    import threading
+
     from bangban.cases.api import CaseCreateSerializer
 
     a, b = CaseCreateSerializer(data={}), CaseCreateSerializer(data={})
-    assert a.fields["items"] is not b.fields["items"]
-    assert a.fields["items"].child is not b.fields["items"].child
-    assert a.fields["items"].child.parent is a.fields["items"]
+    assert a.fields is b.fields  # built once for this thread
+    other = []
+    thread = threading.Thread(target=lambda: other.append(CaseCreateSerializer(data={}).fields))
+    thread.start()
+    thread.join()
+    assert other[0] is not a.fields and other[0]["items"].child is not a.fields["items"].child
     assert not a.is_valid()
     assert {"kind", "mode", "applicant_type", "applicant_name", "phone", "items"} <= set(a.errors)
     ok = CaseCreateSerializer(
@@ -199,5 +204,7 @@ def test_create_serializer_fields_are_fresh_per_request_and_validate_like_drf():
     )
     assert ok.is_valid(), ok.errors
     assert ok.validated_data["items"] == [3, 4] and ok.validated_data["accept_now"] is True
+    assert "items" in a.errors and not ok.errors  # each instance keeps its own outcome
     bad = CaseCreateSerializer(data={**ok.initial_data, "kind": "x", "items": ["a"]})
     assert not bad.is_valid() and set(bad.errors) == {"kind", "items"}
+    assert ok.validated_data["kind"] == "help"
