@@ -28,7 +28,7 @@ from django.utils.translation import get_language
 from bangban.cases import queue
 from bangban.cases.selectors import can_read_cases
 from bangban.core.api import load_principal
-from bangban.core.context import RequestMeta, client_ip, reset_request_meta, set_request_meta
+from bangban.core.context import request_meta, reset_request_meta, set_request_meta
 from bangban.core.errors import AccessRefused, ServiceError
 
 PATH = "/api/v1/cases/"
@@ -94,13 +94,7 @@ class WorkQueueFastLane:
         if not serializer.is_valid():
             return None
         fields = dict(serializer.validated_data)
-        token = set_request_meta(
-            RequestMeta(
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
-                path=request.path[:255],
-            )
-        )
+        token = set_request_meta(request_meta(request))
         try:
             if "institution" in fields:
                 from bangban.org.selectors import institution_get

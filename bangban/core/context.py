@@ -42,3 +42,12 @@ def client_ip(request) -> str | None:
         if forwarded:
             return forwarded.split(",")[0].strip() or None
     return request.META.get("REMOTE_ADDR") or None
+
+
+def request_meta(request) -> RequestMeta:
+    """What the audit trail records about a request: client address, user agent, path."""
+    return RequestMeta(
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
+        path=request.path[:255],
+    )

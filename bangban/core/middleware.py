@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from bangban.core.context import RequestMeta, client_ip, reset_request_meta, set_request_meta
+from bangban.core.context import request_meta, reset_request_meta, set_request_meta
 from bangban.core.errors import AccessRefused
 
 log = logging.getLogger(__name__)
@@ -31,13 +31,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = set_request_meta(
-            RequestMeta(
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
-                path=request.path[:255],
-            )
-        )
+        token = set_request_meta(request_meta(request))
         try:
             return self.get_response(request)
         finally:
