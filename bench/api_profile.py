@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=["healthz", "queue", "create"])
     args = parser.parse_args()
 
-    from cases_load import django_env
+    from cases_load import django_env, registration
 
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_cases_bench")
     os.environ.update(django_env(url, os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")))
@@ -52,18 +52,7 @@ def main() -> None:
     item = [v for v in offered_items(institution=user.institution, on=clock.today()) if v.allows("help", 2)][
         0
     ]
-    body = json.dumps(
-        {
-            "kind": "help",
-            "mode": "assist",
-            "applicant_type": "person",
-            "applicant_name": "压测",
-            "id_number": "11010519491231002X",
-            "phone": "13812345678",
-            "items": [item.item_id],
-            "accept_now": True,
-        }
-    ).encode()
+    body = json.dumps(registration(item.item_id)).encode()
 
     def environ(method: str, path: str, query: str = "", data: bytes = b"") -> dict:
         return {
