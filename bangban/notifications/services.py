@@ -12,11 +12,12 @@ import logging
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.audit.services import audit_record, diff, snapshot
+from bangban.core.db.rows import insert_unless_exists
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import mobile_problem
 from bangban.notifications.models import Message
@@ -46,28 +47,6 @@ def _schedule_on_commit(message_id: int) -> None:
     # robust: the change being reported has committed; a broker outage must not turn it into an
     # error page. The row stays pending and tasks.send_pending picks it up later.
     transaction.on_commit(partial(schedule_send, message_id), robust=True)
-
-
-def _insert_unless_exists(message: Message) -> bool:
-    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING: one statement, safe against a concurrent
-    insert of the same key, no savepoint in the caller's transaction. True (and the pk set) when
-    this call inserted the row."""
-    fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({quote('dedupe_key')}) DO NOTHING "
-        f"RETURNING {quote(Message._meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    message.pk = row[0]
-    message._state.adding = False
-    return True
 
 
 def build_message(
@@ -131,7 +110,7 @@ def notify(**fields) -> Message:
 
 def notify_message(message: Message) -> Message:
     """notify for a message already built with build_message."""
-    if not _insert_unless_exists(message):
+    if not insert_unless_exists(message, "dedupe_key"):
         existing = Message.objects.get(dedupe_key=message.dedupe_key)
         if (existing.phone, existing.text) != (message.phone, message.text):
             log.info(

@@ -199,6 +199,24 @@ def insert_groups(groups: list[list[Model]], *, returning_pk: bool = False):
     return prepared.execute() if prepared is not None else None
 
 
+def insert_unless_exists(obj: Model, unique_field: str) -> bool:
+    """INSERT … ON CONFLICT (unique_field) DO NOTHING RETURNING pk: one statement, safe against a
+    concurrent insert of the same value. True (and the pk set) when this call inserted the row."""
+    quote = connection.ops.quote_name
+    sql, params = _insert_sql([obj])
+    model = type(obj)
+    column = model._meta.get_field(unique_field).column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{sql} ON CONFLICT ({quote(column)}) DO NOTHING RETURNING {quote(model._meta.pk.column)}", params
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk, obj._state.adding = row[0], False
+    return True
+
+
 def next_id(model: type[Model]) -> int:
     """The next value of the model's id sequence (PostgreSQL), to write related rows in one statement."""
     with connection.cursor() as cursor:
