@@ -78,7 +78,7 @@ def audit_build(
     note: str = "",
     actor_name: str = "",
 ) -> AuditEvent:
-    """One unsaved audit row; a service writing several inserts them together (bulk_create).
+    """One unsaved audit row (a service writing several rows inserts them together).
     The institution defaults to the actor's institution."""
     meta = current_request_meta()
     if target is not None:

@@ -157,8 +157,7 @@ class CaseCreatedSerializer(CaseListSerializer):
         read_only_fields = fields
 
     def get_items(self, obj) -> list[dict]:
-        items = getattr(obj, "created_items", None) or obj.items.all()
-        return [{"item_version": ci.item_version_id, "name": ci.name} for ci in items]
+        return [{"item_version": ci.item_version_id, "name": ci.name} for ci in obj.items.all()]
 
 
 class CaseDetailSerializer(CaseListSerializer):
@@ -314,6 +313,15 @@ class LogSerializer(serializers.Serializer):
     on = serializers.DateField(required=False)
 
 
+def register(user, data: dict):
+    """Registration from validated CaseCreateSerializer data (also used by the fast lane)."""
+    if "institution" in data:
+        from bangban.org.selectors import institution_get
+
+        data = data | {"institution": institution_get(user=user, pk=data["institution"])}
+    return services.case_create(by=user, **data)  # items: ids, checked by the service
+
+
 def created_response_body(case) -> dict:
     """CaseCreatedSerializer's fields, built from the case just written (no reads, no field set-up)."""
     agent = case.agent
@@ -423,12 +431,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         return Response(CaseDetailSerializer(self.get_object()).data)
 
     def create(self, request):
-        data = _valid(CaseCreateSerializer, request)
-        if "institution" in data:
-            from bangban.org.selectors import institution_get
-
-            data["institution"] = institution_get(user=request.user, pk=data["institution"])
-        case = services.case_create(by=request.user, **data)  # items: ids, checked by the service
+        case = register(request.user, _valid(CaseCreateSerializer, request))
         return Response(created_response_body(case), status=201)
 
     apply = _transition_view("apply")

@@ -24,6 +24,12 @@ def due_after(start: date, workdays: int) -> date:
     return get_calendar().add_workdays(start, workdays)
 
 
+def yellow_ends(on: date) -> date:
+    """The first due date still green on `on`. At most N working days are left (yellow, N being
+    BANGBAN_DEADLINE_YELLOW_DAYS) exactly when the due date comes before the (N + 1)-th working day."""
+    return due_after(on, yellow_within() + 1)
+
+
 def deadline(case, on: date | None = None, *, suspensions: list | None = None) -> Deadline:
     """The case's deadline now; `suspensions` may be given when known (e.g. none yet at acceptance)."""
     if suspensions is None:

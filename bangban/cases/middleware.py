@@ -77,7 +77,7 @@ class WorkQueueFastLane:
         return _json(queue.listing(request, user, number, size), 200)
 
     def _register(self, request) -> HttpResponse | None:
-        from bangban.cases import api, services
+        from bangban.cases import api
 
         if request.content_type != "application/json" or request.GET:
             return None
@@ -93,14 +93,9 @@ class WorkQueueFastLane:
         serializer = api.CaseCreateSerializer(data=data)
         if not serializer.is_valid():
             return None
-        fields = dict(serializer.validated_data)
         token = set_request_meta(request_meta(request))
         try:
-            if "institution" in fields:
-                from bangban.org.selectors import institution_get
-
-                fields["institution"] = institution_get(user=user, pk=fields["institution"])
-            case = services.case_create(by=user, **fields)
+            case = api.register(user, dict(serializer.validated_data))
         except (ServiceError, AccessRefused):
             return None  # nothing was written; the full stack answers and records a refusal
         finally:

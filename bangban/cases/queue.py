@@ -24,7 +24,6 @@ from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES
 from bangban.cases.selectors import require_reader
 from bangban.org.selectors import scope_root_path
 from bangban.workdays.deadlines import GREEN, RED, YELLOW
-from bangban.workdays.selectors import get_calendar, yellow_within
 
 COLUMNS = (
     "c.id, c.number, c.kind, c.mode, c.status, c.version, c.applicant_type, c.applicant_name, "
@@ -148,7 +147,7 @@ def _where(user, f: Filters, on: dt.date) -> tuple[list[str], list] | None:
     if f.light in ("red", "yellow", "green"):
         where.append(f"c.status IN ({CLOCK}) AND c.clock_stopped = %s AND c.due_date IS NOT NULL")
         params.append(False)
-        yellow_ends = clock.due_after(on, yellow_within() + 1)  # as in selectors.case_list
+        yellow_ends = clock.yellow_ends(on)
         if f.light == "red":
             where.append("c.due_date < %s")
             params.append(on)
@@ -192,7 +191,7 @@ def page(*, user, filters: Filters, offset: int, limit: int, on: dt.date | None 
 def render(rows: list[tuple], *, on: dt.date | None = None) -> list[dict]:
     """API rows (the fields of cases.api.CaseListSerializer) from `page` tuples."""
     on = on or clock.today()
-    yellow_ends = get_calendar().add_workdays(on, yellow_within() + 1)
+    yellow_ends = clock.yellow_ends(on)
     tz = timezone.get_current_timezone()
     out = []
     for (
@@ -223,8 +222,7 @@ def render(rows: list[tuple], *, on: dt.date | None = None) -> list[dict]:
             created_at = created_at.replace(tzinfo=dt.UTC)
         light = ""
         if due_date is not None and not clock_stopped and status in OPEN_STATUSES:
-            # deadlines.colour without counting each row's working days: at most `within` are
-            # left exactly when the due date comes before the (within + 1)-th working day.
+            # deadlines.colour without counting each row's working days (see clock.yellow_ends).
             light = RED if due_date < on else YELLOW if due_date < yellow_ends else GREEN
         out.append(
             {

@@ -18,7 +18,6 @@ from bangban.cases import clock
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, JointTask, Status, Transfer
 from bangban.core.errors import AccessRefused, NotInScope
 from bangban.org.selectors import scope_root_path
-from bangban.workdays.selectors import yellow_within
 
 
 def case_scope_q(user) -> Q:
@@ -87,8 +86,7 @@ def case_list(
     if light:
         on = on or clock.today()
         running = qs.filter(status__in=CLOCK_STATUSES, clock_stopped=False, due_date__isnull=False)
-        # At most N working days left ⇔ due before the (N + 1)-th working day (weekends included).
-        yellow_ends = clock.due_after(on, yellow_within() + 1)
+        yellow_ends = clock.yellow_ends(on)
         if light == "red":
             qs = running.filter(due_date__lt=on)
         elif light == "yellow":

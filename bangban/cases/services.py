@@ -90,11 +90,16 @@ def _batched_writes():
         yield
     finally:
         _batch.reset(token)
-    by_model: dict = {}
+    insert_groups(list(_by_model(rows).values()))
+
+
+def _by_model(rows: list, first: dict | None = None) -> dict:
+    """The batch's rows (callables built now) grouped by model in order, after `first`'s groups."""
+    groups = dict(first or {})
     for row in rows:
         row = row() if callable(row) else row
-        by_model.setdefault(type(row), []).append(row)
-    insert_groups(list(by_model.values()))
+        groups.setdefault(type(row), []).append(row)
+    return groups
 
 
 def _write(obj):
@@ -435,11 +440,8 @@ def _insert_new_case(case: Case, institution: Institution, on: date, *, accept_n
     rows = _batch.get()
     case.pk = next_id(Case)
     case.number = NUMBER_SLOT
-    built = [row() if callable(row) else row for row in rows]  # audit rows need the id and the number
+    groups = _by_model(rows, {Case: [case]})  # audit rows are built now: they need the id and number
     rows.clear()
-    groups: dict = {Case: [case]}
-    for row in built:
-        groups.setdefault(type(row), []).append(row)
     message = None
     if accept_now:
         message = _case_message(case, "accepted", "accepted", item_names=[v.name for v in versions])
@@ -450,9 +452,8 @@ def _insert_new_case(case: Case, institution: Institution, on: date, *, accept_n
     prepared.substitute(NUMBER_SLOT, number)
     message_pk = prepared.execute()
     case.number = number
-    for row in built:
-        if isinstance(row, AuditEvent):
-            row.object_repr = row.object_repr.replace(NUMBER_SLOT, number)
+    for row in groups.get(AuditEvent, []):
+        row.object_repr = row.object_repr.replace(NUMBER_SLOT, number)
     case._state.adding = False
     if message is not None:
         message.text = message.text.replace(NUMBER_SLOT, number)
@@ -530,11 +531,11 @@ def case_accept(*, case: Case, by, expected_version: int | None = None) -> Case:
     return _accept(case, by)
 
 
-def _accept(case: Case, by, *, pinned: list | None = None) -> Case:
-    _transition(case, by, "accept", "受理（可打印受理单）", new_case=pinned is not None)
-    _start_clock(case, by, clock.today(), pinned=pinned)
+def _accept(case: Case, by) -> Case:
+    _transition(case, by, "accept", "受理（可打印受理单）")
+    _start_clock(case, by, clock.today())
     _save(case, "accepted_on", "promised_days", "is_immediate", "due_date", "clock_stopped")
-    _notify(case, "accepted", "accepted", item_names=[v.name for v in pinned] if pinned is not None else None)
+    _notify(case, "accepted", "accepted")
     return case
 
 

@@ -8,17 +8,8 @@ from bangban.core.db.rows import insert_rows, selection
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = [
-    "actor_id",
-    "actor_name",
-    "institution_id",
-    "action",
-    "object_type",
-    "object_id",
-    "changes",
-    "note",
-    "at",
-]
+# Every field the two rows share (action differs by design, the time by a few microseconds).
+FIELDS = ["actor_id", "actor_name", "institution_id", "object_type", "object_id", "changes", "note"]
 
 
 def test_insert_rows_writes_what_save_writes(org):
@@ -40,8 +31,7 @@ def test_insert_rows_writes_what_save_writes(org):
     reference = AuditEvent.objects.get(action="x.orm")
     for event in stored:
         for name in FIELDS:
-            if name not in ("at",):
-                assert getattr(event, name) == getattr(reference, name) or name == "action", name
+            assert getattr(event, name) == getattr(reference, name), name
         assert event.at.tzinfo is not None and event.institution_id == org.town.pk
     insert_rows([])  # nothing to do
     with pytest.raises(TypeError):
