@@ -262,7 +262,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # "relay" leaves committed outbox rows to the relay task on beat (requests never touch the broker).
 BANGBAN_SMS_DISPATCH = env.str("BANGBAN_SMS_DISPATCH", default="relay" if REDIS_URL else "immediate")
 if BANGBAN_SMS_DISPATCH not in ("immediate", "relay"):
-    raise ImproperlyConfigured("BANGBAN_SMS_DISPATCH must be 'immediate' or 'relay'")
+    raise ImproperlyConfigured(
+        "短信发送方式只能是 immediate 或 relay (BANGBAN_SMS_DISPATCH must be immediate or relay)"
+    )
 BANGBAN_SMS_RELAY_SECONDS = env.float("BANGBAN_SMS_RELAY_SECONDS", default=2.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "bangban.accounts.tasks.clear_expired_sessions", "schedule": 3600.0},
