@@ -43,8 +43,16 @@ if PRODUCTION:
         )
     if not env.str("BANGBAN_FIELD_KEYS", default=""):
         raise ImproperlyConfigured(
-            "生产模式需要设置 BANGBAN_FIELD_KEYS（个人证件号码加密密钥）"
+            "生产模式需要设置 BANGBAN_FIELD_KEYS（个人信息 SM4 加密密钥，“编号:32 位十六进制”）"
             "(BANGBAN_ENV=production requires BANGBAN_FIELD_KEYS)"
+        )
+    from bangban.core.crypto import parse_keys
+
+    parse_keys(env.str("BANGBAN_FIELD_KEYS"))  # refuses a malformed list, naming the entry
+    if len(env.str("BANGBAN_LOOKUP_KEY", default="")) < 32:
+        raise ImproperlyConfigured(
+            "生产模式需要设置至少 32 个字符的 BANGBAN_LOOKUP_KEY（证件号码、电话号码检索摘要 HMAC-SM3 密钥）"
+            "(BANGBAN_ENV=production requires BANGBAN_LOOKUP_KEY)"
         )
 
 INSTALLED_APPS = [
@@ -163,8 +171,11 @@ BANGBAN_LOCKOUT_THRESHOLD = env.int("BANGBAN_LOCKOUT_THRESHOLD", default=5)
 BANGBAN_LOCKOUT_DURATION = timedelta(minutes=env.int("BANGBAN_LOCKOUT_MINUTES", default=15))
 BANGBAN_IDLE_TIMEOUT = timedelta(minutes=env.int("BANGBAN_IDLE_MINUTES", default=30))
 
-# Personal identifiers are encrypted at rest (core.crypto); production sets its own keys.
+# Personal data (ID and phone numbers) is encrypted at rest with SM4-GCM and found through
+# HMAC-SM3 lookup hashes (core.crypto); production sets its own keys. Development derives both
+# from SECRET_KEY. Changing the lookup key requires `bangban reencrypt` (it recomputes the hashes).
 BANGBAN_FIELD_KEYS = env.str("BANGBAN_FIELD_KEYS", default="")
+BANGBAN_LOOKUP_KEY = env.str("BANGBAN_LOOKUP_KEY", default="")
 # Deadline traffic light: yellow when this many working days or fewer are left.
 BANGBAN_DEADLINE_YELLOW_DAYS = env.int("BANGBAN_DEADLINE_YELLOW_DAYS", default=2)
 # How long a process trusts its copy of the working-day calendar before comparing versions again

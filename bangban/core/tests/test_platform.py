@@ -37,6 +37,25 @@ def _settings_import(env: dict) -> subprocess.CompletedProcess:
             {"BANGBAN_ENV": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "a.gov.cn"},
             "BANGBAN_FIELD_KEYS",
         ),
+        (  # a Fernet key alone: the newest key must be an SM4 key
+            {
+                "BANGBAN_ENV": "production",
+                "SECRET_KEY": "x" * 50,
+                "ALLOWED_HOSTS": "a.gov.cn",
+                "BANGBAN_FIELD_KEYS": "bYkPTwZ9KwqNO1Y8Wvt9ycqd7ABYWrAbBMQLJWU1Lgo=",
+                "BANGBAN_LOOKUP_KEY": "l" * 40,
+            },
+            "SM4",
+        ),
+        (
+            {
+                "BANGBAN_ENV": "production",
+                "SECRET_KEY": "x" * 50,
+                "ALLOWED_HOSTS": "a.gov.cn",
+                "BANGBAN_FIELD_KEYS": "k1:" + "ab" * 16,
+            },
+            "BANGBAN_LOOKUP_KEY",
+        ),
     ],
 )
 def test_production_refuses_unsafe_settings(env, expected):
@@ -47,12 +66,13 @@ def test_production_refuses_unsafe_settings(env, expected):
 def test_production_starts_with_safe_settings():
     from cryptography.fernet import Fernet
 
-    key = Fernet.generate_key().decode()
     env = {
         "BANGBAN_ENV": "production",
         "SECRET_KEY": "k" * 50,
         "ALLOWED_HOSTS": "a.gov.cn",
-        "BANGBAN_FIELD_KEYS": key,
+        # the new SM4 key first, an old Fernet key kept to read values not yet re-encrypted
+        "BANGBAN_FIELD_KEYS": "k2:" + "cd" * 16 + "," + Fernet.generate_key().decode(),
+        "BANGBAN_LOOKUP_KEY": "l" * 40,
     }
     result = _settings_import(env)
     assert result.returncode == 0, result.stderr
