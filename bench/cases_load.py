@@ -89,7 +89,7 @@ WITH inst AS (
 ), fallback AS (SELECT min(id) AS id FROM accounts_user)
 INSERT INTO cases_case (number, kind, mode, status, version, channel, priority_group, summary,
     applicant_type, applicant_name, applicant_id_encrypted, applicant_id_hash, applicant_id_masked,
-    credit_code, contact_name, phone, institution_id, agent_id, created_by_id, created_at, updated_at,
+    credit_code, contact_name, phone_encrypted, phone_hash, phone_masked, institution_id, agent_id, created_by_id, created_at, updated_at,
     accepted_on, promised_days, is_immediate, extension_days, due_date, clock_stopped, finished_at, result,
     termination_reason, tracking_token)
 SELECT
@@ -98,7 +98,7 @@ SELECT
     CASE WHEN g %% 3 = 0 THEN 'agency' ELSE 'assist' END,
     s.status, 1, 'window', '', '',
     'person', '申请人' || g, '', md5(g::text), '3205**********' || lpad((g %% 10000)::text, 4, '0'),
-    '', '', '138' || lpad((g %% 100000000)::text, 8, '0'),
+    '', '', '', md5('p' || g), '138****' || lpad((g %% 10000)::text, 4, '0'),
     p.inst, COALESCE(a.ids[1 + (g %% cardinality(a.ids))], (SELECT id FROM fallback)), (SELECT id FROM fallback),
     now() - ((g %% 720) || ' days')::interval, now(),
     current_date - (g %% 720), 5, false, 0,

@@ -56,6 +56,7 @@ class CaseListSerializer(serializers.ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     agent_name = serializers.CharField(source="agent.display_name", read_only=True, default=None)
     applicant_id = serializers.CharField(source="applicant_id_display", read_only=True)
+    phone = serializers.CharField(source="phone_masked", read_only=True, help_text="联系电话（掩码）")
 
     class Meta:
         model = Case
@@ -336,7 +337,7 @@ def created_response_body(case) -> dict:
         case.applicant_name,
         case.applicant_id_masked,
         case.credit_code,
-        case.phone,
+        case.phone_masked,
         case.institution_id,
         case.institution.name,
         case.agent_id,
@@ -495,6 +496,15 @@ class CaseViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="reveal-id")
     def reveal_id(self, request, pk=None):
         return Response({"id_number": services.case_reveal_id(case=self.get_object(), by=request.user)})
+
+    @extend_schema(
+        request=None,
+        responses={200: {"type": "object", "properties": {"phone": {"type": "string"}}}},
+        summary="查看完整联系电话（留痕）",
+    )
+    @action(detail=True, methods=["post"], url_path="reveal-phone")
+    def reveal_phone(self, request, pk=None):
+        return Response({"phone": services.case_reveal_phone(case=self.get_object(), by=request.user)})
 
 
 def _case_of(user, obj):

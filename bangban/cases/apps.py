@@ -22,6 +22,7 @@ class CasesConfig(AppConfig):
                 "cases.case.create": "登记办件",
                 "cases.case.extend": "办件延期",
                 "cases.case.reveal_id": "查看完整证件号",
+                "cases.case.reveal_phone": "查看完整联系电话",
                 "cases.transfer.send": "发起转办",
                 "cases.transfer.accept": "接收转办",
                 "cases.transfer.return": "退回转办",

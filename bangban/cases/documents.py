@@ -45,7 +45,8 @@ def _applicant_rows(case: Case) -> list[list]:
         ident = ["申请人", case.applicant_name, "身份证号", case.applicant_id_masked]
     else:
         ident = ["企业名称", case.applicant_name, "统一社会信用代码", case.credit_code]
-    return [ident, ["联系人", case.contact_name or case.applicant_name, "联系电话", case.phone]]
+    # Printed masked, like the ID number: a form in clear would undo the encryption at rest.
+    return [ident, ["联系人", case.contact_name or case.applicant_name, "联系电话", case.phone_masked]]
 
 
 def _items(case: Case) -> str:
@@ -151,7 +152,7 @@ def _entrustment_body(case: Case, entrustment, title_code: str) -> list:
         pdf.grid(
             [
                 ["委托人", case.applicant_name, "证件号码", case.applicant_id_masked or case.credit_code],
-                ["联系电话", case.phone, "受托机构", case.institution.name],
+                ["联系电话", case.phone_masked, "受托机构", case.institution.name],
                 [
                     "受托人",
                     case.agent.display_name if case.agent else "",

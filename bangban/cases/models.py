@@ -120,7 +120,10 @@ class Case(models.Model):
     applicant_id_masked = models.CharField("证件号码（掩码）", max_length=32, blank=True)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     contact_name = models.CharField("联系人", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=20)
+    # 联系电话 likewise (core.crypto.phone_columns): lists show the mask, the hash finds the case.
+    phone_encrypted = models.TextField("联系电话（密文）")
+    phone_hash = models.CharField("联系电话摘要", max_length=64)
+    phone_masked = models.CharField("联系电话（掩码）", max_length=20)
 
     # institution and agent lead the composite indexes below, which serve their lookups.
     institution = models.ForeignKey(
@@ -189,6 +192,9 @@ class Case(models.Model):
             models.Index(fields=["agent", "status"], name="cases_agent_status"),
             models.Index(fields=["created_at"], name="cases_created_at"),
         ]
+
+    # What `bangban reencrypt` keeps under the newest key: {ciphertext: lookup hash}.
+    ENCRYPTED_FIELDS = {"applicant_id_encrypted": "applicant_id_hash", "phone_encrypted": "phone_hash"}
 
     def __str__(self):
         return f"{self.number} {self.applicant_name}"

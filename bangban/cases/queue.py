@@ -27,7 +27,7 @@ from bangban.workdays.deadlines import GREEN, RED, YELLOW
 
 COLUMNS = (
     "c.id, c.number, c.kind, c.mode, c.status, c.version, c.applicant_type, c.applicant_name, "
-    "c.applicant_id_masked, c.credit_code, c.phone, c.institution_id, i.name, c.agent_id, a.full_name, "
+    "c.applicant_id_masked, c.credit_code, c.phone_masked, c.institution_id, i.name, c.agent_id, a.full_name, "
     "a.username, c.accepted_on, c.due_date, c.clock_stopped, CAST(c.created_at AS TEXT)"
 )  # created_at as text: datetime.fromisoformat is much cheaper than the driver's zone-aware loader
 
@@ -138,8 +138,8 @@ def _where(user, f: Filters, on: dt.date) -> tuple[list[str], list] | None:
         from bangban.core.ids import is_valid_resident_id
 
         q = f.q.strip()
-        match = ["c.number = %s", "c.applicant_name LIKE %s", "c.phone = %s", "c.credit_code = %s"]
-        params += [q, _like_prefix(q), q, q.upper()]
+        match = ["c.number = %s", "c.applicant_name LIKE %s", "c.phone_hash = %s", "c.credit_code = %s"]
+        params += [q, _like_prefix(q), crypto.lookup_hash(q), q.upper()]
         if is_valid_resident_id(q):
             match.append("c.applicant_id_hash = %s")
             params.append(crypto.lookup_hash(q))

@@ -79,7 +79,12 @@ def case_list(
         from bangban.core import crypto
         from bangban.core.ids import is_valid_resident_id
 
-        match = Q(number=q) | Q(applicant_name__startswith=q) | Q(phone=q) | Q(credit_code=q.upper())
+        match = (
+            Q(number=q)
+            | Q(applicant_name__startswith=q)
+            | Q(phone_hash=crypto.lookup_hash(q))  # phone numbers are stored encrypted
+            | Q(credit_code=q.upper())
+        )
         if is_valid_resident_id(q):
             match |= Q(applicant_id_hash=crypto.lookup_hash(q))
         qs = qs.filter(match)

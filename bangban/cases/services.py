@@ -199,7 +199,8 @@ def _case_message(
     case: Case, event: str, key: str, *, reason: str = "", item_names: list[str] | None = None
 ) -> Message | None:
     """The applicant's SMS for an event (unsaved); None for a landline, which cannot receive SMS."""
-    if mobile_problem(case.phone):
+    phone = crypto.decrypt(case.phone_encrypted)
+    if mobile_problem(phone):
         return None
     text = sms_text(
         event,
@@ -211,7 +212,7 @@ def _case_message(
         url=tracking_url(case),
     )
     return build_message(
-        phone=case.phone,
+        phone=phone,
         text=text,
         event=event,
         dedupe_key=f"case:{case.pk}:{key}",
@@ -263,7 +264,11 @@ def _clean_applicant(*, applicant_type, applicant_name, id_number, credit_code, 
         raise ServiceError("required", "联系电话不能为空", field="phone")
     if mobile_problem(phone) and not LANDLINE_RE.match(phone):
         raise ServiceError("invalid", "联系电话应为 11 位手机号码或带区号的固定电话", field="phone")
-    data = {"applicant_name": name, "phone": phone, "contact_name": (contact_name or "").strip()}
+    data = {
+        "applicant_name": name,
+        "contact_name": (contact_name or "").strip(),
+        **crypto.phone_columns(phone),
+    }
     if applicant_type == ApplicantType.PERSON:
         id_number = (id_number or "").strip().upper()
         if not id_number:
@@ -1049,15 +1054,31 @@ def log_add(*, case: Case, by, text: str, on: date | None = None) -> CaseEvent:
     return event
 
 
-def case_reveal_id(*, case: Case, by) -> str:
-    """The full identity number, for the case's handlers only; every look is audited."""
+def _reveal(*, case: Case, by, action: str, note: str, ciphertext: str) -> str:
+    """A personal value in clear, for the case's handlers only; every look is audited."""
     _require_handler(by, case)
     with transaction.atomic():
-        audit_record(
-            actor=by,
-            action="cases.case.reveal_id",
-            target=case,
-            institution=case.institution,
-            note="查看完整证件号码",
-        )
-    return crypto.decrypt(case.applicant_id_encrypted)
+        audit_record(actor=by, action=action, target=case, institution=case.institution, note=note)
+    return crypto.decrypt(ciphertext)
+
+
+def case_reveal_id(*, case: Case, by) -> str:
+    """The full identity number, for the case's handlers only; every look is audited."""
+    return _reveal(
+        case=case,
+        by=by,
+        action="cases.case.reveal_id",
+        note="查看完整证件号码",
+        ciphertext=case.applicant_id_encrypted,
+    )
+
+
+def case_reveal_phone(*, case: Case, by) -> str:
+    """The full phone number, for the case's handlers only; every look is audited."""
+    return _reveal(
+        case=case,
+        by=by,
+        action="cases.case.reveal_phone",
+        note="查看完整联系电话",
+        ciphertext=case.phone_encrypted,
+    )

@@ -274,6 +274,9 @@ def sub_action_view(request, pk, name):
         elif name == "reveal_id":
             number = services.case_reveal_id(case=case, by=request.user)
             messages.info(request, f"申请人身份证号：{number}（本次查看已留痕）")
+        elif name == "reveal_phone":
+            phone = services.case_reveal_phone(case=case, by=request.user)
+            messages.info(request, f"申请人联系电话：{phone}（本次查看已留痕）")
         else:
             raise Http404
     except ServiceError as exc:

@@ -233,3 +233,15 @@ def lookup_hash(value: str) -> str:
     if not value:
         return ""
     return hmac_sm3(_lookup_key(), value.encode())
+
+
+def phone_columns(phone: str) -> dict[str, str]:
+    """The stored form of a phone number (the same three columns on every model that keeps one):
+    the ciphertext, the lookup hash that finds it, and the mask that lists show."""
+    from bangban.core.ids import mask_phone
+
+    return {
+        "phone_encrypted": encrypt(phone),
+        "phone_hash": lookup_hash(phone),
+        "phone_masked": mask_phone(phone),
+    }

@@ -75,6 +75,11 @@ def mobile_problem(value: str) -> str | None:
     return None
 
 
+def mask_phone(value: str) -> str:
+    """138****5678 (a landline: 051******8888): what lists and messages show of a phone number."""
+    return mask_id(value, keep_head=3, keep_tail=4)
+
+
 def mask_id(value: str, keep_head: int = 4, keep_tail: int = 4) -> str:
     """3205**********1234: enough to recognise, not enough to misuse."""
     if not value:

@@ -13,6 +13,7 @@ class MessageSerializer(serializers.ModelSerializer):
     event_display = serializers.CharField(source="get_event_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True, default=None)
+    phone = serializers.CharField(source="phone_masked", read_only=True, help_text="手机号码（掩码）")
 
     class Meta:
         model = Message
@@ -42,7 +43,7 @@ FILTERS = [
     OpenApiParameter("event", str, enum=Message.Event.values, description="事由"),
     OpenApiParameter("object_type", str, description="对象类型，如 cases.case"),
     OpenApiParameter("object_id", str, description="对象编号"),
-    OpenApiParameter("q", str, description="手机号码、内容或对象编号"),
+    OpenApiParameter("q", str, description="完整手机号码、内容或对象编号"),
 ]
 
 

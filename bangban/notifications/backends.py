@@ -54,7 +54,7 @@ class RecordingBackend(SmsBackend):
     def send(self, message) -> str:
         with self._lock:
             self.sent.append(
-                RecordedSms(message.pk, message.phone, message.text, str(message.idempotency_key))
+                RecordedSms(message.pk, message.recipient(), message.text, str(message.idempotency_key))
             )
         return f"recorded-{message.pk}"
 
@@ -84,7 +84,8 @@ class HttpGatewayBackend(SmsBackend):
         if not self.url:
             raise PermanentGatewayError("未配置短信网关地址（BANGBAN_SMS_GATEWAY_URL）")
         key = str(message.idempotency_key)
-        body = json.dumps({"phone": message.phone, "text": message.text, "id": key}, ensure_ascii=False)
+        phone = message.recipient()  # decrypted here, when it is sent, and nowhere else
+        body = json.dumps({"phone": phone, "text": message.text, "id": key}, ensure_ascii=False)
         headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"

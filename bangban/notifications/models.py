@@ -29,7 +29,10 @@ class Message(models.Model):
         SENT = "sent", "已发送"
         FAILED = "failed", "发送失败"
 
-    phone = models.CharField("手机号码", max_length=20)
+    # Encrypted at rest (core.crypto.phone_columns); decrypted only by the backend at send time.
+    phone_encrypted = models.TextField("手机号码（密文）")
+    phone_hash = models.CharField("手机号码摘要", max_length=64)
+    phone_masked = models.CharField("手机号码（掩码）", max_length=20)
     text = models.TextField("短信内容")
     event = models.CharField("事由", max_length=16, choices=Event.choices, default=Event.OTHER)
     object_type = models.CharField("对象类型", max_length=64, blank=True)
@@ -73,10 +76,17 @@ class Message(models.Model):
             models.Index(fields=["institution", "created_at"], name="notif_institution_idx"),
         ]
 
+    ENCRYPTED_FIELDS = {"phone_encrypted": "phone_hash"}  # for `bangban reencrypt`
+
     def __str__(self):
         return f"{self.get_event_display()}短信 → {self.masked_phone}"
 
     @property
     def masked_phone(self) -> str:
-        p = self.phone
-        return f"{p[:3]}****{p[-4:]}" if len(p) == 11 else p
+        return self.phone_masked
+
+    def recipient(self) -> str:
+        """The phone number in clear, for the gateway (backends call it when they send)."""
+        from bangban.core import crypto
+
+        return crypto.decrypt(self.phone_encrypted)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from bangban.core import crypto
 from bangban.core.errors import AccessRefused
 from bangban.notifications.models import Message
 from bangban.notifications.services import can_view_messages
@@ -36,7 +37,10 @@ def message_list(
     if object_id:
         qs = qs.filter(object_id=object_id)
     if search:
-        qs = qs.filter(Q(phone__contains=search) | Q(text__icontains=search) | Q(object_id=search))
+        # A phone number is found whole, through its lookup hash (it is stored encrypted).
+        qs = qs.filter(
+            Q(phone_hash=crypto.lookup_hash(search)) | Q(text__icontains=search) | Q(object_id=search)
+        )
     return qs.order_by("-created_at", "-id")
 
 

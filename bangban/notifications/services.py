@@ -17,6 +17,7 @@ from django.db import transaction
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.audit.services import audit_record, diff, snapshot
+from bangban.core import crypto
 from bangban.core.db.rows import insert_unless_exists
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import mobile_problem
@@ -70,10 +71,10 @@ def build_message(
     text = (text or "").strip()
     if not text:
         raise ValueError("text must not be empty")
-    phone = "".join((phone or "").split())
+    phone = "".join((phone or "").split())[:20]
     message = Message(
         dedupe_key=dedupe_key,
-        phone=phone[:20],
+        **crypto.phone_columns(phone),
         text=text,
         event=event,
         object_type=(object_type or "")[:64],
@@ -112,7 +113,7 @@ def notify_message(message: Message) -> Message:
     """notify for a message already built with build_message."""
     if not insert_unless_exists(message, "dedupe_key"):
         existing = Message.objects.get(dedupe_key=message.dedupe_key)
-        if (existing.phone, existing.text) != (message.phone, message.text):
+        if (existing.phone_hash, existing.text) != (message.phone_hash, message.text):
             log.info(
                 "notify: dedupe key %s already used for another text; kept the first", message.dedupe_key
             )
@@ -145,7 +146,7 @@ def message_retry(*, by, message: Message) -> Message:
         raise ServiceError(
             "not_failed", f"只有发送失败的短信可以重发（当前：{message.get_status_display()}）"
         )
-    if problem := mobile_problem(message.phone):
+    if problem := mobile_problem(message.recipient()):
         raise ServiceError("invalid_phone", f"号码无效，无法重发：{problem}", field="phone")
     before = snapshot(message, ["status", "last_error"])
     message.status, message.last_error = Message.Status.PENDING, ""

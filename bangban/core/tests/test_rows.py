@@ -63,11 +63,14 @@ def test_selection_converts_like_the_orm(org):
 def test_insert_rows_stores_every_field_type_like_save(org):
     import uuid
 
+    from bangban.core import crypto
     from bangban.notifications.models import Message
+
+    phone = crypto.phone_columns("13800138000")
 
     def build(key):
         return Message(
-            phone="13800138000",
+            **phone,
             text="【帮办代办】您的办件已受理",
             event="accepted",
             object_type="cases.case",

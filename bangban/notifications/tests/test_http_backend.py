@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from bangban.core import crypto
 from bangban.notifications.backends import GatewayError, HttpGatewayBackend, PermanentGatewayError
 from bangban.notifications.models import Message
 from bangban.notifications.tasks import send_message
@@ -69,7 +70,7 @@ def gateway(settings):
 
 def _message(**fields):
     values = {
-        "phone": "13800138000",
+        **crypto.phone_columns("13800138000"),
         "text": "【帮办代办】您的办件已受理。",
         "event": "accepted",
         "dedupe_key": "h:1",

@@ -2,6 +2,7 @@
 
 import pytest
 
+from bangban.core import crypto
 from bangban.notifications.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def messages(org):
     def make(key, institution, status=Message.Status.SENT, **extra):
         return Message.objects.create(
-            phone="13800138000",
+            **crypto.phone_columns("13800138000"),
             text=f"【帮办代办】{key}",
             event="accepted",
             dedupe_key=key,

@@ -148,3 +148,27 @@ def test_concurrent_notify_with_one_dedupe_key_sends_once():
     assert errors == [] and len(set(ids)) == 1 and len(ids) == n
     assert Message.objects.get().status == Message.Status.SENT
     assert len(RecordingBackend.sent) == 1
+
+
+def test_the_outbox_keeps_the_number_encrypted_and_finds_it_whole(org):
+    from django.db import connection
+
+    from bangban.core import crypto
+    from bangban.notifications.selectors import message_list
+
+    message = _notify(institution=org.station)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM notifications_message")
+        (row,) = cursor.fetchall()
+    assert PHONE not in " ".join(str(v) for v in row)
+    assert message.masked_phone == "138****8000" and str(message) == "受理短信 → 138****8000"
+    assert crypto.decrypt(message.phone_encrypted) == PHONE
+    user = org.user("town_admin")
+    assert list(message_list(user=user, search=PHONE)) == [message]
+    assert list(message_list(user=user, search="13800000000")) == []
+
+
+def test_a_repeated_notify_is_compared_by_hash_and_keeps_the_first(org):
+    first = _notify(institution=org.station)
+    again = _notify(institution=org.station, phone="13900000000")
+    assert again.pk == first.pk and again.recipient() == PHONE

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from bangban.core import crypto
 from bangban.notifications.backends import GatewayError, PermanentGatewayError, RecordingBackend
 from bangban.notifications.models import Message
 from bangban.notifications.tasks import MAX_RETRIES, claim, deliver, send_message, send_pending
@@ -59,7 +60,12 @@ def eager_retries(settings):
 
 
 def _message(**fields) -> Message:
-    values = {"phone": "13800138000", "text": "【帮办代办】测试", "event": "accepted", "dedupe_key": "t:1"}
+    values = {
+        **crypto.phone_columns("13800138000"),
+        "text": "【帮办代办】测试",
+        "event": "accepted",
+        "dedupe_key": "t:1",
+    }
     values.update(fields)
     return Message.objects.create(**values)
 
