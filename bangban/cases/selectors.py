@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
-from bangban.cases import clock
+from bangban.cases import clock, tracking
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, JointTask, Status, Transfer
 from bangban.core.errors import AccessRefused, NotInScope
 from bangban.org.selectors import scope_root_path
@@ -116,6 +116,53 @@ def case_get(*, user, pk) -> Case:
 
 def case_by_token(token: str) -> Case | None:
     return Case.objects.select_related("institution").filter(tracking_token=token).first()
+
+
+def track_events(case: Case) -> list[tracking.TrackEvent]:
+    """The timeline as the public tracking page may use it: types, statuses, dates and the facts
+    the citizen lines need (suspension category, the institution a transfer went to), never texts."""
+    suspensions = dict(case.suspensions.values_list("pk", "reason"))
+    transfers = {t.pk: t for t in case.transfers.select_related("to_institution")}
+    events = (
+        case.events.filter(type__in=("transition", "transfer", "deadline"))
+        .order_by("at", "id")
+        .only("at", "type", "from_status", "to_status", "data")
+    )
+    seen_transfers: set = set()
+    out = []
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        fields = {}
+        if event.type == "transition" and event.to_status == Status.SUSPENDED:
+            fields["suspension_reason"] = suspensions.get(data.get("suspension"), "")
+        elif event.type == "transfer":
+            # A transfer's first event is its sending; the next one its acceptance or return.
+            transfer = transfers.get(data.get("transfer"))
+            if transfer is not None and transfer.pk in seen_transfers and transfer.state == "accepted":
+                fields["transferred_to"] = transfer.to_institution.name
+            seen_transfers.add(data.get("transfer"))
+        elif event.type == "deadline":
+            fields["due_before"], fields["due_after"] = (
+                str(data.get("before", "")),
+                str(data.get("after", "")),
+            )
+        out.append(
+            tracking.TrackEvent(
+                at=event.at,
+                type=event.type,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                **fields,
+            )
+        )
+    return out
+
+
+def open_suspension_reason(case: Case) -> str:
+    if case.status != Status.SUSPENDED:
+        return ""
+    suspension = case.suspensions.filter(resumed_on__isnull=True).order_by("-suspended_on", "-id").first()
+    return suspension.reason if suspension else ""
 
 
 def pending_transfers_for(*, user) -> QuerySet[Transfer]:

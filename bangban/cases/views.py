@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from bangban.accounts.permissions import has_cap, require_cap
 from bangban.accounts.roles import Cap
-from bangban.cases import clock, documents, selectors, services, workflow
+from bangban.cases import clock, documents, selectors, services, tracking, workflow
 from bangban.cases import forms as f
 from bangban.cases.models import JointTask, Kind, Material, Status, Transfer
 from bangban.catalog.models import Item
@@ -298,18 +298,19 @@ def form_pdf_view(request, pk, code):
 
 
 def track_view(request, token):
-    """Public tracking page (QR code on every form): progress without personal data."""
+    """Public tracking page (QR code on every form, SMS link): progress in fixed citizen wording
+    (cases.tracking), never staff notes, names or numbers typed by staff."""
     case = selectors.case_by_token(token)
     if case is None:
         raise Http404("办件不存在")
-    events = [e for e in selectors.timeline(case) if e.type in ("transition", "transfer", "deadline")]
     return render(
         request,
         "cases/track.html",
         {
             "case": case,
-            "events": events,
+            "lines": tracking.lines(selectors.track_events(case)),
+            "status_text": tracking.current_status(case.status, selectors.open_suspension_reason(case)),
+            "next_step": tracking.next_step(case.kind, case.status),
             "items": case.items.all(),
-            "light": clock.light(case),
         },
     )

@@ -1,0 +1,83 @@
+"""The public tracking page shows fixed citizen lines, never what staff typed."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from bangban.cases import services
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+NOTE = "已电话通知王小明（13912345678）"
+TYPED = ("王小明", "13912345678", "已电话通知")
+
+
+def at(y, m, d):
+    return time_machine.travel(datetime.datetime(y, m, d, 10, tzinfo=SH), tick=False)
+
+
+def test_staff_notes_names_and_numbers_never_reach_the_public_page(org, items, client):
+    station, town = org.user("station_agent"), org.user("town_agent")
+    with at(2025, 9, 30):
+        case = services.case_create(
+            by=station,
+            kind="agency",
+            mode="agency",
+            applicant_type="person",
+            applicant_name="李大爷",
+            id_number="11010519491231002X",
+            phone="13800001111",
+            items=[items["license"]],
+            summary=NOTE,
+        )
+        transfer = services.transfer_send(case=case, by=station, to_institution=org.town, reason=NOTE)
+        case = services.transfer_accept(transfer=transfer, by=town)
+        case = services.case_analyse(case=case, by=town, analysis=NOTE)
+        case = services.case_entrust(
+            case=case,
+            by=town,
+            scope="whole",
+            period_start=datetime.date(2025, 9, 30),
+            period_end=datetime.date(2025, 12, 31),
+            materials_text=NOTE,
+        )
+        case = services.case_start(case=case, by=town)
+        services.log_add(case=case, by=town, text=NOTE)
+    with at(2025, 10, 9):
+        case = services.case_extend(case=case, by=org.user("town_admin"), days=3, reason=NOTE)
+        case = services.case_suspend(case=case, by=town, reason="other", detail=NOTE)
+    with at(2025, 10, 10):
+        page = client.get(f"/cases/track/{case.tracking_token}/").content.decode()
+        assert "已中止" in page and "原因类别" not in page  # "other" is free text: no category shown
+        case = services.case_resume(
+            case=case, by=town, period_end=datetime.date(2025, 12, 31), materials_text=NOTE
+        )
+        case = services.case_suspend(case=case, by=town, reason="materials", detail=NOTE)
+        case = services.case_resume(case=case, by=town, period_end=datetime.date(2025, 12, 31))
+        case = services.case_complete(case=case, by=town, result=NOTE)
+        page = client.get(f"/cases/track/{case.tracking_token}/").content.decode()
+
+    for typed in (*TYPED, "李大爷", "13800001111", "1101"):
+        assert typed not in page, typed
+    lines = [
+        "已登记您的诉求",
+        f"已转由{org.town.name}办理",
+        "已完成代办需求分析",
+        "已签订代办委托书，已受理",
+        "办结期限调整为",
+        "已中止",
+        "已续办，继续办理",
+        "已中止，原因类别：材料不齐需补正",
+        "已办结",
+    ]
+    timeline, position = page[page.index("办理过程") :], 0
+    for line in lines:  # each found after the previous one: in the order they happened
+        position = timeline.index(line, position) + len(line)
+    assert "请按短信通知领取办理结果及退还的材料" in page  # the next step
+    assert case.number in page and "2025-10-10" in page
+
+
+def test_an_unknown_token_is_404(client):
+    assert client.get("/cases/track/nonexistent/").status_code == 404
