@@ -123,7 +123,7 @@ def test_development_reads_values_of_the_fernet_era():
 @pytest.mark.parametrize(
     ("keys", "message"),
     [
-        (Fernet.generate_key().decode(), "须为 SM4 密钥"),
+        ("bYkPTwZ9KwqNO1Y8Wvt9ycqd7ABYWrAbBMQLJWU1Lgo=", "须为 SM4 密钥"),  # a Fernet key first
         ("k1:abc", "32 位十六进制"),
         ("k 1:" + "11" * 16, "密钥编号"),
         (f"{K1},k1:" + "22" * 16, "重复"),
