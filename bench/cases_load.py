@@ -140,7 +140,7 @@ def registration(item_id: int) -> dict:
 
 
 def django_env(url: str, redis: str) -> dict:
-    from cryptography.fernet import Fernet
+    import secrets
 
     return os.environ | {
         "DATABASE_URL": url,
@@ -150,7 +150,8 @@ def django_env(url: str, redis: str) -> dict:
         "SECRET_KEY": "bench-" + "k" * 60,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
-        "BANGBAN_FIELD_KEYS": Fernet.generate_key().decode(),
+        "BANGBAN_FIELD_KEYS": "bench:" + secrets.token_hex(16),
+        "BANGBAN_LOOKUP_KEY": secrets.token_hex(32),
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     }
