@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
+from bangban.core import crypto
 from bangban.core.testing import CeleryWorker, redis_url_or_skip
 from bangban.notifications.models import Message
 
@@ -36,7 +37,10 @@ def test_outbox_message_is_sent_once_by_a_worker_through_redis(tmp_path):
     if database_url is None:
         pytest.skip("the worker process cannot see an in-memory SQLite test database")
     message = Message.objects.create(
-        phone="13800138000", text="【帮办代办】测试", event="accepted", dedupe_key=f"redis:{uuid.uuid4().hex}"
+        **crypto.phone_columns("13800138000"),
+        text="【帮办代办】测试",
+        event="accepted",
+        dedupe_key=f"redis:{uuid.uuid4().hex}",
     )
     # The worker uses the recording backend (BANGBAN_SMS_BACKEND emptied → default).
     env = {"DATABASE_URL": database_url, "CONN_MAX_AGE": "0", "BANGBAN_VAR_DIR": str(tmp_path)}
