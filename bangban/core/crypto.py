@@ -194,7 +194,10 @@ def decrypt(token: str) -> str:
             return ring.legacy.decrypt(token.encode()).decode()
         except InvalidToken as exc:
             raise DecryptionError("无法解密：密钥不匹配或数据被篡改") from exc
-    _, kid, payload = token.split(":", 2)
+    parts = token.split(":", 2)
+    if len(parts) != 3:
+        raise DecryptionError("无法解密：数据格式不正确")
+    _, kid, payload = parts
     key = ring.sm4.get(kid)
     if key is None:
         raise DecryptionError(f"无法解密：密钥 {kid} 未配置")

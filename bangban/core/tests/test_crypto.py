@@ -69,8 +69,9 @@ def test_altered_header_or_truncation_is_detected():
             crypto.decrypt(relabelled)
         with pytest.raises(crypto.DecryptionError):
             crypto.decrypt(token[:-30])
-        with pytest.raises(crypto.DecryptionError):
-            crypto.decrypt("sm4gcm1:k1:***")
+        for broken in ("sm4gcm1:k1:***", "sm4gcm1:k1", "sm4gcm1:", "garbage"):
+            with pytest.raises(crypto.DecryptionError):
+                crypto.decrypt(broken)
 
 
 def test_wrong_key_and_unknown_key_are_refused():
