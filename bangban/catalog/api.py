@@ -331,6 +331,9 @@ class AdjustmentSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     items = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     proposed_versions = serializers.SerializerMethodField()
+    contributors = serializers.SerializerMethodField(
+        help_text="起草、修改、提交本申请或编写其拟调整要素的人员编号：他们都不能审核本申请"
+    )
     diff = serializers.SerializerMethodField(help_text="每个拟调整版本与调整前版本的逐项对比")
 
     class Meta:
@@ -353,9 +356,13 @@ class AdjustmentSerializer(serializers.ModelSerializer):
             "reviewed_by",
             "reviewed_at",
             "review_note",
+            "contributors",
             "proposed_versions",
             "diff",
         ]
+
+    def get_contributors(self, obj) -> list[int]:
+        return sorted(selectors.adjustment_contributor_ids(obj))
 
     def get_proposed_versions(self, obj) -> list[int]:
         return list(obj.proposed_versions.values_list("pk", flat=True))
@@ -713,7 +720,7 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
 
     @extend_schema(
-        summary="批准（审核人须不是提交人）",
+        summary="批准（审核人须未经手本申请：不是起草、修改或提交人）",
         request=AdjustmentReviewSerializer,
         responses=AdjustmentSerializer,
     )

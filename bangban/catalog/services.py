@@ -7,7 +7,9 @@ the day before. Permissions:
 
 - CATALOG_MANAGE (事项管理员): create and edit drafts, publish an item's first version, raise,
   edit, submit and withdraw adjustments, edit 一件事, import.
-- CATALOG_REVIEW: approve or return a submitted adjustment — never one the reviewer submitted.
+- CATALOG_REVIEW: approve or return a submitted adjustment — never one the reviewer raised,
+  changed or submitted, nor one whose drafts the reviewer wrote (four eyes: the contributors of a
+  request, `selectors.adjustment_contributor_ids`, never review it).
 - 清单 of an institution: CATALOG_MANAGE or ORG_MANAGE (中心管理员), for institutions within the
   actor's data scope.
 """
@@ -36,7 +38,7 @@ from bangban.catalog.models import (
     ListingEntry,
     Material,
 )
-from bangban.catalog.selectors import latest_published
+from bangban.catalog.selectors import adjustment_contributor_ids, latest_published
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
@@ -85,6 +87,12 @@ def _check_code_free(code: str, *, item: Item | None) -> None:
         )
 
 
+def _contributed(record: Adjustment | ItemVersion, by) -> None:
+    """Remember that `by` wrote to this request or draft (the platform, by=None, is nobody)."""
+    if by is not None:
+        record.contributors.add(by)
+
+
 def _sync_head(item: Item, version: ItemVersion) -> None:
     item.name, item.basic_code = version.name, version.basic_code
     item.implementation_code, item.department_id = version.implementation_code, version.department_id
@@ -115,6 +123,7 @@ def item_create(*, by, data: dict) -> Item:
         raise
     version = ItemVersion.objects.create(item=item, state=ItemVersion.State.DRAFT, created_by=by, **values)
     _write_children(version, legal, materials)
+    _contributed(version, by)
     audit_record(
         actor=by,
         action="catalog.item.create",
@@ -162,6 +171,7 @@ def item_version_update(*, by, version: ItemVersion, data: dict) -> ItemVersion:
         setattr(version, field, value)
     version.save()
     _write_children(version, legal, materials)
+    _contributed(version, by)
     if item.status == Item.Status.DRAFT:
         _sync_head(item, version)
         item.save()
@@ -324,6 +334,7 @@ def _new_draft(*, by, adjustment, item: Item | None, raw: dict, based_on: ItemVe
         **values,
     )
     _write_children(version, legal, materials)
+    _contributed(version, by)
     return version
 
 
@@ -368,6 +379,7 @@ def adjustment_create(
         kind=kind, trigger=trigger, justification=justification, effective_on=effective_on, created_by=by
     )
     adjustment.items.set(items)
+    _contributed(adjustment, by)
 
     def needs_own_code(p: dict, what: str):
         if not (p.get("name") and p.get("basic_code")):
@@ -444,6 +456,7 @@ def adjustment_update(
         effective_on,
     )
     adjustment.save()
+    _contributed(adjustment, by)
     changes = diff(before, snapshot(adjustment, ADJUSTMENT_FIELDS))
     if changes:
         audit_record(actor=by, action="catalog.adjustment.update", target=adjustment, changes=changes)
@@ -484,6 +497,7 @@ def adjustment_submit(*, by, adjustment: Adjustment) -> Adjustment:
     adjustment.status = Adjustment.Status.SUBMITTED
     adjustment.submitted_by, adjustment.submitted_at = by, timezone.now()
     adjustment.save()
+    _contributed(adjustment, by)
     audit_record(
         actor=by,
         action="catalog.adjustment.submit",
@@ -500,9 +514,11 @@ def _review_checks(by, adjustment: Adjustment) -> Adjustment:
         raise ServiceError(
             "not_submitted", f"只能审核待审核的申请（当前：{adjustment.get_status_display()}）"
         )
-    if adjustment.submitted_by_id == by.pk:
+    if by.pk in adjustment_contributor_ids(adjustment):
         raise ServiceError(
-            "same_person", "审核人不能是提交人本人，请由另一位事项管理员审核", field="reviewer"
+            "same_person",
+            "您起草、修改或提交过本申请，不能审核；请由未经手的另一位事项管理员审核",
+            field="reviewer",
         )
     return adjustment
 
@@ -548,7 +564,7 @@ def _end(item: Item, on: datetime.date) -> None:
 
 @transaction.atomic
 def adjustment_approve(*, by, adjustment: Adjustment, note: str = "") -> Adjustment:
-    """Approve a submitted adjustment (reviewer ≠ submitter) and apply it on its effective date.
+    """Approve a submitted adjustment (the reviewer never contributed to it) and apply it on its date.
 
     The proposed versions are published from `effective_on`; the versions they replace end the
     day before and stay readable. Split and merge record their lineage; suspend and resume publish

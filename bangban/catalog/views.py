@@ -378,11 +378,7 @@ def adjustment_detail_view(request, pk):
     adjustment = _get(selectors.adjustment_get, user=request.user, pk=pk)
     versions = selectors.adjustment_versions(adjustment)
     user = request.user
-    can_review = (
-        has_cap(user, Cap.CATALOG_REVIEW)
-        and adjustment.status == Adjustment.Status.SUBMITTED
-        and adjustment.submitted_by_id != user.pk
-    )
+    can_review = selectors.adjustment_reviewable_by(user, adjustment)
     return render(
         request,
         "catalog/adjustment_detail.html",
@@ -397,7 +393,7 @@ def adjustment_detail_view(request, pk):
             and user.pk in (adjustment.created_by_id, adjustment.submitted_by_id),
             "can_review": can_review,
             "own_submission": adjustment.status == Adjustment.Status.SUBMITTED
-            and adjustment.submitted_by_id == user.pk,
+            and user.pk in selectors.adjustment_contributor_ids(adjustment),
             "review_form": ReviewForm(),
             "lineage": adjustment.lineage.select_related("predecessor", "successor"),
         },
