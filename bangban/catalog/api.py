@@ -318,8 +318,14 @@ def _elements(data) -> dict:
     }
 
 
-class ItemVersionPublishSerializer(serializers.Serializer):
-    valid_from = serializers.DateField(required=False, help_text="生效日期，默认今天")
+class ItemVersionSubmitSerializer(serializers.Serializer):
+    effective_on = serializers.DateField(required=False, help_text="批准后的生效日期，默认今天；不能早于今天")
+    trigger = serializers.ChoiceField(
+        choices=Adjustment.Trigger.choices, default=Adjustment.Trigger.LAW_ENACTED, help_text="调整原因"
+    )
+    justification = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="调整说明；省略时为“新增事项……首次发布”"
+    )
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):
@@ -622,18 +628,27 @@ class VersionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(ItemVersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
 
     @extend_schema(
-        summary="发布新事项的第一个版本",
-        request=ItemVersionPublishSerializer,
-        responses=ItemVersionSerializer,
+        summary="提交新事项的首次发布审核",
+        description=(
+            "新事项的第一个版本不能由一人发布：提交后生成一个待审核的“新增事项”调整申请，"
+            "由未经手的另一位事项管理员批准（adjustments/{id}/approve/）后自生效日期起施行。"
+        ),
+        request=ItemVersionSubmitSerializer,
+        responses={201: AdjustmentSerializer},
     )
     @action(detail=True, methods=["post"])
-    def publish(self, request, pk=None):
-        s = ItemVersionPublishSerializer(data=request.data)
+    def submit(self, request, pk=None):
+        s = ItemVersionSubmitSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        version = services.item_version_publish(
-            by=request.user, version=self.get_object(), valid_from=s.validated_data.get("valid_from")
+        d = s.validated_data
+        adjustment = services.item_version_submit(
+            by=request.user,
+            version=self.get_object(),
+            effective_on=d.get("effective_on") or timezone.localdate(),
+            trigger=d["trigger"],
+            justification=d["justification"],
         )
-        return Response(ItemVersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
+        return Response(AdjustmentSerializer(adjustment).data, status=201)
 
 
 @extend_schema_view(

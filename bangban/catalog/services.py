@@ -5,8 +5,8 @@ the same transaction. Published versions are never edited: a change is an adjust
 approved draft becomes a new version starting on the effective date, the previous one closing
 the day before. Permissions:
 
-- CATALOG_MANAGE (事项管理员): create and edit drafts, publish an item's first version, raise,
-  edit, submit and withdraw adjustments, edit 一件事, import.
+- CATALOG_MANAGE (事项管理员): create and edit drafts, submit a new item's first version for
+  review, raise, edit, submit and withdraw adjustments, edit 一件事, import.
 - CATALOG_REVIEW: approve or return a submitted adjustment — never one the reviewer raised,
   changed or submitted, nor one whose drafts the reviewer wrote (four eyes: the contributors of a
   request, `selectors.adjustment_contributor_ids`, never review it).
@@ -219,13 +219,17 @@ def _complete_check(version: ItemVersion) -> None:
 
 @transaction.atomic
 def item_version_publish(*, by, version: ItemVersion, valid_from: datetime.date | None = None) -> ItemVersion:
-    """Publish the first version of a new item, in force from `valid_from` (default today).
+    """The platform (by=None: demo data, commands) publishes the first version of a new item directly,
+    in force from `valid_from` (default today).
 
-    Later changes go through adjustments (reviewed by a second person), so only the draft of a
-    never-published item is published here.
+    People never do: a new item's first publication is reviewed like any adjustment
+    (`item_version_submit`, then another 事项管理员 approves), and later changes are adjustments.
     """
     if by is not None:
         require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
+        raise ServiceError(
+            "needs_review", "新事项的首次发布须经另一位事项管理员审核：请提交发布审核，批准后生效"
+        )
     version = ItemVersion.objects.select_for_update(of=("self",)).select_related("item").get(pk=version.pk)
     if version.state != ItemVersion.State.DRAFT:
         raise ServiceError("already_published", "该版本已发布")
@@ -241,6 +245,50 @@ def item_version_publish(*, by, version: ItemVersion, valid_from: datetime.date 
     _sync_head(item, version)
     item.save()
     return version
+
+
+@transaction.atomic
+def item_version_submit(
+    *,
+    by,
+    version: ItemVersion,
+    effective_on: datetime.date,
+    trigger: str = Adjustment.Trigger.LAW_ENACTED,
+    justification: str = "",
+) -> Adjustment:
+    """Send the draft of a never-published item for review: a submitted 新增事项 adjustment holding
+    this draft, which takes effect on `effective_on` once another 事项管理员 approves it (nobody who
+    wrote the draft may). Withdrawing the request gives the draft back, unchanged."""
+    require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
+    version = ItemVersion.objects.select_for_update(of=("self",)).select_related("item").get(pk=version.pk)
+    if version.state != ItemVersion.State.DRAFT:
+        raise ServiceError("already_published", "该版本已发布")
+    if version.adjustment_id:
+        raise ServiceError("needs_review", f"该草稿已在{version.adjustment}中，请在该申请中办理")
+    if version.item.status != Item.Status.DRAFT:
+        raise ServiceError("needs_adjustment", "已发布事项的变更须发起事项调整，经审核后生效")
+    if trigger not in Adjustment.Trigger.values:
+        raise ServiceError("invalid", "请选择调整原因（触发情形）", field="trigger")
+    _check_effective(effective_on)
+    _complete_check(version)
+    adjustment = Adjustment.objects.create(
+        kind=K.NEW,
+        trigger=trigger,
+        justification=(justification or "").strip() or f"新增事项“{version.name}”，首次发布",
+        effective_on=effective_on,
+        created_by=by,
+    )
+    _contributed(adjustment, by)
+    version.adjustment = adjustment
+    version.save(update_fields=["adjustment", "updated_at"])
+    audit_record(
+        actor=by,
+        action="catalog.adjustment.create",
+        target=adjustment,
+        changes=created(snapshot(adjustment, ADJUSTMENT_FIELDS) | {"items": [str(version.item)]}),
+        note="新事项首次发布",
+    )
+    return adjustment_submit(by=by, adjustment=adjustment)
 
 
 # ---- adjustments ----------------------------------------------------------------------------
@@ -650,7 +698,8 @@ def adjustment_return(*, by, adjustment: Adjustment, note: str) -> Adjustment:
 
 @transaction.atomic
 def adjustment_withdraw(*, by, adjustment: Adjustment) -> Adjustment:
-    """Abandon an open adjustment; its draft versions (and the draft items it created) are removed."""
+    """Abandon an open adjustment. A new item's draft goes back to being a plain draft of that item
+    (to edit and submit again); the drafts proposed for existing items are removed."""
     require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
     adjustment = _locked(adjustment)
     if not adjustment.is_open:
@@ -659,6 +708,10 @@ def adjustment_withdraw(*, by, adjustment: Adjustment) -> Adjustment:
         raise ServiceError("not_author", "只有申请人本人可以撤回调整申请")
     for version in list(adjustment.proposed_versions.select_related("item")):
         item = version.item
+        if adjustment.kind == K.NEW:
+            version.adjustment = None
+            version.save(update_fields=["adjustment", "updated_at"])
+            continue
         version.delete()
         if item.status == Item.Status.DRAFT and not item.versions.exists():
             item.delete()

@@ -24,7 +24,7 @@ from bangban.catalog.forms import (
     ItemForm,
     LegalBasisFormSet,
     MaterialFormSet,
-    PublishForm,
+    PublicationForm,
     ReviewForm,
     item_data,
 )
@@ -232,28 +232,31 @@ def version_edit_view(request, pk):
 
 
 @login_required
-def version_publish_view(request, pk):
+def version_submit_view(request, pk):
+    """A new item's first publication: submitted for review, approved by another 事项管理员."""
     require_cap(request.user, Cap.CATALOG_MANAGE, services.MANAGE_MESSAGE)
     version = _get(selectors.version_get, pk=pk, user=request.user)
-    form = PublishForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    form = PublicationForm(
+        request.POST or None,
+        initial={"effective_on": timezone.localdate(), "trigger": Adjustment.Trigger.LAW_ENACTED},
+    )
     if request.method == "POST" and form.is_valid():
-        ok, _ = call_service(
+        ok, adjustment = call_service(
             form,
-            lambda: services.item_version_publish(
-                by=request.user, version=version, valid_from=form.cleaned_data["valid_from"]
-            ),
+            lambda: services.item_version_submit(by=request.user, version=version, **form.cleaned_data),
         )
         if ok:
-            messages.success(request, f"已发布：{version.name}，自 {form.cleaned_data['valid_from']} 起施行")
-            return redirect("catalog:item_detail", pk=version.item_id)
+            messages.success(request, f"已提交发布审核：{version.name}。须由另一位事项管理员批准后生效。")
+            return redirect("catalog:adjustment_detail", pk=adjustment.pk)
     return render(
         request,
         "catalog/simple_form.html",
         {
             "form": form,
-            "title": f"发布：{version.name}",
-            "lead": "发布后本版本即冻结，不能再修改；以后的变更须发起事项调整，经另一位事项管理员审核后生效。",
-            "submit": "发布",
+            "title": f"提交发布审核：{version.name}",
+            "lead": "新事项须经另一位事项管理员审核批准，自生效日期起施行；审核期间草稿不能修改，撤回申请后可继续修改。"
+            "发布后本版本即冻结，以后的变更须发起事项调整。",
+            "submit": "提交审核",
             "back": reverse("catalog:item_detail", args=[version.item_id]),
         },
     )

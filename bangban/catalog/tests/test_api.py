@@ -69,13 +69,22 @@ def test_create_publish_adjust_approve_through_the_api(cat, api):
     patched = admin.patch(f"/api/v1/catalog/versions/{draft_id}/", {"promised_days": 2}, format="json")
     assert patched.status_code == 200 and patched.json()["promised_days"] == 2
     assert [b["rank"] for b in patched.json()["legal_bases"]] == [1, 4]
-    published = admin.post(
-        f"/api/v1/catalog/versions/{draft_id}/publish/", {"valid_from": "2026-03-01"}, format="json"
+    assert admin.post(f"/api/v1/catalog/versions/{draft_id}/publish/", {}, format="json").status_code == 404
+    publication = admin.post(
+        f"/api/v1/catalog/versions/{draft_id}/submit/", {"effective_on": "2026-03-02"}, format="json"
     )
-    assert (
-        published.status_code == 200
-        and published.json()["state"] == "published"
-        and published.json()["number"] == 1
+    assert publication.status_code == 201, publication.json()
+    assert (publication.json()["kind"], publication.json()["status"]) == ("new", "submitted")
+    assert publication.json()["proposed_versions"] == [draft_id]
+    pk = publication.json()["id"]
+    own = admin.post(f"/api/v1/catalog/adjustments/{pk}/approve/", {}, format="json")
+    assert own.status_code == 400 and own.json()["code"] == "same_person"
+    assert reviewer.post(f"/api/v1/catalog/adjustments/{pk}/approve/", {}, format="json").status_code == 200
+    published = admin.get(f"/api/v1/catalog/versions/{draft_id}/").json()
+    assert (published["state"], published["number"], published["valid_from"]) == (
+        "published",
+        1,
+        "2026-03-02",
     )
 
     adjustment = admin.post(
@@ -278,7 +287,7 @@ def test_schema_documents_the_catalog(cat, api):
     for path in (
         "/api/v1/catalog/items/",
         "/api/v1/catalog/items/{id}/notice/",
-        "/api/v1/catalog/versions/{id}/publish/",
+        "/api/v1/catalog/versions/{id}/submit/",
         "/api/v1/catalog/adjustments/{id}/approve/",
         "/api/v1/catalog/listings/",
         "/api/v1/catalog/offered/",
