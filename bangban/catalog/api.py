@@ -26,7 +26,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from bangban.catalog import codes, elements, exchange, selectors, services
+from bangban.catalog import codes, exchange, selectors, services
 from bangban.catalog.models import (
     Adjustment,
     Bundle,
@@ -199,7 +199,11 @@ class AdjustmentDiffRowSerializer(serializers.Serializer):
 
 
 class AdjustmentDiffBlockSerializer(serializers.Serializer):
-    version = serializers.IntegerField(help_text="拟调整的版本")
+    title = serializers.CharField(help_text="事项名称")
+    item = serializers.IntegerField(help_text="事项编号")
+    version = serializers.IntegerField(
+        allow_null=True, help_text="拟调整的版本（暂停、恢复、取消在批准前没有拟调整的版本，为 null）"
+    )
     based_on = serializers.IntegerField(allow_null=True, help_text="调整前的版本（新增事项为 null）")
     rows = AdjustmentDiffRowSerializer(many=True, help_text="有变化的要素")
 
@@ -305,8 +309,29 @@ class ItemElementsSerializer(serializers.Serializer):
     result_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     consult_phone = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    legal_bases = ItemLegalBasisWriteSerializer(many=True, required=False)
+    legal_bases = ItemLegalBasisWriteSerializer(
+        many=True,
+        required=False,
+        help_text=(
+            "设定依据，须按位阶从高到低排列：rank 1 法律、2 行政法规、3 地方性法规、4 部门规章、"
+            "5 地方政府规章、6 规范性文件；同一位阶按给出的顺序保存。顺序不符时整个请求被拒绝"
+            "（code rank_order），不会自动重排"
+        ),
+    )
     materials = ItemMaterialWriteSerializer(many=True, required=False)
+
+    def validate_legal_bases(self, value):
+        """Refuse rather than silently re-sort: the stored order is the rank order (highest first)."""
+        for i in range(1, len(value)):
+            before, here = value[i - 1], value[i]
+            if here["rank"] < before["rank"]:
+                raise serializers.ValidationError(
+                    f"设定依据须按位阶从高到低排列：第 {i + 1} 条“{here['title']}”"
+                    f"（{codes.LEGAL_RANKS[here['rank']]}）应排在第 {i} 条“{before['title']}”"
+                    f"（{codes.LEGAL_RANKS[before['rank']]}）之前",
+                    code="rank_order",
+                )
+        return value
 
 
 def _elements(data) -> dict:
@@ -375,28 +400,29 @@ class AdjustmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AdjustmentDiffBlockSerializer(many=True))
     def get_diff(self, obj):
-        out = []
-        for version in selectors.adjustment_versions(obj):
-            before = elements.display(version.based_on) if version.based_on else {}
-            rows = elements.diff(before, elements.display(version))
-            out.append(
-                {
-                    "version": version.pk,
-                    "based_on": version.based_on_id,
-                    "rows": [
-                        {
-                            "field": r["field"],
-                            "label": r["label"],
-                            "changed": r["changed"],
-                            "before": [x["text"] for x in r["before"]] if r["is_list"] else r["before"],
-                            "after": [x["text"] for x in r["after"]] if r["is_list"] else r["after"],
-                        }
-                        for r in rows
-                        if r["changed"]
-                    ],
-                }
-            )
-        return out
+        def side(row, which):
+            return [x["text"] for x in row[which]] if row["is_list"] else row[which]
+
+        return [
+            {
+                "title": block["title"],
+                "item": block["item"],
+                "version": block["version"].pk if block["version"] else None,
+                "based_on": block["base"].pk if block["base"] else None,
+                "rows": [
+                    {
+                        "field": r["field"],
+                        "label": r["label"],
+                        "changed": True,
+                        "before": side(r, "before"),
+                        "after": side(r, "after"),
+                    }
+                    for r in block["rows"]
+                    if r["changed"]
+                ],
+            }
+            for block in selectors.adjustment_diff(obj)
+        ]
 
 
 class AdjustmentCreateSerializer(serializers.Serializer):
@@ -414,9 +440,11 @@ class AdjustmentCreateSerializer(serializers.Serializer):
 
 
 class AdjustmentUpdateSerializer(serializers.Serializer):
-    trigger = serializers.ChoiceField(choices=Adjustment.Trigger.choices)
-    justification = serializers.CharField()
-    effective_on = serializers.DateField()
+    """PATCH: give only what changes; absent fields keep their value."""
+
+    trigger = serializers.ChoiceField(choices=Adjustment.Trigger.choices, required=False)
+    justification = serializers.CharField(required=False)
+    effective_on = serializers.DateField(required=False)
 
 
 class AdjustmentReviewSerializer(serializers.Serializer):

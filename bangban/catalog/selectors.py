@@ -289,6 +289,47 @@ def adjustment_versions(adjustment: Adjustment) -> list[ItemVersion]:
     )
 
 
+def adjustment_diff(adjustment: Adjustment, versions: list[ItemVersion] | None = None) -> list[dict]:
+    """The before/after comparison of an adjustment, one block per proposed version, or per subject
+    item for suspend / resume / cancel before approval (they propose no version until then). Pages
+    and API both show this: {title, item, version, base, rows (elements.diff)}."""
+    from bangban.catalog import elements
+
+    versions = adjustment_versions(adjustment) if versions is None else versions
+    K = Adjustment.Kind
+    blocks = []
+    if adjustment.kind in (K.SUSPEND, K.RESUME, K.CANCEL) and not versions:
+        for item in adjustment.items.all():
+            base = latest_published(item)
+            before = elements.display(base)
+            if adjustment.kind == K.CANCEL:
+                after = {}
+            else:
+                after = dict(before, is_suspended="是" if adjustment.kind == K.SUSPEND else "否")
+            blocks.append(
+                {
+                    "title": item.name,
+                    "item": item.pk,
+                    "version": None,
+                    "base": base,
+                    "rows": elements.diff(before, after),
+                }
+            )
+        return blocks
+    for version in versions:
+        base = version.based_on
+        blocks.append(
+            {
+                "title": version.name,
+                "item": version.item_id,
+                "version": version,
+                "base": base,
+                "rows": elements.diff(elements.display(base) if base else {}, elements.display(version)),
+            }
+        )
+    return blocks
+
+
 def adjustment_contributor_ids(adjustment: Adjustment) -> set[int]:
     """Who raised, changed or submitted `adjustment`, or wrote one of its drafts: none may review it."""
     ids = {adjustment.created_by_id, adjustment.submitted_by_id}

@@ -485,13 +485,22 @@ def _locked(adjustment: Adjustment) -> Adjustment:
 
 @transaction.atomic
 def adjustment_update(
-    *, by, adjustment: Adjustment, trigger: str, justification: str, effective_on: datetime.date
+    *,
+    by,
+    adjustment: Adjustment,
+    trigger: str | None = None,
+    justification: str | None = None,
+    effective_on: datetime.date | None = None,
 ) -> Adjustment:
-    """Change the reason, justification or date of a draft or returned adjustment."""
+    """Change the reason, justification or date of a draft or returned adjustment; an argument left
+    out (None) keeps its value."""
     require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
     adjustment = _locked(adjustment)
     if not adjustment.is_editable:
         raise ServiceError("not_editable", f"{adjustment.get_status_display()}的调整申请不能修改")
+    trigger = adjustment.trigger if trigger is None else trigger
+    justification = adjustment.justification if justification is None else justification
+    effective_on = adjustment.effective_on if effective_on is None else effective_on
     if trigger not in Adjustment.Trigger.values:
         raise ServiceError("invalid", "请选择调整原因（触发情形）", field="trigger")
     if not (justification or "").strip():

@@ -342,40 +342,6 @@ def adjustment_create_view(request):
     )
 
 
-def _diff_rows(adjustment: Adjustment, versions: list[ItemVersion]) -> list[dict]:
-    """One side-by-side block per proposed version (or per subject for suspend/resume/cancel)."""
-    blocks = []
-    if (
-        adjustment.kind in (Adjustment.Kind.SUSPEND, Adjustment.Kind.RESUME, Adjustment.Kind.CANCEL)
-        and not versions
-    ):
-        for item in adjustment.items.all():
-            base = selectors.latest_published(item)
-            before = elements.display(base)
-            if adjustment.kind == Adjustment.Kind.CANCEL:
-                after = {}
-            else:
-                after = dict(
-                    before, is_suspended="是" if adjustment.kind == Adjustment.Kind.SUSPEND else "否"
-                )
-            blocks.append(
-                {"title": item.name, "version": None, "base": base, "rows": elements.diff(before, after)}
-            )
-        return blocks
-    for version in versions:
-        base = version.based_on
-        before = elements.display(base) if base else {}
-        blocks.append(
-            {
-                "title": version.name,
-                "version": version,
-                "base": base,
-                "rows": elements.diff(before, elements.display(version)),
-            }
-        )
-    return blocks
-
-
 @login_required
 def adjustment_detail_view(request, pk):
     adjustment = _get(selectors.adjustment_get, user=request.user, pk=pk)
@@ -388,7 +354,7 @@ def adjustment_detail_view(request, pk):
         {
             "adjustment": adjustment,
             "items": list(adjustment.items.all()),
-            "blocks": _diff_rows(adjustment, versions),
+            "blocks": selectors.adjustment_diff(adjustment, versions),
             "only_changes": request.GET.get("all") != "1",
             "can_edit": has_cap(user, Cap.CATALOG_MANAGE) and adjustment.is_editable,
             "can_withdraw": has_cap(user, Cap.CATALOG_MANAGE)

@@ -37,13 +37,13 @@ def elements(cat, **overrides):
         "channels": ["window", "online"],
         "tags": ["construction"],
         "legal_bases": [
-            {"rank": 4, "title": "《建筑工程施工许可管理办法》"},
             {
                 "rank": 1,
                 "title": "《中华人民共和国建筑法》",
                 "article": "第七条",
                 "text": "建筑工程开工前，建设单位应当……申请领取施工许可证",
             },
+            {"rank": 4, "title": "《建筑工程施工许可管理办法》"},
         ],
         "materials": [
             {"name": "建筑工程施工许可申请表"},
@@ -295,3 +295,90 @@ def test_schema_documents_the_catalog(cat, api):
         "/api/v1/catalog/export/",
     ):
         assert path in schema, path
+
+
+@pytest.mark.parametrize(
+    "kind, field, before, after",
+    [("suspend", "is_suspended", "否", "是"), ("cancel", "name", "食品经营许可（新办）", "")],
+)
+def test_adjustment_detail_shows_the_diff_the_page_shows(
+    cat, api, web, published, kind, field, before, after
+):
+    item = published()
+    admin = api(cat.user("catalog_admin"))
+    body = admin.post(
+        "/api/v1/catalog/adjustments/",
+        {
+            "kind": kind,
+            "trigger": "other",
+            "justification": "系统切换",
+            "effective_on": "2026-03-10",
+            "items": [item.pk],
+        },
+        format="json",
+    ).json()
+    detail = admin.get(f"/api/v1/catalog/adjustments/{body['id']}/").json()
+    [block] = detail["diff"]
+    assert (block["item"], block["version"], block["title"]) == (item.pk, None, item.name)
+    assert block["based_on"] == item.versions.get().pk
+    rows = {r["field"]: r for r in block["rows"]}
+    assert (rows[field]["before"], rows[field]["after"]) == (before, after)
+    page = web(cat.user("catalog_admin")).get(f"/catalog/adjustments/{body['id']}/").content.decode()
+    assert page.count('<tr class="changed">') == len(block["rows"]) > 0  # the same rows, page and API
+    for r in block["rows"]:
+        assert f'<tr class="changed"><th scope="row">{r["label"]}</th>' in page
+
+
+def test_patch_of_an_adjustment_is_partial(cat, api, published):
+    item = published()
+    admin = api(cat.user("catalog_admin"))
+    body = admin.post(
+        "/api/v1/catalog/adjustments/",
+        {
+            "kind": "suspend",
+            "trigger": "other",
+            "justification": "系统切换",
+            "effective_on": "2026-03-10",
+            "items": [item.pk],
+        },
+        format="json",
+    ).json()
+    url = f"/api/v1/catalog/adjustments/{body['id']}/"
+    patched = admin.patch(url, {"effective_on": "2026-03-20"}, format="json")
+    assert patched.status_code == 200, patched.json()
+    assert (patched.json()["effective_on"], patched.json()["justification"], patched.json()["trigger"]) == (
+        "2026-03-20",
+        "系统切换",
+        "other",
+    )
+    patched = admin.patch(url, {"justification": "机房搬迁"}, format="json")
+    assert patched.status_code == 200 and patched.json()["justification"] == "机房搬迁"
+    assert patched.json()["effective_on"] == "2026-03-20"
+    bad = admin.patch(url, {"effective_on": "2026-03-01"}, format="json")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "effective_on"
+    assert Adjustment.objects.get().effective_on == datetime.date(2026, 3, 20)
+
+
+def test_legal_bases_out_of_rank_order_are_refused_not_resorted(cat, api):
+    admin = api(cat.user("catalog_admin"))
+    good = elements(cat)["legal_bases"]
+    response = admin.post(
+        "/api/v1/catalog/items/", elements(cat, legal_bases=list(reversed(good))), format="json"
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "legal_bases" and error["code"] == "rank_order"
+    assert "设定依据须按位阶从高到低排列" in error["message"] and "第 2 条" in error["message"]
+    assert not Item.objects.exists()
+    created = admin.post("/api/v1/catalog/items/", elements(cat), format="json")
+    assert created.status_code == 201
+    draft = admin.get(f"/api/v1/catalog/items/{created.json()['id']}/versions/").json()[0]
+    assert [b["rank"] for b in draft["legal_bases"]] == [1, 4]
+    patch = admin.patch(
+        f"/api/v1/catalog/versions/{draft['id']}/",
+        {"legal_bases": [{"rank": 6, "title": "《通知》"}, {"rank": 2, "title": "《条例》"}]},
+        format="json",
+    )
+    assert patch.status_code == 400 and patch.json()["errors"][0]["code"] == "rank_order"
+    schema = admin.get("/api/v1/schema/").content.decode()
+    assert "rank_order" in schema
