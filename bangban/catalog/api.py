@@ -39,11 +39,10 @@ from bangban.catalog.models import (
 )
 from bangban.catalog.notice import notice_pdf
 from bangban.core.api import IsActiveStaff
+from bangban.core.downloads import PDF, XLSX, serves, serves_files
 from bangban.core.errors import ServiceError
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_get
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PublicReadStaffWrite(permissions.BasePermission):
@@ -610,10 +609,10 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="一次性告知书（PDF）",
         parameters=[ON],
-        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF 文件")},
+        responses={(200, PDF): OpenApiResponse(OpenApiTypes.BINARY, description="PDF 文件")},
         auth=[],
     )
-    @action(detail=True, methods=["get"], url_path="notice")
+    @action(detail=True, methods=["get"], url_path="notice", content_negotiation_class=serves(PDF))
     def notice(self, request, pk=None):
         item = self.get_object()
         on = _on(request)
@@ -621,7 +620,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if version is None:
             raise Http404
         url = request.build_absolute_uri(reverse("public_catalog:guide", args=[item.pk]))
-        response = HttpResponse(notice_pdf(version, on=on, url=url), content_type="application/pdf")
+        response = HttpResponse(notice_pdf(version, on=on, url=url), content_type=PDF)
         response["Content-Disposition"] = f'inline; filename="notice-{item.implementation_code}.pdf"'
         return response
 
@@ -928,6 +927,7 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
     parameters=[ON],
     responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY)},
 )
+@serves_files(XLSX)
 @api_view(["GET"])
 def export(request):
     on = _on(request)
@@ -935,6 +935,7 @@ def export(request):
 
 
 @extend_schema(summary="导入模板（.xlsx）", responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY)})
+@serves_files(XLSX)
 @api_view(["GET"])
 def template(request):
     return _xlsx(exchange.template_workbook(), "catalog-template.xlsx")

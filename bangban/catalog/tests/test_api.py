@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from bangban.catalog import exchange
 from bangban.catalog.models import Adjustment, ImportJob, Item, ListingEntry
 from bangban.catalog.tests.conftest import CREDIT
+from bangban.core.downloads import XLSX
 
 pytestmark = pytest.mark.django_db
 
@@ -382,3 +383,24 @@ def test_legal_bases_out_of_rank_order_are_refused_not_resorted(cat, api):
     assert patch.status_code == 400 and patch.json()["errors"][0]["code"] == "rank_order"
     schema = admin.get("/api/v1/schema/").content.decode()
     assert "rank_order" in schema
+
+
+def test_downloads_answer_a_client_asking_for_the_type_they_serve(cat, api, published):
+    item = published()
+    admin, anonymous = api(cat.user("catalog_admin")), api()
+    pdf = anonymous.get(f"/api/v1/catalog/items/{item.pk}/notice/", HTTP_ACCEPT="application/pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    for url in ("/api/v1/catalog/export/", "/api/v1/catalog/template/"):
+        for accept in (XLSX, "application/*", f"{XLSX}, application/json;q=0.5", "*/*"):
+            response = admin.get(url, HTTP_ACCEPT=accept)
+            assert response.status_code == 200, (url, accept)
+            assert response["Content-Type"] == XLSX and response.content.startswith(b"PK")
+    # a type the endpoint does not serve is still refused, and errors stay JSON
+    assert (
+        anonymous.get(f"/api/v1/catalog/items/{item.pk}/notice/", HTTP_ACCEPT="text/csv").status_code == 406
+    )
+    missing = anonymous.get(
+        f"/api/v1/catalog/items/{item.pk}/notice/?on=2020-01-01", HTTP_ACCEPT="application/pdf"
+    )
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
