@@ -114,7 +114,9 @@ def item_create_view(request):
             form, lambda: services.item_create(by=request.user, data=item_data(form, legal, materials))
         )
         if ok:
-            messages.success(request, f"已保存草稿：{item.name}。核对无误后可发布。")
+            messages.success(
+                request, f"已保存草稿：{item.name}。核对无误后请提交发布审核，由另一位事项管理员批准后生效。"
+            )
             return redirect("catalog:item_detail", pk=item.pk)
     return render(
         request,
@@ -136,6 +138,11 @@ def item_detail_view(request, pk):
         or (versions[-1] if versions else None)
     )
     draft = selectors.open_draft(item)
+    in_review = (
+        next((v.adjustment for v in versions if not v.is_published and v.adjustment_id), None)
+        if item.status == Item.Status.DRAFT
+        else None
+    )
     return render(
         request,
         "catalog/item_detail.html",
@@ -147,6 +154,7 @@ def item_detail_view(request, pk):
             "on": on,
             "today": timezone.localdate(),
             "draft": draft,
+            "in_review": in_review,
             "display": elements.display(shown) if shown else {},
             "labels": elements.LABELS,
             "lineage": selectors.lineage(item),
