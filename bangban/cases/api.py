@@ -29,6 +29,7 @@ from bangban.cases.models import (
     Suspension,
     Transfer,
 )
+from bangban.core.downloads import PDF, serves
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.org.models import Department, Institution
 
@@ -575,6 +576,8 @@ class MaterialViewSet(viewsets.GenericViewSet):
 
 
 class CaseFormView(APIView):
+    content_negotiation_class = serves(PDF)
+
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, summary="下载表单 A–E（PDF）")
     def get(self, request, pk, code):
         case = selectors.case_get(user=request.user, pk=pk)

@@ -26,7 +26,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from bangban.catalog import codes, elements, exchange, selectors, services
+from bangban.catalog import codes, exchange, selectors, services
 from bangban.catalog.models import (
     Adjustment,
     Bundle,
@@ -39,11 +39,10 @@ from bangban.catalog.models import (
 )
 from bangban.catalog.notice import notice_pdf
 from bangban.core.api import IsActiveStaff
+from bangban.core.downloads import PDF, XLSX, serves, serves_files
 from bangban.core.errors import ServiceError
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_get
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PublicReadStaffWrite(permissions.BasePermission):
@@ -199,7 +198,11 @@ class AdjustmentDiffRowSerializer(serializers.Serializer):
 
 
 class AdjustmentDiffBlockSerializer(serializers.Serializer):
-    version = serializers.IntegerField(help_text="拟调整的版本")
+    title = serializers.CharField(help_text="事项名称")
+    item = serializers.IntegerField(help_text="事项编号")
+    version = serializers.IntegerField(
+        allow_null=True, help_text="拟调整的版本（暂停、恢复、取消在批准前没有拟调整的版本，为 null）"
+    )
     based_on = serializers.IntegerField(allow_null=True, help_text="调整前的版本（新增事项为 null）")
     rows = AdjustmentDiffRowSerializer(many=True, help_text="有变化的要素")
 
@@ -305,8 +308,29 @@ class ItemElementsSerializer(serializers.Serializer):
     result_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     consult_phone = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    legal_bases = ItemLegalBasisWriteSerializer(many=True, required=False)
+    legal_bases = ItemLegalBasisWriteSerializer(
+        many=True,
+        required=False,
+        help_text=(
+            "设定依据，须按位阶从高到低排列：rank 1 法律、2 行政法规、3 地方性法规、4 部门规章、"
+            "5 地方政府规章、6 规范性文件；同一位阶按给出的顺序保存。顺序不符时整个请求被拒绝"
+            "（code rank_order），不会自动重排"
+        ),
+    )
     materials = ItemMaterialWriteSerializer(many=True, required=False)
+
+    def validate_legal_bases(self, value):
+        """Refuse rather than silently re-sort: the stored order is the rank order (highest first)."""
+        for i in range(1, len(value)):
+            before, here = value[i - 1], value[i]
+            if here["rank"] < before["rank"]:
+                raise serializers.ValidationError(
+                    f"设定依据须按位阶从高到低排列：第 {i + 1} 条“{here['title']}”"
+                    f"（{codes.LEGAL_RANKS[here['rank']]}）应排在第 {i} 条“{before['title']}”"
+                    f"（{codes.LEGAL_RANKS[before['rank']]}）之前",
+                    code="rank_order",
+                )
+        return value
 
 
 def _elements(data) -> dict:
@@ -318,8 +342,14 @@ def _elements(data) -> dict:
     }
 
 
-class ItemVersionPublishSerializer(serializers.Serializer):
-    valid_from = serializers.DateField(required=False, help_text="生效日期，默认今天")
+class ItemVersionSubmitSerializer(serializers.Serializer):
+    effective_on = serializers.DateField(required=False, help_text="批准后的生效日期，默认今天；不能早于今天")
+    trigger = serializers.ChoiceField(
+        choices=Adjustment.Trigger.choices, default=Adjustment.Trigger.LAW_ENACTED, help_text="调整原因"
+    )
+    justification = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="调整说明；省略时为“新增事项……首次发布”"
+    )
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):
@@ -331,6 +361,9 @@ class AdjustmentSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     items = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     proposed_versions = serializers.SerializerMethodField()
+    contributors = serializers.SerializerMethodField(
+        help_text="起草、修改、提交本申请或编写其拟调整要素的人员编号：他们都不能审核本申请"
+    )
     diff = serializers.SerializerMethodField(help_text="每个拟调整版本与调整前版本的逐项对比")
 
     class Meta:
@@ -353,37 +386,42 @@ class AdjustmentSerializer(serializers.ModelSerializer):
             "reviewed_by",
             "reviewed_at",
             "review_note",
+            "contributors",
             "proposed_versions",
             "diff",
         ]
+
+    def get_contributors(self, obj) -> list[int]:
+        return sorted(selectors.adjustment_contributor_ids(obj))
 
     def get_proposed_versions(self, obj) -> list[int]:
         return list(obj.proposed_versions.values_list("pk", flat=True))
 
     @extend_schema_field(AdjustmentDiffBlockSerializer(many=True))
     def get_diff(self, obj):
-        out = []
-        for version in selectors.adjustment_versions(obj):
-            before = elements.display(version.based_on) if version.based_on else {}
-            rows = elements.diff(before, elements.display(version))
-            out.append(
-                {
-                    "version": version.pk,
-                    "based_on": version.based_on_id,
-                    "rows": [
-                        {
-                            "field": r["field"],
-                            "label": r["label"],
-                            "changed": r["changed"],
-                            "before": [x["text"] for x in r["before"]] if r["is_list"] else r["before"],
-                            "after": [x["text"] for x in r["after"]] if r["is_list"] else r["after"],
-                        }
-                        for r in rows
-                        if r["changed"]
-                    ],
-                }
-            )
-        return out
+        def side(row, which):
+            return [x["text"] for x in row[which]] if row["is_list"] else row[which]
+
+        return [
+            {
+                "title": block["title"],
+                "item": block["item"],
+                "version": block["version"].pk if block["version"] else None,
+                "based_on": block["base"].pk if block["base"] else None,
+                "rows": [
+                    {
+                        "field": r["field"],
+                        "label": r["label"],
+                        "changed": True,
+                        "before": side(r, "before"),
+                        "after": side(r, "after"),
+                    }
+                    for r in block["rows"]
+                    if r["changed"]
+                ],
+            }
+            for block in selectors.adjustment_diff(obj)
+        ]
 
 
 class AdjustmentCreateSerializer(serializers.Serializer):
@@ -401,9 +439,11 @@ class AdjustmentCreateSerializer(serializers.Serializer):
 
 
 class AdjustmentUpdateSerializer(serializers.Serializer):
-    trigger = serializers.ChoiceField(choices=Adjustment.Trigger.choices)
-    justification = serializers.CharField()
-    effective_on = serializers.DateField()
+    """PATCH: give only what changes; absent fields keep their value."""
+
+    trigger = serializers.ChoiceField(choices=Adjustment.Trigger.choices, required=False)
+    justification = serializers.CharField(required=False)
+    effective_on = serializers.DateField(required=False)
 
 
 class AdjustmentReviewSerializer(serializers.Serializer):
@@ -569,10 +609,10 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         summary="一次性告知书（PDF）",
         parameters=[ON],
-        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF 文件")},
+        responses={(200, PDF): OpenApiResponse(OpenApiTypes.BINARY, description="PDF 文件")},
         auth=[],
     )
-    @action(detail=True, methods=["get"], url_path="notice")
+    @action(detail=True, methods=["get"], url_path="notice", content_negotiation_class=serves(PDF))
     def notice(self, request, pk=None):
         item = self.get_object()
         on = _on(request)
@@ -580,7 +620,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if version is None:
             raise Http404
         url = request.build_absolute_uri(reverse("public_catalog:guide", args=[item.pk]))
-        response = HttpResponse(notice_pdf(version, on=on, url=url), content_type="application/pdf")
+        response = HttpResponse(notice_pdf(version, on=on, url=url), content_type=PDF)
         response["Content-Disposition"] = f'inline; filename="notice-{item.implementation_code}.pdf"'
         return response
 
@@ -615,18 +655,27 @@ class VersionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(ItemVersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
 
     @extend_schema(
-        summary="发布新事项的第一个版本",
-        request=ItemVersionPublishSerializer,
-        responses=ItemVersionSerializer,
+        summary="提交新事项的首次发布审核",
+        description=(
+            "新事项的第一个版本不能由一人发布：提交后生成一个待审核的“新增事项”调整申请，"
+            "由未经手的另一位事项管理员批准（adjustments/{id}/approve/）后自生效日期起施行。"
+        ),
+        request=ItemVersionSubmitSerializer,
+        responses={201: AdjustmentSerializer},
     )
     @action(detail=True, methods=["post"])
-    def publish(self, request, pk=None):
-        s = ItemVersionPublishSerializer(data=request.data)
+    def submit(self, request, pk=None):
+        s = ItemVersionSubmitSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        version = services.item_version_publish(
-            by=request.user, version=self.get_object(), valid_from=s.validated_data.get("valid_from")
+        d = s.validated_data
+        adjustment = services.item_version_submit(
+            by=request.user,
+            version=self.get_object(),
+            effective_on=d.get("effective_on") or timezone.localdate(),
+            trigger=d["trigger"],
+            justification=d["justification"],
         )
-        return Response(ItemVersionSerializer(selectors.version_get(pk=version.pk, user=request.user)).data)
+        return Response(AdjustmentSerializer(adjustment).data, status=201)
 
 
 @extend_schema_view(
@@ -713,7 +762,7 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
 
     @extend_schema(
-        summary="批准（审核人须不是提交人）",
+        summary="批准（审核人须未经手本申请：不是起草、修改或提交人）",
         request=AdjustmentReviewSerializer,
         responses=AdjustmentSerializer,
     )
@@ -878,6 +927,7 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
     parameters=[ON],
     responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY)},
 )
+@serves_files(XLSX)
 @api_view(["GET"])
 def export(request):
     on = _on(request)
@@ -885,6 +935,7 @@ def export(request):
 
 
 @extend_schema(summary="导入模板（.xlsx）", responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY)})
+@serves_files(XLSX)
 @api_view(["GET"])
 def template(request):
     return _xlsx(exchange.template_workbook(), "catalog-template.xlsx")

@@ -178,9 +178,18 @@ def item_data(form: ItemForm, legal, materials) -> dict:
     return data
 
 
-class PublishForm(forms.Form):
-    valid_from = forms.DateField(
-        label="生效日期", widget=forms.DateInput(attrs={"type": "date"}), help_text="该日起本版本施行"
+class PublicationForm(forms.Form):
+    effective_on = forms.DateField(
+        label="生效日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="批准后自该日起施行；不能早于今天",
+    )
+    trigger = forms.ChoiceField(label="调整原因", choices=Adjustment.Trigger.choices)
+    justification = forms.CharField(
+        label="调整说明",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="依据的法律法规或文件；可不填",
     )
 
 

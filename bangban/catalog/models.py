@@ -132,6 +132,10 @@ class ItemVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Everyone who wrote this draft (creator and every editor): none of them may approve it.
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="编写人", related_name="+", blank=True
+    )
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -402,6 +406,11 @@ class Adjustment(models.Model):
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     review_note = models.TextField("审核意见", blank=True)
+    # Everyone who raised, changed or submitted the request (with the writers of its drafts, see
+    # selectors.adjustment_contributor_ids): four eyes means none of them approves it.
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="经手人", related_name="+", blank=True
+    )
 
     class Meta:
         verbose_name = "事项调整申请"

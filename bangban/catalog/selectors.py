@@ -289,10 +289,89 @@ def adjustment_versions(adjustment: Adjustment) -> list[ItemVersion]:
     )
 
 
+def adjustment_diff(adjustment: Adjustment, versions: list[ItemVersion] | None = None) -> list[dict]:
+    """The before/after comparison of an adjustment, one block per proposed version, or per subject
+    item for suspend / resume / cancel before approval (they propose no version until then). Pages
+    and API both show this: {title, item, version, base, rows (elements.diff)}."""
+    from bangban.catalog import elements
+
+    versions = adjustment_versions(adjustment) if versions is None else versions
+    K = Adjustment.Kind
+    blocks = []
+    if adjustment.kind in (K.SUSPEND, K.RESUME, K.CANCEL) and not versions:
+        for item in adjustment.items.all():
+            base = latest_published(item)
+            before = elements.display(base)
+            if adjustment.kind == K.CANCEL:
+                after = {}
+            else:
+                after = dict(before, is_suspended="是" if adjustment.kind == K.SUSPEND else "否")
+            blocks.append(
+                {
+                    "title": item.name,
+                    "item": item.pk,
+                    "version": None,
+                    "base": base,
+                    "rows": elements.diff(before, after),
+                }
+            )
+        return blocks
+    for version in versions:
+        base = version.based_on
+        blocks.append(
+            {
+                "title": version.name,
+                "item": version.item_id,
+                "version": version,
+                "base": base,
+                "rows": elements.diff(elements.display(base) if base else {}, elements.display(version)),
+            }
+        )
+    return blocks
+
+
+def adjustment_contributor_ids(adjustment: Adjustment) -> set[int]:
+    """Who raised, changed or submitted `adjustment`, or wrote one of its drafts: none may review it."""
+    ids = {adjustment.created_by_id, adjustment.submitted_by_id}
+    ids.update(adjustment.contributors.values_list("pk", flat=True))
+    drafts = ItemVersion.objects.filter(adjustment=adjustment)
+    ids.update(drafts.values_list("created_by", flat=True))
+    ids.update(
+        ItemVersion.contributors.through.objects.filter(itemversion__adjustment=adjustment).values_list(
+            "user_id", flat=True
+        )
+    )
+    ids.discard(None)
+    return ids
+
+
+def adjustment_reviewable_by(user, adjustment: Adjustment) -> bool:
+    """Whether approve / return will be accepted from `user` (the page offers the buttons only then)."""
+    return (
+        has_cap(user, Cap.CATALOG_REVIEW)
+        and adjustment.status == Adjustment.Status.SUBMITTED
+        and user.pk not in adjustment_contributor_ids(adjustment)
+    )
+
+
+def _awaiting_review_by(user) -> QuerySet[Adjustment]:
+    """Submitted requests `user` may review: one query, the same rule as adjustment_contributor_ids."""
+    wrote_draft = ItemVersion.contributors.through.objects.filter(
+        itemversion__adjustment=OuterRef("pk"), user=user
+    )
+    return (
+        Adjustment.objects.filter(status=Adjustment.Status.SUBMITTED)
+        .exclude(Q(created_by=user) | Q(submitted_by=user))
+        .exclude(contributors=user)
+        .exclude(Exists(wrote_draft))
+        .exclude(Exists(ItemVersion.objects.filter(adjustment=OuterRef("pk"), created_by=user)))
+    )
+
+
 def pending_review_count(user) -> int:
     if not has_cap(user, Cap.CATALOG_REVIEW):
         return 0
-    return Adjustment.objects.filter(status=Adjustment.Status.SUBMITTED).exclude(submitted_by=user).count()
+    return _awaiting_review_by(user).count()
 
 
 # ---- 清单 and 一件事 -------------------------------------------------------------------------

@@ -5,9 +5,11 @@ the same transaction. Published versions are never edited: a change is an adjust
 approved draft becomes a new version starting on the effective date, the previous one closing
 the day before. Permissions:
 
-- CATALOG_MANAGE (事项管理员): create and edit drafts, publish an item's first version, raise,
-  edit, submit and withdraw adjustments, edit 一件事, import.
-- CATALOG_REVIEW: approve or return a submitted adjustment — never one the reviewer submitted.
+- CATALOG_MANAGE (事项管理员): create and edit drafts, submit a new item's first version for
+  review, raise, edit, submit and withdraw adjustments, edit 一件事, import.
+- CATALOG_REVIEW: approve or return a submitted adjustment — never one the reviewer raised,
+  changed or submitted, nor one whose drafts the reviewer wrote (four eyes: the contributors of a
+  request, `selectors.adjustment_contributor_ids`, never review it).
 - 清单 of an institution: CATALOG_MANAGE or ORG_MANAGE (中心管理员), for institutions within the
   actor's data scope.
 """
@@ -36,7 +38,7 @@ from bangban.catalog.models import (
     ListingEntry,
     Material,
 )
-from bangban.catalog.selectors import latest_published
+from bangban.catalog.selectors import adjustment_contributor_ids, latest_published
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
@@ -85,6 +87,12 @@ def _check_code_free(code: str, *, item: Item | None) -> None:
         )
 
 
+def _contributed(record: Adjustment | ItemVersion, by) -> None:
+    """Remember that `by` wrote to this request or draft (the platform, by=None, is nobody)."""
+    if by is not None:
+        record.contributors.add(by)
+
+
 def _sync_head(item: Item, version: ItemVersion) -> None:
     item.name, item.basic_code = version.name, version.basic_code
     item.implementation_code, item.department_id = version.implementation_code, version.department_id
@@ -115,6 +123,7 @@ def item_create(*, by, data: dict) -> Item:
         raise
     version = ItemVersion.objects.create(item=item, state=ItemVersion.State.DRAFT, created_by=by, **values)
     _write_children(version, legal, materials)
+    _contributed(version, by)
     audit_record(
         actor=by,
         action="catalog.item.create",
@@ -162,6 +171,7 @@ def item_version_update(*, by, version: ItemVersion, data: dict) -> ItemVersion:
         setattr(version, field, value)
     version.save()
     _write_children(version, legal, materials)
+    _contributed(version, by)
     if item.status == Item.Status.DRAFT:
         _sync_head(item, version)
         item.save()
@@ -209,13 +219,17 @@ def _complete_check(version: ItemVersion) -> None:
 
 @transaction.atomic
 def item_version_publish(*, by, version: ItemVersion, valid_from: datetime.date | None = None) -> ItemVersion:
-    """Publish the first version of a new item, in force from `valid_from` (default today).
+    """The platform (by=None: demo data, commands) publishes the first version of a new item directly,
+    in force from `valid_from` (default today).
 
-    Later changes go through adjustments (reviewed by a second person), so only the draft of a
-    never-published item is published here.
+    People never do: a new item's first publication is reviewed like any adjustment
+    (`item_version_submit`, then another 事项管理员 approves), and later changes are adjustments.
     """
     if by is not None:
         require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
+        raise ServiceError(
+            "needs_review", "新事项的首次发布须经另一位事项管理员审核：请提交发布审核，批准后生效"
+        )
     version = ItemVersion.objects.select_for_update(of=("self",)).select_related("item").get(pk=version.pk)
     if version.state != ItemVersion.State.DRAFT:
         raise ServiceError("already_published", "该版本已发布")
@@ -231,6 +245,50 @@ def item_version_publish(*, by, version: ItemVersion, valid_from: datetime.date 
     _sync_head(item, version)
     item.save()
     return version
+
+
+@transaction.atomic
+def item_version_submit(
+    *,
+    by,
+    version: ItemVersion,
+    effective_on: datetime.date,
+    trigger: str = Adjustment.Trigger.LAW_ENACTED,
+    justification: str = "",
+) -> Adjustment:
+    """Send the draft of a never-published item for review: a submitted 新增事项 adjustment holding
+    this draft, which takes effect on `effective_on` once another 事项管理员 approves it (nobody who
+    wrote the draft may). Withdrawing the request gives the draft back, unchanged."""
+    require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
+    version = ItemVersion.objects.select_for_update(of=("self",)).select_related("item").get(pk=version.pk)
+    if version.state != ItemVersion.State.DRAFT:
+        raise ServiceError("already_published", "该版本已发布")
+    if version.adjustment_id:
+        raise ServiceError("needs_review", f"该草稿已在{version.adjustment}中，请在该申请中办理")
+    if version.item.status != Item.Status.DRAFT:
+        raise ServiceError("needs_adjustment", "已发布事项的变更须发起事项调整，经审核后生效")
+    if trigger not in Adjustment.Trigger.values:
+        raise ServiceError("invalid", "请选择调整原因（触发情形）", field="trigger")
+    _check_effective(effective_on)
+    _complete_check(version)
+    adjustment = Adjustment.objects.create(
+        kind=K.NEW,
+        trigger=trigger,
+        justification=(justification or "").strip() or f"新增事项“{version.name}”，首次发布",
+        effective_on=effective_on,
+        created_by=by,
+    )
+    _contributed(adjustment, by)
+    version.adjustment = adjustment
+    version.save(update_fields=["adjustment", "updated_at"])
+    audit_record(
+        actor=by,
+        action="catalog.adjustment.create",
+        target=adjustment,
+        changes=created(snapshot(adjustment, ADJUSTMENT_FIELDS) | {"items": [str(version.item)]}),
+        note="新事项首次发布",
+    )
+    return adjustment_submit(by=by, adjustment=adjustment)
 
 
 # ---- adjustments ----------------------------------------------------------------------------
@@ -324,6 +382,7 @@ def _new_draft(*, by, adjustment, item: Item | None, raw: dict, based_on: ItemVe
         **values,
     )
     _write_children(version, legal, materials)
+    _contributed(version, by)
     return version
 
 
@@ -368,6 +427,7 @@ def adjustment_create(
         kind=kind, trigger=trigger, justification=justification, effective_on=effective_on, created_by=by
     )
     adjustment.items.set(items)
+    _contributed(adjustment, by)
 
     def needs_own_code(p: dict, what: str):
         if not (p.get("name") and p.get("basic_code")):
@@ -425,13 +485,22 @@ def _locked(adjustment: Adjustment) -> Adjustment:
 
 @transaction.atomic
 def adjustment_update(
-    *, by, adjustment: Adjustment, trigger: str, justification: str, effective_on: datetime.date
+    *,
+    by,
+    adjustment: Adjustment,
+    trigger: str | None = None,
+    justification: str | None = None,
+    effective_on: datetime.date | None = None,
 ) -> Adjustment:
-    """Change the reason, justification or date of a draft or returned adjustment."""
+    """Change the reason, justification or date of a draft or returned adjustment; an argument left
+    out (None) keeps its value."""
     require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
     adjustment = _locked(adjustment)
     if not adjustment.is_editable:
         raise ServiceError("not_editable", f"{adjustment.get_status_display()}的调整申请不能修改")
+    trigger = adjustment.trigger if trigger is None else trigger
+    justification = adjustment.justification if justification is None else justification
+    effective_on = adjustment.effective_on if effective_on is None else effective_on
     if trigger not in Adjustment.Trigger.values:
         raise ServiceError("invalid", "请选择调整原因（触发情形）", field="trigger")
     if not (justification or "").strip():
@@ -444,6 +513,7 @@ def adjustment_update(
         effective_on,
     )
     adjustment.save()
+    _contributed(adjustment, by)
     changes = diff(before, snapshot(adjustment, ADJUSTMENT_FIELDS))
     if changes:
         audit_record(actor=by, action="catalog.adjustment.update", target=adjustment, changes=changes)
@@ -484,6 +554,7 @@ def adjustment_submit(*, by, adjustment: Adjustment) -> Adjustment:
     adjustment.status = Adjustment.Status.SUBMITTED
     adjustment.submitted_by, adjustment.submitted_at = by, timezone.now()
     adjustment.save()
+    _contributed(adjustment, by)
     audit_record(
         actor=by,
         action="catalog.adjustment.submit",
@@ -500,9 +571,11 @@ def _review_checks(by, adjustment: Adjustment) -> Adjustment:
         raise ServiceError(
             "not_submitted", f"只能审核待审核的申请（当前：{adjustment.get_status_display()}）"
         )
-    if adjustment.submitted_by_id == by.pk:
+    if by.pk in adjustment_contributor_ids(adjustment):
         raise ServiceError(
-            "same_person", "审核人不能是提交人本人，请由另一位事项管理员审核", field="reviewer"
+            "same_person",
+            "您起草、修改或提交过本申请，不能审核；请由未经手的另一位事项管理员审核",
+            field="reviewer",
         )
     return adjustment
 
@@ -548,7 +621,7 @@ def _end(item: Item, on: datetime.date) -> None:
 
 @transaction.atomic
 def adjustment_approve(*, by, adjustment: Adjustment, note: str = "") -> Adjustment:
-    """Approve a submitted adjustment (reviewer ≠ submitter) and apply it on its effective date.
+    """Approve a submitted adjustment (the reviewer never contributed to it) and apply it on its date.
 
     The proposed versions are published from `effective_on`; the versions they replace end the
     day before and stay readable. Split and merge record their lineage; suspend and resume publish
@@ -634,7 +707,8 @@ def adjustment_return(*, by, adjustment: Adjustment, note: str) -> Adjustment:
 
 @transaction.atomic
 def adjustment_withdraw(*, by, adjustment: Adjustment) -> Adjustment:
-    """Abandon an open adjustment; its draft versions (and the draft items it created) are removed."""
+    """Abandon an open adjustment. A new item's draft goes back to being a plain draft of that item
+    (to edit and submit again); the drafts proposed for existing items are removed."""
     require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
     adjustment = _locked(adjustment)
     if not adjustment.is_open:
@@ -643,6 +717,10 @@ def adjustment_withdraw(*, by, adjustment: Adjustment) -> Adjustment:
         raise ServiceError("not_author", "只有申请人本人可以撤回调整申请")
     for version in list(adjustment.proposed_versions.select_related("item")):
         item = version.item
+        if adjustment.kind == K.NEW:
+            version.adjustment = None
+            version.save(update_fields=["adjustment", "updated_at"])
+            continue
         version.delete()
         if item.status == Item.Status.DRAFT and not item.versions.exists():
             item.delete()

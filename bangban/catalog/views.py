@@ -24,7 +24,7 @@ from bangban.catalog.forms import (
     ItemForm,
     LegalBasisFormSet,
     MaterialFormSet,
-    PublishForm,
+    PublicationForm,
     ReviewForm,
     item_data,
 )
@@ -114,7 +114,9 @@ def item_create_view(request):
             form, lambda: services.item_create(by=request.user, data=item_data(form, legal, materials))
         )
         if ok:
-            messages.success(request, f"已保存草稿：{item.name}。核对无误后可发布。")
+            messages.success(
+                request, f"已保存草稿：{item.name}。核对无误后请提交发布审核，由另一位事项管理员批准后生效。"
+            )
             return redirect("catalog:item_detail", pk=item.pk)
     return render(
         request,
@@ -136,6 +138,11 @@ def item_detail_view(request, pk):
         or (versions[-1] if versions else None)
     )
     draft = selectors.open_draft(item)
+    in_review = (
+        next((v.adjustment for v in versions if not v.is_published and v.adjustment_id), None)
+        if item.status == Item.Status.DRAFT
+        else None
+    )
     return render(
         request,
         "catalog/item_detail.html",
@@ -147,6 +154,7 @@ def item_detail_view(request, pk):
             "on": on,
             "today": timezone.localdate(),
             "draft": draft,
+            "in_review": in_review,
             "display": elements.display(shown) if shown else {},
             "labels": elements.LABELS,
             "lineage": selectors.lineage(item),
@@ -232,28 +240,31 @@ def version_edit_view(request, pk):
 
 
 @login_required
-def version_publish_view(request, pk):
+def version_submit_view(request, pk):
+    """A new item's first publication: submitted for review, approved by another 事项管理员."""
     require_cap(request.user, Cap.CATALOG_MANAGE, services.MANAGE_MESSAGE)
     version = _get(selectors.version_get, pk=pk, user=request.user)
-    form = PublishForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    form = PublicationForm(
+        request.POST or None,
+        initial={"effective_on": timezone.localdate(), "trigger": Adjustment.Trigger.LAW_ENACTED},
+    )
     if request.method == "POST" and form.is_valid():
-        ok, _ = call_service(
+        ok, adjustment = call_service(
             form,
-            lambda: services.item_version_publish(
-                by=request.user, version=version, valid_from=form.cleaned_data["valid_from"]
-            ),
+            lambda: services.item_version_submit(by=request.user, version=version, **form.cleaned_data),
         )
         if ok:
-            messages.success(request, f"已发布：{version.name}，自 {form.cleaned_data['valid_from']} 起施行")
-            return redirect("catalog:item_detail", pk=version.item_id)
+            messages.success(request, f"已提交发布审核：{version.name}。须由另一位事项管理员批准后生效。")
+            return redirect("catalog:adjustment_detail", pk=adjustment.pk)
     return render(
         request,
         "catalog/simple_form.html",
         {
             "form": form,
-            "title": f"发布：{version.name}",
-            "lead": "发布后本版本即冻结，不能再修改；以后的变更须发起事项调整，经另一位事项管理员审核后生效。",
-            "submit": "发布",
+            "title": f"提交发布审核：{version.name}",
+            "lead": "新事项须经另一位事项管理员审核批准，自生效日期起施行；审核期间草稿不能修改，撤回申请后可继续修改。"
+            "发布后本版本即冻结，以后的变更须发起事项调整。",
+            "submit": "提交审核",
             "back": reverse("catalog:item_detail", args=[version.item_id]),
         },
     )
@@ -339,57 +350,19 @@ def adjustment_create_view(request):
     )
 
 
-def _diff_rows(adjustment: Adjustment, versions: list[ItemVersion]) -> list[dict]:
-    """One side-by-side block per proposed version (or per subject for suspend/resume/cancel)."""
-    blocks = []
-    if (
-        adjustment.kind in (Adjustment.Kind.SUSPEND, Adjustment.Kind.RESUME, Adjustment.Kind.CANCEL)
-        and not versions
-    ):
-        for item in adjustment.items.all():
-            base = selectors.latest_published(item)
-            before = elements.display(base)
-            if adjustment.kind == Adjustment.Kind.CANCEL:
-                after = {}
-            else:
-                after = dict(
-                    before, is_suspended="是" if adjustment.kind == Adjustment.Kind.SUSPEND else "否"
-                )
-            blocks.append(
-                {"title": item.name, "version": None, "base": base, "rows": elements.diff(before, after)}
-            )
-        return blocks
-    for version in versions:
-        base = version.based_on
-        before = elements.display(base) if base else {}
-        blocks.append(
-            {
-                "title": version.name,
-                "version": version,
-                "base": base,
-                "rows": elements.diff(before, elements.display(version)),
-            }
-        )
-    return blocks
-
-
 @login_required
 def adjustment_detail_view(request, pk):
     adjustment = _get(selectors.adjustment_get, user=request.user, pk=pk)
     versions = selectors.adjustment_versions(adjustment)
     user = request.user
-    can_review = (
-        has_cap(user, Cap.CATALOG_REVIEW)
-        and adjustment.status == Adjustment.Status.SUBMITTED
-        and adjustment.submitted_by_id != user.pk
-    )
+    can_review = selectors.adjustment_reviewable_by(user, adjustment)
     return render(
         request,
         "catalog/adjustment_detail.html",
         {
             "adjustment": adjustment,
             "items": list(adjustment.items.all()),
-            "blocks": _diff_rows(adjustment, versions),
+            "blocks": selectors.adjustment_diff(adjustment, versions),
             "only_changes": request.GET.get("all") != "1",
             "can_edit": has_cap(user, Cap.CATALOG_MANAGE) and adjustment.is_editable,
             "can_withdraw": has_cap(user, Cap.CATALOG_MANAGE)
@@ -397,7 +370,7 @@ def adjustment_detail_view(request, pk):
             and user.pk in (adjustment.created_by_id, adjustment.submitted_by_id),
             "can_review": can_review,
             "own_submission": adjustment.status == Adjustment.Status.SUBMITTED
-            and adjustment.submitted_by_id == user.pk,
+            and user.pk in selectors.adjustment_contributor_ids(adjustment),
             "review_form": ReviewForm(),
             "lineage": adjustment.lineage.select_related("predecessor", "successor"),
         },

@@ -1,5 +1,6 @@
-"""The catalog in a real browser: a 事项管理员 creates and publishes an item, raises an adjustment,
-another approves it; the public finds the item and its 一次性告知书 on a phone."""
+"""The catalog in a real browser: a 事项管理员 creates an item and submits its first publication,
+another approves it and raises an adjustment, the first approves that (four eyes both ways); the
+public finds the item and its 一次性告知书 on a phone."""
 
 import datetime
 
@@ -54,10 +55,22 @@ def test_create_publish_adjust_and_approve_by_another(org, page_at, password):
     page.get_by_role("button", name="保存草稿").click()
     assert "已保存草稿" in page.locator(".messages").inner_text()
 
-    page.get_by_role("link", name="发布", exact=True).click()
+    page.get_by_role("link", name="提交发布审核").click()
     page.get_by_label("生效日期").fill(today.isoformat())
-    page.get_by_role("button", name="发布").click()
-    assert "已发布" in page.locator(".messages").inner_text()
+    page.get_by_label("调整原因").select_option("reform")
+    page.get_by_role("button", name="提交审核").click()
+    assert "已提交发布审核" in page.locator(".messages").inner_text()
+    assert "须由另一位事项管理员审核" in page.content()
+    assert page.get_by_role("button", name="批准").count() == 0
+    logout(page)
+
+    login(page, "catalog_admin2", password)
+    page.get_by_role("link", name="待我审核的事项调整").click()
+    page.get_by_role("link", name="调整申请 #").first.click()
+    page.get_by_label("审核意见").fill("同意发布")
+    page.get_by_role("button", name="批准").click()
+    assert "已批准" in page.locator(".messages").inner_text()
+    page.get_by_role("link", name="个体工商户设立登记").first.click()
     assert f"{today:%Y-%m-%d} 施行中" in page.locator(".timeline").inner_text()
 
     page.get_by_label("调整类型").select_option("change")
@@ -79,7 +92,7 @@ def test_create_publish_adjust_and_approve_by_another(org, page_at, password):
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
     logout(page)
 
-    login(page, "catalog_admin2", password)
+    login(page, "catalog_admin", password)
     page.get_by_role("link", name="待我审核的事项调整").click()
     page.get_by_role("link", name="调整申请 #").first.click()
     page.get_by_label("审核意见").fill("同意")

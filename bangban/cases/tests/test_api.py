@@ -154,6 +154,27 @@ def test_api_scope_and_concurrency_guard(org, items, api):
     assert stale.status_code == 400 and stale.json()["code"] == "stale"
 
 
+def test_form_pdf_answers_a_client_asking_for_pdf(org, items, api):
+    client = api(org.user("station_agent"))
+    case = client.post(
+        "/api/v1/cases/",
+        {
+            "kind": "help",
+            "mode": "assist",
+            "applicant_type": "person",
+            "applicant_name": "张三",
+            "id_number": "11010519491231002X",
+            "phone": "13812345678",
+            "items": [items["license"].pk],
+            "accept_now": True,
+        },
+        format="json",
+    ).json()
+    form = client.get(f"/api/v1/cases/{case['id']}/forms/A.pdf", HTTP_ACCEPT="application/pdf")
+    assert form.status_code == 200 and form.content.startswith(b"%PDF")  # was 406 (core/downloads.py)
+    assert client.get(f"/api/v1/cases/{case['id']}/forms/A.pdf", HTTP_ACCEPT="text/csv").status_code == 406
+
+
 def test_work_queue_sorted_by_traffic_light(org, items, api):
     client = api(org.user("town_agent"))
     payload = {

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from bangban.catalog import exchange
 from bangban.catalog.models import Adjustment, ImportJob, Item, ListingEntry
 from bangban.catalog.tests.conftest import CREDIT
+from bangban.core.downloads import XLSX
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +38,13 @@ def elements(cat, **overrides):
         "channels": ["window", "online"],
         "tags": ["construction"],
         "legal_bases": [
-            {"rank": 4, "title": "《建筑工程施工许可管理办法》"},
             {
                 "rank": 1,
                 "title": "《中华人民共和国建筑法》",
                 "article": "第七条",
                 "text": "建筑工程开工前，建设单位应当……申请领取施工许可证",
             },
+            {"rank": 4, "title": "《建筑工程施工许可管理办法》"},
         ],
         "materials": [
             {"name": "建筑工程施工许可申请表"},
@@ -69,13 +70,22 @@ def test_create_publish_adjust_approve_through_the_api(cat, api):
     patched = admin.patch(f"/api/v1/catalog/versions/{draft_id}/", {"promised_days": 2}, format="json")
     assert patched.status_code == 200 and patched.json()["promised_days"] == 2
     assert [b["rank"] for b in patched.json()["legal_bases"]] == [1, 4]
-    published = admin.post(
-        f"/api/v1/catalog/versions/{draft_id}/publish/", {"valid_from": "2026-03-01"}, format="json"
+    assert admin.post(f"/api/v1/catalog/versions/{draft_id}/publish/", {}, format="json").status_code == 404
+    publication = admin.post(
+        f"/api/v1/catalog/versions/{draft_id}/submit/", {"effective_on": "2026-03-02"}, format="json"
     )
-    assert (
-        published.status_code == 200
-        and published.json()["state"] == "published"
-        and published.json()["number"] == 1
+    assert publication.status_code == 201, publication.json()
+    assert (publication.json()["kind"], publication.json()["status"]) == ("new", "submitted")
+    assert publication.json()["proposed_versions"] == [draft_id]
+    pk = publication.json()["id"]
+    own = admin.post(f"/api/v1/catalog/adjustments/{pk}/approve/", {}, format="json")
+    assert own.status_code == 400 and own.json()["code"] == "same_person"
+    assert reviewer.post(f"/api/v1/catalog/adjustments/{pk}/approve/", {}, format="json").status_code == 200
+    published = admin.get(f"/api/v1/catalog/versions/{draft_id}/").json()
+    assert (published["state"], published["number"], published["valid_from"]) == (
+        "published",
+        1,
+        "2026-03-02",
     )
 
     adjustment = admin.post(
@@ -278,7 +288,7 @@ def test_schema_documents_the_catalog(cat, api):
     for path in (
         "/api/v1/catalog/items/",
         "/api/v1/catalog/items/{id}/notice/",
-        "/api/v1/catalog/versions/{id}/publish/",
+        "/api/v1/catalog/versions/{id}/submit/",
         "/api/v1/catalog/adjustments/{id}/approve/",
         "/api/v1/catalog/listings/",
         "/api/v1/catalog/offered/",
@@ -286,3 +296,111 @@ def test_schema_documents_the_catalog(cat, api):
         "/api/v1/catalog/export/",
     ):
         assert path in schema, path
+
+
+@pytest.mark.parametrize(
+    "kind, field, before, after",
+    [("suspend", "is_suspended", "否", "是"), ("cancel", "name", "食品经营许可（新办）", "")],
+)
+def test_adjustment_detail_shows_the_diff_the_page_shows(
+    cat, api, web, published, kind, field, before, after
+):
+    item = published()
+    admin = api(cat.user("catalog_admin"))
+    body = admin.post(
+        "/api/v1/catalog/adjustments/",
+        {
+            "kind": kind,
+            "trigger": "other",
+            "justification": "系统切换",
+            "effective_on": "2026-03-10",
+            "items": [item.pk],
+        },
+        format="json",
+    ).json()
+    detail = admin.get(f"/api/v1/catalog/adjustments/{body['id']}/").json()
+    [block] = detail["diff"]
+    assert (block["item"], block["version"], block["title"]) == (item.pk, None, item.name)
+    assert block["based_on"] == item.versions.get().pk
+    rows = {r["field"]: r for r in block["rows"]}
+    assert (rows[field]["before"], rows[field]["after"]) == (before, after)
+    page = web(cat.user("catalog_admin")).get(f"/catalog/adjustments/{body['id']}/").content.decode()
+    assert page.count('<tr class="changed">') == len(block["rows"]) > 0  # the same rows, page and API
+    for r in block["rows"]:
+        assert f'<tr class="changed"><th scope="row">{r["label"]}</th>' in page
+
+
+def test_patch_of_an_adjustment_is_partial(cat, api, published):
+    item = published()
+    admin = api(cat.user("catalog_admin"))
+    body = admin.post(
+        "/api/v1/catalog/adjustments/",
+        {
+            "kind": "suspend",
+            "trigger": "other",
+            "justification": "系统切换",
+            "effective_on": "2026-03-10",
+            "items": [item.pk],
+        },
+        format="json",
+    ).json()
+    url = f"/api/v1/catalog/adjustments/{body['id']}/"
+    patched = admin.patch(url, {"effective_on": "2026-03-20"}, format="json")
+    assert patched.status_code == 200, patched.json()
+    assert (patched.json()["effective_on"], patched.json()["justification"], patched.json()["trigger"]) == (
+        "2026-03-20",
+        "系统切换",
+        "other",
+    )
+    patched = admin.patch(url, {"justification": "机房搬迁"}, format="json")
+    assert patched.status_code == 200 and patched.json()["justification"] == "机房搬迁"
+    assert patched.json()["effective_on"] == "2026-03-20"
+    bad = admin.patch(url, {"effective_on": "2026-03-01"}, format="json")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "effective_on"
+    assert Adjustment.objects.get().effective_on == datetime.date(2026, 3, 20)
+
+
+def test_legal_bases_out_of_rank_order_are_refused_not_resorted(cat, api):
+    admin = api(cat.user("catalog_admin"))
+    good = elements(cat)["legal_bases"]
+    response = admin.post(
+        "/api/v1/catalog/items/", elements(cat, legal_bases=list(reversed(good))), format="json"
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "legal_bases" and error["code"] == "rank_order"
+    assert "设定依据须按位阶从高到低排列" in error["message"] and "第 2 条" in error["message"]
+    assert not Item.objects.exists()
+    created = admin.post("/api/v1/catalog/items/", elements(cat), format="json")
+    assert created.status_code == 201
+    draft = admin.get(f"/api/v1/catalog/items/{created.json()['id']}/versions/").json()[0]
+    assert [b["rank"] for b in draft["legal_bases"]] == [1, 4]
+    patch = admin.patch(
+        f"/api/v1/catalog/versions/{draft['id']}/",
+        {"legal_bases": [{"rank": 6, "title": "《通知》"}, {"rank": 2, "title": "《条例》"}]},
+        format="json",
+    )
+    assert patch.status_code == 400 and patch.json()["errors"][0]["code"] == "rank_order"
+    schema = admin.get("/api/v1/schema/").content.decode()
+    assert "rank_order" in schema
+
+
+def test_downloads_answer_a_client_asking_for_the_type_they_serve(cat, api, published):
+    item = published()
+    admin, anonymous = api(cat.user("catalog_admin")), api()
+    pdf = anonymous.get(f"/api/v1/catalog/items/{item.pk}/notice/", HTTP_ACCEPT="application/pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    for url in ("/api/v1/catalog/export/", "/api/v1/catalog/template/"):
+        for accept in (XLSX, "application/*", f"{XLSX}, application/json;q=0.5", "*/*"):
+            response = admin.get(url, HTTP_ACCEPT=accept)
+            assert response.status_code == 200, (url, accept)
+            assert response["Content-Type"] == XLSX and response.content.startswith(b"PK")
+    # a type the endpoint does not serve is still refused, and errors stay JSON
+    assert (
+        anonymous.get(f"/api/v1/catalog/items/{item.pk}/notice/", HTTP_ACCEPT="text/csv").status_code == 406
+    )
+    missing = anonymous.get(
+        f"/api/v1/catalog/items/{item.pk}/notice/?on=2020-01-01", HTTP_ACCEPT="application/pdf"
+    )
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"

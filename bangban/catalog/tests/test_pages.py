@@ -78,10 +78,21 @@ def test_catalog_admin_creates_publishes_adjusts_and_another_approves(cat, web):
     assert [m.name for m in draft.materials.all()] == ["个体工商户登记（备案）申请书"]
     assert [e.title for e in draft.legal_bases.all()] == ["《促进个体工商户发展条例》"]
     page = admin.get(f"/catalog/items/{item.pk}/").content.decode()
-    assert "编辑草稿" in page and "发布" in page
+    assert "编辑草稿" in page and "提交发布审核" in page and "/publish/" not in page
 
-    response = admin.post(f"/catalog/versions/{draft.pk}/publish/", {"valid_from": "2026-03-02"})
-    assert response.status_code == 302
+    response = admin.post(
+        f"/catalog/versions/{draft.pk}/submit/", {"effective_on": "2026-03-02", "trigger": "reform"}
+    )
+    publication = Adjustment.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/catalog/adjustments/{publication.pk}/"
+    page = admin.get(f"/catalog/adjustments/{publication.pk}/").content.decode()
+    assert "须由另一位事项管理员审核" in page and 'value="approve"' not in page
+    page = admin.get(f"/catalog/items/{item.pk}/").content.decode()
+    assert "提交发布审核" not in page and f"/catalog/adjustments/{publication.pk}/" in page
+    web(cat.user("catalog_admin2")).post(
+        f"/catalog/adjustments/{publication.pk}/review/", {"decision": "approve", "note": "同意"}
+    )
+    admin = web(cat.user("catalog_admin"))
     page = admin.get(f"/catalog/items/{item.pk}/").content.decode()
     assert "第 1 版" in page and "2026-03-02 施行中" in page and "发起事项调整" in page
 
@@ -95,7 +106,7 @@ def test_catalog_admin_creates_publishes_adjusts_and_another_approves(cat, web):
             "items": item.implementation_code,
         },
     )
-    adjustment = Adjustment.objects.get()
+    adjustment = Adjustment.objects.exclude(pk=publication.pk).get()
     assert response["Location"] == f"/catalog/adjustments/{adjustment.pk}/"
     proposed = adjustment.proposed_versions.get()
     edit = item_form(
@@ -109,13 +120,13 @@ def test_catalog_admin_creates_publishes_adjusts_and_another_approves(cat, web):
     page = admin.get(f"/catalog/adjustments/{adjustment.pk}/").content.decode()
     assert "须由另一位事项管理员审核" in page and 'value="approve"' not in page
     admin.post(f"/catalog/adjustments/{adjustment.pk}/review/", {"decision": "approve"})
-    assert Adjustment.objects.get().status == Adjustment.Status.SUBMITTED  # refused: same person
+    assert Adjustment.objects.get(pk=adjustment.pk).status == Adjustment.Status.SUBMITTED  # refused
 
     reviewer = web(cat.user("catalog_admin2"))
     assert 'value="approve"' in reviewer.get(f"/catalog/adjustments/{adjustment.pk}/").content.decode()
     assert "待我审核的事项调整" in reviewer.get("/").content.decode()
     reviewer.post(f"/catalog/adjustments/{adjustment.pk}/review/", {"decision": "approve", "note": "同意"})
-    assert Adjustment.objects.get().status == Adjustment.Status.APPROVED
+    assert Adjustment.objects.get(pk=adjustment.pk).status == Adjustment.Status.APPROVED
 
     page = reviewer.get(f"/catalog/items/{item.pk}/").content.decode()
     assert "第 2 版" in page and "待生效" in page and "至 2026-03-31 止" in page
@@ -315,7 +326,7 @@ def test_material_attachments_are_uploaded_served_and_kept_by_new_versions(
     assert admin.post(f"/catalog/versions/{draft.pk}/edit/", form).status_code == 302
     material = draft.materials.get()
     assert material.blank_form.name.endswith(".docx")
-    services.item_version_publish(by=cat.user("catalog_admin"), version=draft)
+    services.item_version_publish(by=None, version=draft)
     download = web(cat.user("town_agent")).get(f"/items/materials/{material.pk}/blank_form/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"PK blank form"
     adjustment = services.adjustment_create(

@@ -98,12 +98,12 @@ def test_publish_freezes_the_version(cat):
     item = services.item_create(by=cat.user("catalog_admin"), data=item_data(cat, materials=[]))
     version = item.versions.get()
     with pytest.raises(ServiceError) as exc:
-        services.item_version_publish(by=cat.user("catalog_admin"), version=version)
+        services.item_version_publish(by=None, version=version)
     assert exc.value.field == "materials"
     services.item_version_update(
         by=cat.user("catalog_admin"), version=version, data={"materials": item_data(cat)["materials"]}
     )
-    services.item_version_publish(by=cat.user("catalog_admin"), version=version, valid_from=D(2026, 1, 1))
+    services.item_version_publish(by=None, version=version, valid_from=D(2026, 1, 1))
     version.refresh_from_db()
     item.refresh_from_db()
     assert version.number == 1 and version.valid_from == D(2026, 1, 1) and item.status == Item.Status.ACTIVE
@@ -129,7 +129,7 @@ def test_publish_freezes_the_version(cat):
     assert ItemVersion.objects.get(pk=version.pk).name == "食品经营许可（新办）"
     # a second publication of the same item must be an adjustment
     with pytest.raises(ServiceError, match="已发布"):
-        services.item_version_publish(by=cat.user("catalog_admin"), version=version)
+        services.item_version_publish(by=None, version=version)
 
 
 def test_change_approved_by_another_takes_effect_on_its_date_and_old_stays_readable(cat, published):
@@ -228,7 +228,7 @@ def test_new_item_through_review(cat):
     version = adjustment.proposed_versions.get()
     assert version.item.status == Item.Status.DRAFT
     with pytest.raises(ServiceError, match="须经审核"):
-        services.item_version_publish(by=cat.user("catalog_admin"), version=version)
+        services.item_version_publish(by=None, version=version)
     services.adjustment_submit(by=cat.user("catalog_admin"), adjustment=adjustment)
     services.adjustment_approve(by=cat.user("catalog_admin2"), adjustment=adjustment)
     version.refresh_from_db()
@@ -451,3 +451,53 @@ def test_search(cat, published):
     assert names(selectors.item_search(audience="citizen", on=TODAY)) == ["城乡居民基本养老保险参保登记"]
     assert names(selectors.item_search(item_type="20", on=TODAY)) == ["城乡居民基本养老保险参保登记"]
     assert names(selectors.item_search(department=cat.department.pk, on=D(2024, 1, 1))) == []
+
+
+def test_a_new_items_first_publication_is_reviewed_by_another(cat):
+    author, colleague = cat.user("catalog_admin"), cat.user("catalog_admin2")
+    item = services.item_create(by=author, data=item_data(cat))
+    draft = item.versions.get()
+    # one 事项管理员 alone cannot publish: the direct route is closed to people
+    with pytest.raises(ServiceError) as exc:
+        services.item_version_publish(by=author, version=draft, valid_from=TODAY)
+    assert exc.value.code == "needs_review" and "另一位事项管理员审核" in exc.value.message
+    with pytest.raises(ServiceError, match="不能早于今天"):
+        services.item_version_submit(by=author, version=draft, effective_on=D(2026, 3, 1))
+    adjustment = services.item_version_submit(by=author, version=draft, effective_on=TODAY)
+    assert (adjustment.kind, adjustment.status) == (Adjustment.Kind.NEW, Adjustment.Status.SUBMITTED)
+    assert list(adjustment.proposed_versions.all()) == [draft]
+    with pytest.raises(ServiceError, match="当前不能修改"):
+        services.item_version_update(by=author, version=draft, data={"promised_days": 4})
+    with pytest.raises(ServiceError) as exc:
+        services.adjustment_approve(by=author, adjustment=adjustment)
+    assert exc.value.code == "same_person"
+    assert selectors.item_version_in_force(item=item, on=TODAY) is None
+    services.adjustment_approve(by=colleague, adjustment=adjustment, note="同意")
+    draft.refresh_from_db()
+    item.refresh_from_db()
+    assert (draft.state, draft.number, draft.valid_from, item.status) == ("published", 1, TODAY, "active")
+    assert selectors.item_version_in_force(item=item, on=TODAY) == draft
+
+
+def test_whoever_edited_a_new_draft_cannot_approve_its_publication(cat):
+    author, colleague = cat.user("catalog_admin"), cat.user("catalog_admin2")
+    item = services.item_create(by=author, data=item_data(cat))
+    draft = item.versions.get()
+    services.item_version_update(by=colleague, version=draft, data={"promised_days": 4})
+    adjustment = services.item_version_submit(by=author, version=draft, effective_on=TODAY)
+    for who in (author, colleague):
+        with pytest.raises(ServiceError, match="不能审核"):
+            services.adjustment_approve(by=who, adjustment=adjustment)
+
+
+def test_withdrawing_a_publication_request_gives_the_draft_back(cat):
+    author = cat.user("catalog_admin")
+    item = services.item_create(by=author, data=item_data(cat))
+    draft = item.versions.get()
+    adjustment = services.item_version_submit(by=author, version=draft, effective_on=APRIL)
+    services.adjustment_withdraw(by=author, adjustment=adjustment)
+    draft.refresh_from_db()
+    assert draft.adjustment_id is None and selectors.open_draft(item) == draft
+    services.item_version_update(by=author, version=draft, data={"promised_days": 4})
+    again = services.item_version_submit(by=author, version=draft, effective_on=APRIL)
+    assert again.status == Adjustment.Status.SUBMITTED
