@@ -18,9 +18,9 @@ from rest_framework.authtoken.models import Token
 
 from bangban.accounts.models import RoleAssignment, User
 from bangban.accounts.permissions import require_cap
-from bangban.accounts.roles import PRIVILEGED_ROLES, Cap, Role, role_label
+from bangban.accounts.roles import Cap, Role, grantable_roles, role_conflicts, role_label
 from bangban.audit.services import audit_record, created, diff, snapshot
-from bangban.core.errors import NotInScope, ServiceError
+from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import mobile_problem
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
@@ -155,6 +155,37 @@ def _check_manageable(
         raise NotInScope(target=institution)
 
 
+def account_manage_check(*, by: User | None, user: User) -> None:
+    """The one rule for managing an account (edit, set password, (de)activate, unlock, tokens).
+
+    The manager needs STAFF_MANAGE, the account must lie in their scope, and every role the
+    account holds must be one the manager could grant: so 系统管理员 accounts are managed only
+    by 系统管理员, and a 中心管理员 cannot take over a more powerful account by resetting its
+    password. by=None is the platform itself.
+    """
+    if by is None:
+        return
+    require_cap(by, Cap.STAFF_MANAGE, "您的角色无权管理工作人员")
+    if not institution_in_scope(by, user.institution):
+        raise NotInScope(target=user)
+    beyond = set(user.role_codes) - grantable_roles(by.role_codes)
+    if beyond:
+        names = "、".join(role_label(r) for r in Role.values if r in beyond)
+        raise AccessRefused(
+            "account_not_manageable",
+            f"该账号持有您无权授予的角色（{names}），只能由系统管理员管理",
+        )
+
+
+def can_manage_account(by: User, user: User) -> bool:
+    """What pages offer; the services decide."""
+    try:
+        account_manage_check(by=by, user=user)
+    except AccessRefused:
+        return False
+    return True
+
+
 def _clean_staff(*, username: str, full_name: str, phone: str, institution, department, roles) -> list[str]:
     username = (username or "").strip()
     if not username:
@@ -179,13 +210,16 @@ def _clean_staff(*, username: str, full_name: str, phone: str, institution, depa
 
 
 def _check_grantable(by: User | None, roles: Iterable[str], current: Iterable[str] = ()) -> None:
-    if by is None or by.is_superuser or Role.SYSADMIN in by.role_codes:
+    """Every role granted or taken away must be one `by` could grant; no incompatible pair remains."""
+    conflicts = role_conflicts(roles)
+    if conflicts:
+        raise ServiceError("role_conflict", f"角色：{'；'.join(conflicts)}", field="roles")
+    if by is None:
         return
-    changed = set(roles) ^ set(current)
-    denied = changed & PRIVILEGED_ROLES
+    denied = (set(roles) ^ set(current)) - grantable_roles(by.role_codes)
     if denied:
-        names = "、".join(role_label(r) for r in denied)
-        raise ServiceError("role_not_grantable", f"只有系统管理员可以授予或收回角色：{names}", field="roles")
+        names = "、".join(role_label(r) for r in Role.values if r in denied)
+        raise ServiceError("role_not_grantable", f"角色：您无权授予或收回以下角色：{names}", field="roles")
 
 
 def _set_roles(user: User, roles: list[str]) -> None:
@@ -265,7 +299,7 @@ def staff_update(
 ) -> User:
     """Change a staff member's details, institution, department and roles, within the manager's scope."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    _check_manageable(by, user.institution)
+    account_manage_check(by=by, user=user)
     _check_manageable(by, institution)
     roles = _clean_staff(
         username=user.username,
@@ -276,9 +310,9 @@ def staff_update(
         roles=roles,
     )
     current_roles = sorted(user.role_codes)
+    if user.pk == by.pk and set(roles) != set(current_roles):
+        raise ServiceError("own_roles", "角色：不能修改自己的角色，请由其他管理员调整", field="roles")
     _check_grantable(by, roles, current_roles)
-    if user.pk == by.pk and not set(current_roles) <= set(roles) and Role.SYSADMIN in current_roles:
-        raise ServiceError("self_demotion", "不能收回自己的系统管理员角色", field="roles")
     before = snapshot(user, STAFF_FIELDS)
     user.full_name, user.phone, user.email = full_name.strip(), phone.strip(), email.strip()
     user.institution, user.department = institution, department
@@ -298,7 +332,7 @@ def staff_update(
 def staff_set_password(*, by: User, user: User, password: str) -> None:
     """An administrator sets a password; the user must change it at next login."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    _check_manageable(by, user.institution)
+    account_manage_check(by=by, user=user)
     _validate_password(password, user)
     user.set_password(password)
     user.must_change_password = True
@@ -317,7 +351,7 @@ def staff_set_password(*, by: User, user: User, password: str) -> None:
 @transaction.atomic
 def staff_set_active(*, by: User, user: User, active: bool) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
-    _check_manageable(by, user.institution)
+    account_manage_check(by=by, user=user)
     if user.pk == by.pk and not active:
         raise ServiceError("self_deactivation", "不能停用自己的账号", field="is_active")
     if user.is_active != active:
@@ -336,7 +370,7 @@ def staff_set_active(*, by: User, user: User, active: bool) -> User:
 @transaction.atomic
 def staff_unlock(*, by: User, user: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
-    _check_manageable(by, user.institution)
+    account_manage_check(by=by, user=user)
     before = snapshot(user, ["failed_login_count", "locked_until"])
     user.failed_login_count = 0
     user.locked_until = None

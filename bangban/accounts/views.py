@@ -14,7 +14,7 @@ from bangban.accounts.middleware import LAST_SEEN_KEY
 from bangban.accounts.permissions import has_cap, require_cap
 from bangban.accounts.roles import Cap, Role
 from bangban.accounts.selectors import staff_get, staff_list
-from bangban.core.errors import ServiceError
+from bangban.core.errors import AccessRefused, ServiceError
 from bangban.core.forms import call_service, querystring_without_page
 from bangban.org.selectors import department_list, institutions_in_scope
 
@@ -135,7 +135,7 @@ def staff_detail_view(request, pk):
         "accounts/staff_detail.html",
         {
             "staff": staff,
-            "can_manage": has_cap(request.user, Cap.STAFF_MANAGE),
+            "can_manage": services.can_manage_account(request.user, staff),
             "password_form": SetPasswordForm(),
         },
     )
@@ -145,6 +145,7 @@ def staff_detail_view(request, pk):
 def staff_edit_view(request, pk):
     require_cap(request.user, Cap.STAFF_MANAGE)
     staff = staff_get(user=request.user, pk=pk)
+    services.account_manage_check(by=request.user, user=staff)
     initial = {
         "username": staff.username,
         "full_name": staff.full_name,
@@ -195,6 +196,6 @@ def staff_action_view(request, pk, action):
             messages.success(request, "已解除锁定")
         else:
             raise ServiceError("invalid", "未知操作")
-    except ServiceError as exc:
+    except (ServiceError, AccessRefused) as exc:
         messages.error(request, exc.message)
     return redirect("accounts:staff_detail", pk=staff.pk)
