@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Host validation before anything can answer (a forged Host must never reach a view).
+    "bangban.core.middleware.HostValidationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "bangban.core.middleware.SecurityHeadersMiddleware",
     "bangban.cases.middleware.WorkQueueFastLane",
