@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -149,7 +148,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Every authenticate() call (the admin, test clients) goes through the login gate
+# (accounts.services.login_attempt: throttle, lockout, audit).
+AUTHENTICATION_BACKENDS = ["bangban.accounts.backends.LoginGateBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "bangban.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -164,6 +165,13 @@ LOGIN_REDIRECT_URL = "core:home"
 BANGBAN_LOCKOUT_THRESHOLD = env.int("BANGBAN_LOCKOUT_THRESHOLD", default=5)
 BANGBAN_LOCKOUT_DURATION = timedelta(minutes=env.int("BANGBAN_LOCKOUT_MINUTES", default=15))
 BANGBAN_IDLE_TIMEOUT = timedelta(minutes=env.int("BANGBAN_IDLE_MINUTES", default=30))
+# Per client address: after this many failed logins or token uses within the window, every
+# attempt from it answers 429 until the window ends (kept in the cache: Redis in production).
+BANGBAN_AUTH_THROTTLE_FAILURES = env.int("BANGBAN_AUTH_THROTTLE_FAILURES", default=20)
+BANGBAN_AUTH_THROTTLE_SECONDS = env.int("BANGBAN_AUTH_THROTTLE_SECONDS", default=900)
+# API tokens: default and longest validity in days.
+BANGBAN_TOKEN_DAYS = env.int("BANGBAN_TOKEN_DAYS", default=90)
+BANGBAN_TOKEN_MAX_DAYS = env.int("BANGBAN_TOKEN_MAX_DAYS", default=365)
 
 # Personal identifiers are encrypted at rest (core.crypto); production sets its own keys.
 BANGBAN_FIELD_KEYS = env.str("BANGBAN_FIELD_KEYS", default="")

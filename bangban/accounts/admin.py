@@ -8,13 +8,6 @@ from bangban.core.admin import ReadOnlyAdmin
 # be the one writable page of an admin that is read-only for everyone.
 admin.site.unregister(Group)
 
-try:  # until DRF's token model is replaced
-    from rest_framework.authtoken.models import TokenProxy
-
-    admin.site.unregister(TokenProxy)
-except Exception:
-    pass
-
 
 @admin.register(User)
 class UserAdmin(ReadOnlyAdmin):

@@ -46,7 +46,7 @@ def _get(client, settings, url, fast, **headers):
 
 @pytest.mark.parametrize("who", ["town_agent", "station_agent", "county_admin", "supervisor", "liaison"])
 def test_fast_lane_answers_like_the_full_stack(org, cases, client, settings, view_calls, who):  # noqa: F811
-    key = token_issue(by=org.user("sysadmin"), user=org.user(who)).key
+    key = token_issue(by=org.user("sysadmin"), user=org.user(who), name="测试")[1]
     auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
     for url in URLS:
         slow = _get(client, settings, url, False, **auth)
@@ -64,7 +64,7 @@ def test_fast_lane_answers_like_the_full_stack(org, cases, client, settings, vie
 def test_fast_lane_leaves_everything_unusual_to_the_full_stack(org, cases, client, settings, view_calls):  # noqa: F811
     settings.BANGBAN_QUEUE_FAST_LANE = True
     agent = org.user("town_agent")
-    key = token_issue(by=org.user("sysadmin"), user=agent).key
+    key = token_issue(by=org.user("sysadmin"), user=agent, name="测试")[1]
     auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
     fallbacks = [
         ("/api/v1/cases/?page=0", auth, 400),
@@ -83,7 +83,7 @@ def test_fast_lane_leaves_everything_unusual_to_the_full_stack(org, cases, clien
             assert view_calls, url  # answered by the view, not the fast lane
     # A role that cannot read cases: refused by the full stack (and audited there).
     reader = org.user("catalog_admin")
-    key = token_issue(by=org.user("sysadmin"), user=reader).key
+    key = token_issue(by=org.user("sysadmin"), user=reader, name="测试")[1]
     assert client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 403
     # A password that must be changed first.
     type(agent).objects.filter(pk=agent.pk).update(must_change_password=True)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _key(user):
-    return token_issue(by=user, user=user).key
+    return token_issue(by=user, user=user, name="测试")[1]
 
 
 PATHS = [
