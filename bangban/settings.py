@@ -249,7 +249,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "帮办代办平台 API",
-    "DESCRIPTION": "Bangban 政务服务帮办代办平台接口。认证：集成系统使用 `Authorization: Token <key>`，浏览器使用会话。",
+    "DESCRIPTION": "Bangban 政务服务帮办代办平台接口。认证：集成系统使用 `Authorization: Token <令牌>`（在「API 令牌」页面或 `/api/v1/tokens/` 签发，有效期最长 365 天，明文只显示一次），浏览器使用会话。同一客户端失败尝试过多时返回 429。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -278,6 +278,10 @@ if BANGBAN_SMS_DISPATCH not in ("immediate", "relay"):
 BANGBAN_SMS_RELAY_SECONDS = env.float("BANGBAN_SMS_RELAY_SECONDS", default=2.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "bangban.accounts.tasks.clear_expired_sessions", "schedule": 3600.0},
+    "clear-stale-login-failures": {
+        "task": "bangban.accounts.tasks.clear_stale_login_failures",
+        "schedule": 3600.0,
+    },
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
     "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
 }
