@@ -125,7 +125,7 @@ def _login_check(username: str, password: str, client: str) -> tuple[User | None
     if failure is not None and failure.locked_until and failure.locked_until > timezone.now():
         audit_record(action="auth.login_failed", note="锁定期间尝试登录", **who)
         return None, ServiceError("locked", _lock_message(failure.locked_until))
-    if user is None:
+    if user is None or not user.has_usable_password():
         User().set_password(password)  # the same hashing work as for a real account
         correct = False
     else:

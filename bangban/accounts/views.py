@@ -13,7 +13,7 @@ from bangban.accounts import services
 from bangban.accounts.forms import LoginForm, PasswordChangeForm, SetPasswordForm, StaffForm, TokenForm
 from bangban.accounts.middleware import LAST_SEEN_KEY
 from bangban.accounts.permissions import has_cap, require_cap
-from bangban.accounts.roles import Cap, Role
+from bangban.accounts.roles import Cap, Role, grantable_roles
 from bangban.accounts.selectors import staff_get, staff_list, token_get, token_list
 from bangban.core.context import client_ip
 from bangban.core.errors import AccessRefused, ServiceError
@@ -110,13 +110,17 @@ def staff_list_view(request):
 
 
 def _staff_form(request, data=None, initial=None, editing=False):
-    return StaffForm(
+    form = StaffForm(
         data,
         initial=initial,
         editing=editing,
         institutions=institutions_in_scope(request.user),
         departments=department_list(user=request.user),
     )
+    # Offer the roles this manager may grant (and those the account already holds); the service decides.
+    offered = grantable_roles(request.user.role_codes) | set((initial or {}).get("roles") or [])
+    form.fields["roles"].choices = [(v, label) for v, label in Role.choices if v in offered]
+    return form
 
 
 @login_required
