@@ -90,3 +90,32 @@ def test_fast_lane_leaves_everything_unusual_to_the_full_stack(org, cases, clien
     assert client.get("/api/v1/cases/", **auth).status_code == 403
     type(agent).objects.filter(pk=agent.pk).update(must_change_password=False, is_active=False)
     assert client.get("/api/v1/cases/", **auth).status_code == 401
+
+
+def test_fast_lane_checks_tokens_with_the_one_token_check_once(
+    org,
+    cases,  # noqa: F811
+    client,
+    settings,
+    view_calls,
+    monkeypatch,
+):
+    from bangban.accounts import services
+    from bangban.accounts.models import ApiToken
+
+    settings.BANGBAN_QUEUE_FAST_LANE = True
+    checks = []
+    original = services.token_authenticate
+    monkeypatch.setattr(services, "token_authenticate", lambda **kw: checks.append(kw) or original(**kw))
+    token, key = token_issue(by=None, user=org.user("town_agent"), name="测试")
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    assert client.get("/api/v1/cases/", **auth).status_code == 200
+    assert len(checks) == 1 and not view_calls  # answered by the fast lane, after the one check
+    # A token the check refuses (here: a lockout from this client) is refused once, by the full stack.
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "town_agent", "password": "Wrong#Pass2026"})
+    checks.clear()
+    refused = client.get("/api/v1/cases/", **auth)
+    assert refused.status_code == 401 and len(checks) == 1
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=token.created_at)
+    assert client.get("/api/v1/cases/", **auth, REMOTE_ADDR="10.0.0.9").status_code == 401
