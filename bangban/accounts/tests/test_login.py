@@ -198,3 +198,22 @@ def test_admin_set_password_must_be_changed_at_first_login(org, client):
     assert client.get("/").status_code == 200
     user = User.objects.get(username="newbie")
     assert not user.must_change_password and user.check_password("Mine#Secret2026")
+
+
+def test_throttle_works_on_the_production_cache(org, client, settings, password):
+    """The throttle counts in the shared cache: Redis in production (atomic INCR across servers)."""
+    from django.core.cache import caches
+
+    from bangban.core.testing import redis_url_or_skip
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url_or_skip()}
+    }
+    caches["default"].clear()
+    settings.BANGBAN_AUTH_THROTTLE_FAILURES = 3
+    try:
+        for i in range(3):
+            assert _login(client, f"name{i}", "Wrong#Pass2026").status_code == 200
+        assert _login(client, "town_agent", password).status_code == 429
+    finally:
+        caches["default"].clear()
