@@ -151,3 +151,9 @@ def test_token_pages(org, web):
     assert f"/accounts/staff/{agent.pk}/tokens/" in admin.get(f"/accounts/staff/{agent.pk}/").content.decode()
     assert admin.get(f"/accounts/staff/{agent.pk}/tokens/").status_code == 200
     assert admin.get(f"/accounts/staff/{org.user('town2_agent').pk}/tokens/").status_code == 404
+
+
+def test_schema_documents_the_token_scheme_and_endpoints(org, api):
+    schema = api(org.user("town_agent")).get("/api/v1/schema/", {"format": "json"}).json()
+    assert schema["components"]["securitySchemes"]["tokenAuth"]["name"] == "Authorization"
+    assert {"/api/v1/tokens/", "/api/v1/tokens/{id}/revoke/"} <= set(schema["paths"])
