@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -46,7 +47,14 @@ def login_view(request):
             if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
                 next_url = ""
             return redirect(next_url or "core:home")
-    response = render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+    policy = {
+        "lockout_threshold": settings.BANGBAN_LOCKOUT_THRESHOLD,
+        "lockout_minutes": int(settings.BANGBAN_LOCKOUT_DURATION.total_seconds() // 60),
+        "idle_minutes": int(settings.BANGBAN_IDLE_TIMEOUT.total_seconds() // 60),
+    }
+    response = render(
+        request, "accounts/login.html", {"form": form, "next": next_url, **policy}, status=status
+    )
     for name, value in headers.items():
         response[name] = value
     return response

@@ -24,6 +24,7 @@ def _error(page: str) -> str:
 def test_login_page_is_chinese(client):
     page = client.get("/accounts/login/").content.decode()
     assert '<html lang="zh-Hans">' in page and "工作人员登录" in page and "密码" in page
+    assert "连续 5 次密码错误，将暂停从本机登录该账号 15 分钟；30 分钟无操作" in page
 
 
 def test_successful_login_is_audited(org, client, password):
@@ -133,6 +134,9 @@ def test_superuser_enters_the_read_only_admin_through_the_staff_login(org, clien
     assert client.get("/admin/").status_code == 200
     assert AuditEvent.objects.filter(action="auth.login", object_repr__contains="sysadmin").exists()
     assert client.get("/admin/accounts/user/add/").status_code == 403
+    response = client.post("/admin/logout/")
+    assert response.status_code == 302 and client.get("/admin/").status_code == 302
+    assert AuditEvent.objects.filter(action="auth.logout", object_repr__contains="sysadmin").exists()
 
 
 def test_admin_unlocks(org, client, password):
