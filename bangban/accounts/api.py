@@ -199,7 +199,9 @@ class TokenIssueSerializer(serializers.Serializer):
         max_value=settings.BANGBAN_TOKEN_MAX_DAYS,
         help_text=f"有效期天数，默认 {settings.BANGBAN_TOKEN_DAYS}，最长 {settings.BANGBAN_TOKEN_MAX_DAYS}",
     )
-    user = serializers.IntegerField(required=False, help_text="为其签发的工作人员 id；省略为本人")
+    user = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="为其签发的工作人员 id；省略为本人"
+    )
 
 
 @extend_schema_view(
@@ -213,6 +215,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     """API tokens of oneself, or of an account one may manage (accounts.services.account_manage_check)."""
 
     serializer_class = TokenSerializer
+    lookup_value_regex = r"\d+"
 
     def _owner(self, pk):
         if pk in (None, ""):
@@ -220,7 +223,9 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         try:
             pk = int(pk)
         except (TypeError, ValueError):
-            raise serializers.ValidationError({"user": ["应为工作人员 id"]}) from None
+            pk = 0
+        if not 1 <= pk <= selectors.BIGINT_MAX:
+            raise serializers.ValidationError({"user": ["应为工作人员 id（正整数）"]})
         return (
             self.request.user
             if pk == self.request.user.pk

@@ -55,8 +55,13 @@ def token_list(*, by, owner) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(owner=owner).select_related("issued_by", "revoked_by")
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 def token_get(*, by, pk) -> ApiToken:
-    token = ApiToken.objects.select_related("owner__institution").filter(pk=pk).first()
+    if not str(pk).isdigit() or int(pk) > BIGINT_MAX:
+        raise NotInScope()
+    token = ApiToken.objects.select_related("owner__institution").filter(pk=int(pk)).first()
     if token is None:
         raise NotInScope()
     if token.owner_id != by.pk:

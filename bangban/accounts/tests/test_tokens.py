@@ -157,3 +157,14 @@ def test_schema_documents_the_token_scheme_and_endpoints(org, api):
     schema = api(org.user("town_agent")).get("/api/v1/schema/", {"format": "json"}).json()
     assert schema["components"]["securitySchemes"]["tokenAuth"]["name"] == "Authorization"
     assert {"/api/v1/tokens/", "/api/v1/tokens/{id}/revoke/"} <= set(schema["paths"])
+
+
+def test_odd_ids_answer_4xx_not_5xx(org, api):
+    me = api(org.user("town_agent"))
+    for path in ("/api/v1/tokens/null/", "/api/v1/tokens/99999999999999999999999/revoke/"):
+        assert me.get(path).status_code == 404 or me.post(path).status_code == 404, path
+    assert me.post(f"/api/v1/tokens/{2**63}/revoke/").status_code == 404
+    assert me.get("/api/v1/tokens/?user=abc").status_code == 400
+    assert me.get(f"/api/v1/tokens/?user={10**30}").status_code == 400
+    response = me.post("/api/v1/tokens/", {"name": "x", "user": 10**30}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "user"
