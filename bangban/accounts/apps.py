@@ -27,3 +27,7 @@ class AccountsConfig(AppConfig):
                 "auth.throttled": "失败尝试过多，暂停受理",
             }
         )
+        # Names of the change entries our audit rows carry that are not fields of the user row.
+        from bangban.audit.presentation import EXTRA_LABELS
+
+        EXTRA_LABELS.update({"token": "API 令牌", "expires_at": "有效期至", "locked_until": "锁定至"})

@@ -168,3 +168,10 @@ def test_odd_ids_answer_4xx_not_5xx(org, api):
     assert me.get(f"/api/v1/tokens/?user={10**30}").status_code == 400
     response = me.post("/api/v1/tokens/", {"name": "x", "user": 10**30}, format="json")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "user"
+
+
+def test_audit_rows_name_their_changes_in_chinese(org):
+    from bangban.audit.presentation import field_label
+
+    for name in ("token", "expires_at", "locked_until", "roles"):
+        assert field_label("accounts.user", name) != name
