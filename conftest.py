@@ -27,6 +27,17 @@ def _fresh_calendar_copy():
     selectors._cached = None
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The login throttle counts failures per client in the cache; one test's attempts must not
+    # throttle the next test's client.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return make_org()

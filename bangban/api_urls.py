@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from bangban.accounts.api import StaffViewSet, me
+from bangban.accounts.api import StaffViewSet, TokenViewSet, me
 from bangban.audit.api import AuditEventViewSet
 from bangban.cases import api as cases_api
 from bangban.catalog import api as catalog_api
@@ -24,6 +24,7 @@ router.register("divisions", DivisionViewSet, basename="division")
 router.register("institutions", InstitutionViewSet, basename="institution")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("staff", StaffViewSet, basename="staff")
+router.register("tokens", TokenViewSet, basename="token")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 for module in FEATURE_APIS[1:]:
     for prefix, viewset, basename in module.routes:

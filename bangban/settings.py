@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -79,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Host validation before anything can answer (a forged Host must never reach a view).
+    "bangban.core.middleware.HostValidationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "bangban.core.middleware.SecurityHeadersMiddleware",
     "bangban.cases.middleware.WorkQueueFastLane",
@@ -155,7 +156,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Every authenticate() call (the admin, test clients) goes through the login gate
+# (accounts.services.login_attempt: throttle, lockout, audit).
+AUTHENTICATION_BACKENDS = ["bangban.accounts.backends.LoginGateBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "bangban.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -170,6 +173,13 @@ LOGIN_REDIRECT_URL = "core:home"
 BANGBAN_LOCKOUT_THRESHOLD = env.int("BANGBAN_LOCKOUT_THRESHOLD", default=5)
 BANGBAN_LOCKOUT_DURATION = timedelta(minutes=env.int("BANGBAN_LOCKOUT_MINUTES", default=15))
 BANGBAN_IDLE_TIMEOUT = timedelta(minutes=env.int("BANGBAN_IDLE_MINUTES", default=30))
+# Per client address: after this many failed logins or token uses within the window, every
+# attempt from it answers 429 until the window ends (kept in the cache: Redis in production).
+BANGBAN_AUTH_THROTTLE_FAILURES = env.int("BANGBAN_AUTH_THROTTLE_FAILURES", default=20)
+BANGBAN_AUTH_THROTTLE_SECONDS = env.int("BANGBAN_AUTH_THROTTLE_SECONDS", default=900)
+# API tokens: default and longest validity in days.
+BANGBAN_TOKEN_DAYS = env.int("BANGBAN_TOKEN_DAYS", default=90)
+BANGBAN_TOKEN_MAX_DAYS = env.int("BANGBAN_TOKEN_MAX_DAYS", default=365)
 
 # Personal data (ID and phone numbers) is encrypted at rest with SM4-GCM and found through
 # HMAC-SM3 lookup hashes (core.crypto); production sets its own keys. Development derives both
@@ -250,7 +260,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "帮办代办平台 API",
-    "DESCRIPTION": "Bangban 政务服务帮办代办平台接口。认证：集成系统使用 `Authorization: Token <key>`，浏览器使用会话。",
+    "DESCRIPTION": "Bangban 政务服务帮办代办平台接口。认证：集成系统使用 `Authorization: Token <令牌>`（在「API 令牌」页面或 `/api/v1/tokens/` 签发，有效期最长 365 天，明文只显示一次），浏览器使用会话。同一客户端失败尝试过多时返回 429。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -279,6 +289,10 @@ if BANGBAN_SMS_DISPATCH not in ("immediate", "relay"):
 BANGBAN_SMS_RELAY_SECONDS = env.float("BANGBAN_SMS_RELAY_SECONDS", default=2.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "bangban.accounts.tasks.clear_expired_sessions", "schedule": 3600.0},
+    "clear-stale-login-failures": {
+        "task": "bangban.accounts.tasks.clear_stale_login_failures",
+        "schedule": 3600.0,
+    },
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
     "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
 }

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from bangban.accounts import views as accounts_views
 from bangban.core import views as core_views
 
 admin.site.site_header = "帮办代办平台 · 后台"
@@ -18,6 +19,9 @@ urlpatterns = [
     path("workdays/", include(("bangban.workdays.urls", "workdays"))),
     path("notifications/", include(("bangban.notifications.urls", "notifications"))),
     path("cases/", include(("bangban.cases.urls", "cases"))),
+    # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
+    path("admin/login/", accounts_views.admin_login_view),
+    path("admin/logout/", accounts_views.logout_view),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

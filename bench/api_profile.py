@@ -41,14 +41,13 @@ def main() -> None:
     from django.core.wsgi import get_wsgi_application
 
     app = get_wsgi_application()
-    from rest_framework.authtoken.models import Token
-
     from bangban.accounts.models import User
+    from bangban.accounts.services import token_issue
     from bangban.cases import clock
     from bangban.catalog.selectors import offered_items
 
     user = User.objects.get(username="tongan.bangban")
-    token, _ = Token.objects.get_or_create(user=user)
+    _, key = token_issue(by=None, user=user, name="性能剖析")
     item = [v for v in offered_items(institution=user.institution, on=clock.today()) if v.allows("help", 2)][
         0
     ]
@@ -62,7 +61,7 @@ def main() -> None:
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8000",
             "HTTP_HOST": "127.0.0.1",
-            "HTTP_AUTHORIZATION": f"Token {token.key}",
+            "HTTP_AUTHORIZATION": f"Token {key}",
             "CONTENT_TYPE": "application/json",
             "CONTENT_LENGTH": str(len(data)),
             "wsgi.input": io.BytesIO(data),

@@ -69,9 +69,9 @@ def recreate_database(url: str) -> None:
 AGENTS = """
 WITH inst AS (SELECT array_agg(id ORDER BY id) AS ids FROM org_institution)
 INSERT INTO accounts_user (password, is_superuser, username, full_name, phone, email, institution_id, is_active,
-    is_staff, date_joined, must_change_password, failed_login_count)
+    is_staff, date_joined, must_change_password)
 SELECT '!', false, 'bench.agent.' || g, '压测员' || g, '', '', inst.ids[1 + (g %% cardinality(inst.ids))], true,
-    false, now(), false, 0
+    false, now(), false
 FROM generate_series(1, %(n)s) AS g CROSS JOIN inst
 """
 AGENT_ROLES = """
@@ -159,11 +159,11 @@ def django_env(url: str, redis: str) -> dict:
 
 def setup_api(env: dict) -> dict:
     code = (
-        "import json;from bangban.accounts.models import User;from rest_framework.authtoken.models import Token;"
+        "import json;from bangban.accounts.models import User;from bangban.accounts.services import token_issue;"
         "from bangban.catalog.selectors import offered_items;from bangban.cases import clock;"
-        "u=User.objects.get(username='tongan.bangban');t,_=Token.objects.get_or_create(user=u);"
+        "u=User.objects.get(username='tongan.bangban');_,t=token_issue(by=None,user=u,name='压测');"
         "v=[x for x in offered_items(institution=u.institution,on=clock.today()) if x.allows('help',2)][0];"
-        "print(json.dumps({'token':t.key,'item':v.item_id}))"
+        "print(json.dumps({'token':t,'item':v.item_id}))"
     )
     out = subprocess.run(
         [PY, "manage.py", "shell", "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True

@@ -1,10 +1,11 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.response import Response
 
 from bangban.accounts import selectors, services
-from bangban.accounts.models import User
+from bangban.accounts.models import ApiToken, User
 from bangban.accounts.roles import Role
 from bangban.org.selectors import department_get, institution_get
 
@@ -152,3 +153,109 @@ class MeSerializer(StaffSerializer):
 @api_view(["GET"])
 def me(request):
     return Response(MeSerializer(request.user).data)
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    owner = serializers.IntegerField(source="owner_id", read_only=True)
+    prefix = serializers.CharField(read_only=True, help_text="令牌的公开前缀（不含密钥）")
+    status = serializers.SerializerMethodField(help_text="有效、已过期或已撤销")
+    issued_by = serializers.IntegerField(source="issued_by_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "owner",
+            "name",
+            "prefix",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "issued_by",
+            "status",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, obj) -> str:
+        return obj.status()
+
+
+class TokenIssuedSerializer(TokenSerializer):
+    token = serializers.CharField(
+        read_only=True, help_text="令牌明文：只在签发时返回这一次，平台只保存其摘要"
+    )
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class TokenIssueSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50, help_text="使用它的系统或用途")
+    days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=settings.BANGBAN_TOKEN_MAX_DAYS,
+        help_text=f"有效期天数，默认 {settings.BANGBAN_TOKEN_DAYS}，最长 {settings.BANGBAN_TOKEN_MAX_DAYS}",
+    )
+    user = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="为其签发的工作人员 id；省略为本人"
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="API 令牌列表",
+        parameters=[OpenApiParameter("user", int, description="工作人员 id；省略为本人")],
+    ),
+    retrieve=extend_schema(summary="API 令牌"),
+)
+class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """API tokens of oneself, or of an account one may manage (accounts.services.account_manage_check)."""
+
+    serializer_class = TokenSerializer
+    lookup_value_regex = r"\d+"
+
+    def _owner(self, pk):
+        if pk in (None, ""):
+            return self.request.user
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            pk = 0
+        if not 1 <= pk <= selectors.BIGINT_MAX:
+            raise serializers.ValidationError({"user": ["应为工作人员 id（正整数）"]})
+        return (
+            self.request.user
+            if pk == self.request.user.pk
+            else selectors.staff_get(user=self.request.user, pk=pk)
+        )
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiToken.objects.none()
+        return selectors.token_list(
+            by=self.request.user, owner=self._owner(self.request.query_params.get("user"))
+        )
+
+    def get_object(self):
+        return selectors.token_get(by=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        request=TokenIssueSerializer, responses={201: TokenIssuedSerializer}, summary="签发 API 令牌"
+    )
+    def create(self, request):
+        s = TokenIssueSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        token, key = services.token_issue(
+            by=request.user, user=self._owner(d.get("user")), name=d["name"], days=d.get("days")
+        )
+        token.token = key
+        return Response(TokenIssuedSerializer(token).data, status=201)
+
+    @extend_schema(request=None, responses=TokenSerializer, summary="撤销 API 令牌")
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        return Response(TokenSerializer(services.token_revoke(by=request.user, token=self.get_object())).data)

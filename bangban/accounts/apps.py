@@ -21,6 +21,13 @@ class AccountsConfig(AppConfig):
                 "accounts.staff.activate": "启用账号",
                 "accounts.staff.deactivate": "停用账号",
                 "accounts.staff.unlock": "解除锁定",
-                "accounts.token.issue": "签发接口令牌",
+                "accounts.token.issue": "签发 API 令牌",
+                "accounts.token.revoke": "撤销 API 令牌",
+                "auth.token_failed": "API 令牌被拒",
+                "auth.throttled": "失败尝试过多，暂停受理",
             }
         )
+        # Names of the change entries our audit rows carry that are not fields of the user row.
+        from bangban.audit.presentation import EXTRA_LABELS
+
+        EXTRA_LABELS.update({"token": "API 令牌", "expires_at": "有效期至", "locked_until": "锁定至"})

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from bangban.accounts.roles import Role
 from bangban.org.models import Department, Institution
@@ -72,4 +73,15 @@ class SetPasswordForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="本人下次登录时必须修改",
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=50, help_text="写明使用它的系统或用途，如“窗口叫号屏”")
+    days = forms.IntegerField(
+        label="有效期（天）",
+        min_value=1,
+        max_value=settings.BANGBAN_TOKEN_MAX_DAYS,
+        initial=settings.BANGBAN_TOKEN_DAYS,
+        help_text=f"1–{settings.BANGBAN_TOKEN_MAX_DAYS} 天，到期后须重新签发",
     )

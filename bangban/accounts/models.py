@@ -54,8 +54,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     must_change_password = models.BooleanField("下次登录须修改密码", default=False)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
-    failed_login_count = models.PositiveIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
 
     objects = UserManager()
 
@@ -91,7 +89,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_cap(self, cap: str) -> bool:
         return cap in self.capabilities
 
+    @cached_property
+    def locked_until(self):
+        """The latest end of a login lockout on this account (from any client), or None."""
+        if "_locked_until" in self.__dict__:  # annotated by accounts.selectors
+            return self.__dict__["_locked_until"]
+        return (
+            LoginFailure.objects.filter(username=self.username, locked_until__gt=timezone.now())
+            .order_by("-locked_until")
+            .values_list("locked_until", flat=True)
+            .first()
+        )
+
     def is_locked(self, now=None) -> bool:
+        """Locked out from at least one client address (see LoginFailure)."""
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
 
 
@@ -106,3 +117,74 @@ class RoleAssignment(models.Model):
 
     def __str__(self):
         return self.get_role_display()
+
+
+class LoginFailure(models.Model):
+    """Consecutive failed sign-ins for one login name from one client address.
+
+    The lockout is keyed on both, so an attacker elsewhere cannot lock the real user out; login
+    names that do not exist are counted and locked exactly like real ones (no enumeration).
+    """
+
+    username = models.CharField("登录名", max_length=150)
+    client = models.CharField("客户端地址", max_length=45, blank=True)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    updated_at = models.DateTimeField("最近失败时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = "登录失败记录"
+        constraints = [
+            models.UniqueConstraint(fields=["username", "client"], name="accounts_loginfailure_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.username}@{self.client or '未知地址'}"
+
+
+class ApiToken(models.Model):
+    """An API token. Only the SHA-256 digest of the secret is stored; `key_id` (the token's public
+    prefix) finds the row through a unique index. The plaintext is shown once, when issued."""
+
+    owner = models.ForeignKey(
+        User, verbose_name="所属账号", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField("名称", max_length=50)
+    key_id = models.CharField("令牌标识", max_length=16, unique=True)
+    digest = models.CharField("摘要", max_length=64)
+    created_at = models.DateTimeField("签发时间", default=timezone.now)
+    expires_at = models.DateTimeField("有效期至")
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        User, verbose_name="签发人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_by = models.ForeignKey(
+        User, verbose_name="撤销人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name}（{self.key_id}）"
+
+    @property
+    def prefix(self) -> str:
+        """What the owner sees of the token in lists (never the secret)."""
+        return f"bb_{self.key_id}_…"
+
+    def status(self, now=None) -> str:
+        now = now or timezone.now()
+        if self.revoked_at:
+            return "已撤销"
+        if self.expires_at <= now:
+            return "已过期"
+        return "有效"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status() == "有效"

@@ -82,6 +82,37 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 # Roles a holder of STAFF_MANAGE may grant: everything but 系统管理员, which only a 系统管理员 grants.
 PRIVILEGED_ROLES = frozenset({Role.SYSADMIN})
 
+# Separation of duties (等保 三级): roles that administer staff accounts are never combined with
+# the roles that watch or approve what staff do, so nobody supervises or approves their own work.
+STAFF_ADMIN_ROLES = frozenset(r for r, caps in CAPABILITIES.items() if Cap.STAFF_MANAGE in caps)
+INCOMPATIBLE_ROLES: list[tuple[frozenset[str], str]] = [
+    (frozenset({admin, other}), reason)
+    for admin in sorted(STAFF_ADMIN_ROLES)
+    for other, reason in (
+        (Role.SUPERVISOR, "管理工作人员的账号不能同时监督他们的工作"),
+        (Role.CATALOG_ADMIN, "管理工作人员的账号不能同时审核事项调整"),
+    )
+]
+
+
+def grantable_roles(roles) -> frozenset[str]:
+    """The roles an account holding `roles` may grant (and so may manage accounts holding)."""
+    if not capabilities_of(roles) & {Cap.STAFF_MANAGE}:
+        return frozenset()
+    if Role.SYSADMIN in roles:
+        return frozenset(Role.values)
+    return frozenset(Role.values) - PRIVILEGED_ROLES
+
+
+def role_conflicts(roles) -> list[str]:
+    """Chinese sentences, one per incompatible pair present in `roles` (empty when none)."""
+    present = set(roles)
+    return [
+        f"{'与'.join(role_label(r) for r in sorted(pair, key=Role.values.index))}不能由同一账号兼任：{reason}"
+        for pair, reason in INCOMPATIBLE_ROLES
+        if pair <= present
+    ]
+
 
 def capabilities_of(roles) -> frozenset[str]:
     caps: set[str] = set()

@@ -316,7 +316,7 @@ class LogSerializer(serializers.Serializer):
 
 
 def register(user, data: dict):
-    """Registration from validated CaseCreateSerializer data (also used by the fast lane)."""
+    """Registration from validated CaseCreateSerializer data."""
     if "institution" in data:
         from bangban.org.selectors import institution_get
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.pagination import PageNumberPagination
 
@@ -30,42 +31,49 @@ class Pagination(PageNumberPagination):
 
 @functools.cache
 def _principal_statement(vendor: str):
-    """One statement for token, user, institution, division and roles (built once per process)."""
-    from rest_framework.authtoken.models import Token
-
-    from bangban.accounts.models import User
+    """One statement for token, user, institution, division, roles and the client's lockout."""
+    from bangban.accounts.models import ApiToken, LoginFailure, User
     from bangban.core.db.rows import selection
     from bangban.divisions.models import Division
     from bangban.org.models import Institution
 
     parts = [
-        selection(model, alias)
-        for model, alias in ((Token, "t"), (User, "u"), (Institution, "i"), (Division, "d"))
+        selection(model, alias, attnames)
+        for model, alias, attnames in (
+            (ApiToken, "t", None),
+            (User, "u", None),
+            (Institution, "i", None),
+            (Division, "d", None),
+            (LoginFailure, "f", ("locked_until",)),
+        )
     ]
     roles = "string_agg(r.role, ',')" if vendor == "postgresql" else "group_concat(r.role, ',')"
     sql = (
         f"SELECT {', '.join(p.sql for p in parts)}, "
         f"(SELECT {roles} FROM accounts_roleassignment r WHERE r.user_id = u.id) "
-        "FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id "
+        "FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.owner_id "
         "LEFT JOIN org_institution i ON i.id = u.institution_id "
         "LEFT JOIN divisions_division d ON d.code = i.division_id "
-        "WHERE t.key = %s"
+        "LEFT JOIN accounts_loginfailure f ON f.username = u.username AND f.client = %s "
+        "WHERE t.key_id = %s"
     )
     return sql, parts
 
 
-def load_principal(key: str):
-    """(user, token) for an API token key, with the user's institution, division and roles loaded.
+def load_principal(key_id: str, client: str = ""):
+    """(user, token) for an API token's key id, with the user's institution, division, roles and
+    lockout from `client` loaded; None for an unknown id. Checking the token is
+    accounts.services.token_authenticate's job.
 
     Every API request starts here, so it is one (prepared, on PostgreSQL) statement instead of an
     ORM query per relation: the user arrives ready for scoping (institution path) and capability
-    checks (roles). None for an unknown key.
+    checks (roles).
     """
     from django.db import connection
 
     sql, parts = _principal_statement(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key])
+        cursor.execute(sql, [client, key_id])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -74,22 +82,75 @@ def load_principal(key: str):
     for part in parts:
         objects.append(part.instance(values[start : start + len(part.names)]))
         start += len(part.names)
-    token, user, institution, division = objects
+    token, user, institution, division, failure = objects
     if institution is not None:
         institution._state.fields_cache["division"] = division
     user._state.fields_cache["institution"] = institution
     user.__dict__["role_codes"] = frozenset(roles.split(",")) if roles else frozenset()
-    token._state.fields_cache["user"] = user
+    user.__dict__["locked_until"] = failure.locked_until if failure is not None else None
+    token._state.fields_cache["owner"] = user
     return user, token
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication with the principal loaded in one statement (see load_principal)."""
+class TooManyAttempts(exceptions.APIException):
+    status_code = 429
+    default_code = "throttled"
 
-    def authenticate_credentials(self, key):
-        principal = load_principal(key)
-        if principal is None:
-            raise exceptions.AuthenticationFailed("令牌无效")
-        if not principal[0].is_active:
-            raise exceptions.AuthenticationFailed("账号已停用")
-        return principal
+    def __init__(self, detail: str, wait: int):
+        super().__init__(detail, self.default_code)
+        self.wait = wait  # DRF's handler turns it into Retry-After
+
+
+def token_principal(request):
+    """(user, token) for the request's `Authorization: Token …` header, None without one.
+
+    The one token check (accounts.services.token_authenticate) for DRF and the work-queue fast
+    lane; the outcome is kept on the request, so a request the fast lane hands on is not
+    checked, counted or audited twice. Raises AuthenticationFailed or TooManyAttempts.
+    """
+    from bangban.accounts import services
+    from bangban.core.context import client_ip
+
+    request = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    outcome = request.__dict__.get("_bangban_token")
+    if outcome is None:
+        scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "token":
+            return None
+        try:
+            outcome = services.token_authenticate(key=key.strip(), client=client_ip(request) or "")
+        except services.TooManyAttempts as exc:
+            outcome = TooManyAttempts(exc.message, exc.retry_after)
+        except services.TokenRefused as exc:
+            outcome = exceptions.AuthenticationFailed(exc.message, exc.code)
+        request._bangban_token = outcome
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token bb_…` through the one token check (token_principal)."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        return token_principal(request)
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The token scheme in the OpenAPI schema (the name DRF's own token scheme had)."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token bb_…`：在「API 令牌」页面或 /api/v1/tokens/ 签发的令牌",
+        }

@@ -13,6 +13,22 @@ CSP = (
 )
 
 
+class HostValidationMiddleware:
+    """First in MIDDLEWARE: nothing answers a request whose Host is not in ALLOWED_HOSTS.
+
+    Django validates the host lazily, when something first calls request.get_host(); a layer that
+    answered before that (a fast lane, a static file) served forged hosts. DisallowedHost becomes
+    the usual 400 answer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.get_host()
+        return self.get_response(request)
+
+
 class SecurityHeadersMiddleware:
     """A strict Content-Security-Policy: every asset is local, no inline script."""
 

@@ -1,5 +1,4 @@
 from django.urls import reverse
-from django.utils import timezone
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
@@ -7,7 +6,7 @@ from bangban.accounts.roles import Cap
 
 def org_panels(user) -> list[dict]:
     """工作台 figures for those who run the organization: institutions, staff, locked accounts."""
-    from bangban.accounts.selectors import staff_list
+    from bangban.accounts.selectors import locked_staff, staff_list
     from bangban.org.selectors import institutions_in_scope
 
     panels = []
@@ -28,7 +27,7 @@ def org_panels(user) -> list[dict]:
                 "url": reverse("accounts:staff_list"),
             }
         )
-        locked = staff.filter(locked_until__gt=timezone.now()).count()
+        locked = locked_staff(user=user).count()
         if locked and has_cap(user, Cap.STAFF_MANAGE):
             panels.append({"value": locked, "label": "被锁定的账号", "url": reverse("accounts:staff_list")})
     return panels

@@ -17,8 +17,6 @@ def scope_root_path(user) -> str | None:
     """The path prefix of the user's scope; "" means everything, None means nothing."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    if user.is_superuser:
-        return ""
     institution = user.institution
     if institution is None or not institution.is_active:
         return None

@@ -48,7 +48,7 @@ def _require_manager(by) -> None:
     if by is None:  # the platform itself (migrations, commands)
         return
     require_cap(by, Cap.CALENDAR_MANAGE, "您的角色无权维护工作日历")
-    if not by.is_superuser and (by.institution is None or by.institution.parent_id is not None):
+    if by.institution is None or by.institution.parent_id is not None:
         raise AccessRefused(
             "calendar_scope", "工作日历全平台共用，只能由政务服务中心（顶级机构）的管理员维护"
         )

@@ -97,8 +97,8 @@ def test_api_needs_authentication_and_accepts_tokens(org, client):
     from bangban.accounts.services import token_issue
 
     assert client.get("/api/v1/me/").status_code in (401, 403)
-    token = token_issue(by=org.user("county_admin"), user=org.user("town_agent"))
-    me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = token_issue(by=org.user("county_admin"), user=org.user("town_agent"), name="测试")
+    me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
     assert me.status_code == 200 and me.json()["username"] == "town_agent"
     assert "case.handle" in me.json()["capabilities"]
 
@@ -111,25 +111,24 @@ def test_token_principal_arrives_in_one_statement_ready_for_scoping(org, django_
     from bangban.core.api import load_principal
 
     agent = org.user("station_agent")
-    key = token_issue(by=org.user("county_admin"), user=agent).key
+    issued, key = token_issue(by=org.user("county_admin"), user=agent, name="测试")
     with django_assert_num_queries(1):
-        user, token = load_principal(key)
+        user, token = load_principal(issued.key_id, "127.0.0.1")
         # Everything a scoped request reads comes with it, converted like the ORM would.
-        assert user.pk == agent.pk and token.user is user and token.key == key
+        assert user.pk == agent.pk and token.owner is user and token.digest == issued.digest
         assert user.institution.path == org.station.path and user.institution.division.name == "树山村"
         assert user.role_codes == {"agent"} and user.has_cap("case.handle")
         assert user.is_active is True and user.must_change_password is False
         assert isinstance(user.date_joined, dt.datetime) and user.date_joined.tzinfo is not None
-        assert isinstance(token.created, dt.datetime) and token.created.tzinfo is not None
-    assert load_principal("0" * 40) is None
+        assert isinstance(token.expires_at, dt.datetime) and token.expires_at.tzinfo is not None
+        assert user.locked_until is None
+    assert load_principal("0" * 16) is None
 
     # A user outside any institution and without roles still loads (and sees nothing).
-    from rest_framework.authtoken.models import Token
-
     from bangban.accounts.models import User
 
     loner = User.objects.create_user(username="loner", password=None, institution=None)
-    user, _ = load_principal(Token.objects.create(user=loner).key)
+    user, _ = load_principal(token_issue(by=None, user=loner, name="测试")[0].key_id)
     assert user.institution is None and user.role_codes == frozenset()
 
 
@@ -138,7 +137,7 @@ def test_api_token_of_a_deactivated_user_is_refused(org, client):
     from bangban.accounts.services import token_issue
 
     agent = org.user("town_agent")
-    key = token_issue(by=org.user("county_admin"), user=agent).key
+    key = token_issue(by=org.user("county_admin"), user=agent, name="测试")[1]
     assert client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
     type(agent).objects.filter(pk=agent.pk).update(is_active=False)
     refused = client.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}")
