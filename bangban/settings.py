@@ -223,6 +223,33 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Uploads: every multipart body and file is bounded before a view sees it (core/uploads.py); the
+# reverse proxy should refuse larger bodies too (nginx client_max_body_size).
+BANGBAN_UPLOAD_MAX_BYTES = env.int("BANGBAN_UPLOAD_MAX_BYTES", default=30 * 1024 * 1024)  # one file
+BANGBAN_UPLOAD_MAX_REQUEST_BYTES = env.int(
+    "BANGBAN_UPLOAD_MAX_REQUEST_BYTES", default=2 * BANGBAN_UPLOAD_MAX_BYTES + 4 * 1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "bangban.core.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger files wait in a temporary file, not in memory
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the form fields of a request, files excluded
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
+# An .xlsx is a zip of XML: what one may cost once opened (catalog/xlsx.py Limits). The
+# 10,000-item benchmark workbook is 2.3 MB, 36 MB unpacked (ratio 17), 60,000 rows, 540,000 cells.
+BANGBAN_XLSX_MAX_UNCOMPRESSED_BYTES = env.int(
+    "BANGBAN_XLSX_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024
+)
+BANGBAN_XLSX_MAX_RATIO = env.int("BANGBAN_XLSX_MAX_RATIO", default=100)
+BANGBAN_XLSX_MAX_ENTRIES = env.int("BANGBAN_XLSX_MAX_ENTRIES", default=1000)
+BANGBAN_XLSX_MAX_ROWS = env.int("BANGBAN_XLSX_MAX_ROWS", default=200_000)
+BANGBAN_XLSX_MAX_CELLS_PER_ROW = env.int("BANGBAN_XLSX_MAX_CELLS_PER_ROW", default=256)
+BANGBAN_XLSX_MAX_CELLS = env.int("BANGBAN_XLSX_MAX_CELLS", default=2_000_000)
+BANGBAN_XLSX_MAX_SECONDS = env.float("BANGBAN_XLSX_MAX_SECONDS", default=60.0)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 REST_FRAMEWORK = {

@@ -484,7 +484,11 @@ class CatalogImportJobSerializer(serializers.ModelSerializer):
 
 
 class CatalogImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="事项目录工作簿（.xlsx，导入模板格式）")
+    file = serializers.FileField(
+        label="事项目录工作簿",
+        help_text="事项目录工作簿（.xlsx，导入模板格式；大小上限见 BANGBAN_UPLOAD_MAX_BYTES，默认 30 MB）",
+        validators=[exchange.IMPORT_FILE],
+    )
 
 
 # ---- view sets -------------------------------------------------------------------------------
@@ -857,8 +861,6 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         s = CatalogImportUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         upload = s.validated_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise ServiceError("invalid_file", "只能导入 .xlsx 格式的 Excel 工作簿", field="file")
         job = ImportJob.objects.create(
             created_by=request.user, filename=upload.name[:200], content=upload.read()
         )
