@@ -283,6 +283,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Every task is time-bounded: the soft limit raises SoftTimeLimitExceeded inside the task (which
+# can record a clean failure and roll back), the hard limit kills the worker child. Tasks that need
+# other bounds set their own (catalog import). Not applied to eager (in-process) runs.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+BANGBAN_IMPORT_SOFT_TIME_LIMIT = env.int("BANGBAN_IMPORT_SOFT_TIME_LIMIT", default=300)
+BANGBAN_IMPORT_TIME_LIMIT = env.int("BANGBAN_IMPORT_TIME_LIMIT", default=360)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # SMS dispatch: "immediate" queues each message's task right after its transaction commits;

@@ -9,10 +9,12 @@ import zipfile
 
 import pytest
 import time_machine
+from celery.exceptions import SoftTimeLimitExceeded
+from django.utils import timezone
 
 from bangban.audit.models import AuditEvent
-from bangban.catalog import services
-from bangban.catalog.models import ImportJob, Item
+from bangban.catalog import exchange, services
+from bangban.catalog.models import ImportJob, Item, ItemVersion, LegalBasis
 from bangban.catalog.tests.test_exchange import book, children, row
 from bangban.catalog.xlsx import Limits, WorkbookError, read_workbook
 from bangban.core.errors import ServiceError
@@ -301,3 +303,63 @@ def test_hostile_sheet_fails_its_job_with_the_reason(cat, api, django_capture_on
     assert job.errors[0]["field"] == "file" and job.message.startswith("事项目录工作簿：")
     assert "256 个的上限" in job.message or "XML 格式有误" in job.message
     assert not Item.objects.exists()
+
+
+# ---- time limits -------------------------------------------------------------------------------
+
+
+def test_every_task_has_a_soft_and_a_hard_time_limit():
+    from bangban.celery import app
+
+    app.loader.import_default_modules()
+    tasks = {name: t for name, t in app.tasks.items() if name.startswith("bangban.")}
+    assert "bangban.catalog.tasks.run_catalog_import" in tasks
+    for name, task in tasks.items():
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        hard = task.time_limit or app.conf.task_time_limit
+        assert soft and hard and soft < hard, name
+
+
+def test_import_stopped_at_the_soft_time_limit_is_recorded_and_rolled_back(cat, monkeypatch):
+    from bangban.catalog.tasks import run_catalog_import
+
+    real_insert = exchange._Inserter.insert
+
+    def insert(self, model, rows, *, with_id):
+        if model is LegalBasis:  # items and versions are already inserted by now
+            raise SoftTimeLimitExceeded()
+        return real_insert(self, model, rows, with_id=with_id)
+
+    monkeypatch.setattr(exchange._Inserter, "insert", insert)
+    job = ImportJob.objects.create(
+        created_by=cat.user("catalog_admin"), filename="a.xlsx", content=good_book(cat)
+    )
+    assert run_catalog_import(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.errors[0]["code"] == "time_limit"
+    assert "时限" in job.message and "未导入任何事项" in job.message
+    assert not Item.objects.exists() and not ItemVersion.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="catalog.").exists()
+
+
+def test_a_job_left_running_by_a_killed_worker_is_failed_when_delivered_again(cat):
+    from bangban.catalog.tasks import run_catalog_import
+
+    job = ImportJob.objects.create(
+        created_by=cat.user("catalog_admin"),
+        filename="a.xlsx",
+        content=good_book(cat),
+        status=ImportJob.Status.RUNNING,
+        started_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    assert run_catalog_import(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and "时限" in job.message
+    fresh = ImportJob.objects.create(
+        created_by=cat.user("catalog_admin"),
+        filename="b.xlsx",
+        content=good_book(cat),
+        status=ImportJob.Status.RUNNING,
+        started_at=timezone.now() - datetime.timedelta(seconds=60),  # still within its time
+    )
+    assert run_catalog_import(fresh.pk) == "skipped"
