@@ -950,7 +950,21 @@ def _letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
+# What a spreadsheet may read as the start of a formula (OWASP "CSV injection"): =, +, -, @, tab, CR.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(ws, value):
+    """A value for an exported row. Text that a spreadsheet could take for a formula is written as a
+    string cell with Excel's quote prefix (the leading ' a user would type), never as a formula: the
+    text itself is unchanged, so our import reads back exactly what was exported."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
     return value
 
 

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from bangban.audit.models import AuditEvent
 from bangban.catalog import exchange, services
@@ -363,3 +364,34 @@ def test_a_job_left_running_by_a_killed_worker_is_failed_when_delivered_again(ca
         started_at=timezone.now() - datetime.timedelta(seconds=60),  # still within its time
     )
     assert run_catalog_import(fresh.pk) == "skipped"
+
+
+# ---- export ------------------------------------------------------------------------------------
+
+FORMULAS = {
+    "conditions": '=HYPERLINK("http://evil.example/","点击")',
+    "procedure": "+1+cmd|' /C calc'!A0",
+    "location": "-2+3",
+    "fee_basis": "@SUM(1+1)",
+    "result_name": "\t=1+1",
+}
+
+
+def test_export_writes_formula_like_text_as_text_and_round_trips(cat, published):
+    first = published(**FORMULAS, charges_fee=True, fee_amount="1.00")
+    before = ItemVersion.objects.get(item=first)
+    stored = {key: getattr(before, key) for key in FORMULAS}
+    assert all(v[0] in "=+-@\t" for v in stored.values()), stored
+    data = services.catalog_export_xlsx(by=cat.user("supervisor"), on=datetime.date(2026, 3, 2))
+    ws = load_workbook(io.BytesIO(data))["事项"]
+    headers = {c.value.rstrip("*"): c.column_letter for c in ws[1]}
+    columns = {c.key: c.header for c in exchange.ITEM_COLUMNS}
+    for key, text in stored.items():
+        cell = ws[f"{headers[columns[key]]}2"]
+        assert cell.data_type == "s" and cell.value == text and cell.quotePrefix, key
+    assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
+    # our own import reads back exactly what was exported
+    Item.objects.all().delete()
+    services.catalog_import_xlsx(by=cat.user("catalog_admin"), data=data, filename="export.xlsx")
+    after = ItemVersion.objects.get()
+    assert {key: getattr(after, key) for key in FORMULAS} == stored
