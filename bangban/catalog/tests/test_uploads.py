@@ -395,3 +395,45 @@ def test_export_writes_formula_like_text_as_text_and_round_trips(cat, published)
     services.catalog_import_xlsx(by=cat.user("catalog_admin"), data=data, filename="export.xlsx")
     after = ItemVersion.objects.get()
     assert {key: getattr(after, key) for key in FORMULAS} == stored
+
+
+# ---- every other upload gets the same bounds ---------------------------------------------------
+
+
+def test_material_attachments_are_bounded_like_every_upload(cat, web, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bangban.catalog.tests.test_pages import item_form, management, selectors_item
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.BANGBAN_UPLOAD_MAX_BYTES = 100 * 1024
+    item = services.item_create(by=cat.user("catalog_admin"), data=selectors_item(cat))
+    draft = item.versions.get()
+    form = item_form(
+        cat,
+        name="食品经营许可（新办）",
+        basic_code="000105003001",
+        main_basic_code="",
+        main_item_name="",
+        **management("legal", 1),
+        **management("materials", 1),
+        **{"materials-0-blank_form": SimpleUploadedFile("申请书.docx", b"PK" * 100 * 1024)},
+    )
+    response = web(cat.user("catalog_admin")).post(f"/catalog/versions/{draft.pk}/edit/", form)
+    assert response.status_code == 200
+    assert "空白表格超过 100 KB 的上限（本文件 200 KB）" in response.content.decode()
+    assert not draft.materials.exclude(blank_form="").exists() and not any(tmp_path.rglob("*.docx"))
+
+
+def test_page_request_body_beyond_the_limit_is_a_400_not_a_500(cat, web, settings):
+    settings.BANGBAN_UPLOAD_MAX_REQUEST_BYTES = 50 * 1024
+    response = web(cat.user("catalog_admin")).post("/catalog/imports/", {"file": upload(b"x" * 100 * 1024)})
+    assert response.status_code == 400
+    assert not ImportJob.objects.exists()
+
+
+def test_empty_upload_is_refused_by_name(cat, api):
+    response = api(cat.user("catalog_admin")).post(
+        "/api/v1/catalog/imports/", {"file": upload(b"")}, format="multipart"
+    )
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "file"
