@@ -180,9 +180,9 @@ def _refuse_dtd(*_args) -> None:
 
 
 class _LocalNames(dict):
-    """Element names as written ("c", or "x:c" where a writer prefixes the main namespace) → "c",
-    memoised: the handlers run once per element. Namespace processing is off: it costs a tenth of
-    the parse, and which prefix a writer chose changes nothing for a reader that only wants values."""
+    """Names as written ("x:c" where a writer prefixes the main namespace) → "c", memoised.
+    Namespace processing is off: it costs a tenth of the parse, and which prefix a writer chose
+    changes nothing for a reader that only wants values."""
 
     def __missing__(self, name: str) -> str:
         local = self[name] = name.rpartition(":")[2]
@@ -208,8 +208,18 @@ def _parse(
     parser.EntityDeclHandler = _refuse_dtd
     parser.UnparsedEntityDeclHandler = _refuse_dtd
     parser.ExternalEntityRefHandler = _refuse_dtd
-    parser.StartElementHandler = start  # handlers get expat's full names; _LOCAL maps them
-    parser.EndElementHandler = end
+
+    def root(name, attrs):
+        # The root element shows whether this writer prefixes the main namespace ("x:worksheet").
+        # Most do not: then the handlers get expat's names as they are, with no mapping per element.
+        if ":" in name:
+            parser.StartElementHandler = lambda n, a: start(_LOCAL[n], a)
+            parser.EndElementHandler = lambda n: end(_LOCAL[n])
+        else:
+            parser.StartElementHandler, parser.EndElementHandler = start, end
+        start(_LOCAL[name], attrs)
+
+    parser.StartElementHandler = root
     if chars is not None:
         parser.CharacterDataHandler = chars
     try:
@@ -270,7 +280,6 @@ def _shared_strings(z: zipfile.ZipFile, path: str, budget: _Budget) -> list[str]
     text = _Text()
 
     def start(name, attrs):
-        name = _LOCAL[name]
         if name == "si":
             budget.cells_add()  # each string can fill a cell: it counts against the same budget
             text.parts.clear()
@@ -278,7 +287,6 @@ def _shared_strings(z: zipfile.ZipFile, path: str, budget: _Budget) -> list[str]
             text.start(name)
 
     def end(name):
-        name = _LOCAL[name]
         if name == "si":
             strings.append(text.take())
         else:
@@ -312,7 +320,6 @@ def _sheet_rows(z: zipfile.ZipFile, path: str, name: str, strings: list[str], bu
     # The handlers run once per element (millions for a large catalog): plain closures over
     # local variables, no per-element objects.
     max_in_row = budget.limits.max_cells_per_row
-    local = _LOCAL
     rows: list[Row] = []
     parts: list[str] = []
     row = 0
@@ -329,7 +336,6 @@ def _sheet_rows(z: zipfile.ZipFile, path: str, name: str, strings: list[str], bu
 
     def start(tag, attrs):
         nonlocal row, cells, count, col, letters, kind, capture, phonetic
-        tag = local[tag]
         if tag == "c":
             if cells is None:
                 return  # a cell outside any row: not data
@@ -347,12 +353,12 @@ def _sheet_rows(z: zipfile.ZipFile, path: str, name: str, strings: list[str], bu
                 letters = _col_letter(col)
             kind = attrs.get("t")
             parts.clear()
-        elif tag == "v":
-            capture = True
         elif tag == "t":
             capture = not phonetic
-        elif tag == "rPh":
-            phonetic += 1
+        elif tag == "v":
+            capture = True
+        elif tag == "is":
+            pass  # the commonest element after c and t: answered before the rarer ones
         elif tag == "row":
             budget.row()
             budget.cells_add(count)  # the previous row's cells, counted in the row itself
@@ -364,12 +370,11 @@ def _sheet_rows(z: zipfile.ZipFile, path: str, name: str, strings: list[str], bu
             else:
                 row += 1
             cells, count, col, letters = {}, 0, -1, ""
-        elif tag == "is":
-            pass
+        elif tag == "rPh":
+            phonetic += 1
 
     def end(tag):
         nonlocal cells, capture, phonetic
-        tag = local[tag]
         if tag == "c":
             if cells is None:
                 return
@@ -386,14 +391,16 @@ def _sheet_rows(z: zipfile.ZipFile, path: str, name: str, strings: list[str], bu
                 value = _unescape(value)
             if value:
                 cells[letters] = value
-        elif tag == "v" or tag == "t":
+        elif tag == "t" or tag == "v":
             capture = False
-        elif tag == "rPh":
-            phonetic -= 1
+        elif tag == "is":
+            pass
         elif tag == "row":
             if cells:
                 rows.append((row, cells))
             cells = None
+        elif tag == "rPh":
+            phonetic -= 1
 
     def chars(data):
         if capture:
@@ -425,7 +432,7 @@ def read_workbook(
     book: list[tuple[str, str]] = []
 
     def workbook_start(tag, attrs):
-        if _LOCAL[tag] == "sheet":
+        if tag == "sheet":
             rel = next((v for k, v in attrs.items() if _LOCAL[k] == "id"), None)
             book.append((attrs.get("name", ""), rel))
 
@@ -434,7 +441,7 @@ def read_workbook(
     shared = ["xl/sharedStrings.xml"]
 
     def rels_start(tag, attrs):
-        if _LOCAL[tag] == "Relationship":
+        if tag == "Relationship":
             target = _resolve("xl", attrs.get("Target", ""))
             targets[attrs.get("Id")] = target
             if attrs.get("Type", "").endswith("/sharedStrings"):
