@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/catalog_import.py                 # SQLite, a throwaway file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bangban .venv/bin/python bench/catalog_import.py
-                                                             # PostgreSQL, a throwaway bangban_bench database
+                                                             # PostgreSQL, a throwaway <database>_bench database
 
 The workbook (10,000 items, 3 materials and 2 legal bases each, in the import template's shape)
 is generated in a child process so the peak RSS reported is the import's own. The timed part is
@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "bangban_bench"
+BENCH_DB = "bangban_bench"  # suffixed by the given database's name, so benches on one server do not collide
 
 
 def _prepare_database() -> str:
@@ -35,7 +35,10 @@ def _prepare_database() -> str:
     if url.startswith(("postgres://", "postgresql://")):
         import psycopg
 
+        global BENCH_DB
         parts = urlsplit(url)
+        if parts.path.strip("/") not in ("", "bangban", "postgres"):
+            BENCH_DB = f"{parts.path.strip('/')}_bench"
         with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
             conn.execute(f"CREATE DATABASE {BENCH_DB}")
