@@ -262,6 +262,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "bangban.core.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "bangban.core.api_errors.exception_handler",
+    # DRF's own parsers, bounded like Django's request.body (core/uploads.py)
+    "DEFAULT_PARSER_CLASSES": [
+        "bangban.core.uploads.JSONParser",
+        "bangban.core.uploads.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 20,
 }
 SPECTACULAR_SETTINGS = {

@@ -23,7 +23,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from bangban.catalog import codes, elements, exchange, selectors, services
@@ -38,6 +38,7 @@ from bangban.catalog.models import (
     Material,
 )
 from bangban.catalog.notice import notice_pdf
+from bangban.core import uploads
 from bangban.core.api import IsActiveStaff
 from bangban.core.errors import ServiceError
 from bangban.org.models import Department, Institution
@@ -846,7 +847,7 @@ class BundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 )
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CatalogImportJobSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, uploads.FormParser, uploads.JSONParser]
     filter_backends: list = []
 
     def get_queryset(self):

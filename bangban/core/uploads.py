@@ -7,6 +7,9 @@ Two halves of one rule:
   a byte is read (400; JSON through the API's error handler, the 400 page otherwise). A file
   that grows past BANGBAN_UPLOAD_MAX_BYTES stops being stored: the rest of it is counted and
   dropped, and the field receives an empty `OversizedUpload` that remembers its real size.
+- DRF's JSON and form parsers read the request stream themselves, past Django's
+  DATA_UPLOAD_MAX_MEMORY_SIZE (which guards `request.body` only): the API uses the subclasses
+  below, which refuse a declared length beyond it before reading.
 - `upload_check` (and its form/serializer validator `UploadValidator`) is the one place a view
   asks whether a file is acceptable: size (an `OversizedUpload` always fails), emptiness,
   extension, and an optional content inspection (e.g. the xlsx container check). Its message
@@ -23,6 +26,7 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.deconstruct import deconstructible
+from rest_framework import parsers
 from rest_framework.exceptions import APIException
 
 
@@ -131,3 +135,25 @@ class UploadValidator:
 
     def __eq__(self, other):
         return isinstance(other, UploadValidator) and vars(self) == vars(other)
+
+
+class _BodyLimit:
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        meta = getattr(request, "META", {})
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            raise RequestTooLarge(limit)
+        return super().parse(stream, media_type, parser_context)
+
+
+class JSONParser(_BodyLimit, parsers.JSONParser):
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+
+class FormParser(_BodyLimit, parsers.FormParser):
+    """URL-encoded bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE."""

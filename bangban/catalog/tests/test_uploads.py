@@ -437,3 +437,13 @@ def test_empty_upload_is_refused_by_name(cat, api):
         "/api/v1/catalog/imports/", {"file": upload(b"")}, format="multipart"
     )
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "file"
+
+
+def test_api_json_bodies_are_bounded_like_form_bodies(cat, api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024
+    client = api(cat.user("catalog_admin"))
+    response = client.post("/api/v1/catalog/imports/", {"file": "x" * 20 * 1024}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "request_too_large"
+    assert "10 KB 的上限" in response.json()["message"]
+    response = client.post("/api/v1/catalog/bundles/", {"name": "x" * 20 * 1024}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "request_too_large"
