@@ -238,7 +238,9 @@ FILE_UPLOAD_HANDLERS = [
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger files wait in a temporary file, not in memory
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the form fields of a request, files excluded
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-DATA_UPLOAD_MAX_NUMBER_FILES = 50
+# Browsers send every file input, empty ones too: an item page has two per material (the
+# request as a whole stays within BANGBAN_UPLOAD_MAX_REQUEST_BYTES).
+DATA_UPLOAD_MAX_NUMBER_FILES = 200
 # An .xlsx is a zip of XML: what one may cost once opened (catalog/xlsx.py Limits). The
 # 10,000-item benchmark workbook is 2.3 MB, 36 MB unpacked (ratio 17), 60,000 rows, 540,000 cells.
 BANGBAN_XLSX_MAX_UNCOMPRESSED_BYTES = env.int(
