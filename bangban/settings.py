@@ -268,7 +268,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "bangban.core.uploads.JSONParser",
         "bangban.core.uploads.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "bangban.core.uploads.MultiPartParser",
     ],
     "PAGE_SIZE": 20,
 }

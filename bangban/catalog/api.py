@@ -23,7 +23,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from bangban.catalog import codes, elements, exchange, selectors, services
@@ -847,7 +846,7 @@ class BundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 )
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CatalogImportJobSerializer
-    parser_classes = [MultiPartParser, uploads.FormParser, uploads.JSONParser]
+    parser_classes = [uploads.MultiPartParser, uploads.FormParser, uploads.JSONParser]
     filter_backends: list = []
 
     def get_queryset(self):

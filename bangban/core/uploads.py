@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.deconstruct import deconstructible
@@ -149,6 +149,30 @@ class _BodyLimit:
         if limit is not None and length > limit:
             raise RequestTooLarge(limit)
         return super().parse(stream, media_type, parser_context)
+
+
+class BodyRefused(APIException):
+    status_code = 400
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, answering Django's own body limits (which it lets through as
+    SuspiciousOperation, an HTML 400) in the API's JSON error format."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RequestTooLarge:
+            raise
+        except TooManyFilesSent as exc:
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+            raise BodyRefused(f"一次请求中的文件超过 {limit} 个的上限", "too_many_files") from exc
+        except TooManyFieldsSent as exc:
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            raise BodyRefused(f"一次请求中的字段超过 {limit} 个的上限", "too_many_fields") from exc
+        except RequestDataTooBig as exc:
+            limit = size_text(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            raise BodyRefused(f"表单字段（文件以外）超过 {limit} 的上限", "request_too_large") from exc
 
 
 class JSONParser(_BodyLimit, parsers.JSONParser):

@@ -484,3 +484,11 @@ def test_damaged_files_are_refused_never_crash(cat):
         except WorkbookError as exc:
             codes.add(exc.code)
     assert "malformed" in codes
+
+
+def test_api_answers_djangos_own_body_limits_in_json(cat, api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    files = {f"f{i}": upload(b"x", f"{i}.xlsx") for i in range(4)}
+    response = api(cat.user("catalog_admin")).post("/api/v1/catalog/imports/", files, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["code"] == "too_many_files" and "3 个的上限" in response.json()["message"]
