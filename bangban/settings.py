@@ -244,6 +244,35 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Uploads: every multipart body and file is bounded before a view sees it (core/uploads.py); the
+# reverse proxy should refuse larger bodies too (nginx client_max_body_size).
+BANGBAN_UPLOAD_MAX_BYTES = env.int("BANGBAN_UPLOAD_MAX_BYTES", default=30 * 1024 * 1024)  # one file
+BANGBAN_UPLOAD_MAX_REQUEST_BYTES = env.int(
+    "BANGBAN_UPLOAD_MAX_REQUEST_BYTES", default=2 * BANGBAN_UPLOAD_MAX_BYTES + 4 * 1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "bangban.core.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger files wait in a temporary file, not in memory
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the form fields of a request, files excluded
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Browsers send every file input, empty ones too: an item page has two per material (the
+# request as a whole stays within BANGBAN_UPLOAD_MAX_REQUEST_BYTES).
+DATA_UPLOAD_MAX_NUMBER_FILES = 200
+# An .xlsx is a zip of XML: what one may cost once opened (catalog/xlsx.py Limits). The
+# 10,000-item benchmark workbook is 2.3 MB, 36 MB unpacked (ratio 17), 60,000 rows, 540,000 cells.
+BANGBAN_XLSX_MAX_UNCOMPRESSED_BYTES = env.int(
+    "BANGBAN_XLSX_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024
+)
+BANGBAN_XLSX_MAX_RATIO = env.int("BANGBAN_XLSX_MAX_RATIO", default=100)
+BANGBAN_XLSX_MAX_ENTRIES = env.int("BANGBAN_XLSX_MAX_ENTRIES", default=1000)
+BANGBAN_XLSX_MAX_ROWS = env.int("BANGBAN_XLSX_MAX_ROWS", default=200_000)
+BANGBAN_XLSX_MAX_CELLS_PER_ROW = env.int("BANGBAN_XLSX_MAX_CELLS_PER_ROW", default=256)
+BANGBAN_XLSX_MAX_CELLS = env.int("BANGBAN_XLSX_MAX_CELLS", default=2_000_000)
+BANGBAN_XLSX_MAX_SECONDS = env.float("BANGBAN_XLSX_MAX_SECONDS", default=60.0)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 REST_FRAMEWORK = {
@@ -256,6 +285,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "bangban.core.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "bangban.core.api_errors.exception_handler",
+    # DRF's own parsers, bounded like Django's request.body (core/uploads.py)
+    "DEFAULT_PARSER_CLASSES": [
+        "bangban.core.uploads.JSONParser",
+        "bangban.core.uploads.FormParser",
+        "bangban.core.uploads.MultiPartParser",
+    ],
     "PAGE_SIZE": 20,
 }
 SPECTACULAR_SETTINGS = {
@@ -277,6 +312,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Every task is time-bounded: the soft limit raises SoftTimeLimitExceeded inside the task (which
+# can record a clean failure and roll back), the hard limit kills the worker child. Tasks that need
+# other bounds set their own (catalog import). Not applied to eager (in-process) runs.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+BANGBAN_IMPORT_SOFT_TIME_LIMIT = env.int("BANGBAN_IMPORT_SOFT_TIME_LIMIT", default=300)
+BANGBAN_IMPORT_TIME_LIMIT = env.int("BANGBAN_IMPORT_TIME_LIMIT", default=360)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # SMS dispatch: "immediate" queues each message's task right after its transaction commits;

@@ -23,7 +23,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from bangban.catalog import codes, exchange, selectors, services
@@ -38,6 +37,7 @@ from bangban.catalog.models import (
     Material,
 )
 from bangban.catalog.notice import notice_pdf
+from bangban.core import uploads
 from bangban.core.api import IsActiveStaff
 from bangban.core.downloads import PDF, XLSX, serves, serves_files
 from bangban.core.errors import ServiceError
@@ -524,7 +524,11 @@ class CatalogImportJobSerializer(serializers.ModelSerializer):
 
 
 class CatalogImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="事项目录工作簿（.xlsx，导入模板格式）")
+    file = serializers.FileField(
+        label="事项目录工作簿",
+        help_text="事项目录工作簿（.xlsx，导入模板格式；大小上限见 BANGBAN_UPLOAD_MAX_BYTES，默认 30 MB）",
+        validators=[exchange.IMPORT_FILE],
+    )
 
 
 # ---- view sets -------------------------------------------------------------------------------
@@ -891,7 +895,7 @@ class BundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 )
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CatalogImportJobSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [uploads.MultiPartParser, uploads.FormParser, uploads.JSONParser]
     filter_backends: list = []
 
     def get_queryset(self):
@@ -906,8 +910,6 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         s = CatalogImportUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         upload = s.validated_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise ServiceError("invalid_file", "只能导入 .xlsx 格式的 Excel 工作簿", field="file")
         job = ImportJob.objects.create(
             created_by=request.user, filename=upload.name[:200], content=upload.read()
         )

@@ -28,10 +28,12 @@ from bangban.catalog import codes, elements
 from bangban.catalog.models import Item, ItemVersion, LegalBasis, Material
 from bangban.core.context import current_request_meta
 from bangban.core.errors import ServiceError
+from bangban.core.uploads import UploadValidator
 from bangban.org.models import Department
 
 ITEMS, MATERIALS, LEGAL = "事项", "申请材料", "设定依据"
 GUIDE, LOOKUP = "填写说明", "代码表"
+FILE_LABEL = "事项目录工作簿"
 BATCH = 2000
 MAX_REPORTED = 10000
 
@@ -156,6 +158,20 @@ SOURCE_BY_LABEL = {label: code for code, label in codes.MATERIAL_SOURCES.items()
 }
 RANK_BY_LABEL = {label: rank for rank, label in codes.LEGAL_RANKS.items()}
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def _inspect_upload(upload) -> str | None:
+    from bangban.catalog.xlsx import WorkbookError, inspect_workbook
+
+    try:
+        inspect_workbook(upload.file)
+    except WorkbookError as exc:
+        return exc.message
+    return None
+
+
+# The import file, on the page and through the API: size, extension, and the zip container.
+IMPORT_FILE = UploadValidator(label=FILE_LABEL, extensions=[".xlsx"], inspect=_inspect_upload)
 
 
 class CellError(ValueError):
@@ -301,8 +317,10 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
     try:
         book = read_workbook(data, sheets=[ITEMS, MATERIALS, LEGAL])
     except WorkbookError as exc:
-        report.add("文件", 0, "", "file", "invalid_file", str(exc))
-        return [], report
+        message = f"{FILE_LABEL}：{exc.message}；未导入任何事项"
+        raise ServiceError(
+            exc.code, message, field="file", errors=[{"field": "file", "code": exc.code, "message": message}]
+        ) from exc
     for sheet in (ITEMS, MATERIALS, LEGAL):
         if sheet not in book:
             report.add(sheet, 0, "", "", "missing_sheet", f"缺少工作表“{sheet}”（请使用导入模板）")
@@ -884,7 +902,7 @@ def write_workbook(item_rows, material_rows, legal_rows, *, departments=None) ->
         ws.append(header)
         keys = [c.key for c in columns]
         for row in rows:
-            ws.append([_cell(row.get(k)) for k in keys])
+            ws.append([_cell(ws, row.get(k)) for k in keys])
     guide = wb.create_sheet(GUIDE)
     guide.column_dimensions["A"].width = 14
     guide.column_dimensions["B"].width = 22
@@ -920,7 +938,7 @@ def write_workbook(item_rows, material_rows, legal_rows, *, departments=None) ->
     for rank, label in codes.LEGAL_RANKS.items():
         lookup.append(["设定依据位阶", rank, label, "按位阶从高到低排列"])
     for d in departments or []:
-        lookup.append(["实施机关", d.credit_code, d.name, d.institution.name])
+        lookup.append(["实施机关", *(_cell(lookup, v) for v in (d.credit_code, d.name, d.institution.name))])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -932,9 +950,21 @@ def _letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def _cell(value):
-    if value is None:
-        return None
+# What a spreadsheet may read as the start of a formula (OWASP "CSV injection"): =, +, -, @, tab, CR.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(ws, value):
+    """A value for an exported row. Text that a spreadsheet could take for a formula is written as a
+    string cell with Excel's quote prefix (the leading ' a user would type), never as a formula: the
+    text itself is unchanged, so our import reads back exactly what was exported."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
     return value
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.forms import formset_factory
 
-from bangban.catalog import codes
+from bangban.catalog import codes, exchange
 from bangban.catalog.models import Adjustment, Bundle, ItemVersion
+from bangban.core.uploads import UploadValidator, size_text
 from bangban.org.models import Department
 
 TIER_CHOICES = list(codes.TIERS.items())
@@ -148,8 +150,18 @@ class MaterialForm(forms.Form):
         label="来源渠道", choices=list(codes.MATERIAL_SOURCES.items()), initial="applicant"
     )
     notes = forms.CharField(label="备注", max_length=300, required=False)
-    blank_form = forms.FileField(label="空白表格", required=False, widget=forms.FileInput)
-    sample = forms.FileField(label="示例样表", required=False, widget=forms.FileInput)
+    blank_form = forms.FileField(
+        label="空白表格",
+        required=False,
+        widget=forms.FileInput,
+        validators=[UploadValidator(label="空白表格")],
+    )
+    sample = forms.FileField(
+        label="示例样表",
+        required=False,
+        widget=forms.FileInput,
+        validators=[UploadValidator(label="示例样表")],
+    )
 
 
 LegalBasisFormSet = formset_factory(LegalBasisForm, extra=2, can_delete=True)
@@ -249,12 +261,9 @@ class BundleForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="事项目录工作簿（.xlsx）", help_text="请使用导入模板；文件不超过 30 MB")
+    file = forms.FileField(label="事项目录工作簿（.xlsx）", validators=[exchange.IMPORT_FILE])
 
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if not f.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError("只能导入 .xlsx 格式的 Excel 工作簿")
-        if f.size > 30 * 1024 * 1024:
-            raise forms.ValidationError("文件不能超过 30 MB")
-        return f
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = size_text(settings.BANGBAN_UPLOAD_MAX_BYTES)
+        self.fields["file"].help_text = f"请使用导入模板；文件不超过 {limit}"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,15 +33,44 @@ def _progress_recorder(job_id: int):
     return record
 
 
-@shared_task
+def _timed_out_message() -> str:
+    minutes = max(1, settings.BANGBAN_IMPORT_SOFT_TIME_LIMIT // 60)
+    return f"事项目录工作簿：导入超过 {minutes} 分钟的时限，已停止；未导入任何事项，请拆分文件后重新导入"
+
+
+def _record_timeout(job_id: int) -> None:
+    message = _timed_out_message()
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.FAILED,
+        phase="已超时",
+        errors=[{"field": "file", "code": "time_limit", "message": message}],
+        message=message,
+        finished_at=timezone.now(),
+    )
+
+
+@shared_task(
+    soft_time_limit=settings.BANGBAN_IMPORT_SOFT_TIME_LIMIT, time_limit=settings.BANGBAN_IMPORT_TIME_LIMIT
+)
 def run_catalog_import(job_id: int) -> str:
-    """Run a pending import job once (idempotent: a job that already ran is left alone)."""
+    """Run a pending import job once (idempotent: a job that already ran is left alone).
+
+    At the soft time limit the import stops: its writing transaction rolls back and the job is
+    recorded as failed with the reason. A worker killed at the hard limit leaves the job running;
+    the task is delivered again (acks late) and then records that failure.
+    """
     from bangban.catalog.services import catalog_import_xlsx
 
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
         status=ImportJob.Status.RUNNING, started_at=timezone.now(), phase="正在读取文件"
     )
     if not claimed:
+        stale = timezone.now() - timedelta(seconds=settings.BANGBAN_IMPORT_SOFT_TIME_LIMIT)
+        if ImportJob.objects.filter(
+            pk=job_id, status=ImportJob.Status.RUNNING, started_at__lt=stale
+        ).exists():
+            _record_timeout(job_id)
+            return "failed"
         return "skipped"
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     try:
@@ -48,6 +80,9 @@ def run_catalog_import(job_id: int) -> str:
             filename=job.filename,
             progress=_progress_recorder(job_id),
         )
+    except SoftTimeLimitExceeded:
+        _record_timeout(job_id)
+        return "failed"
     except (ServiceError, AccessRefused) as exc:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.FAILED,

@@ -348,3 +348,28 @@ def test_import_job_runs_in_the_background_and_reports(cat, web, django_capture_
     assert 'hx-trigger="every 1s"' in page and "50 / 200" in page and 'value="25"' in page
     # only catalog admins see import jobs
     assert web(cat.user("town_agent")).get(f"/catalog/imports/{job.pk}/").status_code == 403
+
+
+def test_reader_reads_writers_that_prefix_the_main_namespace():
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表"
+    ws.append(["编码", "名称"])
+    ws.append(["000105003001", "共享字符串"])
+    out = io.BytesIO()
+    wb.save(out)
+    data = out.getvalue()
+    z = zipfile.ZipFile(io.BytesIO(data))
+    prefixed = io.BytesIO()
+    with zipfile.ZipFile(prefixed, "w") as target:
+        for name in z.namelist():
+            content = z.read(name)
+            if name in ("xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+                content = re.sub(rb"<(/?)([A-Za-z]+)", rb"<\1x:\2", content).replace(b'xmlns="', b'xmlns:x="')
+                assert b"<x:" in content
+            target.writestr(name, content)
+    assert (
+        read_workbook(prefixed.getvalue())
+        == read_workbook(data)
+        == {"表": [(1, {"A": "编码", "B": "名称"}), (2, {"A": "000105003001", "B": "共享字符串"})]}
+    )
