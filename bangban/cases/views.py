@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from bangban.accounts.permissions import has_cap, require_cap
+from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import clock, documents, selectors, services, workflow
 from bangban.cases import forms as f
@@ -18,12 +18,14 @@ from bangban.catalog.models import Item
 from bangban.catalog.selectors import offered_items
 from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service, querystring_without_page
+from bangban.core.navigation import requires
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.workdays.selectors import get_calendar, range_warnings
 
 
 @login_required
+@requires(*selectors.READER_CAPS)
 def queue_view(request):
     q = request.GET
     qs = selectors.case_list(
@@ -63,8 +65,8 @@ def _item_choices(user):
 
 
 @login_required
+@requires(Cap.CASE_HANDLE)
 def create_view(request):
-    require_cap(request.user, Cap.CASE_HANDLE)
     form = f.CaseCreateForm(request.POST or None, item_choices=_item_choices(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
