@@ -108,6 +108,9 @@ TEMPLATES = [
     },
 ]
 
+# Every form renders through core/_form.html (errors named in Chinese, summary at the top).
+FORM_RENDERER = "bangban.core.forms.FormRenderer"
+
 # Database: DATABASE_URL (postgres://… in production); the embedded default is SQLite under var/.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'bangban.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -19,3 +19,9 @@ document.addEventListener("input", function (event) {
     item.hidden = !!words && !checked && label.textContent.toLowerCase().indexOf(words) === -1;
   });
 });
+
+// A page that comes back with form errors: move focus to the summary at the top (it links to each field).
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+});
