@@ -145,17 +145,46 @@ def _audit(by, action: str, case: Case, changes: dict | None = None, note: str =
     )
 
 
-def _check_allowed(case: Case, action: str, *, new_case: bool = False) -> str:
+def action_refusal(case: Case, action: str, *, new_case: bool = False) -> ServiceError | None:
+    """Why `action` cannot be taken on `case` as it stands (its state, not the input); None if it can.
+
+    The one guard: services raise what it returns, and the actions offered (page buttons, the API's
+    `actions`) are the ones it lets through, so an offered action never fails on the case's state.
+    """
     new = workflow.target(action, case.kind, case.status)
     if new is None:
-        raise ServiceError(
+        return ServiceError(
             "invalid_transition",
             f"办件当前状态为“{case.get_status_display()}”，不能{workflow.ACTION_LABELS[action]}",
             field="status",
         )
     if not new_case and case.transfers.filter(state=Transfer.State.PENDING).exists():
-        raise ServiceError("transfer_pending", "办件正在转办、等待对方接收，暂不能办理", field="status")
-    return new
+        return ServiceError("transfer_pending", "办件正在转办、等待对方接收，暂不能办理", field="status")
+    if action == "complete":
+        open_tasks = list(
+            case.tasks.filter(state=JointTask.State.OPEN).values_list("department__name", flat=True)
+        )
+        if open_tasks:
+            return ServiceError("tasks_open", f"联办任务尚未全部完成：{'、'.join(open_tasks)}", field="tasks")
+    if action in ("complete", "terminate") and (originals := _originals_out(case)):
+        return ServiceError(
+            "materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials"
+        )
+    return None
+
+
+def case_allowed_actions(*, case: Case, by) -> list[str]:
+    """The workflow actions `by` may take on `case` now: exactly those the services will accept
+    (given valid input)."""
+    if not (has_cap(by, Cap.CASE_HANDLE) and institution_in_scope(by, case.institution)):
+        return []
+    return [a for a in workflow.TRANSITIONS if action_refusal(case, a) is None]
+
+
+def _check_allowed(case: Case, action: str, *, new_case: bool = False) -> str:
+    if (refusal := action_refusal(case, action, new_case=new_case)) is not None:
+        raise refusal
+    return workflow.target(action, case.kind, case.status)
 
 
 def _transition(case: Case, by, action: str, text: str, *, data=None, new_case: bool = False) -> str:
@@ -736,16 +765,6 @@ def case_complete(*, case: Case, by, result: str, expected_version: int | None =
     result = (result or "").strip()
     if not result:
         raise ServiceError("required", "请填写办理结果", field="result")
-    _check_allowed(case, "complete")
-    open_tasks = list(
-        case.tasks.filter(state=JointTask.State.OPEN).values_list("department__name", flat=True)
-    )
-    if open_tasks:
-        raise ServiceError("tasks_open", f"联办任务尚未全部完成：{'、'.join(open_tasks)}", field="tasks")
-    if originals := _originals_out(case):
-        raise ServiceError(
-            "materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials"
-        )
     _transition(case, by, "complete", f"办结：{result}", data={"result": result})
     case.result, case.finished_at, case.clock_stopped = result, timezone.now(), True
     _save(case, "result", "finished_at", "clock_stopped")
@@ -762,10 +781,6 @@ def case_terminate(*, case: Case, by, reason: str, expected_version: int | None 
     if not reason:
         raise ServiceError("required", "请填写终止原因", field="reason")
     _check_allowed(case, "terminate")
-    if originals := _originals_out(case):
-        raise ServiceError(
-            "materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials"
-        )
     was_accepted = case.accepted_on is not None
     _transition(case, by, "terminate", f"终止：{reason}", data={"reason": reason})
     case.termination_reason, case.finished_at, case.clock_stopped = reason, timezone.now(), True

@@ -21,7 +21,7 @@ from bangban.core.forms import call_service, querystring_without_page
 from bangban.core.navigation import requires
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
-from bangban.workdays.selectors import get_calendar, range_warnings
+from bangban.workdays.selectors import get_calendar
 
 
 @login_required
@@ -78,9 +78,9 @@ def create_view(request):
     return render(request, "cases/create.html", {"form": form})
 
 
-def _action_forms(case):
-    """The forms for the actions allowed now, keyed by action."""
-    allowed = set(workflow.allowed_actions(case.kind, case.status))
+def _action_forms(case, user):
+    """The forms for the actions `user` may take now (the services' own guard), keyed by action."""
+    allowed = set(services.case_allowed_actions(case=case, by=user))
     out = {}
     today = clock.today()
     next_year = today + timedelta(days=365)
@@ -135,7 +135,7 @@ def detail_view(request, pk):
         "transfers": case.transfers.select_related("from_institution", "to_institution", "to_department"),
         "forms_available": documents.available(case),
         "can_handle": can_handle,
-        "actions": _action_forms(case) if can_handle else {},
+        "actions": _action_forms(case, user),
         "can_extend": has_cap(user, Cap.CASE_COORDINATE) and case.is_open and case.accepted_on is not None,
         "extend_form": f.ExtendForm(prefix="extend"),
         "material_form": f.MaterialForm(prefix="material"),
@@ -159,8 +159,7 @@ def detail_view(request, pk):
         if user.department_id
         else None,
     }
-    if case.accepted_on and case.due_date:
-        ctx["calendar_warnings"] = range_warnings(case.accepted_on, case.due_date)
+    ctx["calendar_warnings"] = clock.calendar_warnings(case)
     ctx["can_answer_transfer"] = (
         bool(ctx["pending_transfer"])
         and institution_in_scope(user, ctx["pending_transfer"].to_institution)
