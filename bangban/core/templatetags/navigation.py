@@ -16,3 +16,9 @@ def navlink(context, url_name: str, label: str, current: str = "", key: str = ""
     if key and current == key:
         return format_html('<a href="{}" aria-current="page" class="active">{}</a>', reverse(url_name), label)
     return format_html('<a href="{}">{}</a>', reverse(url_name), label)
+
+
+@register.filter(name="may_open")
+def may_open_filter(url_name: str, user) -> bool:
+    """{% if "audit:list"|may_open:user %}: a link shown only to who may follow it."""
+    return may_open(user, url_name)
