@@ -17,7 +17,7 @@ from bangban.cases.models import JointTask, Kind, Material, Status, Transfer
 from bangban.catalog.models import Item
 from bangban.catalog.selectors import offered_items
 from bangban.core.errors import ServiceError
-from bangban.core.forms import call_service, querystring_without_page
+from bangban.core.forms import call_service, form_error_text, querystring_without_page
 from bangban.core.navigation import requires
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
@@ -183,14 +183,6 @@ ACTIONS = {
 }
 
 
-def _form_error_text(form) -> str:
-    parts = []
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        parts.extend(f"{label}：{e}" if label else e for e in errors)
-    return "；".join(parts)
-
-
 @login_required
 @require_POST
 def action_view(request, pk, name):
@@ -202,7 +194,7 @@ def action_view(request, pk, name):
     if form_class:
         form = form_class(request.POST, prefix=name)
         if not form.is_valid():
-            messages.error(request, _form_error_text(form))
+            messages.error(request, form_error_text(form))
             return redirect("cases:detail", pk=case.pk)
         data = form.cleaned_data
     version = request.POST.get("version")
@@ -225,7 +217,7 @@ def sub_action_view(request, pk, name):
         if name == "material":
             form = f.MaterialForm(post, prefix="material")
             if not form.is_valid():
-                raise ServiceError("invalid", _form_error_text(form))
+                raise ServiceError("invalid", form_error_text(form))
             services.material_receive(case=case, by=request.user, **form.cleaned_data)
             messages.success(request, "已登记接收材料")
         elif name == "material_return":
@@ -237,7 +229,7 @@ def sub_action_view(request, pk, name):
         elif name == "log":
             form = f.LogForm(post, prefix="log")
             if not form.is_valid():
-                raise ServiceError("invalid", _form_error_text(form))
+                raise ServiceError("invalid", form_error_text(form))
             services.log_add(
                 case=case, by=request.user, text=form.cleaned_data["text"], on=form.cleaned_data.get("on")
             )
@@ -247,7 +239,7 @@ def sub_action_view(request, pk, name):
                 post, prefix="transfer", institutions=Institution.objects.filter(is_active=True)
             )
             if not form.is_valid():
-                raise ServiceError("invalid", _form_error_text(form))
+                raise ServiceError("invalid", form_error_text(form))
             services.transfer_send(case=case, by=request.user, **form.cleaned_data)
             messages.success(request, "已发起转办，等待对方接收")
         elif name in ("transfer_accept", "transfer_return"):
@@ -263,7 +255,7 @@ def sub_action_view(request, pk, name):
         elif name == "task":
             form = f.TaskForm(post, prefix="task", departments=Department.objects.filter(is_active=True))
             if not form.is_valid():
-                raise ServiceError("invalid", _form_error_text(form))
+                raise ServiceError("invalid", form_error_text(form))
             services.task_create(case=case, by=request.user, **form.cleaned_data)
             messages.success(request, "已发起联办任务")
         elif name == "task_complete":

@@ -61,6 +61,11 @@ def field_error_messages(bound_field) -> list[str]:
     return out
 
 
+def form_error_text(form: forms.BaseForm) -> str:
+    """All of a form's errors in one line, each naming its field (for a message after a redirect)."""
+    return "；".join(e["text"] for e in error_summary([form]))
+
+
 def error_id(bound_field) -> str:
     # Django points aria-describedby at "<auto_id>_helptext" and "<auto_id>_error";
     # core/_field.html renders elements with exactly these ids.

@@ -112,3 +112,14 @@ def test_api_case_detail_warns_like_the_page_when_the_deadline_runs_into_an_unpu
     assert case["calendar_warnings"] and all("2027 年" in w for w in case["calendar_warnings"])
     for warning in case["calendar_warnings"]:
         assert warning in page
+
+
+def test_an_action_sent_back_names_the_field_and_is_announced(org, items, api, web):
+    agent = org.user("town_agent")
+    with at(2025, 9, 30):
+        cid = _help_case(api(agent), items)["id"]
+        ok(api(agent).post(f"/api/v1/cases/{cid}/start/", {}, format="json"))
+        page = web(agent).post(f"/cases/{cid}/act/complete/", {"complete-result": ""}, follow=True)
+    html = page.content.decode()
+    assert '<p class="msg msg-error" role="alert" tabindex="-1">「办理结果」为必填项</p>' in html
+    assert Case.objects.get(pk=cid).status == "in_progress"

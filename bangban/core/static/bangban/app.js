@@ -20,8 +20,9 @@ document.addEventListener("input", function (event) {
   });
 });
 
-// A page that comes back with form errors: move focus to the summary at the top (it links to each field).
+// A page that comes back with errors: move focus to the summary at the top (it links to each field),
+// or to the error message a redirect brought back.
 document.addEventListener("DOMContentLoaded", function () {
-  var summary = document.getElementById("error-summary");
+  var summary = document.getElementById("error-summary") || document.querySelector(".msg-error[tabindex]");
   if (summary) summary.focus();
 });
