@@ -715,6 +715,22 @@ def case_resume(
     return case
 
 
+def extension_refusal(case: Case) -> ServiceError | None:
+    """Why no extension can be approved on `case` as it stands; None if one can."""
+    if not case.is_open or case.accepted_on is None:
+        return ServiceError("invalid_transition", "只有已受理且未办结的办件可以延期", field="status")
+    return None
+
+
+def case_may_extend(*, case: Case, by) -> bool:
+    """Whether the page offers 批准延期 to `by`: the checks case_extend runs on the actor and the case."""
+    return (
+        has_cap(by, Cap.CASE_COORDINATE)
+        and institution_in_scope(by, case.institution)
+        and extension_refusal(case) is None
+    )
+
+
 @transaction.atomic
 def case_extend(*, case: Case, by, days: int, reason: str, expected_version: int | None = None) -> Case:
     """Approve an extension: adds working days to the deadline (or to the days left while suspended)."""
@@ -722,8 +738,8 @@ def case_extend(*, case: Case, by, days: int, reason: str, expected_version: int
     require_cap(by, Cap.CASE_COORDINATE, "只有协调员或中心管理员可以批准延期")
     if not institution_in_scope(by, case.institution):
         raise NotInScope(target=case)
-    if not case.is_open or case.accepted_on is None:
-        raise ServiceError("invalid_transition", "只有已受理且未办结的办件可以延期", field="status")
+    if (refusal := extension_refusal(case)) is not None:
+        raise refusal
     if not isinstance(days, int) or not 1 <= days <= 60:
         raise ServiceError("invalid", "延长的工作日数应在 1 到 60 之间", field="days")
     reason = (reason or "").strip()

@@ -136,7 +136,7 @@ def detail_view(request, pk):
         "forms_available": documents.available(case),
         "can_handle": can_handle,
         "actions": _action_forms(case, user),
-        "can_extend": has_cap(user, Cap.CASE_COORDINATE) and case.is_open and case.accepted_on is not None,
+        "can_extend": services.case_may_extend(case=case, by=user),
         "extend_form": f.ExtendForm(prefix="extend"),
         "material_form": f.MaterialForm(prefix="material"),
         "log_form": f.LogForm(prefix="log"),

@@ -123,3 +123,24 @@ def test_an_action_sent_back_names_the_field_and_is_announced(org, items, api, w
     html = page.content.decode()
     assert '<p class="msg msg-error" role="alert" tabindex="-1">「办理结果」为必填项</p>' in html
     assert Case.objects.get(pk=cid).status == "in_progress"
+
+
+def test_extension_is_offered_only_where_it_would_be_approved(org, items, api, web):
+    from bangban.accounts.roles import Role
+    from bangban.core.testing import make_user
+
+    agent = org.user("town_agent")
+    receiver = make_user("town2_coordinator", org.town2, [Role.COORDINATOR])
+    with at(2025, 9, 30):
+        cid = _help_case(api(agent), items)["id"]
+        case = Case.objects.get(pk=cid)
+        assert (
+            f'action="/cases/{cid}/act/extend/"'
+            in web(org.user("coordinator")).get(f"/cases/{cid}/").content.decode()
+        )
+        services.transfer_send(case=case, by=agent, to_institution=org.town2, reason="属地办理")
+        # The receiver sees the waiting case but may not extend it (not yet in its scope): not offered.
+        page = web(receiver).get(f"/cases/{cid}/")
+        assert page.status_code == 200
+        assert "act/extend/" not in page.content.decode()
+        assert not services.case_may_extend(case=case, by=receiver)
