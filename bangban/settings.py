@@ -28,6 +28,7 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "bangban.core.views.csrf_failure"
 
 if PRODUCTION:
     if DEBUG:
@@ -115,6 +116,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form renders through core/_form.html (errors named in Chinese, summary at the top).
+FORM_RENDERER = "bangban.core.forms.FormRenderer"
 
 # Database: DATABASE_URL (postgres://… in production); the embedded default is SQLite under var/.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'bangban.sqlite3'}")}

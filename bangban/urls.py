@@ -25,3 +25,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]
+
+# Chinese error pages in the site's layout (core/views.py).
+handler400 = "bangban.core.views.bad_request"
+handler403 = "bangban.core.views.permission_denied"
+handler404 = "bangban.core.views.page_not_found"
+handler500 = "bangban.core.views.server_error"

@@ -21,6 +21,21 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "未找到 chromium，浏览器测试将跳过 (chromium not found: browser tests skipped)"
 fi
 
+# axe-core for the accessibility crawl (tests/browser/test_accessibility.py): the version pinned in
+# package-lock.json, from the npm registry, into node_modules/ (test-only, never served).
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "安装 npm 以获取 axe-core (installing npm for the accessibility test)…"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+fi
+if command -v npm >/dev/null 2>&1; then
+  if ! cmp -s package-lock.json node_modules/.installed-lock.json; then
+    npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+    cp package-lock.json node_modules/.installed-lock.json
+  fi
+elif [ -n "${REQUIRE_BROWSER:-}" ]; then
+  echo "npm is required (REQUIRE_BROWSER) to install axe-core but not found" >&2; exit 1
+fi
+
 WORKERS=${TEST_WORKERS:-2}
 
 echo "== SQLite =="

@@ -19,6 +19,7 @@ from bangban.accounts.selectors import staff_get, staff_list, token_get, token_l
 from bangban.core.context import client_ip
 from bangban.core.errors import AccessRefused, ServiceError
 from bangban.core.forms import call_service, querystring_without_page
+from bangban.core.navigation import requires
 from bangban.org.selectors import department_list, institutions_in_scope
 
 
@@ -94,8 +95,8 @@ def password_change_view(request):
 
 
 @login_required
+@requires(Cap.STAFF_VIEW)
 def staff_list_view(request):
-    require_cap(request.user, Cap.STAFF_VIEW)
     q = request.GET
     qs = staff_list(
         user=request.user,

@@ -3,13 +3,16 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.dateparse import parse_date
 
+from bangban.accounts.roles import Cap
 from bangban.audit.actions import ACTION_LABELS
 from bangban.audit.selectors import audit_list
 from bangban.core.forms import querystring_without_page
+from bangban.core.navigation import requires
 from bangban.org.selectors import institutions_in_scope
 
 
 @login_required
+@requires(Cap.AUDIT_VIEW, message="您的角色无权查看审计日志")
 def audit_list_view(request):
     q = request.GET
     date_from, date_to = parse_date(q.get("from", "") or ""), parse_date(q.get("to", "") or "")

@@ -169,7 +169,12 @@ class CaseDetailSerializer(CaseListSerializer):
     transfers = TransferSerializer(many=True, read_only=True)
     materials = MaterialSerializer(many=True, read_only=True)
     forms = serializers.SerializerMethodField()
-    actions = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(
+        help_text="当前用户现在可以执行的办理操作（与服务端校验一致：列出的操作提交有效内容即可成功）"
+    )
+    calendar_warnings = serializers.SerializerMethodField(
+        help_text="办结期限跨入节假日安排尚未公布的年份时的提示（与办件页面相同）"
+    )
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -192,6 +197,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "materials",
             "forms",
             "actions",
+            "calendar_warnings",
         ]
         read_only_fields = fields
 
@@ -205,7 +211,10 @@ class CaseDetailSerializer(CaseListSerializer):
         ]
 
     def get_actions(self, obj) -> list[str]:
-        return workflow.allowed_actions(obj.kind, obj.status)
+        return services.case_allowed_actions(case=obj, by=self.context["request"].user)
+
+    def get_calendar_warnings(self, obj) -> list[str]:
+        return clock.calendar_warnings(obj)
 
 
 class _FieldsPerThread:
@@ -383,7 +392,7 @@ def _transition_view(name):
         data = _valid(serializer, request)
         version = data.pop("version", None)
         case = service(case=case, by=request.user, expected_version=version, **data)
-        return Response(CaseDetailSerializer(case).data)
+        return Response(CaseDetailSerializer(case, context={"request": request}).data)
 
     view.__name__ = view.__qualname__ = name  # DRF names the route after the function
     summary = "办件：" + workflow.ACTION_LABELS.get(name, "延期")
@@ -430,7 +439,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=CaseDetailSerializer, summary="办件详情（含时间线、材料、联办任务、转办）")
     def retrieve(self, request, pk=None):
-        return Response(CaseDetailSerializer(self.get_object()).data)
+        return Response(CaseDetailSerializer(self.get_object(), context={"request": request}).data)
 
     def create(self, request):
         case = register(request.user, _valid(CaseCreateSerializer, request))
@@ -532,7 +541,7 @@ class TransferViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         case = services.transfer_accept(transfer=self._get(request, pk), by=request.user)
-        return Response(CaseDetailSerializer(case).data)
+        return Response(CaseDetailSerializer(case, context={"request": request}).data)
 
     @extend_schema(request=TransferAnswerSerializer, responses=TransferSerializer, summary="退回转办")
     @action(detail=True, methods=["post"], url_path="return")

@@ -13,7 +13,7 @@ class CasesConfig(AppConfig):
         from bangban.cases.workflow import ACTION_LABELS
         from bangban.core import dashboard, navigation
 
-        navigation.register(navigation.NavEntry("办件", "cases:queue", Cap.CASE_HANDLE, 100))
+        navigation.register(navigation.NavEntry("办件", "cases:queue", None, 100))
         navigation.register(navigation.NavEntry("登记办件", "cases:create", Cap.CASE_HANDLE, 101))
         dashboard.register(100, case_panels)
         register({f"cases.case.{k}": f"办件{v}" for k, v in ACTION_LABELS.items()})

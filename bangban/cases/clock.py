@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from bangban.workdays.calendar import WorkCalendar
 from bangban.workdays.deadlines import Deadline, colour
-from bangban.workdays.selectors import case_deadline, get_calendar, yellow_within
+from bangban.workdays.selectors import case_deadline, get_calendar, range_warnings, yellow_within
 
 
 def today() -> date:
@@ -56,3 +56,11 @@ def light(case, on: date | None = None, calendar: WorkCalendar | None = None) ->
     calendar = calendar or get_calendar()
     remaining = calendar.workdays_between(on, case.due_date)
     return colour(case.due_date, on, remaining_workdays=remaining, yellow_within=yellow_within())
+
+
+def calendar_warnings(case) -> list[str]:
+    """Warnings when the case's deadline runs into a year whose holidays are not yet published
+    (shown on the case page and returned by the API's case detail)."""
+    if case.accepted_on and case.due_date:
+        return range_warnings(case.accepted_on, case.due_date)
+    return []

@@ -36,8 +36,11 @@ def case_scope_q(user) -> Q:
     return q
 
 
+READER_CAPS = (Cap.CASE_HANDLE, Cap.CASE_VIEW_ALL, Cap.CASE_LIAISON)
+
+
 def can_read_cases(user) -> bool:
-    return any(has_cap(user, c) for c in (Cap.CASE_HANDLE, Cap.CASE_VIEW_ALL, Cap.CASE_LIAISON))
+    return any(has_cap(user, c) for c in READER_CAPS)
 
 
 def require_reader(user) -> None:

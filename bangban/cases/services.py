@@ -145,17 +145,46 @@ def _audit(by, action: str, case: Case, changes: dict | None = None, note: str =
     )
 
 
-def _check_allowed(case: Case, action: str, *, new_case: bool = False) -> str:
+def action_refusal(case: Case, action: str, *, new_case: bool = False) -> ServiceError | None:
+    """Why `action` cannot be taken on `case` as it stands (its state, not the input); None if it can.
+
+    The one guard: services raise what it returns, and the actions offered (page buttons, the API's
+    `actions`) are the ones it lets through, so an offered action never fails on the case's state.
+    """
     new = workflow.target(action, case.kind, case.status)
     if new is None:
-        raise ServiceError(
+        return ServiceError(
             "invalid_transition",
             f"办件当前状态为“{case.get_status_display()}”，不能{workflow.ACTION_LABELS[action]}",
             field="status",
         )
     if not new_case and case.transfers.filter(state=Transfer.State.PENDING).exists():
-        raise ServiceError("transfer_pending", "办件正在转办、等待对方接收，暂不能办理", field="status")
-    return new
+        return ServiceError("transfer_pending", "办件正在转办、等待对方接收，暂不能办理", field="status")
+    if action == "complete":
+        open_tasks = list(
+            case.tasks.filter(state=JointTask.State.OPEN).values_list("department__name", flat=True)
+        )
+        if open_tasks:
+            return ServiceError("tasks_open", f"联办任务尚未全部完成：{'、'.join(open_tasks)}", field="tasks")
+    if action in ("complete", "terminate") and (originals := _originals_out(case)):
+        return ServiceError(
+            "materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials"
+        )
+    return None
+
+
+def case_allowed_actions(*, case: Case, by) -> list[str]:
+    """The workflow actions `by` may take on `case` now: exactly those the services will accept
+    (given valid input)."""
+    if not (has_cap(by, Cap.CASE_HANDLE) and institution_in_scope(by, case.institution)):
+        return []
+    return [a for a in workflow.TRANSITIONS if action_refusal(case, a) is None]
+
+
+def _check_allowed(case: Case, action: str, *, new_case: bool = False) -> str:
+    if (refusal := action_refusal(case, action, new_case=new_case)) is not None:
+        raise refusal
+    return workflow.target(action, case.kind, case.status)
 
 
 def _transition(case: Case, by, action: str, text: str, *, data=None, new_case: bool = False) -> str:
@@ -691,6 +720,22 @@ def case_resume(
     return case
 
 
+def extension_refusal(case: Case) -> ServiceError | None:
+    """Why no extension can be approved on `case` as it stands; None if one can."""
+    if not case.is_open or case.accepted_on is None:
+        return ServiceError("invalid_transition", "只有已受理且未办结的办件可以延期", field="status")
+    return None
+
+
+def case_may_extend(*, case: Case, by) -> bool:
+    """Whether the page offers 批准延期 to `by`: the checks case_extend runs on the actor and the case."""
+    return (
+        has_cap(by, Cap.CASE_COORDINATE)
+        and institution_in_scope(by, case.institution)
+        and extension_refusal(case) is None
+    )
+
+
 @transaction.atomic
 def case_extend(*, case: Case, by, days: int, reason: str, expected_version: int | None = None) -> Case:
     """Approve an extension: adds working days to the deadline (or to the days left while suspended)."""
@@ -698,8 +743,8 @@ def case_extend(*, case: Case, by, days: int, reason: str, expected_version: int
     require_cap(by, Cap.CASE_COORDINATE, "只有协调员或中心管理员可以批准延期")
     if not institution_in_scope(by, case.institution):
         raise NotInScope(target=case)
-    if not case.is_open or case.accepted_on is None:
-        raise ServiceError("invalid_transition", "只有已受理且未办结的办件可以延期", field="status")
+    if (refusal := extension_refusal(case)) is not None:
+        raise refusal
     if not isinstance(days, int) or not 1 <= days <= 60:
         raise ServiceError("invalid", "延长的工作日数应在 1 到 60 之间", field="days")
     reason = (reason or "").strip()
@@ -741,16 +786,6 @@ def case_complete(*, case: Case, by, result: str, expected_version: int | None =
     result = (result or "").strip()
     if not result:
         raise ServiceError("required", "请填写办理结果", field="result")
-    _check_allowed(case, "complete")
-    open_tasks = list(
-        case.tasks.filter(state=JointTask.State.OPEN).values_list("department__name", flat=True)
-    )
-    if open_tasks:
-        raise ServiceError("tasks_open", f"联办任务尚未全部完成：{'、'.join(open_tasks)}", field="tasks")
-    if originals := _originals_out(case):
-        raise ServiceError(
-            "materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials"
-        )
     _transition(case, by, "complete", f"办结：{result}", data={"result": result})
     case.result, case.finished_at, case.clock_stopped = result, timezone.now(), True
     _save(case, "result", "finished_at", "clock_stopped")
@@ -767,10 +802,6 @@ def case_terminate(*, case: Case, by, reason: str, expected_version: int | None 
     if not reason:
         raise ServiceError("required", "请填写终止原因", field="reason")
     _check_allowed(case, "terminate")
-    if originals := _originals_out(case):
-        raise ServiceError(
-            "materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials"
-        )
     was_accepted = case.accepted_on is not None
     _transition(case, by, "terminate", f"终止：{reason}", data={"reason": reason})
     case.termination_reason, case.finished_at, case.clock_stopped = reason, timezone.now(), True

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from bangban.accounts.permissions import has_cap, require_cap
+from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import clock, documents, selectors, services, tracking, workflow
 from bangban.cases import forms as f
@@ -17,13 +17,15 @@ from bangban.cases.models import JointTask, Kind, Material, Status, Transfer
 from bangban.catalog.models import Item
 from bangban.catalog.selectors import offered_items
 from bangban.core.errors import ServiceError
-from bangban.core.forms import call_service, querystring_without_page
+from bangban.core.forms import call_service, form_error_text, querystring_without_page
+from bangban.core.navigation import requires
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
-from bangban.workdays.selectors import get_calendar, range_warnings
+from bangban.workdays.selectors import get_calendar
 
 
 @login_required
+@requires(*selectors.READER_CAPS)
 def queue_view(request):
     q = request.GET
     qs = selectors.case_list(
@@ -63,8 +65,8 @@ def _item_choices(user):
 
 
 @login_required
+@requires(Cap.CASE_HANDLE)
 def create_view(request):
-    require_cap(request.user, Cap.CASE_HANDLE)
     form = f.CaseCreateForm(request.POST or None, item_choices=_item_choices(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -76,9 +78,9 @@ def create_view(request):
     return render(request, "cases/create.html", {"form": form})
 
 
-def _action_forms(case):
-    """The forms for the actions allowed now, keyed by action."""
-    allowed = set(workflow.allowed_actions(case.kind, case.status))
+def _action_forms(case, user):
+    """The forms for the actions `user` may take now (the services' own guard), keyed by action."""
+    allowed = set(services.case_allowed_actions(case=case, by=user))
     out = {}
     today = clock.today()
     next_year = today + timedelta(days=365)
@@ -133,8 +135,8 @@ def detail_view(request, pk):
         "transfers": case.transfers.select_related("from_institution", "to_institution", "to_department"),
         "forms_available": documents.available(case),
         "can_handle": can_handle,
-        "actions": _action_forms(case) if can_handle else {},
-        "can_extend": has_cap(user, Cap.CASE_COORDINATE) and case.is_open and case.accepted_on is not None,
+        "actions": _action_forms(case, user),
+        "can_extend": services.case_may_extend(case=case, by=user),
         "extend_form": f.ExtendForm(prefix="extend"),
         "material_form": f.MaterialForm(prefix="material"),
         "log_form": f.LogForm(prefix="log"),
@@ -157,8 +159,7 @@ def detail_view(request, pk):
         if user.department_id
         else None,
     }
-    if case.accepted_on and case.due_date:
-        ctx["calendar_warnings"] = range_warnings(case.accepted_on, case.due_date)
+    ctx["calendar_warnings"] = clock.calendar_warnings(case)
     ctx["can_answer_transfer"] = (
         bool(ctx["pending_transfer"])
         and institution_in_scope(user, ctx["pending_transfer"].to_institution)
@@ -182,14 +183,6 @@ ACTIONS = {
 }
 
 
-def _form_error_text(form) -> str:
-    parts = []
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        parts.extend(f"{label}：{e}" if label else e for e in errors)
-    return "；".join(parts)
-
-
 @login_required
 @require_POST
 def action_view(request, pk, name):
@@ -201,7 +194,7 @@ def action_view(request, pk, name):
     if form_class:
         form = form_class(request.POST, prefix=name)
         if not form.is_valid():
-            messages.error(request, _form_error_text(form))
+            messages.error(request, form_error_text(form))
             return redirect("cases:detail", pk=case.pk)
         data = form.cleaned_data
     version = request.POST.get("version")
@@ -224,7 +217,7 @@ def sub_action_view(request, pk, name):
         if name == "material":
             form = f.MaterialForm(post, prefix="material")
             if not form.is_valid():
-                raise ServiceError("invalid", _form_error_text(form))
+                raise ServiceError("invalid", form_error_text(form))
             services.material_receive(case=case, by=request.user, **form.cleaned_data)
             messages.success(request, "已登记接收材料")
         elif name == "material_return":
@@ -236,7 +229,7 @@ def sub_action_view(request, pk, name):
         elif name == "log":
             form = f.LogForm(post, prefix="log")
             if not form.is_valid():
-                raise ServiceError("invalid", _form_error_text(form))
+                raise ServiceError("invalid", form_error_text(form))
             services.log_add(
                 case=case, by=request.user, text=form.cleaned_data["text"], on=form.cleaned_data.get("on")
             )
@@ -246,7 +239,7 @@ def sub_action_view(request, pk, name):
                 post, prefix="transfer", institutions=Institution.objects.filter(is_active=True)
             )
             if not form.is_valid():
-                raise ServiceError("invalid", _form_error_text(form))
+                raise ServiceError("invalid", form_error_text(form))
             services.transfer_send(case=case, by=request.user, **form.cleaned_data)
             messages.success(request, "已发起转办，等待对方接收")
         elif name in ("transfer_accept", "transfer_return"):
@@ -262,7 +255,7 @@ def sub_action_view(request, pk, name):
         elif name == "task":
             form = f.TaskForm(post, prefix="task", departments=Department.objects.filter(is_active=True))
             if not form.is_valid():
-                raise ServiceError("invalid", _form_error_text(form))
+                raise ServiceError("invalid", form_error_text(form))
             services.task_create(case=case, by=request.user, **form.cleaned_data)
             messages.success(request, "已发起联办任务")
         elif name == "task_complete":

@@ -32,6 +32,7 @@ from bangban.catalog.models import Adjustment, Bundle, ImportJob, Item, ItemVers
 from bangban.catalog.notice import notice_pdf
 from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service, querystring_without_page
+from bangban.core.navigation import requires
 from bangban.org.models import Department
 from bangban.org.selectors import get_in_scope
 
@@ -76,6 +77,7 @@ def _search_context(request) -> dict:
 
 
 @login_required
+@requires(Cap.CATALOG_VIEW)
 def item_list_view(request):
     q = request.GET
     department = q.get("department")
@@ -271,8 +273,8 @@ def version_submit_view(request, pk):
 
 
 @login_required
+@requires(Cap.CATALOG_VIEW)
 def name_report_view(request):
-    require_cap(request.user, Cap.CATALOG_VIEW)
     on = _date_param(request)
     return render(
         request, "catalog/name_report.html", {"report": selectors.name_inconsistencies(on=on), "on": on}
@@ -283,6 +285,7 @@ def name_report_view(request):
 
 
 @login_required
+@requires(Cap.CATALOG_VIEW)
 def adjustment_list_view(request):
     q = request.GET
     qs = selectors.adjustment_list(user=request.user, status=q.get("status", ""), kind=q.get("kind", ""))
@@ -458,8 +461,8 @@ def adjustment_review_view(request, pk):
 
 
 @login_required
+@requires(Cap.CATALOG_VIEW)
 def listing_index_view(request):
-    require_cap(request.user, Cap.CATALOG_VIEW)
     institutions = selectors.listing_institutions(user=request.user)
     counts = selectors.listing_counts()
     rows = [(i, counts.get(i.pk, 0)) for i in institutions]
@@ -522,8 +525,8 @@ def listing_detail_view(request, institution_pk):
 
 
 @login_required
+@requires(Cap.CATALOG_VIEW)
 def bundle_admin_list_view(request):
-    require_cap(request.user, Cap.CATALOG_VIEW)
     return render(
         request,
         "catalog/bundle_admin_list.html",
@@ -577,6 +580,7 @@ def bundle_edit_view(request, pk=None):
 
 
 @login_required
+@requires(Cap.CATALOG_MANAGE, message="您的角色无权导入事项")
 def import_view(request):
     jobs = selectors.import_jobs(user=request.user)[:10]
     form = ImportForm(request.POST or None, request.FILES or None)

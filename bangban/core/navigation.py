@@ -1,18 +1,24 @@
-"""The staff navigation: each entry shows only to users holding its capability.
+"""The staff navigation: each entry shows only to users who may open the page it leads to.
 
-Apps add their entries in AppConfig.ready() through `register`, so the shell needs no
-edits when a feature arrives.
+A page declares who may open it with `@requires(cap, ...)`; the declaration is the check the
+view runs *and* the test navigation applies (`may_open`), so a link can never lead its reader
+to a refusal. Apps add their entries in AppConfig.ready() through `register`, so the shell needs
+no edits when a feature arrives; page-level tabs use the `navlink` template tag.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache, wraps
+
+from django.urls import resolve, reverse
 
 
 @dataclass(frozen=True)
 class NavEntry:
     label: str
     url_name: str
+    # Optional extra condition; who may open the page is read from the view itself.
     cap: str | None
     order: int
     icon: str = ""
@@ -27,7 +33,44 @@ def register(entry: NavEntry) -> None:
         _ENTRIES.sort(key=lambda e: e.order)
 
 
+def requires(*caps: str, message: str = "您的角色无权访问此页面"):
+    """View decorator: the user must hold one of `caps` (AccessRefused → 403, audited).
+
+    Put it under @login_required. Navigation reads the same `required_caps`.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            from bangban.accounts.permissions import has_cap
+            from bangban.core.errors import AccessRefused
+
+            if not any(has_cap(request.user, cap) for cap in caps):
+                raise AccessRefused("capability_required", message)
+            return view(request, *args, **kwargs)
+
+        wrapped.required_caps = frozenset(caps)
+        return wrapped
+
+    return decorate
+
+
+@lru_cache(maxsize=256)
+def required_caps(url_name: str) -> frozenset[str] | None:
+    """The capabilities the page behind `url_name` declares (None: every signed-in user)."""
+    return getattr(resolve(reverse(url_name)).func, "required_caps", None)
+
+
+def may_open(user, url_name: str) -> bool:
+    from bangban.accounts.permissions import has_cap
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    caps = required_caps(url_name)
+    return caps is None or any(has_cap(user, cap) for cap in caps)
+
+
 def entries_for(user) -> list[NavEntry]:
     from bangban.accounts.permissions import has_cap
 
-    return [e for e in _ENTRIES if e.cap is None or has_cap(user, e.cap)]
+    return [e for e in _ENTRIES if (e.cap is None or has_cap(user, e.cap)) and may_open(user, e.url_name)]

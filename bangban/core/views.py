@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.http import require_GET
 
 from bangban.core.dashboard import home_panels
@@ -18,3 +19,55 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+# ---- error pages (urls.handler400/403/404/500, CSRF_FAILURE_VIEW) -----------------------------
+
+_ERRORS = {
+    400: ("请求无效", "无法处理这个请求。请检查访问的网址是否正确，或返回首页重新操作。"),
+    403: ("无权访问", "您的角色无权访问这个页面。如需办理，请联系本机构的管理员。"),
+    404: ("页面不存在", "您访问的页面不存在，或已被移除。"),
+    500: (
+        "系统出错了",
+        "系统暂时无法完成这个请求，我们已记录错误。请稍后再试；如果问题持续，请联系系统管理员。",
+    ),
+}
+
+
+def _error_page(status: int, request=None, **context) -> HttpResponse:
+    """One error page in the site's layout.
+
+    Without `request` the page renders with no context processor (no session, no user, no
+    navigation): that is how the 500 and 400 pages are shown, since the database or the request
+    itself may be what failed.
+    """
+    title, message = _ERRORS[status]
+    context = {"title": title, "message": message, "status": status, **context}
+    html = loader.get_template("core/error.html").render(context, request)
+    return HttpResponse(html, status=status)
+
+
+def bad_request(request, exception=None):
+    # A DisallowedHost request lands here too: nothing may read its Host, so no request context.
+    return _error_page(400)
+
+
+def permission_denied(request, exception=None):
+    return _error_page(403, request)
+
+
+def page_not_found(request, exception=None):
+    return _error_page(404, request)
+
+
+def server_error(request):
+    return _error_page(500)
+
+
+def csrf_failure(request, reason=""):
+    return _error_page(
+        403,
+        title="页面已过期",
+        message="页面停留时间过长或已在别处退出，提交未被接受，没有任何内容被修改。",
+        hint="请返回上一页，刷新后重新提交；如果浏览器禁用了 Cookie，请先启用。",
+    )

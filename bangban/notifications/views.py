@@ -7,11 +7,13 @@ from django.views.decorators.http import require_POST
 
 from bangban.core.errors import ServiceError
 from bangban.core.forms import querystring_without_page
+from bangban.core.navigation import requires
 from bangban.notifications import selectors, services
 from bangban.notifications.models import Message
 
 
 @login_required
+@requires(*services.VIEW_CAPS, message="您的角色无权查看短信记录")
 def message_list_view(request):
     q = request.GET
     status = q.get("status", "") if q.get("status", "") in Message.Status.values else ""

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from bangban.accounts.permissions import has_cap, require_cap
 from bangban.accounts.roles import Cap
 from bangban.core.forms import call_service
+from bangban.core.navigation import requires
 from bangban.org import selectors, services
 from bangban.org.forms import DepartmentForm, InstitutionForm
 from bangban.org.models import Institution
@@ -26,8 +27,8 @@ def _tree(institutions):
 
 
 @login_required
+@requires(Cap.ORG_VIEW)
 def institution_list_view(request):
-    require_cap(request.user, Cap.ORG_VIEW)
     search = request.GET.get("q", "").strip()
     tier = request.GET.get("tier")
     institutions = list(

@@ -14,6 +14,7 @@ from bangban.accounts.permissions import require_cap
 from bangban.accounts.roles import Cap
 from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service
+from bangban.core.navigation import requires
 from bangban.workdays import selectors, services
 from bangban.workdays.calendar import WorkCalendar
 from bangban.workdays.forms import CalculatorForm, DayForm
@@ -107,6 +108,8 @@ def _render_year(request, year: int, *, day_form: DayForm | None = None, status:
         "workdays/year.html",
         {
             "year": year,
+            "min_year": services.MIN_YEAR,
+            "max_year": services.MAX_YEAR,
             "months": months,
             "weekdays": WEEKDAYS,
             "warnings": selectors.year_warnings([year], calendar=calendar),
@@ -147,8 +150,8 @@ def _check_year(year: int) -> None:
 
 
 @login_required
+@requires(Cap.ORG_VIEW)
 def calendar_home_view(request):
-    require_cap(request.user, Cap.ORG_VIEW)
     return redirect("workdays:year", year=timezone.localdate().year)
 
 

@@ -48,7 +48,7 @@ def test_station_agent_on_a_phone(org, page_at, password):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "home-phone")
     page.goto(page.base + f"/org/institutions/{org.station2.pk}/")
-    assert page.locator("h1").inner_text() == "未找到"
+    assert page.locator("h1").inner_text() == "页面不存在"
 
 
 def test_interactive_api_docs_render_offline(org, page_at, password):

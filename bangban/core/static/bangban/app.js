@@ -19,3 +19,10 @@ document.addEventListener("input", function (event) {
     item.hidden = !!words && !checked && label.textContent.toLowerCase().indexOf(words) === -1;
   });
 });
+
+// A page that comes back with errors: move focus to the summary at the top (it links to each field),
+// or to the error message a redirect brought back.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.getElementById("error-summary") || document.querySelector(".msg-error[tabindex]");
+  if (summary) summary.focus();
+});
