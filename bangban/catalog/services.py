@@ -555,7 +555,7 @@ def adjustment_submit(*, by, adjustment: Adjustment) -> Adjustment:
         # have lost that (a returned batch of 10,000 is resubmitted without checking 10,000 again).
         edited = adjustment.proposed_versions.all()
         if adjustment.reviewed_at is not None:
-            edited = edited.filter(updated_at__gt=adjustment.reviewed_at)
+            edited = edited.filter(updated_at__gte=adjustment.reviewed_at)
         for version in edited:
             _complete_check(version)
     else:
