@@ -582,12 +582,13 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
     return parsed, report
 
 
-def _existing_codes(codes_in_file: list[str]) -> set[str]:
-    found: set[str] = set()
+def _existing_codes(codes_in_file: list[str]) -> dict[str, str]:
+    """{implementation code: item status} of the file's codes already in the catalog (drafts too)."""
+    found: dict[str, str] = {}
     for i in range(0, len(codes_in_file), 900):
         chunk = codes_in_file[i : i + 900]
         found.update(
-            Item.objects.filter(implementation_code__in=chunk).values_list("implementation_code", flat=True)
+            Item.objects.filter(implementation_code__in=chunk).values_list("implementation_code", "status")
         )
     return found
 
@@ -605,14 +606,20 @@ def import_workbook(*, by, data: bytes, filename: str, progress: Callable | None
     if not report.count:
         existing = _existing_codes([p.values["implementation_code"] for p in parsed])
         for p in parsed:
-            if p.values["implementation_code"] in existing:
+            code = p.values["implementation_code"]
+            if code in existing:
+                draft = (
+                    "（尚未发布的草稿，可能在待审核的批量导入中）"
+                    if existing[code] == Item.Status.DRAFT
+                    else ""
+                )
                 report.add(
                     ITEMS,
                     p.row,
                     "实施编码",
                     "implementation_code",
                     "duplicate_code",
-                    f"实施编码 {p.values['implementation_code']} 已在事项目录中",
+                    f"实施编码 {code} 已在事项目录中{draft}",
                 )
     if report.count:
         shown = "" if report.count <= MAX_REPORTED else f"（仅列出前 {MAX_REPORTED} 处）"
