@@ -812,11 +812,13 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
             {"version_id": version_id, "position": i, **m, "blank_form": "", "sample": ""}
             for i, m in enumerate(p.materials)
         )
-        changes = {"valid_from": {"before": None, "after": valid_from.isoformat() if valid_from else None}}
-        if batch:
-            changes["state"] = {"before": None, "after": "草稿（待审核）"}
+        if batch:  # the dates and numbers come with the publication (catalog.version.publish rows)
+            changes = {"status": {"before": None, "after": Item.Status.DRAFT.label}}
         else:
-            changes["number"] = {"before": None, "after": 1}
+            changes = {
+                "valid_from": {"before": None, "after": valid_from.isoformat()},
+                "number": {"before": None, "after": 1},
+            }
         audited.append((item_id, f"{v['name']}（{v['implementation_code']}）", changes))
     note = f"导入 {filename or '工作簿'}" + (f"，{batch}待审核" if batch else "")
     audits = _audit_rows(
