@@ -1,4 +1,4 @@
-"""Benchmark: import a generated 10,000-item catalog workbook with catalog_import_xlsx, end to end.
+"""Benchmark: import a generated 10,000-item catalog workbook, then approve the 批量导入, end to end.
 
     .venv/bin/python bench/catalog_import.py                 # SQLite, a throwaway file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bangban .venv/bin/python bench/catalog_import.py
@@ -6,10 +6,13 @@
 
 The workbook (10,000 items, 3 materials and 2 legal bases each, in the import template's shape)
 is generated in a child process so the peak RSS reported is the import's own. The timed part is
-exactly what the import page's background job runs: read the .xlsx (bounded: catalog/xlsx.py
-Limits from settings), validate every row and cell, then write items, versions, materials, legal
-bases and audit rows in one transaction.
-Target: at most 10 s on the 2-core reference machine, on both databases.
+exactly what the import page's background job runs for a 事项管理员 (沈事项): read the .xlsx
+(bounded: catalog/xlsx.py Limits from settings), validate every row and cell, then write items,
+draft versions, materials, legal bases, audit rows and the submitted 批量导入 request in one
+transaction. The second timed part is the review: another 事项管理员 (陆审核) approves the request,
+which publishes all 10,000 versions with their audit rows in one transaction.
+Target: import at most 10 s on the 2-core reference machine, on both databases; the approval is
+reported beside it.
 """
 
 from __future__ import annotations
@@ -192,8 +195,9 @@ def main() -> None:
     from django.db import connection
 
     from bangban.accounts.models import User
+    from bangban.audit.models import AuditEvent
     from bangban.catalog.models import Item, ItemVersion, LegalBasis, Material
-    from bangban.catalog.services import catalog_import_xlsx
+    from bangban.catalog.services import adjustment_approve, catalog_import_xlsx
     from bangban.org.demo import load_demo
     from bangban.org.models import Department
 
@@ -205,6 +209,7 @@ def main() -> None:
             for d in Department.objects.exclude(credit_code="").select_related("institution")
         ]
         user = User.objects.get(username="shixiang")
+        reviewer = User.objects.get(username="shixiang2")
 
         workbook = Path(tempfile.mkdtemp(prefix="bangban-bench-xlsx-")) / "catalog.xlsx"
         started = time.perf_counter()
@@ -242,6 +247,17 @@ def main() -> None:
 
         assert result.created == args.items == Item.objects.count() == ItemVersion.objects.count()
         assert Material.objects.count() == 3 * args.items and LegalBasis.objects.count() == 2 * args.items
+        assert not ItemVersion.objects.filter(state=ItemVersion.State.PUBLISHED).exists()
+
+        cpu1 = time.process_time()
+        t1 = time.perf_counter()
+        adjustment_approve(by=reviewer, adjustment=result.adjustment, note="已核对")
+        approval = time.perf_counter() - t1
+        approval_cpu = time.process_time() - cpu1
+        published = ItemVersion.objects.filter(state=ItemVersion.State.PUBLISHED).count()
+        audited = AuditEvent.objects.filter(action="catalog.version.publish").count()
+        assert published == audited == args.items
+        assert Item.objects.filter(status=Item.Status.ACTIVE).count() == args.items
         read = marks.get("validate", t0) - t0
         validate = marks.get("write", t0) - marks.get("validate", t0)
         write = t0 + elapsed - marks.get("write", t0)
@@ -250,12 +266,16 @@ def main() -> None:
             f"read {read:.2f} s · validate {validate:.2f} s · write {write:.2f} s; "
             f"CPU of this process {cpu:.2f} s (wall minus CPU is waiting: database, other processes)"
         )
+        print(
+            f"approval by another 事项管理员: {approval:.2f} s  ({args.items / approval:,.0f} items/s), "
+            f"CPU {approval_cpu:.2f} s: {published} versions published, {audited} publish audit rows"
+        )
         print(f"upload check (size, zip directory): {check * 1000:.1f} ms")
         print(
             f"rows written: {result.created} items + versions, {result.materials} materials, {result.legal_bases} legal bases"
         )
         print(f"peak RSS: {rss_peak / 1024:.0f} MB (before the import: {rss_before / 1024:.0f} MB)")
-        print("target ≤ 10 s:", "met" if elapsed <= 10 else "MISSED")
+        print("target: import ≤ 10 s:", "met" if elapsed <= 10 else "MISSED")
         workbook.unlink()
         workbook.parent.rmdir()
     finally:

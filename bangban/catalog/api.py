@@ -352,6 +352,27 @@ class ItemVersionSubmitSerializer(serializers.Serializer):
     )
 
 
+DIFF_PREVIEW = 20  # a 批量导入 of thousands shows its first items in `diff`; all of them under rows/
+
+
+class ImportBatchSerializer(serializers.Serializer):
+    items = serializers.IntegerField(help_text="导入的事项数")
+    materials = serializers.IntegerField(help_text="申请材料条数")
+    legal_bases = serializers.IntegerField(help_text="设定依据条数")
+    filename = serializers.CharField(help_text="导入的工作簿文件名")
+    rows = serializers.CharField(help_text="逐项清单（分页）：GET 此地址")
+
+
+class ImportRowSerializer(ItemVersionSummarySerializer):
+    """One imported item of a 批量导入 request (its draft until approval)."""
+
+    materials = serializers.IntegerField(source="material_count", read_only=True, help_text="申请材料条数")
+    legal_bases = serializers.IntegerField(source="legal_count", read_only=True, help_text="设定依据条数")
+
+    class Meta(ItemVersionSummarySerializer.Meta):
+        fields = ItemVersionSummarySerializer.Meta.fields + ["materials", "legal_bases"]
+
+
 class AdjustmentSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True)
     trigger = serializers.CharField(read_only=True)
@@ -364,7 +385,12 @@ class AdjustmentSerializer(serializers.ModelSerializer):
     contributors = serializers.SerializerMethodField(
         help_text="起草、修改、提交本申请或编写其拟调整要素的人员编号：他们都不能审核本申请"
     )
-    diff = serializers.SerializerMethodField(help_text="每个拟调整版本与调整前版本的逐项对比")
+    diff = serializers.SerializerMethodField(
+        help_text=f"每个拟调整版本与调整前版本的逐项对比；批量导入只列前 {DIFF_PREVIEW} 个事项，全部见 batch.rows"
+    )
+    batch = serializers.SerializerMethodField(
+        help_text="批量导入的规模和逐项清单地址（批准前均为草稿，批准后一并发布）；其他调整类型为 null"
+    )
 
     class Meta:
         model = Adjustment
@@ -389,7 +415,15 @@ class AdjustmentSerializer(serializers.ModelSerializer):
             "contributors",
             "proposed_versions",
             "diff",
+            "batch",
         ]
+
+    @extend_schema_field(ImportBatchSerializer(allow_null=True))
+    def get_batch(self, obj):
+        summary = selectors.import_batch_summary(obj)
+        if summary is None:
+            return None
+        return summary | {"rows": reverse("api:catalog-adjustment-rows", args=[obj.pk])}
 
     def get_contributors(self, obj) -> list[int]:
         return sorted(selectors.adjustment_contributor_ids(obj))
@@ -420,12 +454,14 @@ class AdjustmentSerializer(serializers.ModelSerializer):
                     if r["changed"]
                 ],
             }
-            for block in selectors.adjustment_diff(obj)
+            for block in selectors.adjustment_diff(
+                obj, selectors.adjustment_versions(obj, limit=DIFF_PREVIEW if obj.is_import else None)
+            )
         ]
 
 
 class AdjustmentCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Adjustment.Kind.choices)
+    kind = serializers.ChoiceField(choices=[(k, k.label) for k in Adjustment.RAISABLE_KINDS])
     trigger = serializers.ChoiceField(choices=Adjustment.Trigger.choices)
     justification = serializers.CharField()
     effective_on = serializers.DateField()
@@ -502,6 +538,14 @@ class CatalogImportJobSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     percent = serializers.IntegerField(read_only=True)
+    adjustment = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="导入后提交审核的批量导入申请（adjustments/{id}/）；由另一位事项管理员批准后才发布",
+    )
+    adjustment_status = serializers.CharField(
+        source="adjustment.status", read_only=True, allow_null=True, default=None, help_text="该申请的状态"
+    )
 
     class Meta:
         model = ImportJob
@@ -515,6 +559,8 @@ class CatalogImportJobSerializer(serializers.ModelSerializer):
             "done",
             "percent",
             "created_count",
+            "adjustment",
+            "adjustment_status",
             "message",
             "errors",
             "created_at",
@@ -789,6 +835,18 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
         return Response(AdjustmentSerializer(adjustment).data)
 
+    @extend_schema(
+        summary="批量导入的逐项清单（分页；其他调整类型为空）",
+        request=None,
+        responses=ImportRowSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def rows(self, request, pk=None):
+        adjustment = self.get_object()
+        qs = selectors.import_batch_rows(adjustment) if adjustment.is_import else ItemVersion.objects.none()
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(ImportRowSerializer(page, many=True).data)
+
     @extend_schema(summary="撤回", request=None, responses=AdjustmentSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
@@ -888,7 +946,7 @@ class BundleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     list=extend_schema(summary="导入任务"),
     retrieve=extend_schema(summary="导入任务的进度和错误清单"),
     create=extend_schema(
-        summary="上传工作簿导入事项目录（后台执行，轮询任务查看进度）",
+        summary="上传工作簿导入事项目录（后台执行，轮询任务查看进度；导入为草稿并提交批量导入审核，批准后发布）",
         request={"multipart/form-data": CatalogImportUploadSerializer},
         responses={202: CatalogImportJobSerializer},
     ),

@@ -6,7 +6,10 @@ credit codes). Headers are matched by name, so columns may be reordered; "*" mar
 
 The import validates every row and cell before writing anything; a bad file is refused whole
 with one error per bad cell (sheet, row, column, rule, Chinese message). A good file is written
-in one transaction with bulk inserts.
+in one transaction with bulk inserts. An import by a person writes drafts only, held by one
+submitted 批量导入 adjustment: another 事项管理员 approves it (`publish_batch`, bulk again) or returns
+it; withdrawing it discards the drafts (`discard_batch`). Only the platform (by=None) publishes
+an imported workbook directly.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from bangban.audit.models import AuditEvent
-from bangban.audit.services import audit_record
+from bangban.audit.services import audit_record, created, snapshot
 from bangban.catalog import codes, elements
-from bangban.catalog.models import Item, ItemVersion, LegalBasis, Material
+from bangban.catalog.models import Adjustment, Item, ItemVersion, LegalBasis, Material
 from bangban.core.context import current_request_meta
 from bangban.core.errors import ServiceError
 from bangban.core.uploads import UploadValidator
@@ -114,7 +117,7 @@ ITEM_COLUMNS = [
     Column("办理地点", "location", False, "", 24),
     Column("咨询电话", "consult_phone", False, ""),
     Column("暂停办理", "is_suspended", False, "是 或 否（默认否）"),
-    Column("生效日期", "valid_from", False, "YYYY-MM-DD，默认导入当天"),
+    Column("生效日期", "valid_from", False, "YYYY-MM-DD；留空则自批准发布之日起施行"),
 ]
 MATERIAL_COLUMNS = [
     Column("实施编码", "implementation_code", True, "所属事项的实施编码", 36),
@@ -295,7 +298,7 @@ def _departments() -> dict[str, list[Department]]:
 class ParsedItem:
     row: int
     values: dict
-    valid_from: datetime.date
+    valid_from: datetime.date | None  # None: from the day it is published
     is_suspended: bool
     legal: list
     materials: list
@@ -407,7 +410,6 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
     mapping, names = maps[ITEMS], headers[ITEMS]
     parsed: list[ParsedItem] = []
     seen: dict[str, int] = {}
-    today = timezone.localdate()
     for row, cells in item_rows:
         done += 1
         if progress and done % 2000 == 0:
@@ -477,7 +479,7 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
         raw["charges_fee"] = parse("charges_fee", parse_bool, False)
         raw["fee_amount"] = v.get("fee_amount") or None
         is_suspended = parse("is_suspended", parse_bool, False)
-        valid_from = parse("valid_from", parse_date, today)
+        valid_from = parse("valid_from", parse_date)
         try:
             raw["tags"] = codes.tags_normalize(
                 v.get("enterprise_tags", ""), codes.ENTERPRISE
@@ -580,12 +582,13 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
     return parsed, report
 
 
-def _existing_codes(codes_in_file: list[str]) -> set[str]:
-    found: set[str] = set()
+def _existing_codes(codes_in_file: list[str]) -> dict[str, str]:
+    """{implementation code: item status} of the file's codes already in the catalog (drafts too)."""
+    found: dict[str, str] = {}
     for i in range(0, len(codes_in_file), 900):
         chunk = codes_in_file[i : i + 900]
         found.update(
-            Item.objects.filter(implementation_code__in=chunk).values_list("implementation_code", flat=True)
+            Item.objects.filter(implementation_code__in=chunk).values_list("implementation_code", "status")
         )
     return found
 
@@ -595,6 +598,7 @@ class ImportResult:
     created: int
     materials: int
     legal_bases: int
+    adjustment: Adjustment | None = None  # the 批量导入 request awaiting review (an import by a person)
 
 
 def import_workbook(*, by, data: bytes, filename: str, progress: Callable | None = None) -> ImportResult:
@@ -602,14 +606,20 @@ def import_workbook(*, by, data: bytes, filename: str, progress: Callable | None
     if not report.count:
         existing = _existing_codes([p.values["implementation_code"] for p in parsed])
         for p in parsed:
-            if p.values["implementation_code"] in existing:
+            code = p.values["implementation_code"]
+            if code in existing:
+                draft = (
+                    "（尚未发布的草稿，可能在待审核的批量导入中）"
+                    if existing[code] == Item.Status.DRAFT
+                    else ""
+                )
                 report.add(
                     ITEMS,
                     p.row,
                     "实施编码",
                     "implementation_code",
                     "duplicate_code",
-                    f"实施编码 {p.values['implementation_code']} 已在事项目录中",
+                    f"实施编码 {code} 已在事项目录中{draft}",
                 )
     if report.count:
         shown = "" if report.count <= MAX_REPORTED else f"（仅列出前 {MAX_REPORTED} 处）"
@@ -703,38 +713,70 @@ class _Inserter:
                     )
 
 
-@transaction.atomic
-def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportResult:
-    now = timezone.now()
-    total = len(parsed)
-    if progress:
-        progress("write", 0, total)
+def _audit_rows(*, by, action: str, object_type: str, note: str, rows) -> list[dict]:
+    """Audit rows for a bulk write, as audit_build would make them one by one (same actor, request
+    and note); `rows` yields (object_id, object_repr, changes)."""
     actor = by if by is not None and getattr(by, "is_authenticated", False) else None
-    by_id = actor.pk if actor else None
-    db = _Inserter()
-    item_ids = db.reserve_ids(Item, total)
-    version_ids = db.reserve_ids(ItemVersion, total)
-    items, versions, legal, materials, audits = [], [], [], [], []
     meta = current_request_meta()
-    note = f"导入 {filename or '工作簿'}"
-    audit_base = {
-        "at": now,
-        "actor_id": by_id,
+    base = {
+        "at": timezone.now(),
+        "actor_id": actor.pk if actor else None,
         "actor_name": actor.display_name if actor else "",
         "institution_id": getattr(actor, "institution_id", None) if actor else None,
-        "action": "catalog.item.import",
-        "object_type": "catalog.item",
+        "action": action,
+        "object_type": object_type,
         "note": note,
         "ip": meta.ip,
         "user_agent": meta.user_agent[:255],
         "path": meta.path[:255],
     }
+    return [
+        {**base, "object_id": str(oid), "object_repr": text[:255], "changes": changes}
+        for oid, text, changes in rows
+    ]
+
+
+def _batch_open(*, by, total: int, filename: str, now) -> Adjustment:
+    """The 批量导入 request holding an import's drafts, submitted at once (the importer is its author
+    and contributor, so someone else reviews it)."""
+    adjustment = Adjustment.objects.create(
+        kind=Adjustment.Kind.IMPORT,
+        trigger=Adjustment.Trigger.OTHER,
+        justification=f"导入事项目录工作簿“{filename or '工作簿'}”：新增 {total} 个事项",
+        effective_on=timezone.localdate(),
+        status=Adjustment.Status.SUBMITTED,
+        created_by=by,
+        created_at=now,
+        submitted_by=by,
+        submitted_at=now,
+    )
+    adjustment.contributors.add(by)
+    return adjustment
+
+
+@transaction.atomic
+def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportResult:
+    """Write the items in bulk: as drafts of one submitted 批量导入 request when a person imports,
+    published directly only for the platform (by=None)."""
+    now = timezone.now()
+    today = timezone.localdate()
+    total = len(parsed)
+    if progress:
+        progress("write", 0, total)
+    actor = by if by is not None and getattr(by, "is_authenticated", False) else None
+    by_id = actor.pk if actor else None
+    batch = _batch_open(by=by, total=total, filename=filename, now=now) if by is not None else None
+    db = _Inserter()
+    item_ids = db.reserve_ids(Item, total)
+    version_ids = db.reserve_ids(ItemVersion, total)
+    items, versions, legal, materials, audited = [], [], [], [], []
     for item_id, version_id, p in zip(item_ids, version_ids, parsed, strict=True):
         v = p.values
+        valid_from = p.valid_from if batch else (p.valid_from or today)
         items.append(
             {
                 "id": item_id,
-                "status": Item.Status.ACTIVE,
+                "status": Item.Status.DRAFT if batch else Item.Status.ACTIVE,
                 "name": v["name"],
                 "basic_code": v["basic_code"],
                 "implementation_code": v["implementation_code"],
@@ -750,16 +792,16 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
                 **{k: val for k, val in v.items() if k != "department"},
                 "id": version_id,
                 "item_id": item_id,
-                "number": 1,
-                "state": ItemVersion.State.PUBLISHED,
-                "adjustment_id": None,
+                "number": None if batch else 1,
+                "state": ItemVersion.State.DRAFT if batch else ItemVersion.State.PUBLISHED,
+                "adjustment_id": batch.pk if batch else None,
                 "based_on_id": None,
-                "valid_from": p.valid_from,
+                "valid_from": valid_from,
                 "valid_to": None,
                 "is_suspended": p.is_suspended,
                 "department_id": v["department"].pk,
-                "published_at": now,
-                "published_by_id": by_id,
+                "published_at": None if batch else now,
+                "published_by_id": None if batch else by_id,
                 "created_by_id": by_id,
                 "created_at": now,
                 "updated_at": now,
@@ -770,17 +812,18 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
             {"version_id": version_id, "position": i, **m, "blank_form": "", "sample": ""}
             for i, m in enumerate(p.materials)
         )
-        audits.append(
-            {
-                **audit_base,
-                "object_id": str(item_id),
-                "object_repr": f"{v['name']}（{v['implementation_code']}）"[:255],
-                "changes": {
-                    "valid_from": {"before": None, "after": p.valid_from.isoformat()},
-                    "number": {"before": None, "after": 1},
-                },
+        if batch:  # the dates and numbers come with the publication (catalog.version.publish rows)
+            changes = {"status": {"before": None, "after": Item.Status.DRAFT.label}}
+        else:
+            changes = {
+                "valid_from": {"before": None, "after": valid_from.isoformat()},
+                "number": {"before": None, "after": 1},
             }
-        )
+        audited.append((item_id, f"{v['name']}（{v['implementation_code']}）", changes))
+    note = f"导入 {filename or '工作簿'}" + (f"，{batch}待审核" if batch else "")
+    audits = _audit_rows(
+        by=by, action="catalog.item.import", object_type="catalog.item", note=note, rows=audited
+    )
     db.insert(Item, items, with_id=True)
     if progress:
         progress("write", total // 4, total)
@@ -792,17 +835,84 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
     if progress:
         progress("write", total * 3 // 4, total)
     db.insert(AuditEvent, audits, with_id=False)
-    audit_record(
-        actor=by,
-        action="catalog.import",
-        object_type="catalog.item",
-        object_repr=f"事项目录导入：{filename or '工作簿'}"[:255],
-        changes={"created": {"before": 0, "after": total}},
-        note=f"{note}：新增并发布 {total} 个事项，申请材料 {len(materials)} 项，设定依据 {len(legal)} 条",
-    )
+    counts = f"申请材料 {len(materials)} 项，设定依据 {len(legal)} 条"
+    if batch:
+        audit_record(
+            actor=by,
+            action="catalog.import",
+            target=batch,
+            changes=created(snapshot(batch, ["kind", "trigger", "justification", "effective_on", "status"])),
+            note=f"导入 {filename or '工作簿'}：新增 {total} 个事项草稿，{counts}；已提交审核，批准后发布",
+        )
+    else:
+        audit_record(
+            actor=by,
+            action="catalog.import",
+            object_type="catalog.item",
+            object_repr=f"事项目录导入：{filename or '工作簿'}"[:255],
+            changes={"created": {"before": 0, "after": total}},
+            note=f"{note}：新增并发布 {total} 个事项，{counts}",
+        )
     if progress:
         progress("write", total, total)
-    return ImportResult(created=total, materials=len(materials), legal_bases=len(legal))
+    return ImportResult(created=total, materials=len(materials), legal_bases=len(legal), adjustment=batch)
+
+
+def publish_batch(*, by, adjustment: Adjustment) -> int:
+    """Publish every draft of an approved 批量导入 request in bulk (the caller holds the transaction,
+    has locked the request and checked the reviewer): each becomes version 1 of its item, in force from
+    its own 生效日期, or from the request's date (today at the latest) where the row gave none; every
+    published version gets its `catalog.version.publish` audit row, inserted together."""
+    now = timezone.now()
+    default_day = max(adjustment.effective_on, timezone.localdate())
+    drafts = ItemVersion.objects.filter(adjustment=adjustment, state=ItemVersion.State.DRAFT)
+    drafts.filter(valid_from__isnull=True).update(valid_from=default_day)
+    rows = list(drafts.order_by("pk").values_list("pk", "item_id", "name", "valid_from"))
+    drafts.update(
+        state=ItemVersion.State.PUBLISHED,
+        number=1,
+        published_at=now,
+        published_by=by,
+        updated_at=now,
+    )
+    item_ids = [item_id for _pk, item_id, _name, _day in rows]
+    for i in range(0, len(item_ids), 500):
+        Item.objects.filter(pk__in=item_ids[i : i + 500], status=Item.Status.DRAFT).update(
+            status=Item.Status.ACTIVE, updated_at=now
+        )
+    audits = _audit_rows(
+        by=by,
+        action="catalog.version.publish",
+        object_type=ItemVersion._meta.label_lower,
+        note=str(adjustment),
+        rows=(
+            (
+                pk,
+                f"{name}（第 1 版）",
+                {
+                    "valid_from": {"before": None, "after": day.isoformat()},
+                    "number": {"before": None, "after": 1},
+                },
+            )
+            for pk, _item_id, name, day in rows
+        ),
+    )
+    _Inserter().insert(AuditEvent, audits, with_id=False)
+    return len(rows)
+
+
+def discard_batch(*, adjustment: Adjustment) -> int:
+    """Delete the drafts of a withdrawn 批量导入 request and the items they created (never published,
+    so nothing else refers to them); the caller holds the transaction. Returns how many items went."""
+    drafts = ItemVersion.objects.filter(adjustment=adjustment, state=ItemVersion.State.DRAFT)
+    item_ids = list(drafts.values_list("item_id", flat=True))
+    Material.objects.filter(version__in=drafts).delete()
+    LegalBasis.objects.filter(version__in=drafts).delete()
+    ItemVersion.contributors.through.objects.filter(itemversion__in=drafts).delete()
+    drafts.delete()
+    for i in range(0, len(item_ids), 500):
+        Item.objects.filter(pk__in=item_ids[i : i + 500], status=Item.Status.DRAFT).delete()
+    return len(item_ids)
 
 
 # ---- writing -------------------------------------------------------------------------------

@@ -206,7 +206,7 @@ class PublicationForm(forms.Form):
 
 
 class AdjustmentForm(forms.Form):
-    kind = forms.ChoiceField(label="调整类型", choices=Adjustment.Kind.choices)
+    kind = forms.ChoiceField(label="调整类型", choices=[(k, k.label) for k in Adjustment.RAISABLE_KINDS])
     trigger = forms.ChoiceField(label="调整原因", choices=Adjustment.Trigger.choices)
     justification = forms.CharField(
         label="调整说明", widget=forms.Textarea(attrs={"rows": 3}), help_text="依据的法律法规或文件、调整理由"

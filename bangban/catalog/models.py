@@ -368,6 +368,7 @@ class Adjustment(models.Model):
         SUSPEND = "suspend", "暂停办理"
         RESUME = "resume", "恢复办理"
         CANCEL = "cancel", "取消事项"
+        IMPORT = "import", "批量导入"
 
     class Trigger(models.TextChoices):
         LAW_ENACTED = "law_enacted", "法律法规规章制定"
@@ -386,6 +387,8 @@ class Adjustment(models.Model):
         WITHDRAWN = "withdrawn", "已撤回"
 
     OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
+    # Raised by services.adjustment_create (a person chooses these); 批量导入 only by an xlsx import.
+    RAISABLE_KINDS = (Kind.NEW, Kind.CHANGE, Kind.SPLIT, Kind.MERGE, Kind.SUSPEND, Kind.RESUME, Kind.CANCEL)
 
     kind = models.CharField("调整类型", max_length=10, choices=Kind.choices)
     trigger = models.CharField("调整原因", max_length=20, choices=Trigger.choices)
@@ -427,6 +430,10 @@ class Adjustment(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
+    def is_import(self) -> bool:
+        return self.kind == self.Kind.IMPORT
 
 
 class ItemLineage(models.Model):
@@ -543,6 +550,16 @@ class ImportJob(models.Model):
     total = models.PositiveIntegerField("总行数", default=0)
     done = models.PositiveIntegerField("已处理", default=0)
     created_count = models.PositiveIntegerField("新增事项数", default=0)
+    # An import by a person writes drafts held by one 批量导入 adjustment, published once another
+    # 事项管理员 approves it; the platform's own imports (by=None) publish directly and have none.
+    adjustment = models.ForeignKey(
+        Adjustment,
+        verbose_name="批量导入申请",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
     errors = models.JSONField("错误", default=list, blank=True)
     message = models.TextField("结果说明", blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

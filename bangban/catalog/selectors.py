@@ -281,10 +281,50 @@ def adjustment_get(*, user, pk) -> Adjustment:
     return Adjustment.objects.select_related("created_by", "submitted_by", "reviewed_by").get(pk=pk)
 
 
-def adjustment_versions(adjustment: Adjustment) -> list[ItemVersion]:
-    return list(
+def adjustment_versions(adjustment: Adjustment, limit: int | None = None) -> list[ItemVersion]:
+    qs = (
         adjustment.proposed_versions.select_related("item", "department", "based_on", "based_on__department")
         .prefetch_related("materials", "legal_bases", "based_on__materials", "based_on__legal_bases")
+        .order_by("pk")
+    )
+    return list(qs[:limit] if limit is not None else qs)
+
+
+def import_batch_summary(adjustment: Adjustment) -> dict | None:
+    """What a 批量导入 request holds: {items, materials, legal_bases, filename}; None for other kinds."""
+    if not adjustment.is_import:
+        return None
+    from bangban.catalog.models import LegalBasis, Material
+
+    job = adjustment.import_jobs.order_by("pk").first()
+    return {
+        "items": adjustment.proposed_versions.count(),
+        "materials": Material.objects.filter(version__adjustment=adjustment).count(),
+        "legal_bases": LegalBasis.objects.filter(version__adjustment=adjustment).count(),
+        "filename": job.filename if job else "",
+    }
+
+
+def import_batch_rows(adjustment: Adjustment) -> QuerySet[ItemVersion]:
+    """The rows of a 批量导入 request, one per item in workbook order, each with its counts of
+    materials and legal bases (subqueries, so a page of 50 costs 50 counts, not 10,000)."""
+    from django.db.models import Count, IntegerField, Subquery
+
+    from bangban.catalog.models import LegalBasis, Material
+
+    def count(model):
+        return Subquery(
+            model.objects.filter(version=OuterRef("pk"))
+            .order_by()
+            .values("version")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        )
+
+    return (
+        adjustment.proposed_versions.select_related("item", "department", "department__institution")
+        .annotate(material_count=count(Material), legal_count=count(LegalBasis))
         .order_by("pk")
     )
 

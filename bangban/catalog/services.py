@@ -6,7 +6,8 @@ approved draft becomes a new version starting on the effective date, the previou
 the day before. Permissions:
 
 - CATALOG_MANAGE (事项管理员): create and edit drafts, submit a new item's first version for
-  review, raise, edit, submit and withdraw adjustments, edit 一件事, import.
+  review, raise, edit, submit and withdraw adjustments, edit 一件事, import (a workbook becomes drafts
+  in one submitted 批量导入 adjustment, reviewed like any other; only the platform publishes directly).
 - CATALOG_REVIEW: approve or return a submitted adjustment — never one the reviewer raised,
   changed or submitted, nor one whose drafts the reviewer wrote (four eyes: the contributors of a
   request, `selectors.adjustment_contributor_ids`, never review it).
@@ -302,6 +303,7 @@ ITEM_COUNTS = {
     K.SUSPEND: (1, 1),
     K.RESUME: (1, 1),
     K.CANCEL: (1, 1),
+    K.IMPORT: (0, 0),
 }
 
 
@@ -408,6 +410,8 @@ def adjustment_create(
     - suspend / resume / cancel: one item, nothing proposed.
     """
     require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
+    if kind == K.IMPORT:
+        raise ServiceError("invalid", "批量导入须在“导入导出”上传事项目录工作簿发起", field="kind")
     if kind not in K.values:
         raise ServiceError("invalid", "调整类型无效", field="kind")
     if trigger not in Adjustment.Trigger.values:
@@ -546,10 +550,19 @@ def adjustment_submit(*, by, adjustment: Adjustment) -> Adjustment:
     adjustment = _locked(adjustment)
     if not adjustment.is_editable:
         raise ServiceError("not_editable", f"{adjustment.get_status_display()}的调整申请不能提交")
-    _check_effective(adjustment.effective_on)
-    _check_bases_current(adjustment)
-    for version in adjustment.proposed_versions.all():
-        _complete_check(version)
+    if adjustment.is_import:
+        # Every row was checked complete by the import; only drafts edited since the return may
+        # have lost that (a returned batch of 10,000 is resubmitted without checking 10,000 again).
+        edited = adjustment.proposed_versions.all()
+        if adjustment.reviewed_at is not None:
+            edited = edited.filter(updated_at__gte=adjustment.reviewed_at)
+        for version in edited:
+            _complete_check(version)
+    else:
+        _check_effective(adjustment.effective_on)
+        _check_bases_current(adjustment)
+        for version in adjustment.proposed_versions.all():
+            _complete_check(version)
     before = snapshot(adjustment, ADJUSTMENT_FIELDS)
     adjustment.status = Adjustment.Status.SUBMITTED
     adjustment.submitted_by, adjustment.submitted_at = by, timezone.now()
@@ -628,6 +641,8 @@ def adjustment_approve(*, by, adjustment: Adjustment, note: str = "") -> Adjustm
     a copy with the suspension flag; cancel only ends the item.
     """
     adjustment = _review_checks(by, adjustment)
+    if adjustment.is_import:
+        return _approve_import(by=by, adjustment=adjustment, note=note)
     if adjustment.effective_on < _today():
         raise ServiceError(
             "past_date",
@@ -666,6 +681,10 @@ def adjustment_approve(*, by, adjustment: Adjustment, note: str = "") -> Adjustm
                     adjustment=adjustment,
                     effective_on=day,
                 )
+    return _approved(by=by, adjustment=adjustment, note=note)
+
+
+def _approved(*, by, adjustment: Adjustment, note: str, summary: str = "") -> Adjustment:
     before = snapshot(adjustment, ADJUSTMENT_FIELDS)
     adjustment.status = Adjustment.Status.APPROVED
     adjustment.reviewed_by, adjustment.reviewed_at, adjustment.review_note = (
@@ -679,9 +698,17 @@ def adjustment_approve(*, by, adjustment: Adjustment, note: str = "") -> Adjustm
         action="catalog.adjustment.approve",
         target=adjustment,
         changes=diff(before, snapshot(adjustment, ADJUSTMENT_FIELDS)),
-        note=adjustment.review_note,
+        note="；".join(x for x in (adjustment.review_note, summary) if x),
     )
     return adjustment
+
+
+def _approve_import(*, by, adjustment: Adjustment, note: str) -> Adjustment:
+    """A 批量导入 request: every draft is published in bulk, in this transaction (exchange.publish_batch)."""
+    from bangban.catalog import exchange
+
+    count = exchange.publish_batch(by=by, adjustment=adjustment)
+    return _approved(by=by, adjustment=adjustment, note=note, summary=f"发布 {count} 个导入的事项")
 
 
 @transaction.atomic
@@ -708,13 +735,19 @@ def adjustment_return(*, by, adjustment: Adjustment, note: str) -> Adjustment:
 @transaction.atomic
 def adjustment_withdraw(*, by, adjustment: Adjustment) -> Adjustment:
     """Abandon an open adjustment. A new item's draft goes back to being a plain draft of that item
-    (to edit and submit again); the drafts proposed for existing items are removed."""
+    (to edit and submit again); the drafts proposed for existing items are removed, and so are the
+    drafts of a 批量导入 with the items they created (import the corrected workbook again)."""
     require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
     adjustment = _locked(adjustment)
     if not adjustment.is_open:
         raise ServiceError("not_open", f"{adjustment.get_status_display()}的调整申请不能撤回")
     if by.pk not in (adjustment.created_by_id, adjustment.submitted_by_id):
         raise ServiceError("not_author", "只有申请人本人可以撤回调整申请")
+    discarded = ""
+    if adjustment.is_import:
+        from bangban.catalog import exchange
+
+        discarded = f"删除导入的 {exchange.discard_batch(adjustment=adjustment)} 个事项草稿"
     for version in list(adjustment.proposed_versions.select_related("item")):
         item = version.item
         if adjustment.kind == K.NEW:
@@ -732,6 +765,7 @@ def adjustment_withdraw(*, by, adjustment: Adjustment) -> Adjustment:
         action="catalog.adjustment.withdraw",
         target=adjustment,
         changes=diff(before, snapshot(adjustment, ADJUSTMENT_FIELDS)),
+        note=discarded,
     )
     return adjustment
 
@@ -900,7 +934,9 @@ def catalog_import_xlsx(
 ):
     """Import a catalog workbook: every row and cell is validated first; if anything is wrong the whole
     file is refused (ServiceError "import_invalid" listing every bad sheet/row/column) and nothing is
-    written. Otherwise every item is created and published in one transaction, in bulk.
+    written. Otherwise every item is written in one transaction, in bulk: by a person, as drafts held by
+    one submitted 批量导入 adjustment (`result.adjustment`) that another 事项管理员 approves (publishing
+    the whole batch) or returns; only the platform (by=None) publishes directly.
 
     Not wrapped in a single transaction on purpose: the validation pass only reads, and its progress
     must be visible to the page polling the import job; the writing pass is atomic (see exchange).

@@ -101,13 +101,22 @@ def run_catalog_import(job_id: int) -> str:
             finished_at=timezone.now(),
         )
         raise
+    counts = f"（申请材料 {result.materials} 项，设定依据 {result.legal_bases} 条）"
+    if result.adjustment is not None:
+        message = (
+            f"已导入 {result.created} 个事项草稿{counts}，尚未发布：已作为{result.adjustment}提交审核，"
+            "须由另一位事项管理员批准后一并发布"
+        )
+    else:
+        message = f"已导入并发布 {result.created} 个事项{counts}"
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.DONE,
-        phase="已完成",
+        phase="待审核" if result.adjustment is not None else "已完成",
         done=result.created,
         total=result.created,
         created_count=result.created,
-        message=f"已导入并发布 {result.created} 个事项（申请材料 {result.materials} 项，设定依据 {result.legal_bases} 条）",
+        adjustment=result.adjustment,
+        message=message,
         finished_at=timezone.now(),
     )
     return "done"

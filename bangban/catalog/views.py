@@ -165,7 +165,7 @@ def item_detail_view(request, pk):
             if shown and shown.is_published
             else [],
             "can_manage": has_cap(request.user, Cap.CATALOG_MANAGE),
-            "kinds": [(k, label) for k, label in Adjustment.Kind.choices if k != "new"],
+            "kinds": [(k, k.label) for k in Adjustment.RAISABLE_KINDS if k != Adjustment.Kind.NEW],
         },
     )
 
@@ -349,23 +349,37 @@ def adjustment_create_view(request):
     return render(
         request,
         "catalog/adjustment_form.html",
-        {"form": form, "item_form": item_form, "item": item, "kind": kind, "kinds": Adjustment.Kind.choices},
+        {
+            "form": form,
+            "item_form": item_form,
+            "item": item,
+            "kind": kind,
+            "kinds": [(k, k.label) for k in Adjustment.RAISABLE_KINDS],
+        },
     )
 
 
 @login_required
 def adjustment_detail_view(request, pk):
     adjustment = _get(selectors.adjustment_get, user=request.user, pk=pk)
-    versions = selectors.adjustment_versions(adjustment)
     user = request.user
     can_review = selectors.adjustment_reviewable_by(user, adjustment)
+    if adjustment.is_import:  # thousands of rows: a paged table, one line per item, not a diff each
+        blocks = []
+        rows = Paginator(selectors.import_batch_rows(adjustment), 50).get_page(request.GET.get("page"))
+    else:
+        blocks = selectors.adjustment_diff(adjustment, selectors.adjustment_versions(adjustment))
+        rows = None
     return render(
         request,
         "catalog/adjustment_detail.html",
         {
             "adjustment": adjustment,
             "items": list(adjustment.items.all()),
-            "blocks": selectors.adjustment_diff(adjustment, versions),
+            "batch": selectors.import_batch_summary(adjustment),
+            "page_obj": rows,
+            "query": querystring_without_page(request),
+            "blocks": blocks,
             "only_changes": request.GET.get("all") != "1",
             "can_edit": has_cap(user, Cap.CATALOG_MANAGE) and adjustment.is_editable,
             "can_withdraw": has_cap(user, Cap.CATALOG_MANAGE)
@@ -582,7 +596,7 @@ def bundle_edit_view(request, pk=None):
 @login_required
 @requires(Cap.CATALOG_MANAGE, message="您的角色无权导入事项")
 def import_view(request):
-    jobs = selectors.import_jobs(user=request.user)[:10]
+    jobs = selectors.import_jobs(user=request.user).select_related("adjustment")[:10]
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         from django.db import transaction

@@ -122,3 +122,35 @@ def test_public_search_guide_and_notice_on_a_phone(org, page_at):
     href = page.get_by_role("link", name="打印一次性告知书（PDF）").get_attribute("href")
     response = page.request.get(page.base + href)
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+
+
+def test_an_imported_workbook_is_published_only_by_another_admin(org, page_at, password, tmp_path):
+    from bangban.catalog.models import ItemVersion
+    from bangban.catalog.tests.test_import_review import workbook
+
+    make_user("catalog_admin2", org.county, [Role.CATALOG_ADMIN])
+    path = tmp_path / "catalog.xlsx"
+    path.write_bytes(workbook(org))
+    page = page_at()
+    login(page, "catalog_admin", password)
+    page.goto(page.base + "/catalog/imports/")
+    page.get_by_label("事项目录工作簿（.xlsx）").set_input_files(str(path))
+    page.get_by_role("button", name="上传并导入").click()
+    progress = page.locator("#import-progress")
+    progress.get_by_text("尚未发布").wait_for()
+    assert "须由另一位事项管理员批准后一并发布" in progress.inner_text()
+    progress.get_by_role("link", name="调整申请 #").click()
+    assert "批量导入 3 个新事项" in page.content() and "须由另一位事项管理员审核" in page.content()
+    assert page.get_by_role("button", name="批准").count() == 0
+    shot(page, "catalog-import-batch-submitted")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    assert not ItemVersion.objects.filter(state="published").exists()
+    logout(page)
+
+    login(page, "catalog_admin2", password)
+    page.get_by_role("link", name="待我审核的事项调整").click()
+    page.get_by_role("link", name="调整申请 #").first.click()
+    page.get_by_label("审核意见").fill("已逐项核对")
+    page.get_by_role("button", name="批准").click()
+    assert "已批准" in page.locator(".messages").inner_text()
+    assert ItemVersion.objects.filter(state="published").count() == 3

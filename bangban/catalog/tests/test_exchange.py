@@ -91,7 +91,7 @@ def test_template_has_the_columns_an_example_and_imports(cat):
     assert result.created == 1 and result.materials == 2 and result.legal_bases == 1
 
 
-def test_good_workbook_is_imported_and_published(cat):
+def test_good_workbook_is_imported_and_published_once_approved(cat):
     rows = [
         row(cat),
         row(
@@ -113,6 +113,8 @@ def test_good_workbook_is_imported_and_published(cat):
         by=cat.user("catalog_admin"), data=book(rows, m1 + m2, l1 + l2), filename="a.xlsx"
     )
     assert (result.created, result.materials, result.legal_bases) == (2, 3, 2)
+    assert result.adjustment.kind == "import" and result.adjustment.status == "submitted"
+    services.adjustment_approve(by=cat.user("catalog_admin2"), adjustment=result.adjustment)
     pension = ItemVersion.objects.get(basic_code="000620001000")
     assert (
         pension.state == "published"
@@ -261,6 +263,7 @@ def test_export_then_import_round_trip(cat, published):
     assert not ItemVersion.objects.exists()
     result = services.catalog_import_xlsx(by=cat.user("catalog_admin"), data=data, filename="export.xlsx")
     assert result.created == 2
+    services.adjustment_approve(by=cat.user("catalog_admin2"), adjustment=result.adjustment)
     after = {v.implementation_code: elements.display(v) for v in selectors.versions_in_force(on=on)}
     assert after == before
 
@@ -325,7 +328,9 @@ def test_import_job_runs_in_the_background_and_reports(cat, web, django_capture_
     assert response.status_code == 302 and response["Location"] == f"/catalog/imports/{job.pk}/"
     assert job.status == ImportJob.Status.DONE and job.created_count == 1 and job.percent == 100
     page = client.get(f"/catalog/imports/{job.pk}/").content.decode()
-    assert "已导入并发布 1 个事项" in page and "hx-trigger" not in page  # finished: polling stops
+    assert job.adjustment.kind == "import" and job.adjustment.status == "submitted"
+    assert "已导入 1 个事项草稿" in page and "尚未发布" in page and "hx-trigger" not in page  # polling stops
+    assert f'href="/catalog/adjustments/{job.adjustment.pk}/"' in page
 
     bad = io.BytesIO(book([row(cat, "000105003009", promised_days=30)], *children(f"{CREDIT}4000105003009")))
     bad.name = "bad.xlsx"
