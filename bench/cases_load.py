@@ -151,6 +151,7 @@ def django_env(url: str, redis: str) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "BANGBAN_FIELD_KEYS": Fernet.generate_key().decode(),
+        "BANGBAN_AUDIT_KEY": "bench-audit-" + "a" * 40,
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     }

@@ -710,6 +710,8 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
         "ip": meta.ip,
         "user_agent": meta.user_agent[:255],
         "path": meta.path[:255],
+        "seal_seq": None,  # sealed into the audit chain after commit (audit.chain)
+        "seal_hash": None,
     }
     for item_id, version_id, p in zip(item_ids, version_ids, parsed, strict=True):
         v = p.values

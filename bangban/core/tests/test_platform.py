@@ -37,6 +37,15 @@ def _settings_import(env: dict) -> subprocess.CompletedProcess:
             {"BANGBAN_ENV": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "a.gov.cn"},
             "BANGBAN_FIELD_KEYS",
         ),
+        (
+            {
+                "BANGBAN_ENV": "production",
+                "SECRET_KEY": "x" * 50,
+                "ALLOWED_HOSTS": "a.gov.cn",
+                "BANGBAN_FIELD_KEYS": "k",
+            },
+            "BANGBAN_AUDIT_KEY",
+        ),
     ],
 )
 def test_production_refuses_unsafe_settings(env, expected):
@@ -53,6 +62,7 @@ def test_production_starts_with_safe_settings():
         "SECRET_KEY": "k" * 50,
         "ALLOWED_HOSTS": "a.gov.cn",
         "BANGBAN_FIELD_KEYS": key,
+        "BANGBAN_AUDIT_KEY": "a" * 40,
     }
     result = _settings_import(env)
     assert result.returncode == 0, result.stderr
