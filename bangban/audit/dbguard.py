@@ -79,6 +79,15 @@ SQLITE_SEALING_UPDATE_TRIGGER = (
     "BEGIN SELECT RAISE(ABORT, 'audit trail is append-only: update refused'); END"
 )
 
+# A row arrives unsealed: only the sealer gives it a chain position (a forged position would block it).
+SQLITE_INSERT_TRIGGER_NAME = "audit_auditevent_insert_unsealed"
+SQLITE_INSERT_TRIGGER = (
+    f"CREATE TRIGGER IF NOT EXISTS {SQLITE_INSERT_TRIGGER_NAME} BEFORE INSERT ON audit_auditevent "
+    "WHEN NEW.seal_seq IS NOT NULL OR NEW.seal_hash IS NOT NULL "
+    "BEGIN SELECT RAISE(ABORT, 'audit trail: rows are inserted unsealed'); END"
+)
+
+POSTGRES_INSERT_TRIGGER_NAME = "audit_auditevent_insert_unsealed"
 POSTGRES_TRUNCATE_TRIGGER_NAME = "audit_auditevent_no_truncate"
 POSTGRES_CHAIN_GUARD = f"""
 CREATE OR REPLACE FUNCTION audit_auditevent_append_only() RETURNS trigger AS $$
@@ -92,6 +101,17 @@ BEGIN
     RAISE EXCEPTION 'audit trail is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION audit_auditevent_insert_unsealed() RETURNS trigger AS $$
+BEGIN
+    IF NEW.seal_seq IS NOT NULL OR NEW.seal_hash IS NOT NULL THEN
+        RAISE EXCEPTION 'audit trail: rows are inserted unsealed' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS {POSTGRES_INSERT_TRIGGER_NAME} ON audit_auditevent;
+CREATE TRIGGER {POSTGRES_INSERT_TRIGGER_NAME} BEFORE INSERT ON audit_auditevent
+    FOR EACH ROW EXECUTE FUNCTION audit_auditevent_insert_unsealed();
 CREATE OR REPLACE FUNCTION audit_auditevent_no_truncate() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION 'audit trail is append-only: TRUNCATE refused' USING ERRCODE = 'insufficient_privilege';
@@ -102,6 +122,8 @@ CREATE TRIGGER {POSTGRES_TRUNCATE_TRIGGER_NAME} BEFORE TRUNCATE ON audit_auditev
     FOR EACH STATEMENT EXECUTE FUNCTION audit_auditevent_no_truncate();
 """
 POSTGRES_CHAIN_UNGUARD = f"""
+DROP TRIGGER IF EXISTS {POSTGRES_INSERT_TRIGGER_NAME} ON audit_auditevent;
+DROP FUNCTION IF EXISTS audit_auditevent_insert_unsealed();
 DROP TRIGGER IF EXISTS {POSTGRES_TRUNCATE_TRIGGER_NAME} ON audit_auditevent;
 DROP FUNCTION IF EXISTS audit_auditevent_no_truncate();
 """
@@ -113,6 +135,7 @@ def install_chain_guard(schema_editor) -> None:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {SQLITE_UPDATE_TRIGGER_NAME}")
         schema_editor.execute(SQLITE_SEALING_UPDATE_TRIGGER)
         schema_editor.execute(SQLITE_DELETE_TRIGGER)
+        schema_editor.execute(SQLITE_INSERT_TRIGGER)
     elif vendor == "postgresql":
         schema_editor.execute(POSTGRES_CHAIN_GUARD, None)  # replaces the row trigger's function
 
@@ -121,6 +144,7 @@ def uninstall_chain_guard(schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {SQLITE_UPDATE_TRIGGER_NAME}")
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {SQLITE_INSERT_TRIGGER_NAME}")
         schema_editor.execute(SQLITE_UPDATE_TRIGGER)
     elif vendor == "postgresql":
         schema_editor.execute(POSTGRES_CHAIN_UNGUARD, None)

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from bangban.audit import chain, dbguard
 from bangban.audit.models import AuditChainHead, AuditEvent
@@ -199,6 +200,20 @@ def test_database_allows_only_the_sealing_update(org, sql):
             cursor.execute(sql)
     assert "append-only" in str(exc.value)
     assert list(AuditEvent.objects.order_by("id").values_list("note", "seal_seq", "seal_hash")) == before
+
+
+def test_database_refuses_a_row_inserted_already_sealed(org):
+    # A forged chain position would block the sealer (unique position) or pose as sealed.
+    with pytest.raises(DatabaseError) as exc:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO audit_auditevent (at, actor_name, action, object_type, object_id, object_repr, "
+                "changes, note, user_agent, path, seal_seq, seal_hash) VALUES "
+                "(%s, '', 'x', '', '', '', '{}', '', '', '', 99999, 'f')",
+                [timezone.now()],
+            )
+    assert "inserted unsealed" in str(exc.value)
+    assert not AuditEvent.objects.filter(seal_seq=99999).exists()
 
 
 def test_database_allows_the_sealing_update(org):
