@@ -149,7 +149,7 @@ def seal_pending(*, batch: int = SEAL_BATCH, wait: bool = True, max_batches: int
     return total
 
 
-def _seal_after_commit() -> None:
+def seal_after_commit() -> None:
     try:
         seal_pending(max_batches=20)
     except Exception:  # rows stay unsealed until the next run; the request has succeeded
@@ -164,9 +164,9 @@ def seal_soon() -> None:
     if not connection.in_atomic_block:
         return  # autocommit: the caller seals after its insert (audit_record)
     here = set(connection.savepoint_ids)  # once per savepoint: a rolled-back one drops its callbacks
-    if any(func is _seal_after_commit and sids == here for sids, func, _robust in connection.run_on_commit):
+    if any(func is seal_after_commit and sids == here for sids, func, _robust in connection.run_on_commit):
         return
-    transaction.on_commit(_seal_after_commit)
+    transaction.on_commit(seal_after_commit)
 
 
 @dataclass

@@ -65,7 +65,7 @@ def audit_record(**kwargs) -> AuditEvent:
     event = audit_build(**kwargs)
     event.save()
     if not connection.in_atomic_block and settings.BANGBAN_AUDIT_SEAL == "commit":
-        chain._seal_after_commit()  # autocommit: the row has committed already
+        chain.seal_after_commit()  # autocommit: the row has committed already
     return event
 
 

@@ -90,6 +90,55 @@ def test_embedded_mode_seals_right_after_commit(org, settings, django_capture_on
     assert chain.verify().ok
 
 
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_and_sealers_keep_one_unbroken_chain(settings):
+    import threading
+
+    settings.BANGBAN_AUDIT_SEAL = "commit"  # every writer's commit also runs a sealer
+    errors = []
+    barrier = threading.Barrier(6)
+
+    def writer(i):
+        try:
+            barrier.wait(timeout=10)
+            for j in range(10):
+                with transaction.atomic():
+                    audit_record(action="test.row", object_repr=f"写入者{i}-{j}")
+                    audit_record(action="test.row", object_repr=f"写入者{i}-{j}b")
+        except Exception as exc:  # surfaced in the assertion below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    chain.seal_pending()
+    report = chain.verify()
+    assert report.ok and report.unsealed == 0
+    assert AuditEvent.objects.filter(action="test.row", seal_seq__isnull=False).count() == 120
+    seqs = sorted(AuditEvent.objects.values_list("seal_seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_production_seals_on_beat_every_second():
+    import subprocess
+    import sys
+
+    from bangban.audit.tasks import seal
+
+    code = (
+        "from bangban import settings as s; e = s.CELERY_BEAT_SCHEDULE['audit-seal']; "
+        "print(s.BANGBAN_AUDIT_SEAL, e['task'], e['schedule'])"
+    )
+    env = os.environ | {"REDIS_URL": "redis://127.0.0.1:6379/3"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["beat", seal.name, "1.0"], out.stderr
+
+
 def test_beat_mode_leaves_sealing_to_the_task(org, settings, django_capture_on_commit_callbacks):
     from bangban.audit.tasks import seal
 
