@@ -95,6 +95,21 @@ def _lock_head(*, wait: bool) -> AuditChainHead | None:
     return head
 
 
+def _head_holds(key: bytes, head: AuditChainHead) -> bool:
+    """The last sealed row verifies with this key against its predecessor and matches the head."""
+    if head.seq == 0:
+        return head.hash == GENESIS
+    last = AuditEvent.objects.filter(seal_seq=head.seq).values(*CHAIN_FIELDS, "seal_hash").first()
+    if last is None or last["seal_hash"] != head.hash:
+        return False
+    prev = (
+        AuditEvent.objects.filter(seal_seq=head.seq - 1).values_list("seal_hash", flat=True).first()
+        if head.seq > 1
+        else GENESIS
+    )
+    return prev is not None and link_hash(key, prev, last, head.seq) == head.hash
+
+
 def seal_batch(*, batch: int = SEAL_BATCH, wait: bool = True) -> int:
     """Seal up to `batch` committed unsealed rows, in id order; the number sealed.
 
@@ -109,6 +124,13 @@ def seal_batch(*, batch: int = SEAL_BATCH, wait: bool = True) -> int:
             AuditEvent.objects.filter(seal_seq__isnull=True).order_by("id").values(*CHAIN_FIELDS)[:batch]
         )
         if not rows:
+            return 0
+        if not _head_holds(key, head):
+            # Another key (a misconfigured server) or a changed chain end: extending the chain would
+            # bury the break under rows that verify; leave the rows unsealed, the verifier shows both.
+            log.error(
+                "audit chain not sealed: the chain head does not verify with this key (run audit_verify)"
+            )
             return 0
         seq, prev = head.seq, head.hash
         updates = []

@@ -193,6 +193,18 @@ def test_a_rewritten_hash_does_not_help_without_the_key(org, settings):
     assert chain.verify().first_break.seq == 1
 
 
+def test_a_sealer_with_another_key_does_not_extend_the_chain(org, settings, caplog):
+    record(2)
+    chain.seal_pending()
+    settings.BANGBAN_AUDIT_KEY = "a-misconfigured-server-" + "x" * 32
+    late = record(1)[0]
+    assert chain.seal_pending() == 0
+    assert "does not verify with this key" in caplog.text
+    assert AuditEvent.objects.get(pk=late.pk).seal_seq is None
+    settings.BANGBAN_AUDIT_KEY = ""  # the right key again: sealing resumes, the chain is whole
+    assert chain.seal_pending() == 1 and chain.verify().ok
+
+
 def test_verifier_names_the_link_after_a_row_deleted_from_the_middle(org, web):
     rows = record(5)
     chain.seal_pending()
