@@ -55,6 +55,11 @@ if PRODUCTION:
             "生产模式需要设置至少 32 个字符的 BANGBAN_LOOKUP_KEY（证件号码、电话号码检索摘要 HMAC-SM3 密钥）"
             "(BANGBAN_ENV=production requires BANGBAN_LOOKUP_KEY)"
         )
+    if len(env.str("BANGBAN_AUDIT_KEY", default="")) < 32:
+        raise ImproperlyConfigured(
+            "生产模式需要设置至少 32 个字符的 BANGBAN_AUDIT_KEY（审计日志防篡改链密钥，不得存放在数据库中）"
+            "(BANGBAN_ENV=production requires BANGBAN_AUDIT_KEY)"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -139,6 +144,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": env.str("SQLITE_TEST_NAME", default=str(VAR_DIR / "test.sqlite3"))
     }
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Our PostgreSQL backend lets Django's test flush past the audit table's TRUNCATE trigger.
+        DATABASES["default"]["ENGINE"] = "bangban.core.db.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     # A health check costs a round trip per request; a broken connection is dropped at the end
     # of the request that met it anyway (turn checks on where the database fails over often).
@@ -333,6 +341,16 @@ if BANGBAN_SMS_DISPATCH not in ("immediate", "relay"):
         "短信发送方式只能是 immediate 或 relay (BANGBAN_SMS_DISPATCH must be immediate or relay)"
     )
 BANGBAN_SMS_RELAY_SECONDS = env.float("BANGBAN_SMS_RELAY_SECONDS", default=2.0)
+# Audit chain (audit.chain): the HMAC-SM3 key lives outside the database; development derives one
+# from SECRET_KEY. Rows are sealed after they commit: by a beat task every BANGBAN_AUDIT_SEAL_SECONDS
+# ("beat", with Redis) or in-process right after each committing transaction ("commit", embedded).
+BANGBAN_AUDIT_KEY = env.str("BANGBAN_AUDIT_KEY", default="")
+BANGBAN_AUDIT_SEAL = env.str("BANGBAN_AUDIT_SEAL", default="beat" if REDIS_URL else "commit")
+if BANGBAN_AUDIT_SEAL not in ("beat", "commit"):
+    raise ImproperlyConfigured(
+        "审计日志封存方式只能是 beat 或 commit (BANGBAN_AUDIT_SEAL must be beat or commit)"
+    )
+BANGBAN_AUDIT_SEAL_SECONDS = env.float("BANGBAN_AUDIT_SEAL_SECONDS", default=1.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "bangban.accounts.tasks.clear_expired_sessions", "schedule": 3600.0},
     "clear-stale-login-failures": {
@@ -342,6 +360,13 @@ CELERY_BEAT_SCHEDULE = {
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
     "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
 }
+
+if BANGBAN_AUDIT_SEAL == "beat":
+    CELERY_BEAT_SCHEDULE["audit-seal"] = {
+        "task": "bangban.audit.tasks.seal",
+        "schedule": BANGBAN_AUDIT_SEAL_SECONDS,
+        "options": {"expires": BANGBAN_AUDIT_SEAL_SECONDS * 5},
+    }
 
 if BANGBAN_SMS_DISPATCH == "relay":
     CELERY_BEAT_SCHEDULE["notifications-relay"] = {

@@ -152,6 +152,7 @@ def django_env(url: str, redis: str) -> dict:
         "SECURE_SSL_REDIRECT": "false",
         "BANGBAN_FIELD_KEYS": "bench:" + secrets.token_hex(16),
         "BANGBAN_LOOKUP_KEY": secrets.token_hex(32),
+        "BANGBAN_AUDIT_KEY": "bench-audit-" + "a" * 40,
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     }

@@ -23,7 +23,9 @@ class AuditEvent(models.Model):
     """One thing that happened: who, from which institution, did what to which object, when, from where.
 
     Append-only: the model, its queryset, the admin and the API refuse changes, and database
-    triggers refuse UPDATE and DELETE underneath them (migration 0002).
+    triggers refuse UPDATE, DELETE and TRUNCATE underneath them (migrations 0002, 0004) except the
+    sealer's one UPDATE that fills the chain columns. Tamper-evident: each sealed row carries an
+    HMAC-SM3 over its content and the previous row's hash (audit.chain).
     """
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
@@ -55,6 +57,10 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
     user_agent = models.CharField("客户端", max_length=255, blank=True)
     path = models.CharField("请求路径", max_length=255, blank=True)
+    # The tamper-evident chain (audit.chain): written once by the sealer, after the row commits.
+    # The database lets an UPDATE through only when it fills these two columns on an unsealed row.
+    seal_seq = models.BigIntegerField("封存序号", null=True, blank=True, editable=False)
+    seal_hash = models.CharField("封存摘要", max_length=64, null=True, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -66,6 +72,13 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["institution", "at"], name="audit_institution_at_idx"),
             models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
+            # Only rows waiting for the sealer: small, and the sealer finds them without a scan.
+            models.Index(fields=["id"], name="audit_unsealed_idx", condition=models.Q(seal_seq__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seal_seq"], name="audit_seal_seq_uniq", condition=models.Q(seal_seq__isnull=False)
+            )
         ]
 
     def __str__(self):
@@ -84,3 +97,22 @@ class AuditEvent(models.Model):
         from bangban.audit.actions import action_label
 
         return action_label(self.action)
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit chain: how many rows are sealed and the last row's hash.
+
+    One row (id 1). The sealer locks it while it seals a batch; requests never touch it.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField("已封存条数", default=0)
+    hash = models.CharField("链尾摘要", max_length=64)
+    sealed_at = models.DateTimeField("最近封存时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审计链头"
+        verbose_name_plural = "审计链头"
+
+    def __str__(self):
+        return f"{self.seq} {self.hash[:16]}"

@@ -12,8 +12,10 @@ import decimal
 import uuid
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import connection, models
 
+from bangban.audit import chain
 from bangban.audit.models import AuditEvent
 from bangban.core.context import current_request_meta
 
@@ -62,6 +64,8 @@ def audit_record(**kwargs) -> AuditEvent:
     """Append one audit row (see audit_build for the arguments)."""
     event = audit_build(**kwargs)
     event.save()
+    if not connection.in_atomic_block and settings.BANGBAN_AUDIT_SEAL == "commit":
+        chain.seal_after_commit()  # autocommit: the row has committed already
     return event
 
 
@@ -79,8 +83,10 @@ def audit_build(
     actor_name: str = "",
 ) -> AuditEvent:
     """One unsaved audit row (a service writing several rows inserts them together).
-    The institution defaults to the actor's institution."""
+    The institution defaults to the actor's institution. The row is sealed into the chain after
+    its transaction commits (audit.chain)."""
     meta = current_request_meta()
+    chain.seal_soon()
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)

@@ -729,6 +729,8 @@ def _audit_rows(*, by, action: str, object_type: str, note: str, rows) -> list[d
         "ip": meta.ip,
         "user_agent": meta.user_agent[:255],
         "path": meta.path[:255],
+        "seal_seq": None,  # sealed into the audit chain after commit (audit.chain)
+        "seal_hash": None,
     }
     return [
         {**base, "object_id": str(oid), "object_repr": text[:255], "changes": changes}

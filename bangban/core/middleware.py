@@ -55,17 +55,23 @@ class RequestContextMiddleware:
 
 
 def record_refusal(request, exc: AccessRefused) -> None:
-    """Write the 'access.refused' audit row for a refused page or API request."""
+    """Write the 'access.refused' audit row for a refused page or API request.
+
+    The row records what was asked (method, path, the id in the URL), never the refused object's
+    type, text or content: the readers of the trail may have no right to see it, and whether the
+    object exists at all must not show either."""
     from bangban.audit.services import audit_record
 
     user = getattr(request, "user", None)
-    target = exc.target
+    match = getattr(request, "resolver_match", None)
+    kwargs = match.kwargs if match is not None else {}
+    asked = next((str(v) for k, v in kwargs.items() if k == "pk" or k.endswith("id")), "")
     try:
         audit_record(
             actor=user if user is not None and user.is_authenticated else None,
             action="access.refused",
-            target=target,
-            object_repr=str(target)[:255] if target is not None else request.path[:255],
+            object_id=asked[:64],
+            object_repr=f"{request.method} {request.path}"[:255],
             note=f"{request.method} {request.path}：{exc.message}（{exc.code}）",
         )
     except Exception:  # never turn a refusal into a server error

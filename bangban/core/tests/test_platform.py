@@ -44,6 +44,7 @@ def _settings_import(env: dict) -> subprocess.CompletedProcess:
                 "ALLOWED_HOSTS": "a.gov.cn",
                 "BANGBAN_FIELD_KEYS": "bYkPTwZ9KwqNO1Y8Wvt9ycqd7ABYWrAbBMQLJWU1Lgo=",
                 "BANGBAN_LOOKUP_KEY": "l" * 40,
+                "BANGBAN_AUDIT_KEY": "a" * 40,
             },
             "SM4",
         ),
@@ -55,6 +56,16 @@ def _settings_import(env: dict) -> subprocess.CompletedProcess:
                 "BANGBAN_FIELD_KEYS": "k1:" + "ab" * 16,
             },
             "BANGBAN_LOOKUP_KEY",
+        ),
+        (
+            {
+                "BANGBAN_ENV": "production",
+                "SECRET_KEY": "x" * 50,
+                "ALLOWED_HOSTS": "a.gov.cn",
+                "BANGBAN_FIELD_KEYS": "k1:" + "ab" * 16,
+                "BANGBAN_LOOKUP_KEY": "l" * 40,
+            },
+            "BANGBAN_AUDIT_KEY",
         ),
     ],
 )
@@ -73,6 +84,7 @@ def test_production_starts_with_safe_settings():
         # the new SM4 key first, an old Fernet key kept to read values not yet re-encrypted
         "BANGBAN_FIELD_KEYS": "k2:" + "cd" * 16 + "," + Fernet.generate_key().decode(),
         "BANGBAN_LOOKUP_KEY": "l" * 40,
+        "BANGBAN_AUDIT_KEY": "a" * 40,
     }
     result = _settings_import(env)
     assert result.returncode == 0, result.stderr
