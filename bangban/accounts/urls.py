@@ -8,7 +8,7 @@ urlpatterns = [
     path("password/", views.password_change_view, name="password_change"),
     path("staff/", views.staff_list_view, name="staff_list"),
     path("staff/new/", views.staff_create_view, name="staff_create"),
-    path("staff/<int:pk>/", views.staff_detail_view, name="staff_detail"),
-    path("staff/<int:pk>/edit/", views.staff_edit_view, name="staff_edit"),
-    path("staff/<int:pk>/<str:action>/", views.staff_action_view, name="staff_action"),
+    path("staff/<id:pk>/", views.staff_detail_view, name="staff_detail"),
+    path("staff/<id:pk>/edit/", views.staff_edit_view, name="staff_edit"),
+    path("staff/<id:pk>/<str:action>/", views.staff_action_view, name="staff_action"),
 ]

@@ -70,11 +70,14 @@ def filters_from(params) -> Filters:
     )
 
 
+MAX_PAGE = 1_000_000
+
+
 def window(params) -> tuple[int, int]:
     """(page number, page size) from the parameters; ValueError when they are not positive integers."""
     page = int(params.get("page", 1))
     size = int(params.get("page_size", PAGE_SIZE))
-    if page < 1 or size < 1:
+    if not (1 <= page <= MAX_PAGE and size >= 1):  # an offset beyond bigint breaks the statement
         raise ValueError("page and page_size must be positive")
     return page, min(size, MAX_PAGE_SIZE)
 

@@ -32,6 +32,7 @@ from bangban.catalog.models import Adjustment, Bundle, ImportJob, Item, ItemVers
 from bangban.catalog.notice import notice_pdf
 from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service, querystring_without_page
+from bangban.core.routing import parse_id
 from bangban.org.models import Department
 from bangban.org.selectors import get_in_scope
 
@@ -500,7 +501,7 @@ def listing_detail_view(request, institution_pk):
     )
     today = timezone.localdate()
     if request.method == "POST":
-        item = Item.objects.filter(pk=request.POST.get("item")).first()
+        item = Item.objects.filter(pk=parse_id(request.POST.get("item"))).first()
         if item is None:
             messages.error(request, "请选择事项")
         else:

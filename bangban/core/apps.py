@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self):
+        import bangban.core.routing  # noqa: F401  (registers the <id:…> path converter)
         from bangban.core.navigation import NavEntry, register
 
         register(NavEntry("工作台", "core:home", None, 0))
