@@ -231,12 +231,12 @@ class CaseCreateSerializer(_FieldsPerThread, serializers.Serializer):
     applicant_type = serializers.ChoiceField(choices=ApplicantType.choices)
     applicant_name = serializers.CharField(max_length=100)
     id_number = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="个人：身份证号（GB 11643）"
+        required=False, allow_blank=True, default="", max_length=18, help_text="个人：身份证号（GB 11643）"
     )
     credit_code = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="企业：统一社会信用代码"
+        required=False, allow_blank=True, default="", max_length=18, help_text="企业：统一社会信用代码"
     )
-    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
     phone = serializers.CharField(max_length=20)
     items = serializers.ListField(
         child=serializers.IntegerField(), allow_empty=False, help_text="事项编号（Item id）"
@@ -423,7 +423,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         try:
             number, size = queue.window(request.query_params)
         except ValueError:
-            raise ServiceError("invalid", "page 和 page_size 应为正整数", field="page")
+            raise ServiceError(
+                "invalid", f"页码应为 1 到 {queue.MAX_PAGE} 之间的整数，每页条数应为正整数", field="page"
+            )
         return Response(queue.listing(request, request.user, number, size))
 
     @extend_schema(responses=CaseDetailSerializer, summary="办件详情（含时间线、材料、联办任务、转办）")
@@ -580,4 +582,4 @@ routes = [
     ("case-tasks", TaskViewSet, "case-task"),
     ("case-materials", MaterialViewSet, "case-material"),
 ]
-urls = [path("cases/<int:pk>/forms/<str:code>.pdf", CaseFormView.as_view(), name="case-form")]
+urls = [path("cases/<id:pk>/forms/<str:code>.pdf", CaseFormView.as_view(), name="case-form")]

@@ -183,3 +183,11 @@ def redis_url_or_skip() -> str:
             pytest.fail("TEST_REDIS_URL is required (REQUIRE_REDIS) but not set")
         pytest.skip("TEST_REDIS_URL not set")
     return url
+
+
+def api_token_for(user: User) -> str:
+    """A working API token key for `user` (one place, so the token model can change under the tests)."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user).key
