@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "bangban.core.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "bangban.core.middleware.SecurityHeadersMiddleware",
     "bangban.cases.middleware.WorkQueueFastLane",
