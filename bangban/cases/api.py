@@ -30,6 +30,7 @@ from bangban.cases.models import (
     Transfer,
 )
 from bangban.core.errors import NotInScope, ServiceError
+from bangban.core.limits import TEXT_MAX_LENGTH
 from bangban.org.models import Department, Institution
 
 
@@ -255,61 +256,65 @@ class VersionSerializer(serializers.Serializer):
 
 
 class AnalyseSerializer(VersionSerializer):
-    analysis = serializers.CharField()
+    analysis = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class EntrustSerializer(VersionSerializer):
     scope = serializers.ChoiceField(choices=Entrustment.Scope.choices)
-    stages = serializers.CharField(required=False, allow_blank=True, default="")
+    stages = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     period_start = serializers.DateField()
     period_end = serializers.DateField()
-    materials_text = serializers.CharField(required=False, allow_blank=True, default="")
+    materials_text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
 
 
 class SuspendSerializer(VersionSerializer):
     reason = serializers.ChoiceField(choices=Suspension.Reason.choices)
-    detail = serializers.CharField(required=False, allow_blank=True, default="")
+    detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
 
 
 class ResumeSerializer(VersionSerializer):
     period_end = serializers.DateField()
-    materials_text = serializers.CharField(required=False, allow_blank=True, default="")
+    materials_text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
 
 
 class ExtendSerializer(VersionSerializer):
-    days = serializers.IntegerField()
-    reason = serializers.CharField()
+    days = serializers.IntegerField(min_value=1, max_value=60)
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class ResultSerializer(VersionSerializer):
-    result = serializers.CharField()
+    result = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class ReasonSerializer(VersionSerializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class TransferCreateSerializer(serializers.Serializer):
     to_institution = serializers.IntegerField()
     to_department = serializers.IntegerField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class TaskCreateSerializer(serializers.Serializer):
     department = serializers.IntegerField()
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     due_date = serializers.DateField()
 
 
 class MaterialCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     form = serializers.ChoiceField(choices=Material.Form.choices)
-    copies = serializers.IntegerField(required=False, default=1)
+    copies = serializers.IntegerField(required=False, default=1, min_value=1, max_value=999)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
 class LogSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     on = serializers.DateField(required=False)
 
 
@@ -505,7 +510,7 @@ def _case_of(user, obj):
 
 
 class TransferAnswerSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
 
 
 class TransferViewSet(viewsets.GenericViewSet):

@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         import bangban.core.routing  # noqa: F401  (registers the <id:…> path converter)
+        from bangban.core.limits import install_default_max_length
+
+        install_default_max_length()
         from bangban.core.navigation import NavEntry, register
 
         register(NavEntry("工作台", "core:home", None, 0))

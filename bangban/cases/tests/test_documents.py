@@ -44,7 +44,7 @@ def test_forms_a_to_e_render_maximal_fields(org, items):
         case=case,
         by=by,
         scope="partial",
-        stages=filler(TEXT, "尾环"),
+        stages=filler(300, "尾环"),
         period_start=today,
         period_end=today + datetime.timedelta(days=60),
         materials_text=filler(TEXT, "尾移"),
