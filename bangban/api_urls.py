@@ -38,5 +38,5 @@ urlpatterns = [
     *[u for module in FEATURE_APIS for u in module.urls],
     path("", include(router.urls)),
     # Anything else under /api/v1/ (unknown paths, ids that are not numbers) answers the API's JSON 404.
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),
 ]

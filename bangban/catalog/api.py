@@ -241,6 +241,9 @@ class ItemLegalBasisWriteSerializer(serializers.Serializer):
     article = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     text = serializers.CharField(required=False, allow_blank=True, default="")
 
+    class Meta:
+        model = LegalBasis  # the fields' Chinese names (errors, schema titles)
+
 
 class ItemMaterialWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
@@ -250,6 +253,9 @@ class ItemMaterialWriteSerializer(serializers.Serializer):
     condition = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     source = serializers.ChoiceField(choices=list(codes.MATERIAL_SOURCES.items()), default="applicant")
     notes = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = Material  # the fields' Chinese names (errors, schema titles)
 
 
 def _tiers_field():
@@ -308,6 +314,9 @@ class ItemElementsSerializer(serializers.Serializer):
     legal_bases = ItemLegalBasisWriteSerializer(many=True, required=False)
     materials = ItemMaterialWriteSerializer(many=True, required=False)
 
+    class Meta:
+        model = ItemVersion  # the fields' Chinese names (errors, schema titles)
+
 
 def _elements(data) -> dict:
     s = ItemElementsSerializer(data=data)
@@ -320,6 +329,9 @@ def _elements(data) -> dict:
 
 class ItemVersionPublishSerializer(serializers.Serializer):
     valid_from = serializers.DateField(required=False, help_text="生效日期，默认今天")
+
+    class Meta:
+        model = ItemVersion  # the fields' Chinese names (errors, schema titles)
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):
@@ -399,17 +411,26 @@ class AdjustmentCreateSerializer(serializers.Serializer):
     )
     submit = serializers.BooleanField(default=False, help_text="创建后立即提交审核")
 
+    class Meta:
+        model = Adjustment  # the fields' Chinese names (errors, schema titles)
+
 
 class AdjustmentUpdateSerializer(serializers.Serializer):
     trigger = serializers.ChoiceField(choices=Adjustment.Trigger.choices)
     justification = serializers.CharField()
     effective_on = serializers.DateField()
 
+    class Meta:
+        model = Adjustment  # the fields' Chinese names (errors, schema titles)
+
 
 class AdjustmentReviewSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="审核意见；退回时必填"
     )
+
+    class Meta:
+        model = Adjustment  # the fields' Chinese names (errors, schema titles)
 
 
 class ListingEntrySerializer(serializers.ModelSerializer):
@@ -437,6 +458,9 @@ class ListingEntryWriteSerializer(serializers.Serializer):
     offers_agency = serializers.BooleanField(default=False)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
+    class Meta:
+        model = ListingEntry  # the fields' Chinese names (errors, schema titles)
+
 
 class CatalogBundleSerializer(serializers.ModelSerializer):
     audience = serializers.CharField(read_only=True)
@@ -456,6 +480,9 @@ class CatalogBundleWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     is_published = serializers.BooleanField(default=True)
     items = serializers.PrimaryKeyRelatedField(queryset=Item.objects.all(), many=True, help_text="按办理顺序")
+
+    class Meta:
+        model = Bundle  # the fields' Chinese names (errors, schema titles)
 
 
 class CatalogImportJobSerializer(serializers.ModelSerializer):

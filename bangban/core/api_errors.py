@@ -96,6 +96,12 @@ FIELD_LABELS = {
     "justification": "调整理由",
     "label": "名称",
     "field": "字段",
+    "item": "事项",
+    "channels": "办理渠道",
+    "legal_bases": "设定依据",
+    "materials": "申请材料",
+    "proposed": "拟调整的要素",
+    "submit": "立即提交审核",
 }
 
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
