@@ -10,7 +10,8 @@ TEXT_MAX_LENGTH = 2000
 
 
 def install_default_max_length() -> None:
-    """Every DRF CharField that declares no max_length gets TEXT_MAX_LENGTH (called in CoreConfig.ready).
+    """Every DRF and Django form CharField that declares no max_length gets TEXT_MAX_LENGTH (called in
+    CoreConfig.ready); a page's field then also carries maxlength for the browser.
 
     A field that maps to a shorter column still declares that column's width (ModelSerializer does
     it from the model; plain serializers say it); this default covers free text, so no write field is
@@ -30,3 +31,12 @@ def install_default_max_length() -> None:
 
     __init__.bangban_default_max_length = True
     serializers.CharField.__init__ = __init__
+
+    from django import forms
+
+    original_form = forms.CharField.__init__
+
+    def form_init(self, *, max_length=None, **kwargs):
+        original_form(self, max_length=TEXT_MAX_LENGTH if max_length is None else max_length, **kwargs)
+
+    forms.CharField.__init__ = form_init
