@@ -102,3 +102,9 @@ def test_values_that_can_be_null_or_blank_are_described_so():
 def test_lists_that_are_not_paginated_are_typed_as_plain_lists():
     ok = schema()["paths"]["/api/v1/catalog/items/{id}/versions/"]["get"]["responses"]["200"]
     assert ok["content"]["application/json"]["schema"]["type"] == "array"
+
+
+def test_audit_filters_are_documented():
+    operation = schema()["paths"]["/api/v1/audit-events/"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"actor", "action", "object_type", "object_id", "text", "page", "page_size"} <= names
