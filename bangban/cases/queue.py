@@ -22,6 +22,7 @@ from bangban.accounts.roles import Cap
 from bangban.cases import clock
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES
 from bangban.cases.selectors import require_reader
+from bangban.core.routing import parse_id
 from bangban.org.selectors import scope_root_path
 from bangban.workdays.deadlines import GREEN, RED, YELLOW
 
@@ -66,7 +67,7 @@ def filters_from(params) -> Filters:
         open_only=params.get("open") in ("1", "true"),
         q=params.get("q", ""),
         kind=params.get("kind", ""),
-        institution_id=int(inst) if inst.isdigit() else None,
+        institution_id=parse_id(inst),  # "²".isdigit() and 10**30 are no ids
     )
 
 

@@ -44,6 +44,13 @@ def test_bad_ids_and_unknown_paths_answer_json_404(org, client, path):
         assert body["code"] in ("not_found", "not_in_scope")
 
 
+@pytest.mark.parametrize("value", ["99999999999999999999999", "²", "null"])
+def test_queue_institution_filter_that_is_no_id_filters_nothing(org, client, value):
+    key = api_token_for(org.user("town_agent"))
+    response = client.get("/api/v1/cases/", {"institution": value}, HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
 @pytest.mark.parametrize("page", ["99999999999999999999999", "9223372036854775808", "0", "abc", "-5"])
 @pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/staff/", "/api/v1/audit-events/"])
 def test_page_numbers_beyond_bigint_are_refused_cleanly(org, client, path, page):
