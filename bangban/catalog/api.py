@@ -40,6 +40,7 @@ from bangban.catalog.models import (
 from bangban.catalog.notice import notice_pdf
 from bangban.core.api import IsActiveStaff
 from bangban.core.errors import ServiceError
+from bangban.core.routing import parse_id
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_get
 
@@ -560,7 +561,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             q=p.get("q", ""),
             on=_on(request),
             item_type=p.get("type", ""),
-            department=int(department) if department.isdigit() else None,
+            department=parse_id(department),
             tag=p.get("tag", ""),
             audience=p.get("audience", ""),
         )
@@ -795,10 +796,10 @@ class ListingViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.G
         if getattr(self, "swagger_fake_view", False):
             return ListingEntry.objects.none()
         institution = self.request.query_params.get("institution", "")
-        if not institution.isdigit():
+        if parse_id(institution) is None:
             raise ServiceError("required", "请用 ?institution= 指定机构", field="institution")
         return selectors.listing_for(
-            institution=Institution.objects.filter(pk=institution).first()
+            institution=Institution.objects.filter(pk=parse_id(institution)).first()
         ).select_related("institution")
 
     def create(self, request):

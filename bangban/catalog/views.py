@@ -85,7 +85,7 @@ def item_list_view(request):
         q=q.get("q", ""),
         status=q.get("status", ""),
         item_type=q.get("type", ""),
-        department=int(department) if department and department.isdigit() else None,
+        department=parse_id(department),
         tag=q.get("tag", ""),
     )
     page = Paginator(items, 30).get_page(q.get("page"))
@@ -296,7 +296,7 @@ def adjustment_create_view(request):
     kind = request.POST.get("kind") or request.GET.get("kind") or Adjustment.Kind.CHANGE
     item = (
         Item.objects.filter(pk=request.GET.get("item")).first()
-        if request.GET.get("item", "").isdigit()
+        if parse_id(request.GET.get("item", "")) is not None
         else None
     )
     initial = {
@@ -669,7 +669,7 @@ def public_search_view(request):
         q=q.get("q", ""),
         on=on,
         item_type=q.get("type", ""),
-        department=int(department) if department and department.isdigit() else None,
+        department=parse_id(department),
         tag=q.get("tag", ""),
         audience=q.get("audience", ""),
     )

@@ -143,3 +143,20 @@ def test_five_thousand_characters_into_a_short_column_is_a_400(org, client):
         )
         body = _assert_error(response, 400)
         assert body["errors"][0]["field"] == field and body["errors"][0]["code"] == "max_length", body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/catalog/items/?department=%C2%B2",
+        "/api/v1/catalog/listings/?institution=%C2%B2",
+        "/audit/?institution=%C2%B2",
+        "/catalog/adjustments/new/?item=%C2%B2",
+        "/catalog/?department=%C2%B2",
+    ],
+)
+def test_digits_that_are_no_ids_in_query_strings_are_no_server_error(org, client, path):
+    """'²'.isdigit() is True, but int('²') raises: such checks let it through to a 500."""
+    client.force_login(org.user("sysadmin"))
+    response = client.get(path)
+    assert response.status_code < 500
