@@ -82,7 +82,12 @@ def _bad_request(request):
     if request.path.startswith("/api/"):
         body = {"code": "invalid_characters", "message": BAD_REQUEST}
         return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
-    return HttpResponseBadRequest(BAD_REQUEST, content_type="text/plain; charset=utf-8")
+    from django.template import TemplateDoesNotExist, loader
+
+    try:  # the site's 400 page where there is one
+        return HttpResponseBadRequest(loader.render_to_string("400.html", {"message": BAD_REQUEST}, request))
+    except TemplateDoesNotExist:
+        return HttpResponseBadRequest(BAD_REQUEST, content_type="text/plain; charset=utf-8")
 
 
 class RequestContextMiddleware:
