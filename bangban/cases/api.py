@@ -453,7 +453,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     terminate = _transition_view("terminate")
     archive = _transition_view("archive")
 
-    @extend_schema(request=TransferCreateSerializer, responses=TransferSerializer, summary="转办")
+    @extend_schema(request=TransferCreateSerializer, responses={201: TransferSerializer}, summary="转办")
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
         case = self.get_object()
@@ -467,7 +467,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return Response(TransferSerializer(transfer).data, status=201)
 
-    @extend_schema(request=TaskCreateSerializer, responses=TaskSerializer, summary="发起联办任务")
+    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer}, summary="发起联办任务")
     @action(detail=True, methods=["post"])
     def tasks(self, request, pk=None):
         case = self.get_object()
@@ -480,7 +480,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return Response(TaskSerializer(task).data, status=201)
 
-    @extend_schema(request=MaterialCreateSerializer, responses=MaterialSerializer, summary="接收材料")
+    @extend_schema(request=MaterialCreateSerializer, responses={201: MaterialSerializer}, summary="接收材料")
     @action(detail=True, methods=["post"])
     def materials(self, request, pk=None):
         material = services.material_receive(
@@ -488,7 +488,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return Response(MaterialSerializer(material).data, status=201)
 
-    @extend_schema(request=LogSerializer, responses=EventSerializer, summary="写帮办代办日志")
+    @extend_schema(request=LogSerializer, responses={201: EventSerializer}, summary="写帮办代办日志")
     @action(detail=True, methods=["post"])
     def log(self, request, pk=None):
         event = services.log_add(case=self.get_object(), by=request.user, **_valid(LogSerializer, request))
