@@ -160,3 +160,22 @@ def test_digits_that_are_no_ids_in_query_strings_are_no_server_error(org, client
     client.force_login(org.user("sysadmin"))
     response = client.get(path)
     assert response.status_code < 500
+
+
+def test_throttled_requests_are_told_in_chinese_when_to_retry():
+    from rest_framework.exceptions import Throttled
+
+    from bangban.core.api_errors import exception_handler
+
+    response = exception_handler(Throttled(wait=42), {})
+    assert response.status_code == 429
+    assert response.data == {"code": "throttled", "message": "请求过于频繁，请 42 秒后再试"}
+
+
+def test_an_english_message_from_a_library_is_replaced_by_a_chinese_one():
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from bangban.core.api_errors import exception_handler
+
+    response = exception_handler(AuthenticationFailed("Invalid token header. No credentials provided."), {})
+    assert response.status_code == 401 and HAN.search(response.data["message"])
