@@ -43,7 +43,7 @@ schema = _load_schema()
 
 
 @pytest.fixture
-def fuzz_tokens(org, django_db_blocker):
+def fuzz_tokens(org):
     """Tokens of a low- and a high-privilege user, and some data for the ids the fuzzer may hit."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
