@@ -1,13 +1,14 @@
 """/api/v1/: every app's API in one router, the OpenAPI schema and its local docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
 
 from bangban.accounts.api import StaffViewSet, TokenViewSet, me
 from bangban.audit.api import AuditEventViewSet
 from bangban.cases import api as cases_api
 from bangban.catalog import api as catalog_api
+from bangban.core.api_errors import not_found
+from bangban.core.routing import Router
 from bangban.divisions.api import DivisionViewSet
 from bangban.notifications import api as notifications_api
 from bangban.org.api import DepartmentViewSet, InstitutionViewSet
@@ -17,7 +18,7 @@ from bangban.workdays import api as workdays_api
 # Cases come first: URL resolution tries patterns in order and the work queue is the busiest route.
 FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api]
 
-router = DefaultRouter()
+router = Router()
 for prefix, viewset, basename in cases_api.routes:
     router.register(prefix, viewset, basename=basename)
 router.register("divisions", DivisionViewSet, basename="division")
@@ -37,4 +38,6 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     *[u for module in FEATURE_APIS for u in module.urls],
     path("", include(router.urls)),
+    # Anything else under /api/v1/ (unknown paths, ids that are not numbers) answers the API's JSON 404.
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Host validation before anything can answer (a forged Host must never reach a view).
     "bangban.core.middleware.HostValidationMiddleware",
+    "bangban.core.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "bangban.core.middleware.SecurityHeadersMiddleware",
     "bangban.cases.middleware.WorkQueueFastLane",
@@ -293,7 +294,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["bangban.core.api.IsActiveStaff"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "bangban.core.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "bangban.core.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "bangban.core.api_errors.exception_handler",

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, SQLite, then PostgreSQL when TEST_DATABASE_URL is set.
+# Each run includes schemathesis over the whole API (bangban/core/tests/test_api_fuzz.py, marker
+# `fuzz`, FUZZ_EXAMPLES examples per operation): any 5xx or schema violation fails it.
 # Browser tests need Debian's chromium; installed here when missing and we are root.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -52,6 +52,9 @@ class StaffWriteSerializer(serializers.Serializer):
         required=False, write_only=True, help_text="新建时必填：初始密码，本人首次登录须修改"
     )
 
+    class Meta:
+        model = User  # the fields' Chinese names (errors, schema titles)
+
 
 class PasswordSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True)

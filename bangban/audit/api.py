@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 
@@ -31,6 +32,22 @@ class AuditEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _filter(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, str, description=description)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="审计日志（本人数据范围内，新的在前）",
+        parameters=[
+            _filter("actor", "操作人：用户名（精确）或姓名（包含）"),
+            _filter("action", "操作代码前缀，如 cases.case 或 access.refused"),
+            _filter("object_type", "对象类型，如 cases.case"),
+            _filter("object_id", "对象编号"),
+            _filter("text", "在对象描述和备注中查找；为 IP 地址时按来源 IP 查找"),
+        ],
+    )
+)
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The audit trail in the caller's scope. Read-only: there is no create, update or delete."""
 

@@ -9,6 +9,7 @@ from bangban.audit.actions import ACTION_LABELS
 from bangban.audit.selectors import audit_list
 from bangban.core.forms import querystring_without_page
 from bangban.core.navigation import requires
+from bangban.core.routing import parse_id
 from bangban.org.selectors import institutions_in_scope
 
 
@@ -24,7 +25,7 @@ def audit_list_view(request):
         action=q.get("action", ""),
         object_type=q.get("object_type", ""),
         object_id=q.get("object_id", ""),
-        institution_id=int(institution) if institution.isdigit() else None,
+        institution_id=parse_id(institution),
         date_from=date_from,
         date_to=date_to,
         text=q.get("text", "").strip(),

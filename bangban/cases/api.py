@@ -31,6 +31,7 @@ from bangban.cases.models import (
 )
 from bangban.core.downloads import PDF, serves
 from bangban.core.errors import NotInScope, ServiceError
+from bangban.core.limits import TEXT_MAX_LENGTH
 from bangban.org.models import Department, Institution
 
 
@@ -242,12 +243,12 @@ class CaseCreateSerializer(_FieldsPerThread, serializers.Serializer):
     applicant_type = serializers.ChoiceField(choices=ApplicantType.choices)
     applicant_name = serializers.CharField(max_length=100)
     id_number = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="个人：身份证号（GB 11643）"
+        required=False, allow_blank=True, default="", max_length=18, help_text="个人：身份证号（GB 11643）"
     )
     credit_code = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="企业：统一社会信用代码"
+        required=False, allow_blank=True, default="", max_length=18, help_text="企业：统一社会信用代码"
     )
-    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
     phone = serializers.CharField(max_length=20)
     items = serializers.ListField(
         child=serializers.IntegerField(), allow_empty=False, help_text="事项编号（Item id）"
@@ -266,61 +267,65 @@ class VersionSerializer(serializers.Serializer):
 
 
 class AnalyseSerializer(VersionSerializer):
-    analysis = serializers.CharField()
+    analysis = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class EntrustSerializer(VersionSerializer):
     scope = serializers.ChoiceField(choices=Entrustment.Scope.choices)
-    stages = serializers.CharField(required=False, allow_blank=True, default="")
+    stages = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     period_start = serializers.DateField()
     period_end = serializers.DateField()
-    materials_text = serializers.CharField(required=False, allow_blank=True, default="")
+    materials_text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
 
 
 class SuspendSerializer(VersionSerializer):
     reason = serializers.ChoiceField(choices=Suspension.Reason.choices)
-    detail = serializers.CharField(required=False, allow_blank=True, default="")
+    detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
 
 
 class ResumeSerializer(VersionSerializer):
     period_end = serializers.DateField()
-    materials_text = serializers.CharField(required=False, allow_blank=True, default="")
+    materials_text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
 
 
 class ExtendSerializer(VersionSerializer):
-    days = serializers.IntegerField()
-    reason = serializers.CharField()
+    days = serializers.IntegerField(min_value=1, max_value=60)
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class ResultSerializer(VersionSerializer):
-    result = serializers.CharField()
+    result = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class ReasonSerializer(VersionSerializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class TransferCreateSerializer(serializers.Serializer):
     to_institution = serializers.IntegerField()
     to_department = serializers.IntegerField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
 
 
 class TaskCreateSerializer(serializers.Serializer):
     department = serializers.IntegerField()
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     due_date = serializers.DateField()
 
 
 class MaterialCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     form = serializers.ChoiceField(choices=Material.Form.choices)
-    copies = serializers.IntegerField(required=False, default=1)
+    copies = serializers.IntegerField(required=False, default=1, min_value=1, max_value=999)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
 class LogSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     on = serializers.DateField(required=False)
 
 
@@ -434,7 +439,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         try:
             number, size = queue.window(request.query_params)
         except ValueError:
-            raise ServiceError("invalid", "page 和 page_size 应为正整数", field="page")
+            raise ServiceError(
+                "invalid", f"页码应为 1 到 {queue.MAX_PAGE} 之间的整数，每页条数应为正整数", field="page"
+            )
         return Response(queue.listing(request, request.user, number, size))
 
     @extend_schema(responses=CaseDetailSerializer, summary="办件详情（含时间线、材料、联办任务、转办）")
@@ -457,7 +464,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     terminate = _transition_view("terminate")
     archive = _transition_view("archive")
 
-    @extend_schema(request=TransferCreateSerializer, responses=TransferSerializer, summary="转办")
+    @extend_schema(request=TransferCreateSerializer, responses={201: TransferSerializer}, summary="转办")
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
         case = self.get_object()
@@ -471,7 +478,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return Response(TransferSerializer(transfer).data, status=201)
 
-    @extend_schema(request=TaskCreateSerializer, responses=TaskSerializer, summary="发起联办任务")
+    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer}, summary="发起联办任务")
     @action(detail=True, methods=["post"])
     def tasks(self, request, pk=None):
         case = self.get_object()
@@ -484,7 +491,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return Response(TaskSerializer(task).data, status=201)
 
-    @extend_schema(request=MaterialCreateSerializer, responses=MaterialSerializer, summary="接收材料")
+    @extend_schema(request=MaterialCreateSerializer, responses={201: MaterialSerializer}, summary="接收材料")
     @action(detail=True, methods=["post"])
     def materials(self, request, pk=None):
         material = services.material_receive(
@@ -492,7 +499,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return Response(MaterialSerializer(material).data, status=201)
 
-    @extend_schema(request=LogSerializer, responses=EventSerializer, summary="写帮办代办日志")
+    @extend_schema(request=LogSerializer, responses={201: EventSerializer}, summary="写帮办代办日志")
     @action(detail=True, methods=["post"])
     def log(self, request, pk=None):
         event = services.log_add(case=self.get_object(), by=request.user, **_valid(LogSerializer, request))
@@ -523,7 +530,7 @@ def _case_of(user, obj):
 
 
 class TransferAnswerSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
 
 
 class TransferViewSet(viewsets.GenericViewSet):
@@ -602,4 +609,4 @@ routes = [
     ("case-tasks", TaskViewSet, "case-task"),
     ("case-materials", MaterialViewSet, "case-material"),
 ]
-urls = [path("cases/<int:pk>/forms/<str:code>.pdf", CaseFormView.as_view(), name="case-form")]
+urls = [path("cases/<id:pk>/forms/<str:code>.pdf", CaseFormView.as_view(), name="case-form")]

@@ -22,6 +22,7 @@ from bangban.accounts.roles import Cap
 from bangban.cases import clock
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES
 from bangban.cases.selectors import require_reader
+from bangban.core.routing import parse_id
 from bangban.org.selectors import scope_root_path
 from bangban.workdays.deadlines import GREEN, RED, YELLOW
 
@@ -66,15 +67,18 @@ def filters_from(params) -> Filters:
         open_only=params.get("open") in ("1", "true"),
         q=params.get("q", ""),
         kind=params.get("kind", ""),
-        institution_id=int(inst) if inst.isdigit() else None,
+        institution_id=parse_id(inst),  # "²".isdigit() and 10**30 are no ids
     )
+
+
+MAX_PAGE = 1_000_000
 
 
 def window(params) -> tuple[int, int]:
     """(page number, page size) from the parameters; ValueError when they are not positive integers."""
     page = int(params.get("page", 1))
     size = int(params.get("page_size", PAGE_SIZE))
-    if page < 1 or size < 1:
+    if not (1 <= page <= MAX_PAGE and size >= 1):  # an offset beyond bigint breaks the statement
         raise ValueError("page and page_size must be positive")
     return page, min(size, MAX_PAGE_SIZE)
 

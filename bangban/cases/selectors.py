@@ -17,6 +17,7 @@ from bangban.accounts.roles import Cap
 from bangban.cases import clock, tracking
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, JointTask, Status, Transfer
 from bangban.core.errors import AccessRefused, NotInScope
+from bangban.core.routing import parse_id
 from bangban.org.selectors import scope_root_path
 
 
@@ -106,6 +107,8 @@ def case_list(
 
 def case_get(*, user, pk) -> Case:
     require_reader(user)
+    if parse_id(str(pk)) is None:
+        raise NotInScope()
     case = (
         Case.objects.filter(case_scope_q(user), pk=pk)
         .select_related("institution", "agent", "created_by")

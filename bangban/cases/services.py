@@ -205,6 +205,7 @@ def _save(case: Case, *fields: str) -> None:
 def _set_due(case: Case, by, new_due: date | None, reason: str) -> None:
     if case.due_date == new_due:
         return
+    reason = reason[:200]  # the column's width: a reason quotes free text (an extension's justification)
     _write(DeadlineChange(case=case, before=case.due_date, after=new_due, reason=reason, by=by))
     _event(
         case,
@@ -612,6 +613,7 @@ def case_entrust(
     """代办 委托: the signed entrustment (form C) is the acceptance; the clock starts, the applicant is told."""
     case = _lock(case, expected_version)
     _require_handler(by, case)
+    _check_allowed(case, "entrust")
     _clean_entrustment(scope, stages, period_start, period_end, materials_text)
     entrustment = Entrustment.objects.create(
         case=case,
@@ -652,6 +654,7 @@ def case_suspend(
     """代办 中止 (form D): stops the clock, keeps the working days left, tells the applicant why."""
     case = _lock(case, expected_version)
     _require_handler(by, case)
+    _check_allowed(case, "suspend")  # before the suspension row: a second open one breaks the clock
     if reason not in Suspension.Reason.values:
         raise ServiceError("invalid", "请选择中止原因", field="reason")
     if reason == Suspension.Reason.OTHER and not (detail or "").strip():

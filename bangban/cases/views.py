@@ -19,6 +19,7 @@ from bangban.catalog.selectors import offered_items
 from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service, form_error_text, querystring_without_page
 from bangban.core.navigation import requires
+from bangban.core.routing import parse_id
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.workdays.selectors import get_calendar
@@ -199,7 +200,9 @@ def action_view(request, pk, name):
         data = form.cleaned_data
     version = request.POST.get("version")
     try:
-        service(case=case, by=request.user, expected_version=int(version) if version else None, **data)
+        if version and parse_id(version) is None:
+            raise ServiceError("stale", "办件版本无效，请刷新页面后再操作", field="version")
+        service(case=case, by=request.user, expected_version=parse_id(version), **data)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -221,7 +224,7 @@ def sub_action_view(request, pk, name):
             services.material_receive(case=case, by=request.user, **form.cleaned_data)
             messages.success(request, "已登记接收材料")
         elif name == "material_return":
-            material = Material.objects.filter(pk=post.get("material"), case=case).first()
+            material = Material.objects.filter(pk=parse_id(post.get("material")), case=case).first()
             if material is None:
                 raise ServiceError("invalid", "材料不存在")
             services.material_return(material=material, by=request.user)
@@ -259,7 +262,7 @@ def sub_action_view(request, pk, name):
             services.task_create(case=case, by=request.user, **form.cleaned_data)
             messages.success(request, "已发起联办任务")
         elif name == "task_complete":
-            task = case.tasks.filter(pk=post.get("task")).first()
+            task = case.tasks.filter(pk=parse_id(post.get("task"))).first()
             if task is None:
                 raise ServiceError("invalid", "联办任务不存在")
             services.task_complete(task=task, by=request.user, result=post.get("result", ""))

@@ -41,6 +41,7 @@ from bangban.core import uploads
 from bangban.core.api import IsActiveStaff
 from bangban.core.downloads import PDF, XLSX, serves, serves_files
 from bangban.core.errors import ServiceError
+from bangban.core.routing import parse_id
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_get
 
@@ -244,6 +245,9 @@ class ItemLegalBasisWriteSerializer(serializers.Serializer):
     article = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     text = serializers.CharField(required=False, allow_blank=True, default="")
 
+    class Meta:
+        model = LegalBasis  # the fields' Chinese names (errors, schema titles)
+
 
 class ItemMaterialWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
@@ -253,6 +257,9 @@ class ItemMaterialWriteSerializer(serializers.Serializer):
     condition = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     source = serializers.ChoiceField(choices=list(codes.MATERIAL_SOURCES.items()), default="applicant")
     notes = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = Material  # the fields' Chinese names (errors, schema titles)
 
 
 def _tiers_field():
@@ -318,6 +325,9 @@ class ItemElementsSerializer(serializers.Serializer):
         ),
     )
     materials = ItemMaterialWriteSerializer(many=True, required=False)
+
+    class Meta:
+        model = ItemVersion  # the fields' Chinese names (errors, schema titles)
 
     def validate_legal_bases(self, value):
         """Refuse rather than silently re-sort: the stored order is the rank order (highest first)."""
@@ -473,6 +483,9 @@ class AdjustmentCreateSerializer(serializers.Serializer):
     )
     submit = serializers.BooleanField(default=False, help_text="创建后立即提交审核")
 
+    class Meta:
+        model = Adjustment  # the fields' Chinese names (errors, schema titles)
+
 
 class AdjustmentUpdateSerializer(serializers.Serializer):
     """PATCH: give only what changes; absent fields keep their value."""
@@ -481,11 +494,17 @@ class AdjustmentUpdateSerializer(serializers.Serializer):
     justification = serializers.CharField(required=False)
     effective_on = serializers.DateField(required=False)
 
+    class Meta:
+        model = Adjustment  # the fields' Chinese names (errors, schema titles)
+
 
 class AdjustmentReviewSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="审核意见；退回时必填"
     )
+
+    class Meta:
+        model = Adjustment  # the fields' Chinese names (errors, schema titles)
 
 
 class ListingEntrySerializer(serializers.ModelSerializer):
@@ -513,6 +532,9 @@ class ListingEntryWriteSerializer(serializers.Serializer):
     offers_agency = serializers.BooleanField(default=False)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
+    class Meta:
+        model = ListingEntry  # the fields' Chinese names (errors, schema titles)
+
 
 class CatalogBundleSerializer(serializers.ModelSerializer):
     audience = serializers.CharField(read_only=True)
@@ -532,6 +554,9 @@ class CatalogBundleWriteSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     is_published = serializers.BooleanField(default=True)
     items = serializers.PrimaryKeyRelatedField(queryset=Item.objects.all(), many=True, help_text="按办理顺序")
+
+    class Meta:
+        model = Bundle  # the fields' Chinese names (errors, schema titles)
 
 
 class CatalogImportJobSerializer(serializers.ModelSerializer):
@@ -623,7 +648,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             q=p.get("q", ""),
             on=_on(request),
             item_type=p.get("type", ""),
-            department=int(department) if department.isdigit() else None,
+            department=parse_id(department),
             tag=p.get("tag", ""),
             audience=p.get("audience", ""),
         )
@@ -879,10 +904,10 @@ class ListingViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.G
         if getattr(self, "swagger_fake_view", False):
             return ListingEntry.objects.none()
         institution = self.request.query_params.get("institution", "")
-        if not institution.isdigit():
+        if parse_id(institution) is None:
             raise ServiceError("required", "请用 ?institution= 指定机构", field="institution")
         return selectors.listing_for(
-            institution=Institution.objects.filter(pk=institution).first()
+            institution=Institution.objects.filter(pk=parse_id(institution)).first()
         ).select_related("institution")
 
     def create(self, request):

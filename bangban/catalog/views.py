@@ -33,6 +33,7 @@ from bangban.catalog.notice import notice_pdf
 from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service, querystring_without_page
 from bangban.core.navigation import requires
+from bangban.core.routing import parse_id
 from bangban.org.models import Department
 from bangban.org.selectors import get_in_scope
 
@@ -86,7 +87,7 @@ def item_list_view(request):
         q=q.get("q", ""),
         status=q.get("status", ""),
         item_type=q.get("type", ""),
-        department=int(department) if department and department.isdigit() else None,
+        department=parse_id(department),
         tag=q.get("tag", ""),
     )
     page = Paginator(items, 30).get_page(q.get("page"))
@@ -309,7 +310,7 @@ def adjustment_create_view(request):
     kind = request.POST.get("kind") or request.GET.get("kind") or Adjustment.Kind.CHANGE
     item = (
         Item.objects.filter(pk=request.GET.get("item")).first()
-        if request.GET.get("item", "").isdigit()
+        if parse_id(request.GET.get("item", "")) is not None
         else None
     )
     initial = {
@@ -490,7 +491,7 @@ def listing_detail_view(request, institution_pk):
     )
     today = timezone.localdate()
     if request.method == "POST":
-        item = Item.objects.filter(pk=request.POST.get("item")).first()
+        item = Item.objects.filter(pk=parse_id(request.POST.get("item"))).first()
         if item is None:
             messages.error(request, "请选择事项")
         else:
@@ -659,7 +660,7 @@ def public_search_view(request):
         q=q.get("q", ""),
         on=on,
         item_type=q.get("type", ""),
-        department=int(department) if department and department.isdigit() else None,
+        department=parse_id(department),
         tag=q.get("tag", ""),
         audience=q.get("audience", ""),
     )

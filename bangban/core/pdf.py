@@ -2,7 +2,9 @@
 
 Text is set in WenQuanYi Micro Hei (文泉驿微米黑, from the pinned PyPI package
 `paperang-p2-fonts-cjk`), embedded as a TrueType subset with a ToUnicode map, so the PDFs
-print the same everywhere and their text can be searched and copied.
+print the same everywhere and their text can be searched and copied. It is the only font a PDF
+names: the canvas and the QR drawing start in it too (ReportLab would otherwise list Helvetica and
+Times-Roman, which no PDF embeds). Table rows split across pages, so any length of text prints.
 """
 
 from __future__ import annotations
@@ -67,8 +69,11 @@ def grid(rows: Iterable[Iterable], col_widths: list[float] | None = None, *, hea
     data = [
         [c if isinstance(c, Flowable) else p("" if c is None else c, "cell") for c in row] for row in rows
     ]
-    table = Table(data, colWidths=col_widths, repeatRows=1 if header else 0)
+    # splitInRow: a row taller than the rest of the page (a long free text) continues on the next
+    # page instead of failing the whole document with a LayoutError.
+    table = Table(data, colWidths=col_widths, repeatRows=1 if header else 0, splitInRow=1)
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),  # a cell style's default would name Helvetica
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 4),
@@ -84,6 +89,7 @@ def qr(url: str, size: float = 28 * mm) -> Drawing:
     widget = QrCodeWidget(url)
     x1, y1, x2, y2 = widget.getBounds()
     drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.initialFontName = register_font()  # else the renderer sets (and lists) Times-Roman
     drawing.add(widget)
     return drawing
 
@@ -95,7 +101,7 @@ def signature_lines(*labels: str) -> Table:
         for label in labels
     ]
     table = Table(cells, colWidths=[95 * mm, 75 * mm], rowHeights=[14 * mm] * len(cells))
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
     return table
 
 
@@ -122,6 +128,8 @@ def build(flowables: list, *, title: str, author: str = "帮办代办平台", su
         author=author,
         subject=subject,
         creator="Bangban",
+        # The canvas starts in Helvetica, which a PDF then lists as a font it does not embed.
+        initialFontName=FONT,
     )
     doc.build(list(flowables), onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -183,3 +183,10 @@ def redis_url_or_skip() -> str:
             pytest.fail("TEST_REDIS_URL is required (REQUIRE_REDIS) but not set")
         pytest.skip("TEST_REDIS_URL not set")
     return url
+
+
+def api_token_for(user: User) -> str:
+    """A working API token key for `user` (one place, so the token model can change under the tests)."""
+    from bangban.accounts.services import token_issue
+
+    return token_issue(by=None, user=user, name="测试令牌")[1]

@@ -4,5 +4,5 @@ from bangban.notifications import views
 
 urlpatterns = [
     path("", views.message_list_view, name="message_list"),
-    path("<int:pk>/retry/", views.message_retry_view, name="message_retry"),
+    path("<id:pk>/retry/", views.message_retry_view, name="message_retry"),
 ]

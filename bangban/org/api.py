@@ -39,6 +39,9 @@ class InstitutionCreateSerializer(serializers.Serializer):
     opening_hours = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
 
+    class Meta:
+        model = Institution  # the fields' Chinese names (errors, schema titles)
+
 
 class InstitutionUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
@@ -46,6 +49,9 @@ class InstitutionUpdateSerializer(serializers.Serializer):
     opening_hours = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
     is_active = serializers.BooleanField(required=False, default=True)
+
+    class Meta:
+        model = Institution  # the fields' Chinese names (errors, schema titles)
 
 
 @extend_schema_view(
@@ -98,6 +104,9 @@ class DepartmentWriteSerializer(serializers.Serializer):
     windows = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
     is_active = serializers.BooleanField(required=False, default=True)
+
+    class Meta:
+        model = Department  # the fields' Chinese names (errors, schema titles)
 
 
 @extend_schema_view(

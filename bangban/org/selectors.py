@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from bangban.core.errors import NotInScope
+from bangban.core.routing import parse_id
 from bangban.org.models import Department, Institution
 
 
@@ -47,7 +48,10 @@ def institutions_in_scope(user) -> QuerySet[Institution]:
 
 
 def get_in_scope(queryset: QuerySet, user, pk, *, field: str = "institution"):
-    """The object with this pk if it lies in the user's scope; NotInScope if it exists elsewhere."""
+    """The object with this pk if it lies in the user's scope; NotInScope if it exists elsewhere
+    (or the pk is no id at all, e.g. "null" from a query string)."""
+    if parse_id(str(pk)) is None:
+        raise NotInScope()
     obj = queryset.filter(scope_q(user, field), pk=pk).first()
     if obj is not None:
         return obj

@@ -239,9 +239,9 @@ class BetweenView(APIView):
 
 routes: list = []
 urls = [
-    path("workdays/years/<int:year>/", YearView.as_view(), name="workdays-year"),
-    path("workdays/years/<int:year>/seed/", YearSeedView.as_view(), name="workdays-year-seed"),
-    path("workdays/years/<int:year>/confirm/", YearConfirmView.as_view(), name="workdays-year-confirm"),
+    path("workdays/years/<id:year>/", YearView.as_view(), name="workdays-year"),
+    path("workdays/years/<id:year>/seed/", YearSeedView.as_view(), name="workdays-year-seed"),
+    path("workdays/years/<id:year>/confirm/", YearConfirmView.as_view(), name="workdays-year-confirm"),
     re_path(r"^workdays/days/(?P<day>\d{4}-\d{2}-\d{2})/$", DayView.as_view(), name="workdays-day"),
     path("workdays/add", AddView.as_view(), name="workdays-add"),
     path("workdays/between", BetweenView.as_view(), name="workdays-between"),

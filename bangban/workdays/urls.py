@@ -22,9 +22,9 @@ register_converter(IsoDateConverter, "workdays_date")
 
 urlpatterns = [
     path("", views.calendar_home_view, name="home"),
-    path("<int:year>/", views.year_view, name="year"),
-    path("<int:year>/seed/", views.year_seed_view, name="year_seed"),
-    path("<int:year>/confirm/", views.year_confirm_view, name="year_confirm"),
+    path("<id:year>/", views.year_view, name="year"),
+    path("<id:year>/seed/", views.year_seed_view, name="year_seed"),
+    path("<id:year>/confirm/", views.year_confirm_view, name="year_confirm"),
     path("days/set/", views.day_set_view, name="day_set"),
     path("days/<workdays_date:day>/clear/", views.day_clear_view, name="day_clear"),
 ]

@@ -97,3 +97,51 @@ def test_concurrent_creations_get_consecutive_unique_numbers(setup):
     assert len(set(numbers)) == n
     assert [int(x.rsplit("-", 1)[1]) for x in numbers] == list(range(1, n + 1))
     assert Case.objects.count() == n
+
+
+def _agency_in_progress(org, item):
+    import datetime
+
+    by = org.user("town_agent")
+    case = services.case_create(
+        by=by,
+        kind="agency",
+        mode="agency",
+        items=[item],
+        applicant_type="person",
+        applicant_name="王阿婆",
+        id_number="11010519491231002X",
+        phone="13812345678",
+    )
+    case = services.case_analyse(case=case, by=by, analysis="全程代办")
+    today = datetime.date.today()
+    case = services.case_entrust(
+        case=case, by=by, scope="whole", period_start=today, period_end=today + datetime.timedelta(days=30)
+    )
+    return services.case_start(case=case, by=by)
+
+
+def test_fifty_concurrent_suspensions_one_succeeds_the_rest_are_refused_cleanly(setup):
+    from rest_framework.test import APIClient
+
+    from bangban.cases.models import Suspension
+
+    org, item = setup
+    case = _agency_in_progress(org, item)
+    user = org.user("town_agent")
+
+    def suspend(i):
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.post(
+            f"/api/v1/cases/{case.pk}/suspend/", {"reason": "materials", "detail": f"第{i}次"}, format="json"
+        )
+        return response.status_code, response["Content-Type"], response.json().get("code")
+
+    results = run_together(50, suspend)
+    statuses = sorted(r[1][0] for r in results if r[0] == "ok")
+    assert len(statuses) == 50, [r for r in results if r[0] != "ok"][:3]
+    assert statuses.count(200) == 1 and statuses.count(400) == 49, statuses
+    assert all(r[1][1].startswith("application/json") for r in results)
+    assert {r[1][2] for r in results if r[1][0] == 400} == {"invalid_transition"}
+    assert Suspension.objects.filter(case=case).count() == 1
