@@ -195,15 +195,20 @@ class TokenIssuedSerializer(TokenSerializer):
 
 
 class TokenIssueSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=50, help_text="使用它的系统或用途")
+    name = serializers.CharField(max_length=50, label="令牌名称", help_text="使用它的系统或用途")
     days = serializers.IntegerField(
         required=False,
+        label="有效期天数",
         min_value=1,
         max_value=settings.BANGBAN_TOKEN_MAX_DAYS,
         help_text=f"有效期天数，默认 {settings.BANGBAN_TOKEN_DAYS}，最长 {settings.BANGBAN_TOKEN_MAX_DAYS}",
     )
     user = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, help_text="为其签发的工作人员 id；省略为本人"
+        required=False,
+        label="工作人员",
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="为其签发的工作人员 id；省略为本人",
     )
 
 

@@ -353,9 +353,14 @@ def _elements(data) -> dict:
 
 
 class ItemVersionSubmitSerializer(serializers.Serializer):
-    effective_on = serializers.DateField(required=False, help_text="批准后的生效日期，默认今天；不能早于今天")
+    effective_on = serializers.DateField(
+        required=False, label="生效日期", help_text="批准后的生效日期，默认今天；不能早于今天"
+    )
     trigger = serializers.ChoiceField(
-        choices=Adjustment.Trigger.choices, default=Adjustment.Trigger.LAW_ENACTED, help_text="调整原因"
+        choices=Adjustment.Trigger.choices,
+        default=Adjustment.Trigger.LAW_ENACTED,
+        label="调整原因",
+        help_text="调整原因",
     )
     justification = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="调整说明；省略时为“新增事项……首次发布”"

@@ -83,7 +83,7 @@ def test_failed_token_attempts_are_throttled_per_client(org, client, settings):
     refused = _get(client, key)  # even a good token, from this client, until the window ends
     assert refused.status_code == 429 and "失败尝试过多" in refused.json()["message"]
     assert int(refused["Retry-After"]) > 0
-    assert _get(client, "garbage\x00").status_code == 429
+    assert _get(client, "garbage").status_code == 429  # any token from this client, however malformed
     assert AuditEvent.objects.filter(action="auth.throttled").count() == 1
     assert _get(client, key, REMOTE_ADDR="10.0.0.8").status_code == 200
 
