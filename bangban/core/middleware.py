@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+
 from bangban.core.context import request_meta, reset_request_meta, set_request_meta
 from bangban.core.errors import AccessRefused
 
@@ -81,7 +83,10 @@ def _has_nul(request) -> bool:
         length = int(meta.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return False
-    if 0 < length <= CHECKED_BODY_LIMIT and content_type.startswith(CHECKED_BODY_TYPES):
+    # A body beyond DATA_UPLOAD_MAX_MEMORY_SIZE is not read here: reading it would raise Django's
+    # RequestDataTooBig (an HTML 400) before the API's parsers can refuse it in JSON.
+    limit = min(CHECKED_BODY_LIMIT, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or CHECKED_BODY_LIMIT)
+    if 0 < length <= limit and content_type.startswith(CHECKED_BODY_TYPES):
         body = request.body
         if b"\x00" in body or b"\\u0000" in body:
             return True
