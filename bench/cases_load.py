@@ -15,6 +15,9 @@ What it does, printing each figure:
    change, the SMS outbox row, and queues the acceptance SMS through Redis after commit).
 5. Prints the CPU each side (app server, PostgreSQL, Redis) spent per request, and the RSS of every
    web worker after the runs.
+6. Unless --no-celery, a Celery worker with beat runs beside the server on the same CPUs, as a
+   one-machine production does: it seals the audit chain every second, relays the SMS outbox and
+   delivers the messages; the script prints how many audit rows were still unsealed 5 s after the runs.
 Targets: creation ≥ 300 req/s; queue p50 ≤ 15 ms, p99 ≤ 60 ms; worker RSS ≤ 150 MB.
 """
 
@@ -279,6 +282,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--reuse", action="store_true", help="keep the existing bench database")
+    parser.add_argument(
+        "--no-celery",
+        action="store_true",
+        help="do not run the Celery worker with beat beside the server (production seals the audit "
+        "chain and relays SMS there, on the same CPUs)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_cases_bench")
     redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -311,6 +320,13 @@ def main() -> None:
             "-b", f"127.0.0.1:{PORT}", "--max-requests", "0", "--log-level", "warning",
         ]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=ROOT)
+    celery = None
+    if not args.no_celery:  # as production runs: beat seals the audit chain and relays the SMS outbox
+        celery = subprocess.Popen(
+            [PY, "-m", "celery", "-A", "bangban", "worker", "-B", "--concurrency", "1", "-l", "warning"],
+            env=env,
+            cwd=ROOT,
+        )
     try:
         for _ in range(100):
             try:
@@ -332,9 +348,20 @@ def main() -> None:
             args.duration,
         )
         rss = worker_rss(server.pid)
+        if celery is not None:
+            time.sleep(5)  # beat's last seal runs
+            unsealed = subprocess.run(
+                [PY, "manage.py", "shell", "-c",
+                 "from bangban.audit.models import AuditEvent;"
+                 "print(AuditEvent.objects.filter(seal_seq__isnull=True).count())"],
+                env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+            ).stdout.strip().splitlines()[-1]  # fmt: skip
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        if celery is not None:
+            celery.send_signal(signal.SIGTERM)
+            celery.wait(timeout=60)
     print(
         f"case creation: {create['rps']:.0f} req/s (p50 {create['p50']:.1f} ms, p99 {create['p99']:.1f} ms, "
         f"non-2xx {create['non2xx']}) — target ≥ 300 req/s"
@@ -349,6 +376,8 @@ def main() -> None:
         f"work queue, 1 client: {single['rps']:.0f} req/s, p50 {single['p50']:.1f} ms, p99 {single['p99']:.1f} ms"
     )
     print(f"worker RSS:    max {max(rss):.0f} MB over {len(rss)} workers — target ≤ 150 MB")
+    if celery is not None:
+        print(f"audit rows not yet sealed 5 s after the runs (Celery beat beside the server): {unsealed}")
 
 
 if __name__ == "__main__":
