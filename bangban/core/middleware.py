@@ -55,14 +55,14 @@ class RejectNulMiddleware:
 
     No database stores NUL in text (PostgreSQL refuses it with an error), no header or identifier
     needs it, and a request carrying one is probing. Refusing it at the door keeps every view,
-    raw statement and the token lookup from meeting it. Sits first, before anything reads the request.
+    raw statement and the token lookup from meeting it. Sits right after host validation, before anything reads the request.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.get_host()  # host validation first (DisallowedHost answers 400): nothing answers before it
+        # The Host is already validated: HostValidationMiddleware stands before this one.
         if _has_nul(request):
             return _bad_request(request)
         return self.get_response(request)
