@@ -2,7 +2,7 @@
 
 A change key is named, in order, by: the labels of the object type (catalog items record their
 elements under the catalog's own names), the keys services record that are no model field, a
-model field's Chinese verbose_name, the Chinese names below for fields declared without one, and
+model field's Chinese verbose_name, the shared glossary core.labels for fields declared without one, and
 for a relation the related model's name. No key is ever shown raw while a name can be found.
 """
 
@@ -14,6 +14,8 @@ import re
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+
+from bangban.core.labels import FIELD_LABELS
 
 # Keys services record that are no field of the object's model.
 EXTRA_LABELS = {
@@ -31,53 +33,6 @@ EXTRA_LABELS = {
     "items": "事项",
 }
 
-# Fields declared without a Chinese verbose_name (named here rather than in other apps' models,
-# which would need migrations there).
-FIELD_LABELS = {
-    "id": "编号",
-    "created_by": "创建人",
-    "published_by": "发布人",
-    "submitted_by": "提交人",
-    "reviewed_by": "审核人",
-    "started_at": "开始时间",
-    "finished_at": "完成时间",
-    "prefix": "编号前缀",
-    "year": "年度",
-    "last": "已用序号",
-    "tracking_token": "查询码",
-    "actor": "操作人",
-    "from_status": "原状态",
-    "to_status": "新状态",
-    "data": "数据",
-    "recorded_by": "记录人",
-    "suspended_by": "中止人",
-    "resumed_by": "续办人",
-    "approved_by": "批准人",
-    "approved_at": "批准时间",
-    "before": "变更前",
-    "after": "变更后",
-    "reason": "原因",
-    "at": "时间",
-    "by": "操作人",
-    "from_institution": "转出机构",
-    "to_institution": "转入机构",
-    "to_department": "转入部门",
-    "state": "状态",
-    "sent_by": "发送人",
-    "sent_at": "发送时间",
-    "answered_by": "答复人",
-    "answered_at": "答复时间",
-    "assignee": "承办人",
-    "done_at": "完成时间",
-    "done_by": "完成人",
-    "received_by": "接收人",
-    "returned_by": "退还人",
-    "predecessors": "前序事项",
-    "predecessor": "前序事项",
-    "successor": "后续事项",
-    "successors": "后续事项",
-    "user": "用户",
-}
 
 # Models declared without a Chinese verbose_name (named by reverse relations).
 MODEL_LABELS = {

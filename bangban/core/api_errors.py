@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
+from bangban.core.labels import FIELD_LABELS
 
 NOT_FOUND = "对象不存在或不在您的数据范围内"
 
@@ -45,64 +46,6 @@ FALLBACK = {
     404: NOT_FOUND,
 }
 
-# Labels for fields of plain serializers that declare none (model fields carry their verbose_name).
-FIELD_LABELS = {
-    "version": "办件版本",
-    "reason": "原因",
-    "detail": "说明",
-    "result": "办理结果",
-    "text": "内容",
-    "on": "日期",
-    "days": "天数",
-    "analysis": "需求分析",
-    "scope": "代办范围",
-    "stages": "代办环节",
-    "period_start": "委托开始日期",
-    "period_end": "委托截止日期",
-    "materials_text": "移交材料",
-    "to_institution": "接收机构",
-    "to_department": "接收部门",
-    "department": "部门",
-    "description": "任务说明",
-    "due_date": "期限",
-    "name": "名称",
-    "form": "形式",
-    "copies": "份数",
-    "note": "备注",
-    "kind": "服务类型",
-    "mode": "服务方式",
-    "applicant_type": "申请人类型",
-    "applicant_name": "申请人",
-    "id_number": "身份证号",
-    "credit_code": "统一社会信用代码",
-    "contact_name": "联系人",
-    "phone": "联系电话",
-    "items": "事项",
-    "priority_group": "重点服务对象",
-    "channel": "渠道",
-    "summary": "诉求摘要",
-    "institution": "机构",
-    "accept_now": "登记即受理",
-    "password": "密码",
-    "old_password": "原密码",
-    "new_password": "新密码",
-    "username": "用户名",
-    "full_name": "姓名",
-    "roles": "角色",
-    "file": "文件",
-    "page": "页码",
-    "page_size": "每页条数",
-    "status": "状态",
-    "justification": "调整理由",
-    "label": "名称",
-    "field": "字段",
-    "item": "事项",
-    "channels": "办理渠道",
-    "legal_bases": "设定依据",
-    "materials": "申请材料",
-    "proposed": "拟调整的要素",
-    "submit": "立即提交审核",
-}
 
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
