@@ -4,7 +4,7 @@ from django.shortcuts import render
 from bangban.accounts.roles import Cap
 from bangban.audit import chain
 from bangban.audit.forms import AuditSearchForm
-from bangban.audit.paging import keyset_page
+from bangban.audit.paging import SearchTooBroad, keyset_page
 from bangban.audit.selectors import audit_list
 from bangban.core.navigation import requires
 
@@ -17,7 +17,11 @@ def audit_list_view(request):
     form = AuditSearchForm(request.GET, user=request.user)
     page = None
     if form.is_valid():
-        page = keyset_page(audit_list(user=request.user, **form.filters()), form.cleaned_data["cursor"])
+        qs = audit_list(user=request.user, **form.filters())
+        try:
+            page = keyset_page(qs, form.cleaned_data["cursor"])
+        except SearchTooBroad as exc:
+            form.add_error(None, exc.message)
     params = request.GET.copy()
     params.pop("cursor", None)
     return render(

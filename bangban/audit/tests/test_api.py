@@ -76,3 +76,28 @@ def test_the_api_applies_the_same_scope(org, api):
         r["object_repr"] for r in api(org.user("sysadmin")).get("/api/v1/audit-events/").json()["results"]
     }
     assert "无机构" in seen and "别的县" not in seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_the_database_cannot_finish_in_time_answers_400_with_advice(org, api, monkeypatch):
+    from django.db import connection
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    from bangban.audit import api as audit_api
+    from bangban.audit import paging, selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement timeouts are PostgreSQL's")
+    audit_rows(3, institution=org.town)
+    monkeypatch.setattr(
+        audit_api,
+        "audit_list",
+        lambda **kw: selectors.audit_list(**kw).filter(
+            RawSQL("pg_sleep(0.2) IS NOT NULL", [], BooleanField())
+        ),
+    )
+    monkeypatch.setattr(paging, "TIME_LIMIT_MS", 50)
+    response = api(org.user("county_admin")).get("/api/v1/audit-events/")
+    assert response.status_code == 400
+    assert response.json()["code"] == "search_too_broad" and "请缩小范围" in response.json()["message"]

@@ -125,3 +125,47 @@ def test_text_search_within_one_day(org, web):
         .content.decode()
     )
     assert _objects(page) == ["王小明的办件"]
+
+
+def _slow(monkeypatch):
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    from bangban.audit import paging, selectors, views
+
+    def slow_list(**kwargs):  # a search the database needs longer for than the limit
+        return selectors.audit_list(**kwargs).filter(RawSQL("pg_sleep(0.2) IS NOT NULL", [], BooleanField()))
+
+    monkeypatch.setattr(views, "audit_list", slow_list)
+    monkeypatch.setattr(paging, "TIME_LIMIT_MS", 50)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_the_database_cannot_finish_in_time_is_cancelled_with_advice(org, web, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement timeouts are PostgreSQL's")
+    audit_rows(3, institution=org.town)
+    _slow(monkeypatch)
+    response = web(org.user("county_admin")).get("/audit/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "查询未能在 0 秒内完成：请缩小范围" in page and "请先修正查询条件" in page
+
+
+def test_the_time_limit_ends_with_its_block(org):
+    from django.db import connection
+
+    from bangban.audit.paging import time_limit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement timeouts are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()[0]
+        with time_limit(1234):
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone()[0] == "1234ms"
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == before
