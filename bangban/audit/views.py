@@ -1,44 +1,38 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils.dateparse import parse_date
 
 from bangban.accounts.roles import Cap
 from bangban.audit import chain
-from bangban.audit.actions import ACTION_LABELS
+from bangban.audit.forms import AuditSearchForm
+from bangban.audit.paging import SearchTooBroad, keyset_page
 from bangban.audit.selectors import audit_list
-from bangban.core.forms import querystring_without_page
 from bangban.core.navigation import requires
-from bangban.core.routing import parse_id
-from bangban.org.selectors import institutions_in_scope
 
 
 @login_required
 @requires(Cap.AUDIT_VIEW, message="您的角色无权查看审计日志")
 def audit_list_view(request):
-    q = request.GET
-    date_from, date_to = parse_date(q.get("from", "") or ""), parse_date(q.get("to", "") or "")
-    institution = q.get("institution", "")
-    qs = audit_list(
-        user=request.user,
-        actor=q.get("actor", "").strip(),
-        action=q.get("action", ""),
-        object_type=q.get("object_type", ""),
-        object_id=q.get("object_id", ""),
-        institution_id=parse_id(institution),
-        date_from=date_from,
-        date_to=date_to,
-        text=q.get("text", "").strip(),
-    )
-    page = Paginator(qs, 50).get_page(q.get("page"))
+    """The audit trail, newest first, 50 rows a page with links to older and newer pages (no total:
+    counting millions of rows costs more than the page). Bad filters show their errors, no rows."""
+    form = AuditSearchForm(request.GET, user=request.user)
+    page = None
+    if form.is_valid():
+        qs = audit_list(user=request.user, **form.filters())
+        try:
+            page = keyset_page(qs, form.cleaned_data["cursor"])
+        except SearchTooBroad as exc:
+            form.add_error(None, exc.message)
+    params = request.GET.copy()
+    params.pop("cursor", None)
     return render(
         request,
         "audit/list.html",
         {
-            "page_obj": page,
-            "query": querystring_without_page(request),
-            "actions": sorted(ACTION_LABELS.items()),
-            "institutions": institutions_in_scope(request.user),
+            "form": form,
+            "page": page,
+            "query": params.urlencode(),
+            # A position that led nowhere (invalid, or past the rows): offer the newest rows instead.
+            "lost": bool(request.GET.get("cursor")) and not (page and page.rows),
         },
     )
 

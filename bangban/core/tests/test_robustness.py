@@ -52,7 +52,7 @@ def test_queue_institution_filter_that_is_no_id_filters_nothing(org, client, val
 
 
 @pytest.mark.parametrize("page", ["99999999999999999999999", "9223372036854775808", "0", "abc", "-5"])
-@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/staff/", "/api/v1/audit-events/"])
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/staff/"])  # audit: keyset cursors (audit tests)
 def test_page_numbers_beyond_bigint_are_refused_cleanly(org, client, path, page):
     key = api_token_for(org.user("county_admin"))
     response = client.get(path, {"page": page}, HTTP_AUTHORIZATION=f"Token {key}")

@@ -107,4 +107,14 @@ def test_lists_that_are_not_paginated_are_typed_as_plain_lists():
 def test_audit_filters_are_documented():
     operation = schema()["paths"]["/api/v1/audit-events/"]["get"]
     names = {p["name"] for p in operation["parameters"]}
-    assert {"actor", "action", "object_type", "object_id", "text", "page", "page_size"} <= names
+    assert {
+        "actor",
+        "action",
+        "institution",
+        "from",
+        "to",
+        "object_type",
+        "object_id",
+        "text",
+        "cursor",
+    } <= names
