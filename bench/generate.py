@@ -3,7 +3,7 @@
 Used by bench/cases_load.py (and by anyone who needs a big database: `generate(url, n)` after
 `migrate` and `load_demo`). What it writes, for N cases:
 
-- agents: one per ~2,500 cases (so ~1,000 open cases each), spread over every institution;
+- agents: one per ~2,500 cases (so ~1,000 open cases each; at least 50), spread over every institution;
 - applicants: a pool of N/2 people and enterprises (a returning applicant has several cases), names
   drawn from the common surnames by their frequency (so a name-prefix search is as selective as at a
   real window), valid ID numbers (GB 11643) and credit codes (GB 32100), mobile numbers; the ID and
@@ -13,8 +13,10 @@ Used by bench/cases_load.py (and by anyone who needs a big database: `generate(u
   clocks (some overdue, some due soon); the measured agent `tongan.bangban` holds 7,500 of them
   (3,000 open + 4,500 closed; at most a fifth on small runs), every other agent an even share of the rest;
 - per case: one item, a timeline event and an audit row for each step of its workflow (create,
-  apply, accept, … : ~4 each, so the audit page searches ~4 million rows at 1M), rows inserted in
-  time order as production appends them.
+  apply, accept, … : ~4.7 each, so the audit page searches ~4.7 million rows at 1M), rows inserted in
+  time order as production appends them; 3 % of the cases came by an accepted transfer, 0.3 % of the
+  open ones wait in a pending transfer, 5 % of those in progress have an open joint task with a
+  department, each suspended case its open suspension (these have no timeline or audit rows of their own).
 
 The generated audit rows are inserted already "sealed" with placeholder hashes (the chain head is
 set past them, its last link computed for real), because sealing millions of rows through the
@@ -237,6 +239,45 @@ WHERE c.id > %(after)s
 ORDER BY 3
 """
 
+# 3 % of the cases came by an accepted transfer from another institution (which keeps following them);
+# 0.3 % of the open ones wait for another institution to accept them (the 工作台's 待接收).
+TRANSFERS = """
+WITH inst AS (SELECT array_agg(id ORDER BY id) AS ids FROM org_institution)
+INSERT INTO cases_transfer (case_id, from_institution_id, to_institution_id, reason, state, sent_by_id, sent_at,
+    answered_by_id, answered_at, answer)
+SELECT c.id, CASE WHEN c.pending THEN c.institution_id ELSE c.other END,
+    CASE WHEN c.pending THEN c.other ELSE c.institution_id END, '属对方辖区事项，转请办理',
+    CASE WHEN c.pending THEN 'pending' ELSE 'accepted' END, c.agent_id, c.created_at,
+    CASE WHEN c.pending THEN NULL ELSE c.agent_id END,
+    CASE WHEN c.pending THEN NULL ELSE c.created_at + interval '2 hours' END, ''
+FROM (
+    SELECT c.id, c.institution_id, c.agent_id, c.created_at,
+        c.status IN ('consulting','applied','analysing','accepted','entrusted','in_progress','suspended')
+            AND c.id %% 1000 < 3 AS pending,
+        (SELECT x FROM unnest(inst.ids) x WHERE x <> c.institution_id
+         ORDER BY x OFFSET c.id %% (cardinality(inst.ids) - 1) LIMIT 1) AS other
+    FROM cases_case c CROSS JOIN inst
+    WHERE c.id > %(after)s AND (c.id %% 100 < 3 OR (c.id %% 1000 < 3))
+) c
+WHERE c.pending OR c.id %% 100 < 3
+"""
+
+# 5 % of the running cases have a joint task (联办) open with one of the county's departments.
+TASKS = """
+WITH d AS (SELECT array_agg(id ORDER BY id) AS ids FROM org_department)
+INSERT INTO cases_jointtask (case_id, department_id, description, due_date, state, result)
+SELECT c.id, d.ids[1 + c.id %% cardinality(d.ids)], '请协助核查申请材料并出具意见', c.due_date, 'open', ''
+FROM cases_case c CROSS JOIN d
+WHERE c.id > %(after)s AND c.status = 'in_progress' AND c.id %% 20 = 0
+"""
+
+# Each suspended case has its open suspension.
+SUSPENSIONS = """
+INSERT INTO cases_suspension (case_id, reason, detail, suspended_on, suspended_by_id, workdays_left)
+SELECT c.id, 'materials', '申请材料不齐，待补正', current_date - (c.id %% 10)::int, c.agent_id, 3
+FROM cases_case c WHERE c.id > %(after)s AND c.status = 'suspended'
+"""
+
 # Ids and chain positions given explicitly, in time order (production appends in time order).
 AUDIT = """
 INSERT INTO audit_auditevent (id, at, actor_id, actor_name, institution_id, action, object_type, object_id,
@@ -316,7 +357,7 @@ def generate(url: str, n: int, *, log=print) -> dict[str, float]:
         cur.execute("SET work_mem = '256MB'")
         cur.execute("SET maintenance_work_mem = '512MB'")
         started = time.perf_counter()
-        cur.execute(AGENTS, {"n": max(n // CASES_PER_AGENT, 20)})
+        cur.execute(AGENTS, {"n": max(n // CASES_PER_AGENT, 50)})  # 50: every institution has agents
         cur.execute(AGENT_ROLES)
         # Slot 0 is the measured agent; every other agent (the demo's too) shares the rest evenly.
         cur.execute(
@@ -358,8 +399,18 @@ def generate(url: str, n: int, *, log=print) -> dict[str, float]:
         (after,) = cur.fetchone()
         cur.execute(CASES, {"n": n, "measured": measured, "people": people})
         step(f"{n:,} cases ({measured:,} of {MEASURED_AGENT})")
+        cur.execute(
+            "SELECT string_agg(name, '、') FROM org_institution i "
+            "WHERE NOT EXISTS (SELECT 1 FROM cases_case c WHERE c.institution_id = i.id)"
+        )
+        (empty,) = cur.fetchone()
+        if empty:
+            raise RuntimeError(f"institutions without cases: {empty}")
         cur.execute(ITEMS, {"after": after})
-        step("case items")
+        cur.execute(TRANSFERS, {"after": after})
+        cur.execute(TASKS, {"after": after})
+        cur.execute(SUSPENSIONS, {"after": after})
+        step("case items, transfers, joint tasks, suspensions")
         cur.execute(EVENTS, {"after": after})
         step(f"{cur.rowcount:,} timeline events")
         cur.execute("SELECT coalesce(max(id), 0) FROM audit_auditevent")
