@@ -78,6 +78,15 @@ def test_wrk_output_in_milliseconds():
     assert r["rps"] == pytest.approx(1000.5)
     assert r["non2xx"] == 7
     assert r["socket_errors"].endswith("timeout 3")
+    assert r["requests"] == 5000
+
+
+def test_a_run_where_every_request_timed_out_has_no_latency_and_misses_its_goal():
+    out = WRK_OUTPUT.replace("5000 requests", "0 requests").replace("850.00us", "0.00us")
+    r = parse_wrk(out)
+    assert r["p50"] is None and r["p99"] is None
+    assert cases_load.meets("page", r) is False
+    assert cases_load.meets("create", parse_wrk(WRK_OUTPUT)) is False  # 7 non-2xx answers
 
 
 def test_lua_rotates_paths_and_escapes_quotes():
@@ -93,7 +102,7 @@ def test_lua_rotates_paths_and_escapes_quotes():
 
 
 def _result(p50, p99=0.0, rps=0.0):
-    return {"p50": p50, "p99": p99, "rps": rps, "non2xx": 0}
+    return {"p50": p50, "p99": p99, "rps": rps, "non2xx": 0, "requests": 1}
 
 
 def test_table_gives_each_row_its_goal_and_its_ratio_to_the_bare_view():
