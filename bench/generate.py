@@ -84,23 +84,17 @@ def person_name(rng: random.Random) -> str:
     return surname + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2, 2))))
 
 
-def applicants(count: int, seed: int = 9) -> list[dict]:
-    """The pool of applicants, plain values (no encryption): reproducible from the seed."""
+def applicants(count: int, seed: int = 9):
+    """The pool of applicants, plain values (no encryption), one at a time: reproducible from the seed."""
     rng = random.Random(seed)
-    pool = []
     for i in range(1, count + 1):
         if rng.random() < ENTERPRISE_SHARE:
             name = f"苏州{rng.choice(COMPANY_WORDS)}{rng.choice(COMPANY_KINDS)}有限公司"
-            pool.append(
-                {"type": "enterprise", "name": name, "id_number": "", "credit_code": credit_code(i),
-                 "contact": person_name(rng), "phone": mobile(i)}
-            )  # fmt: skip
+            yield {"type": "enterprise", "name": name, "id_number": "", "credit_code": credit_code(i),
+                   "contact": person_name(rng), "phone": mobile(i)}  # fmt: skip
         else:
-            pool.append(
-                {"type": "person", "name": person_name(rng), "id_number": resident_id(i), "credit_code": "",
-                 "contact": "", "phone": mobile(i)}
-            )  # fmt: skip
-    return pool
+            yield {"type": "person", "name": person_name(rng), "id_number": resident_id(i), "credit_code": "",
+                   "contact": "", "phone": mobile(i)}  # fmt: skip
 
 
 # Each kind's path through the workflow (cases/workflow.py): (action, status reached).
@@ -305,7 +299,7 @@ ORDER BY r.n
 """
 
 
-def _people_rows(pool: list[dict]):
+def _people_rows(pool):
     from bangban.core import crypto
     from bangban.core.ids import mask_id, mask_phone
 

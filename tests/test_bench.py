@@ -43,8 +43,8 @@ def test_generated_identifiers_are_valid_and_distinct():
 
 
 def test_applicants_are_reproducible_and_share_surnames():
-    pool = generate.applicants(4000)
-    assert pool == generate.applicants(4000)
+    pool = list(generate.applicants(4000))
+    assert pool == list(generate.applicants(4000))
     people = [p for p in pool if p["type"] == "person"]
     enterprises = [p for p in pool if p["type"] == "enterprise"]
     assert 0.1 < len(enterprises) / len(pool) < 0.2
