@@ -16,11 +16,13 @@ What it does, printing each figure:
    production does (it seals the audit chain every second, relays and delivers the SMS).
 3. Logs in through the login form (CSRF cookie and token, then the session cookie) as tongan.bangban
    (agent) and zhongxin (center admin); checks every URL answers 200 (not a redirect to the login).
-4. wrk at 1 client and at --clients (16) for each target below (1 s warm-up first); pages rotate through
-   several ids / names / phones so no single row stays hot in a cache.
+4. wrk at 1 client and at --clients (16) for each target below (1 s warm-up first; before each run it
+   waits until the server has answered the previous run's backlog); pages rotate through several
+   ids / names / phones so no single row stays hot in a cache.
 5. Prints one table (1-client p50; 16-client p50, p99, req/s; target; ratio to the bare view), the CPU
-   each side (app server, PostgreSQL, Redis, Celery) spent per request, the RSS of every web worker, and
-   how many audit rows the sealer had not reached 5 s after the runs.
+   each side (app server, PostgreSQL, Redis, Celery) spent per request (every process of each on the
+   machine: run it on a quiet one), the RSS of every web worker, and how many audit rows the sealer had
+   not reached 5 s after the runs.
 Targets (issue 9, 1M cases, 16 clients): pages p50 ≤ 50 ms, p99 ≤ 200 ms; API queue p50 ≤ 15 ms;
 registration ≥ 300 req/s; worker RSS ≤ 150 MB.
 """
@@ -411,10 +413,25 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
     return totals
 
 
+def settle(limit: float = 60.0) -> None:
+    """Wait until the server has no backlog: when wrk stops, the requests it had sent are still being
+    answered (a slow page's, waiting on PostgreSQL, for seconds), and would land on the next run's
+    figures. No backlog = the bare view answers at once three times in a row."""
+    deadline, quick = time.monotonic() + limit, 0
+    while quick < 3 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        _request("GET", "/bench/bare/")
+        quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
+        time.sleep(0.05)
+
+
 def measure(target: Target, clients: int, duration: int) -> None:
     script = lua(target)
+    settle()
     run_wrk(script, min(clients, 4), 1)  # warm-up: templates, plans, the rows' pages in the cache
+    settle()
     target.results["single"] = run_wrk(script, 1, max(duration // 2, 3))
+    settle()
     before = cpu_seconds()
     many = run_wrk(script, clients, duration)
     after = cpu_seconds()
@@ -584,6 +601,8 @@ def main() -> None:
     print()
     print(cpu_table(chosen, args.clients))
     for t in chosen:
+        if t.results["single"]["p50"] is None:  # every request timed out or none finished: show why
+            print(f"  {t.label}, 1 client: no completed request; wrk said:\n{t.results['single']['raw']}")
         if t.results["many"]["socket_errors"]:
             print(f"  {t.label}: socket errors {t.results['many']['socket_errors']}")
     print(f"worker RSS: max {max(rss):.0f} MB over {len(rss)} workers — target ≤ 150 MB")
