@@ -576,6 +576,7 @@ def main() -> None:
         if unknown:
             sys.exit(f"--only: unknown targets {', '.join(sorted(unknown))}")
         chosen = [t for t in all_targets if t.name == "bare" or not only or t.name in only]
+        load_before = f"{os.getloadavg()[0]:.2f}"  # others' work on the machine shows in every figure
         for t in chosen:
             print(preflight(t))
         # Reads first, registration last: the writes' aftermath (checkpoints) must not land on the reads.
@@ -595,6 +596,13 @@ def main() -> None:
             celery.send_signal(signal.SIGTERM)
             celery.wait(timeout=60)
     print()
+    print(
+        f"command: DATABASE_URL={url} REDIS_URL={redis} {Path(PY).relative_to(ROOT) if Path(PY).is_relative_to(ROOT) else PY} "
+        f"bench/cases_load.py {' '.join(sys.argv[1:])}"
+    )
+    print(
+        f"machine: {os.cpu_count()} CPUs; load average {load_before} before the runs, {os.getloadavg()[0]:.2f} after"
+    )
     print(f"{sizes}; {args.server}, {args.workers} workers; wrk {args.duration} s per run "
           f"({max(args.duration // 2, 3)} s at 1 client); Celery worker+beat {'off' if celery is None else 'on'}")  # fmt: skip
     print(table(chosen, args.clients))
