@@ -246,6 +246,17 @@ FREQUENT_DAYS = 90
 FREQUENT_CASES = 300
 
 
+def _frequent_key(user) -> str:
+    return f"cases:frequent-items:{user.pk}"
+
+
+def forget_frequent_items(user) -> None:
+    """After the agent registered at the window: the next search counts the new case."""
+    from django.core.cache import cache
+
+    cache.delete(_frequent_key(user))
+
+
 def frequent_items(*, user, limit: int = 15) -> list[int]:
     """Ids of the catalog items the agent registered most in their last FREQUENT_CASES cases of the
     last FREQUENT_DAYS days, most used first (the window's picker shows them first). Cached for five
@@ -258,7 +269,7 @@ def frequent_items(*, user, limit: int = 15) -> list[int]:
 
     from bangban.cases.models import CaseItem
 
-    key = f"cases:frequent-items:{user.pk}"
+    key = _frequent_key(user)
     cached = cache.get(key)
     if cached is not None:
         return cached[:limit]

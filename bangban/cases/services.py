@@ -1073,6 +1073,9 @@ def case_register(*, by, received: list[int] | tuple[int, ...] = (), **fields) -
     if any(not isinstance(i, int) for i in ids):
         raise ServiceError("invalid", "收取材料的选项无效", field="received")
     case = case_create(by=by, **fields)
+    from bangban.cases.selectors import forget_frequent_items
+
+    transaction.on_commit(partial(forget_frequent_items, by))
     if not ids:
         return case
     versions = [ci.item_version_id for ci in case.created_items]

@@ -531,9 +531,11 @@ def pick_items(
     """The window's type-ahead over `institution`'s 清单 (offered_items in `mode`): versions whose name
     contains `q`, whose pinyin initials contain it ("gtgsh"), whose basic or implementation code starts
     with it, or whose department's name contains it. The `frequent` item ids (the agent's most used,
-    most used first) lead; then initials or name starting with `q`, then the other matches, by code.
+    most used first) lead; then initials or name starting with `q`, then the other matches, shorter names
+    (the closer match) first, then by code.
     An empty `q` gives the frequent items alone."""
     from django.db.models import Case, IntegerField, Value, When
+    from django.db.models.functions import Length
 
     q = " ".join((q or "").split())[:PICK_QUERY_MAX]
     offered = offered_items(institution=institution, on=on, mode=mode)
@@ -558,7 +560,7 @@ def pick_items(
     rest = (
         matches.exclude(item_id__in=list(first))
         .annotate(rank=rank)
-        .order_by("rank", "basic_code", "implementation_code")
+        .order_by("rank", Length("name"), "basic_code", "implementation_code")
         .values(*_PICK_COLUMNS)[: max(limit - len(out), 0)]
     )
     return out + [_pick(r) for r in rest]
