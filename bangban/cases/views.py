@@ -185,15 +185,15 @@ def _card_step(data) -> None:
 @requires(Cap.CASE_HANDLE)
 def create_view(request):
     if request.method != "POST":
-        return _register_page(request, f.CaseCreateForm(), QueryDict(mutable=True))
+        data = QueryDict(mutable=True)
+        if prefill := parse_id(request.GET.get("prefill", "")):  # 带入申请人信息 without JavaScript
+            data.update(_prefill(request.user, prefill))
+        return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
     data = request.POST.copy()
-    # Without JavaScript the one form carries every step: a 读卡 line, a prefill or an item search
-    # posted back is done and the page shown again; only a post without them registers.
+    # Without JavaScript the one form carries every step: a 读卡 line or an item search posted back
+    # is done and the page shown again; only a post without them registers.
     if data.get("card", "").strip():
         _card_step(data)
-        return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
-    if prefill := parse_id(data.get("prefill", "")):
-        data.update(_prefill(request.user, prefill))
         return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
     if data.get("item_q", "").strip():
         return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)

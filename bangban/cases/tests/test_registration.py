@@ -295,6 +295,8 @@ def test_without_javascript_each_step_posts_back(org, listing, web):
     assert "经营场所证明" in html
     # 带入 from an earlier case (revealed through the audited services).
     case = register(org, listing)
-    html = client.post("/cases/new/", data | {"prefill": str(case.pk)}).content.decode()
+    html = client.get("/cases/new/", {"prefill": str(case.pk)}).content.decode()
     assert f'value="{PHONE}"' in html and f'value="{ID}"' in html
     assert Case.objects.count() == 1
+    assert web(org.user("town2_agent")).get("/cases/new/", {"prefill": str(case.pk)}).status_code == 404
+    assert client.get("/cases/new/", {"prefill": "x" * 30}).status_code == 200
