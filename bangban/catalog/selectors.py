@@ -544,10 +544,13 @@ def pick_items(
         rows = {r["item_id"]: r for r in offered.filter(item_id__in=frequent).values(*_PICK_COLUMNS)}
         return [_pick(rows[i], frequent=True) for i in frequent if i in rows]
     letters = q.replace(" ", "").lower()
-    match = Q(name__icontains=q) | Q(department__name__icontains=q)
-    if letters.isascii() and letters.isalnum():
-        match |= Q(name_initials__contains=letters)
-        match |= Q(basic_code__startswith=letters) | Q(implementation_code__startswith=letters.upper())
+    if letters.isascii():
+        # Initials or a code. The initials keep a name's own Latin letters and digits, so no
+        # case-folding scan of every Chinese name is needed (UPPER() over the 清单 dominated the time).
+        match = Q(name_initials__contains=letters) | Q(basic_code__startswith=letters)
+        match |= Q(implementation_code__startswith=letters.upper())
+    else:
+        match = Q(name__contains=q) | Q(department__name__contains=q)
     matches = offered.filter(match)
     first = {r["item_id"]: r for r in matches.filter(item_id__in=frequent).values(*_PICK_COLUMNS)}
     out = [_pick(first[i], frequent=True) for i in frequent if i in first]
