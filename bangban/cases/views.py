@@ -190,12 +190,14 @@ def create_view(request):
             data.update(_prefill(request.user, prefill))
         return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
     data = request.POST.copy()
-    # Without JavaScript the one form carries every step: a 读卡 line or an item search posted back
-    # is done and the page shown again; only a post without them registers.
-    if data.get("card", "").strip():
+    # Without JavaScript the one form carries every step: a 读卡 line or an item search (the 查找
+    # button, the form's first, so also Enter in any field) is done and the page shown again, with
+    # the chosen items' checklist; the 登记 button registers whatever is left in those boxes.
+    registering = "register" in data  # the 登记 button (Ctrl+Enter with JS posts neither step)
+    if not registering and data.get("card", "").strip():
         _card_step(data)
         return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
-    if data.get("item_q", "").strip():
+    if not registering and ("find" in data or data.get("item_q", "").strip()):
         return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
     form = f.CaseCreateForm(data)
     if form.is_valid():

@@ -142,3 +142,37 @@ def test_picker_chips_checklist_and_returning_applicant_pass_axe(org, browser, l
     context.close()
     report = {k: v for k, v in report.items() if v}
     assert not report, "\n".join(f"{k}:\n{describe(v)}" for k, v in report.items())
+
+
+def test_the_same_registration_without_javascript(org, browser, live_server, password):
+    """Every step posts back: 读卡 (a reader set to `|` — a TAB would move the focus without the
+    script), the item search, the checklist, then 登记; form A is a link on the case page."""
+    make_listing(
+        org, [org.town], count=200, extra=[("个体工商户设立登记", 3, False, [("经营场所证明", "copy")])]
+    )
+    context = browser.new_context(locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.base = live_server.url
+    login(page, "town_agent", password)
+    page.goto(page.base + "/cases/new/")
+    page.get_by_label("读卡（身份证读卡器）").fill(READER_LINE.replace("\t", "|"))
+    page.get_by_label("读卡（身份证读卡器）").press("Enter")
+    page.wait_for_load_state()
+    assert page.get_by_label("身份证号").input_value() == ID
+    page.get_by_label("联系电话").fill("13912345678")
+    page.get_by_label("查找事项").fill("gtgsh")
+    page.get_by_label("查找事项").press("Enter")
+    page.wait_for_load_state()
+    page.get_by_label("个体工商户设立登记（3 个工作日）").check()
+    page.get_by_role("button", name="查找").click()  # shows the checklist of what is chosen
+    page.get_by_label("经营场所证明（复印件 1 份）").check()
+    page.get_by_role("button", name="登记").click()
+    page.wait_for_load_state()
+    case = Case.objects.get()
+    assert [m.name for m in case.materials.all()] == ["经营场所证明"]
+    assert (
+        page.get_by_role("link", name="打印受理单（表 A）").get_attribute("href")
+        == f"/cases/{case.pk}/forms/A.pdf"
+    )
+    context.close()

@@ -35,4 +35,6 @@ document.addEventListener("DOMContentLoaded", function () {
   var opened = window.open(link.href, "_blank");
   if (opened) opened.opener = null;
   else link.focus();
+  // Once: reloading the page later does not print again.
+  if (window.history.replaceState) window.history.replaceState(null, "", window.location.pathname);
 });
