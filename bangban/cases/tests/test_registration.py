@@ -300,3 +300,13 @@ def test_without_javascript_each_step_posts_back(org, listing, web):
     assert Case.objects.count() == 1
     assert web(org.user("town2_agent")).get("/cases/new/", {"prefill": str(case.pk)}).status_code == 404
     assert client.get("/cases/new/", {"prefill": "x" * 30}).status_code == 200
+
+
+def test_only_the_register_button_registers_over_a_pending_step(org, listing, web):
+    client = web(org.user("town_agent"))
+    # 查找 (the form's first button: also Enter in any field without JavaScript) never registers.
+    html = client.post("/cases/new/", form_data(listing, find="1")).content.decode()
+    assert not Case.objects.exists() and "收取材料" in html and "error-summary" not in html
+    # 登记 registers even with a search or a card line left in their boxes.
+    response = client.post("/cases/new/", form_data(listing, register="1", item_q="gtgsh", card="x"))
+    assert response.status_code == 302 and Case.objects.count() == 1
