@@ -7,6 +7,7 @@ import pytest
 
 from bangban.cases.models import Case
 from bangban.cases.tests.conftest import make_listing
+from bangban.catalog.models import Bundle, BundleItem, Item
 from tests.browser.conftest import shot
 from tests.browser.test_shell import login
 
@@ -102,6 +103,11 @@ def test_picker_chips_checklist_and_returning_applicant_pass_axe(org, browser, l
         count=50,
         extra=[("个体工商户设立登记", 3, False, [("申请人身份证", "both")]), ("残疾人证补办", 0, True, [])],
     )
+    bundle = Bundle.objects.create(name="开办个体工商户一件事", audience="enterprise")
+    for n, item in enumerate(
+        Item.objects.filter(name__in=["个体工商户设立登记", "残疾人证补办"]).order_by("pk")
+    ):
+        BundleItem.objects.create(bundle=bundle, item=item, position=n)
     context = _context(browser)
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -118,11 +124,19 @@ def test_picker_chips_checklist_and_returning_applicant_pass_axe(org, browser, l
     page.get_by_label("申请人姓名 / 企业名称").fill("李秀英")
     page.get_by_label("联系电话").fill("13912345678")
     page.keyboard.press("Alt+s")
-    page.keyboard.type("gtgsh")
-    page.locator("#pick-list [role=option]").first.wait_for()
+    page.keyboard.type("kbgtgsh")  # the 一件事 by its initials: both its items at once
+    page.locator("#pick-list [role=option]").filter(has_text="一件事：开办个体工商户").wait_for()
     assert page.get_by_label("查找事项").get_attribute("aria-expanded") == "true"
     report = {"open list": run_axe(page)}
     page.keyboard.press("Enter")
+    page.locator("#chosen-items .chip").nth(1).wait_for()
+    assert page.locator("#chosen-items").inner_text().split() == [
+        "个体工商户设立登记（3",
+        "个工作日）",
+        "残疾人证补办（即办）",
+    ]
+    page.locator("#chosen-items .chip").nth(1).locator("input").click()  # a chip is removed by unticking it
+    page.locator("#chosen-items .chip").nth(1).wait_for(state="detached")
     page.locator("#checklist").filter(has_text="申请人身份证").wait_for()
     page.get_by_label("申请人身份证（原件和复印件 1 份）").check()
     page.get_by_role("button", name="登记").click()
