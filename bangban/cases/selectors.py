@@ -233,13 +233,16 @@ def applicant_key(*, id_number: str = "", phone: str = "", credit_code: str = ""
 def applicant_cases(
     *, user, id_number: str = "", phone: str = "", credit_code: str = "", limit: int = APPLICANT_CASES_SHOWN
 ) -> list[Case]:
-    """A returning applicant's cases that `user` may see (case_list's scope, nothing else), newest
-    first. An empty list when there are none in scope: the answer is the same whether the applicant
-    is unknown or known only outside the scope, so it reveals nothing."""
+    """A returning applicant's cases that `user` may see (case_list's scope, nothing else): the open
+    ones, then the closed, newest first in each, `limit` in all. An empty list when there are none in
+    scope: the answer is the same whether the applicant is unknown or known only outside the scope,
+    so it reveals nothing."""
     key = applicant_key(id_number=id_number, phone=phone, credit_code=credit_code)
     if key is None:
         return []
-    return list(case_list(user=user).filter(key).order_by("-created_at", "-id")[:limit])
+    theirs = case_list(user=user).filter(key).order_by("-created_at", "-id")
+    open_cases = list(theirs.filter(status__in=OPEN_STATUSES)[:limit])
+    return open_cases + list(theirs.exclude(status__in=OPEN_STATUSES)[: limit - len(open_cases)])
 
 
 FREQUENT_DAYS = 90

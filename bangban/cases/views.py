@@ -164,8 +164,10 @@ def _register_page(request, form, data):
 
 
 def _with_prefill(user, cases) -> list[tuple]:
-    """(case, whether the user may take the applicant's details from it: they handle it)."""
-    return [(c, institution_in_scope(user, c.institution)) for c in cases]
+    """(case, whether it is the one to take the applicant's details from: the newest the user handles)."""
+    handled = [c for c in cases if institution_in_scope(user, c.institution)]
+    newest = max(handled, key=lambda c: (c.created_at, c.pk)) if handled else None
+    return [(c, c is newest) for c in cases]
 
 
 def _card_step(data) -> None:

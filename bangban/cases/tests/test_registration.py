@@ -310,3 +310,14 @@ def test_only_the_register_button_registers_over_a_pending_step(org, listing, we
     # 登记 registers even with a search or a card line left in their boxes.
     response = client.post("/cases/new/", form_data(listing, register="1", item_q="gtgsh", card="x"))
     assert response.status_code == 302 and Case.objects.count() == 1
+
+
+def test_open_cases_first_and_details_from_the_newest_handled(org, listing, web):
+    older = register(org, listing)
+    newer = register(org, listing)
+    newer = services.case_terminate(case=newer, by=org.user("town_agent"), reason="申请人撤回")
+    agent = org.user("town_agent")
+    assert selectors.applicant_cases(user=agent, id_number=ID) == [older, newer]
+    assert selectors.applicant_cases(user=agent, id_number=ID, limit=1) == [older]
+    panel = web(agent).post("/cases/new/applicant/", {"id_number": ID}).json()["panel"]
+    assert panel.count("带入申请人信息") == 1 and f"/cases/new/applicant/{newer.pk}/" in panel
