@@ -16,8 +16,13 @@ from bangban.accounts.roles import Cap
 from bangban.cases import cardreader, clock, documents, selectors, services, tracking, workflow
 from bangban.cases import forms as f
 from bangban.cases.models import ApplicantType, JointTask, Kind, Material, Status, Transfer
-from bangban.catalog.models import Bundle
-from bangban.catalog.selectors import offered_items, pick_bundles, pick_items
+from bangban.catalog.selectors import (
+    bundle_item_ids,
+    offered_materials,
+    pick_bundles,
+    pick_items,
+    picks_for,
+)
 from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service, form_error_text, querystring_without_page
 from bangban.core.navigation import requires
@@ -69,51 +74,25 @@ def _posted_ids(values, limit: int) -> list[int]:
 
 
 def _chosen(user, kind: str, item_ids: list[int]) -> list:
-    """The picks of the posted item ids that the 清单 offers, in the order posted."""
     if not item_ids or user.institution is None:
         return []
-    picks = {
-        p.item_id: p
-        for p in pick_items(
-            institution=user.institution,
-            on=clock.today(),
-            mode=_mode(kind),
-            q="",
-            frequent=item_ids,
-            limit=len(item_ids),
-        )
-    }
-    return [picks[i] for i in item_ids if i in picks]
+    return picks_for(institution=user.institution, on=clock.today(), mode=_mode(kind), item_ids=item_ids)
 
 
 def _bundle_items(user, kind: str, bundle_ids: list[int]) -> list[int]:
     if not bundle_ids or user.institution is None:
         return []
-    out = []
-    for bundle in Bundle.objects.filter(pk__in=bundle_ids, is_published=True):
-        for pick in pick_bundles(
-            institution=user.institution, on=clock.today(), mode=_mode(kind), q=bundle.name
-        ):
-            if pick.bundle_id == bundle.pk:
-                out.extend(pick.item_ids)
-    return out
+    return bundle_item_ids(
+        institution=user.institution, on=clock.today(), mode=_mode(kind), bundle_ids=bundle_ids
+    )
 
 
 def _checklist(user, kind: str, item_ids: list[int]) -> list[tuple]:
-    """(item name, [catalog materials the applicant hands in]) for each chosen item's version in force."""
     if not item_ids or user.institution is None:
         return []
-    versions = {
-        v.item_id: v
-        for v in offered_items(institution=user.institution, on=clock.today(), mode=_mode(kind))
-        .filter(item_id__in=item_ids)
-        .prefetch_related("materials")
-    }
-    return [
-        (versions[i].name, [m for m in versions[i].materials.all() if m.source != "shared"])
-        for i in item_ids
-        if i in versions
-    ]
+    return offered_materials(
+        institution=user.institution, on=clock.today(), mode=_mode(kind), item_ids=item_ids
+    )
 
 
 def _register_page(request, form, data):

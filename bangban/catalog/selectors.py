@@ -569,6 +569,38 @@ def pick_items(
     return out + [_pick(r) for r in rest]
 
 
+def picks_for(
+    *, institution: Institution, on: datetime.date, mode: str | None, item_ids: list[int]
+) -> list[Pick]:
+    """The picker's lines for chosen item ids (chips shown again), in the order given; ids the 清单
+    does not offer in `mode` are left out."""
+    rows = {
+        r["item_id"]: r
+        for r in offered_items(institution=institution, on=on, mode=mode)
+        .filter(item_id__in=item_ids)
+        .values(*_PICK_COLUMNS)
+    }
+    return [_pick(rows[i]) for i in dict.fromkeys(item_ids) if i in rows]
+
+
+def _bundle_picks(
+    bundles, *, institution: Institution, on: datetime.date, mode: str | None
+) -> list[BundlePick]:
+    wanted = {e.item_id for b in bundles for e in b.entries.all()}
+    offered = set(
+        offered_items(institution=institution, on=on, mode=mode)
+        .filter(item_id__in=wanted)
+        .values_list("item_id", flat=True)
+    )
+    out = []
+    for b in bundles:
+        ids = [e.item_id for e in b.entries.all()]
+        present = tuple(i for i in ids if i in offered)
+        if present:
+            out.append(BundlePick(b.pk, b.name, present, missing=len(ids) - len(present)))
+    return out
+
+
 def pick_bundles(
     *, institution: Institution, on: datetime.date, mode: str | None, q: str, limit: int = 5
 ) -> list[BundlePick]:
@@ -585,18 +617,31 @@ def pick_bundles(
         for b in Bundle.objects.filter(is_published=True).prefetch_related("entries")
         if q in b.name or (letters.isascii() and letters.isalnum() and letters in initials(b.name))
     ][:limit]
-    if not bundles:
-        return []
-    wanted = {e.item_id for b in bundles for e in b.entries.all()}
-    offered = set(
-        offered_items(institution=institution, on=on, mode=mode)
-        .filter(item_id__in=wanted)
-        .values_list("item_id", flat=True)
-    )
-    out = []
-    for b in bundles:
-        ids = [e.item_id for e in b.entries.all()]
-        present = tuple(i for i in ids if i in offered)
-        if present:
-            out.append(BundlePick(b.pk, b.name, present, missing=len(ids) - len(present)))
-    return out
+    return _bundle_picks(bundles, institution=institution, on=on, mode=mode) if bundles else []
+
+
+def bundle_item_ids(
+    *, institution: Institution, on: datetime.date, mode: str | None, bundle_ids: list[int]
+) -> list[int]:
+    """The items of the chosen published 一件事 that the 清单 offers in `mode`, in the bundles' order."""
+    bundles = list(Bundle.objects.filter(pk__in=bundle_ids, is_published=True).prefetch_related("entries"))
+    picks = _bundle_picks(bundles, institution=institution, on=on, mode=mode)
+    return list(dict.fromkeys(i for b in picks for i in b.item_ids))
+
+
+def offered_materials(
+    *, institution: Institution, on: datetime.date, mode: str | None, item_ids: list[int]
+) -> list[tuple[str, list]]:
+    """(item name, [its version's materials the applicant hands in]) for each chosen item the 清单
+    offers, in the order given: the window's checklist. 数据共享 materials need no handing in."""
+    versions = {
+        v.item_id: v
+        for v in offered_items(institution=institution, on=on, mode=mode)
+        .filter(item_id__in=item_ids)
+        .prefetch_related("materials")
+    }
+    return [
+        (versions[i].name, [m for m in versions[i].materials.all() if m.source != "shared"])
+        for i in dict.fromkeys(item_ids)
+        if i in versions
+    ]

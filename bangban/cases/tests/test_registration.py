@@ -321,3 +321,15 @@ def test_open_cases_first_and_details_from_the_newest_handled(org, listing, web)
     assert selectors.applicant_cases(user=agent, id_number=ID, limit=1) == [older]
     panel = web(agent).post("/cases/new/applicant/", {"id_number": ID}).json()["panel"]
     assert panel.count("带入申请人信息") == 1 and f"/cases/new/applicant/{newer.pk}/" in panel
+
+
+def test_a_bundle_ticked_without_javascript_registers_its_items(org, listing, web):
+    bundle = Bundle.objects.create(name="开办一件事", audience="enterprise")
+    BundleItem.objects.create(bundle=bundle, item=listing["cjr"], position=0)
+    BundleItem.objects.create(bundle=bundle, item=listing["gt"], position=1)
+    client = web(org.user("town_agent"))
+    html = client.post("/cases/new/", form_data(listing, items=[], item_q="kbyjs")).content.decode()
+    assert f'name="bundles" value="{bundle.pk}"> 一件事：开办一件事（2 项）' in html
+    response = client.post("/cases/new/", form_data(listing, items=[], bundles=[bundle.pk], register="1"))
+    assert response.status_code == 302
+    assert sorted(i.name for i in Case.objects.get().items.all()) == ["个体工商户设立登记", "残疾人证补办"]

@@ -125,3 +125,20 @@ def test_bundles_add_the_items_the_listing_offers(org, listing):
     assert pick_bundles(institution=org.town, on=ON, mode="help", q="个体工商户")[0].bundle_id == bundle.pk
     assert pick_bundles(institution=org.town, on=ON, mode="help", q="不公开") == []
     assert pick_bundles(institution=org.town, on=ON, mode="help", q="") == []
+
+
+def test_chosen_ids_back_to_lines_and_bundles_to_items(org, listing):
+    from bangban.catalog.selectors import bundle_item_ids, picks_for
+
+    pick = dict(institution=org.town, on=ON, mode="help")
+    ids = [listing["cjr"].pk, listing["county"].pk, listing["gt"].pk, listing["cjr"].pk]
+    assert names(picks_for(item_ids=ids, **pick)) == ["残疾人证补办", "个体工商户设立登记"]
+    bundle = Bundle.objects.create(name="开办一件事", audience="enterprise")
+    for n, key in enumerate(("county", "gt2", "gt")):
+        BundleItem.objects.create(bundle=bundle, item=listing[key], position=n)
+    hidden = Bundle.objects.create(name="未公开", audience="citizen", is_published=False)
+    BundleItem.objects.create(bundle=hidden, item=listing["cjr"])
+    assert bundle_item_ids(bundle_ids=[bundle.pk, hidden.pk, 999], **pick) == [
+        listing["gt2"].pk,
+        listing["gt"].pk,
+    ]
