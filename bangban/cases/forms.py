@@ -10,15 +10,43 @@ from bangban.cases.models import (
     PriorityGroup,
     Suspension,
 )
+from bangban.cases.services import MAX_RECEIVED
+from bangban.core.routing import parse_id
+
+MAX_ITEMS = 20  # items in one registration
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class IdListField(forms.MultipleChoiceField):
+    """Ids posted by a picker (the choices are too many to list): digits only, at most `max_count`.
+    Whether each id may be used is the service's rule (it names the field in its error)."""
+
+    def __init__(self, *, max_count: int, **kwargs):
+        self.max_count = max_count
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value)[: self.max_count + 1]
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(value) > self.max_count:
+            raise forms.ValidationError(f"最多选择 {self.max_count} 项", code="max_count")
+        if any(parse_id(v) is None for v in value):
+            raise forms.ValidationError("选项无效，请重新选择", code="invalid_choice")
+
+    def clean(self, value):
+        value = super().clean(value)
+        return list(dict.fromkeys(int(v) for v in value))
+
+
 class CaseCreateForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="服务类型", choices=Kind.choices, initial=Kind.HELP, widget=forms.RadioSelect
-    )
-    mode = forms.ChoiceField(label="服务方式", choices=Mode.choices, initial=Mode.ASSIST)
+    """Registration at the window: the applicant first, then the matter (issue 9). The items come
+    from the type-ahead picker (or, without JavaScript, the same search posted back), the received
+    materials from the checklist of the chosen items' catalog versions."""
+
     applicant_type = forms.ChoiceField(
         label="申请人类型",
         choices=ApplicantType.choices,
@@ -34,7 +62,13 @@ class CaseCreateForm(forms.Form):
     )
     contact_name = forms.CharField(label="联系人", max_length=50, required=False, help_text="企业申请必填")
     phone = forms.CharField(label="联系电话", max_length=20, help_text="手机号码可接收办理进度短信")
-    items = forms.MultipleChoiceField(label="办理事项", widget=forms.CheckboxSelectMultiple)
+    kind = forms.ChoiceField(
+        label="服务类型", choices=Kind.choices, initial=Kind.HELP, widget=forms.RadioSelect
+    )
+    mode = forms.ChoiceField(label="服务方式", choices=Mode.choices, initial=Mode.ASSIST)
+    items = IdListField(label="办理事项", max_count=MAX_ITEMS, required=False)
+    bundles = IdListField(label="一件事", max_count=5, required=False)
+    received = IdListField(label="收取材料", max_count=MAX_RECEIVED, required=False)
     priority_group = forms.ChoiceField(label="重点群体", choices=PriorityGroup.choices, required=False)
     channel = forms.ChoiceField(label="渠道", choices=Channel.choices, initial=Channel.WINDOW)
     summary = forms.CharField(
@@ -42,26 +76,8 @@ class CaseCreateForm(forms.Form):
     )
     accept_now = forms.BooleanField(label="帮办：登记后立即受理（打印受理单）", required=False, initial=True)
 
-    # At the window the matter comes first: pick the item(s), then the kind, then the applicant.
-    field_order = [
-        "items",
-        "kind",
-        "mode",
-        "applicant_type",
-        "applicant_name",
-        "id_number",
-        "credit_code",
-        "contact_name",
-        "phone",
-        "priority_group",
-        "channel",
-        "summary",
-        "accept_now",
-    ]
-
-    def __init__(self, *args, item_choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["items"].choices = item_choices
+    APPLICANT_FIELDS = ("applicant_name", "id_number", "credit_code", "contact_name", "phone")
+    OTHER_FIELDS = ("priority_group", "channel", "summary", "accept_now")
 
 
 class AnalyseForm(forms.Form):

@@ -204,3 +204,86 @@ def new_requests_for(*, user) -> QuerySet[Case]:
 
 def timeline(case: Case):
     return case.events.select_related("actor").order_by("at", "id")
+
+
+# --- registration at the window (issue 9) ----------------------------------------------------------
+
+APPLICANT_CASES_SHOWN = 8
+
+
+def applicant_key(*, id_number: str = "", phone: str = "", credit_code: str = "") -> Q | None:
+    """The condition that finds one applicant's cases: the keyed hash of a valid ID number, the
+    keyed hash of a phone number, or a valid credit code (stored in clear). None when the value
+    cannot identify anyone (too short, bad check character): no lookup is made then."""
+    from bangban.core import crypto
+    from bangban.core.ids import is_valid_credit_code, is_valid_resident_id
+
+    id_number = crypto.normalize(id_number)[:18]
+    credit_code = crypto.normalize(credit_code)[:18]
+    phone = crypto.normalize(phone)[:20]
+    if id_number and is_valid_resident_id(id_number):
+        return Q(applicant_id_hash=crypto.lookup_hash(id_number))
+    if credit_code and is_valid_credit_code(credit_code):
+        return Q(credit_code=credit_code)
+    if phone and len(phone) >= 7 and phone.replace("-", "").isdigit():
+        return Q(phone_hash=crypto.lookup_hash(phone))
+    return None
+
+
+def applicant_cases(
+    *, user, id_number: str = "", phone: str = "", credit_code: str = "", limit: int = APPLICANT_CASES_SHOWN
+) -> list[Case]:
+    """A returning applicant's cases that `user` may see (case_list's scope, nothing else): the open
+    ones, then the closed, newest first in each, `limit` in all. An empty list when there are none in
+    scope: the answer is the same whether the applicant is unknown or known only outside the scope,
+    so it reveals nothing."""
+    key = applicant_key(id_number=id_number, phone=phone, credit_code=credit_code)
+    if key is None:
+        return []
+    theirs = case_list(user=user).filter(key).order_by("-created_at", "-id")
+    open_cases = list(theirs.filter(status__in=OPEN_STATUSES)[:limit])
+    return open_cases + list(theirs.exclude(status__in=OPEN_STATUSES)[: limit - len(open_cases)])
+
+
+FREQUENT_DAYS = 90
+FREQUENT_CASES = 300
+
+
+def _frequent_key(user) -> str:
+    return f"cases:frequent-items:{user.pk}"
+
+
+def forget_frequent_items(user) -> None:
+    """After the agent registered at the window: the next search counts the new case."""
+    from django.core.cache import cache
+
+    cache.delete(_frequent_key(user))
+
+
+def frequent_items(*, user, limit: int = 15) -> list[int]:
+    """Ids of the catalog items the agent registered most in their last FREQUENT_CASES cases of the
+    last FREQUENT_DAYS days, most used first (the window's picker shows them first). Cached for five
+    minutes per agent: the picker asks on every keystroke."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from bangban.cases.models import CaseItem
+
+    key = _frequent_key(user)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached[:limit]
+    since = timezone.now() - timedelta(days=FREQUENT_DAYS)
+    recent = Case.objects.filter(agent=user, created_at__gte=since).order_by("-created_at")
+    rows = (
+        CaseItem.objects.filter(case_id__in=recent.values("pk")[:FREQUENT_CASES])
+        .values("item_version__item_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "item_version__item_id")[:50]
+    )
+    ids = [r["item_version__item_id"] for r in rows]
+    cache.set(key, ids, 300)
+    return ids[:limit]

@@ -1048,6 +1048,55 @@ def material_receive(*, case: Case, by, name: str, form: str, copies: int = 1, n
     return material
 
 
+# How a catalog material's form (codes.MATERIAL_KINDS) goes into the register: (form, note) rows.
+_RECEIVED_AS = {
+    "original": [(Material.Form.ORIGINAL, "")],
+    "copy": [(Material.Form.COPY, "")],
+    "both": [(Material.Form.ORIGINAL, ""), (Material.Form.COPY, "")],
+    "electronic": [(Material.Form.COPY, "电子件")],
+}
+MAX_RECEIVED = 100  # ticked materials in one registration
+
+
+@transaction.atomic
+def case_register(*, by, received: list[int] | tuple[int, ...] = (), **fields) -> Case:
+    """Registration at the window: `case_create` with `fields`, then each catalog material ticked as
+    received (`received`: catalog Material ids, of the versions the case was just registered under)
+    goes into the case's materials register through `material_receive` (audited, on the timeline),
+    so form A lists them. All or nothing: a material that is not of the chosen items, or one the
+    applicant need not bring (数据共享), refuses the whole registration."""
+    from bangban.catalog.models import Material as CatalogMaterial
+
+    ids = list(dict.fromkeys(received))
+    if len(ids) > MAX_RECEIVED:
+        raise ServiceError("invalid", f"收取材料最多勾选 {MAX_RECEIVED} 项", field="received")
+    if any(not isinstance(i, int) for i in ids):
+        raise ServiceError("invalid", "收取材料的选项无效", field="received")
+    case = case_create(by=by, **fields)
+    from bangban.cases.selectors import forget_frequent_items
+
+    transaction.on_commit(partial(forget_frequent_items, by))
+    if not ids:
+        return case
+    versions = [ci.item_version_id for ci in case.created_items]
+    found = {
+        m.pk: m
+        for m in CatalogMaterial.objects.filter(pk__in=ids, version_id__in=versions).select_related("version")
+    }
+    if len(found) != len(ids):
+        raise ServiceError("invalid", "勾选的收取材料不属于所选事项，请重新勾选", field="received")
+    for pk in ids:
+        m = found[pk]
+        if m.source == "shared":
+            raise ServiceError("invalid", f"材料“{m.name}”经数据共享获取，申请人无需提交", field="received")
+        for form, note in _RECEIVED_AS.get(m.kind, _RECEIVED_AS["original"]):
+            material_receive(
+                case=case, by=by, name=m.name[:200], form=form, copies=min(max(1, m.copies), 99), note=note
+            )
+    case.refresh_from_db()
+    return case
+
+
 @transaction.atomic
 def material_return(*, material: Material, by) -> Material:
     case = _lock(material.case)

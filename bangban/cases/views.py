@@ -5,17 +5,24 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
-from bangban.cases import clock, documents, selectors, services, tracking, workflow
+from bangban.cases import cardreader, clock, documents, selectors, services, tracking, workflow
 from bangban.cases import forms as f
-from bangban.cases.models import JointTask, Kind, Material, Status, Transfer
-from bangban.catalog.models import Item
-from bangban.catalog.selectors import offered_items
+from bangban.cases.models import ApplicantType, JointTask, Kind, Material, Status, Transfer
+from bangban.catalog.selectors import (
+    bundle_item_ids,
+    offered_materials,
+    pick_bundles,
+    pick_items,
+    picks_for,
+)
 from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service, form_error_text, querystring_without_page
 from bangban.core.navigation import requires
@@ -55,28 +62,257 @@ def queue_view(request):
     )
 
 
-def _item_choices(user):
-    if user.institution is None:
+# --- registration at the window (issue 9) ------------------------------------------------------
+
+
+def _mode(kind: str) -> str:
+    return "agency" if kind == Kind.AGENCY else "help"
+
+
+def _posted_ids(values, limit: int) -> list[int]:
+    return list(dict.fromkeys(i for v in values[: limit * 2] if (i := parse_id(v)) is not None))[:limit]
+
+
+def _chosen(user, kind: str, item_ids: list[int]) -> list:
+    if not item_ids or user.institution is None:
         return []
-    versions = offered_items(institution=user.institution, on=clock.today())
-    return [
-        (str(v.item_id), f"{v.name}（{'即办' if v.is_immediate else str(v.promised_days) + ' 个工作日'}）")
-        for v in versions
-    ]
+    return picks_for(institution=user.institution, on=clock.today(), mode=_mode(kind), item_ids=item_ids)
+
+
+def _bundle_items(user, kind: str, bundle_ids: list[int]) -> list[int]:
+    if not bundle_ids or user.institution is None:
+        return []
+    return bundle_item_ids(
+        institution=user.institution, on=clock.today(), mode=_mode(kind), bundle_ids=bundle_ids
+    )
+
+
+def _checklist(user, kind: str, item_ids: list[int]) -> list[tuple]:
+    if not item_ids or user.institution is None:
+        return []
+    return offered_materials(
+        institution=user.institution, on=clock.today(), mode=_mode(kind), item_ids=item_ids
+    )
+
+
+def _register_page(request, form, data):
+    """The registration page for `form` (bound after a failed registration, else unbound with `data`)."""
+    user, kind = request.user, data.get("kind") or Kind.HELP
+    item_ids = _posted_ids(data.getlist("items"), f.MAX_ITEMS)
+    item_ids = list(
+        dict.fromkeys([*item_ids, *_bundle_items(user, kind, _posted_ids(data.getlist("bundles"), 5))])
+    )
+    found, bundles, query = [], [], " ".join((data.get("item_q") or "").split())[:50]
+    if query and user.institution is not None:  # the search posted back (no JavaScript)
+        found = [
+            p
+            for p in pick_items(
+                institution=user.institution,
+                on=clock.today(),
+                mode=_mode(kind),
+                q=query,
+                frequent=selectors.frequent_items(user=user),
+            )
+            if p.item_id not in item_ids
+        ]
+        bundles = pick_bundles(institution=user.institution, on=clock.today(), mode=_mode(kind), q=query)
+    applicant = _with_prefill(
+        user,
+        selectors.applicant_cases(
+            user=user,
+            id_number=data.get("id_number", ""),
+            phone=data.get("phone", ""),
+            credit_code=data.get("credit_code", ""),
+        ),
+    )
+    return render(
+        request,
+        "cases/create.html",
+        {
+            "form": form,
+            "chosen": _chosen(user, kind, item_ids),
+            "found": found,
+            "found_bundles": bundles,
+            "item_query": query,
+            "checklist": _checklist(user, kind, item_ids),
+            "received": set(_posted_ids(data.getlist("received"), services.MAX_RECEIVED)),
+            "applicant_cases": applicant,
+            "card_error": data.get("_card_error", ""),
+        },
+    )
+
+
+def _with_prefill(user, cases) -> list[tuple]:
+    """(case, whether it is the one to take the applicant's details from: the newest the user handles)."""
+    handled = [c for c in cases if institution_in_scope(user, c.institution)]
+    newest = max(handled, key=lambda c: (c.created_at, c.pk)) if handled else None
+    return [(c, c is newest) for c in cases]
+
+
+def _card_step(data) -> None:
+    """The 读卡 line posted without JavaScript: its name and ID number into the form's data."""
+    try:
+        read = cardreader.parse(data.get("card", ""))
+    except cardreader.CardReadError as exc:
+        data["_card_error"] = str(exc)
+    else:
+        data["id_number"], data["applicant_type"] = read.id_number, ApplicantType.PERSON
+        if read.name:
+            data["applicant_name"] = read.name
+    data["card"] = ""
 
 
 @login_required
 @requires(Cap.CASE_HANDLE)
 def create_view(request):
-    form = f.CaseCreateForm(request.POST or None, item_choices=_item_choices(request.user))
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        data = QueryDict(mutable=True)
+        if prefill := parse_id(request.GET.get("prefill", "")):  # 带入申请人信息 without JavaScript
+            data.update(_prefill(request.user, prefill))
+        return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
+    data = request.POST.copy()
+    # Without JavaScript the one form carries every step: a 读卡 line or an item search (the 查找
+    # button, the form's first, so also Enter in any field) is done and the page shown again, with
+    # the chosen items' checklist; the 登记 button registers whatever is left in those boxes.
+    registering = "register" in data  # the 登记 button (Ctrl+Enter with JS posts neither step)
+    if not registering and data.get("card", "").strip():
+        _card_step(data)
+        return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
+    if not registering and ("find" in data or data.get("item_q", "").strip()):
+        return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
+    form = f.CaseCreateForm(data)
+    if form.is_valid():
         d = form.cleaned_data
-        items = list(Item.objects.filter(pk__in=d.pop("items")))
-        ok, case = call_service(form, lambda: services.case_create(by=request.user, items=items, **d))
+        items = list(
+            dict.fromkeys([*d.pop("items"), *_bundle_items(request.user, d["kind"], d.pop("bundles"))])
+        )
+        received = d.pop("received")
+        ok, case = call_service(
+            form, lambda: services.case_register(by=request.user, items=items, received=received, **d)
+        )
         if ok:
             messages.success(request, f"已登记办件 {case.number}" + ("并受理" if case.accepted_on else ""))
-            return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/create.html", {"form": form})
+            url = reverse("cases:detail", kwargs={"pk": case.pk})
+            return redirect(url + ("?print=A" if case.accepted_on else ""))
+    return _register_page(request, form, data)
+
+
+def _prefill(user, pk: int) -> dict:
+    """The applicant's details from one of their earlier cases the user handles, in clear: each
+    value shown is revealed through the audited services (NotInScope → 404 otherwise)."""
+    case = selectors.case_get(user=user, pk=pk)
+    out = {
+        "applicant_type": case.applicant_type,
+        "applicant_name": case.applicant_name,
+        "credit_code": case.credit_code,
+        "contact_name": case.contact_name,
+        "phone": services.case_reveal_phone(case=case, by=user),
+    }
+    if case.applicant_id_encrypted:
+        out["id_number"] = services.case_reveal_id(case=case, by=user)
+    return out
+
+
+@login_required
+@requires(Cap.CASE_HANDLE)
+def pick_view(request):
+    """The type-ahead's answer (JSON): items of the user's 清单 and 一件事 matching `q`."""
+    user, q = request.user, request.GET.get("q", "")
+    mode = _mode(request.GET.get("kind", ""))
+    if user.institution is None:
+        return JsonResponse({"items": [], "bundles": []})
+    on = clock.today()
+    picks = pick_items(
+        institution=user.institution, on=on, mode=mode, q=q, frequent=selectors.frequent_items(user=user)
+    )
+    bundles = pick_bundles(institution=user.institution, on=on, mode=mode, q=q)
+    return JsonResponse(
+        {
+            "items": [
+                {
+                    "id": p.item_id,
+                    "name": p.name,
+                    "code": p.basic_code,
+                    "department": p.department,
+                    "limit": p.limit_label,
+                    "immediate": p.is_immediate,
+                    "frequent": p.frequent,
+                }
+                for p in picks
+            ],
+            "bundles": [
+                {"id": b.bundle_id, "name": b.name, "items": list(b.item_ids), "missing": b.missing}
+                for b in bundles
+            ],
+        }
+    )
+
+
+@login_required
+@requires(Cap.CASE_HANDLE)
+def pick_names_view(request):
+    """Chips for item ids (a bundle's items): [{id, name, limit}] of those the 清单 offers."""
+    kind = request.GET.get("kind", "")
+    chosen = _chosen(request.user, kind, _posted_ids(request.GET.getlist("items"), f.MAX_ITEMS))
+    return JsonResponse(
+        {"items": [{"id": p.item_id, "name": p.name, "limit": p.limit_label} for p in chosen]}
+    )
+
+
+@login_required
+@requires(Cap.CASE_HANDLE)
+def checklist_view(request):
+    """The materials checklist of the chosen items (an HTML fragment, the page's own markup)."""
+    q, user = request.GET, request.user
+    item_ids = _posted_ids(q.getlist("items"), f.MAX_ITEMS)
+    return render(
+        request,
+        "cases/_checklist.html",
+        {
+            "checklist": _checklist(user, q.get("kind", ""), item_ids),
+            "received": set(_posted_ids(q.getlist("received"), services.MAX_RECEIVED)),
+        },
+    )
+
+
+@login_required
+@requires(Cap.CASE_HANDLE)
+@require_POST
+def applicant_view(request):
+    """A 读卡 line and/or an identifier typed at the window → the card's fields (JSON) and the panel of
+    the applicant's earlier cases the user may see (HTML). POST: ID and phone numbers stay out of URLs
+    and logs."""
+    data = request.POST
+    card, error = {}, ""
+    id_number = data.get("id_number", "")
+    if data.get("card", "").strip():
+        try:
+            read = cardreader.parse(data["card"])
+        except cardreader.CardReadError as exc:
+            error = str(exc)
+        else:
+            card = {"name": read.name, "id_number": read.id_number}
+            id_number = read.id_number
+    cases = selectors.applicant_cases(
+        user=request.user,
+        id_number=id_number,
+        phone=data.get("phone", ""),
+        credit_code=data.get("credit_code", ""),
+    )
+    panel = render_to_string(
+        "cases/_applicant_cases.html",
+        {"applicant_cases": _with_prefill(request.user, cases)},
+        request=request,
+    )
+    return JsonResponse({"card": card, "error": error, "panel": panel, "found": len(cases)})
+
+
+@login_required
+@requires(Cap.CASE_HANDLE)
+@require_POST
+def applicant_prefill_view(request, pk):
+    """The returning applicant's details from case `pk`, revealed through the audited services."""
+    return JsonResponse(_prefill(request.user, pk))
 
 
 def _action_forms(case, user):
@@ -135,6 +371,8 @@ def detail_view(request, pk):
         "tasks": case.tasks.select_related("department", "assignee"),
         "transfers": case.transfers.select_related("from_institution", "to_institution", "to_department"),
         "forms_available": documents.available(case),
+        # Just registered and accepted: form A opens for printing (cases/create.html → here).
+        "print_form": "A" if request.GET.get("print") == "A" and can_handle and case.accepted_on else "",
         "can_handle": can_handle,
         "actions": _action_forms(case, user),
         "can_extend": services.case_may_extend(case=case, by=user),

@@ -19,12 +19,15 @@ FROZEN = [
     "location", "consult_phone", "published_at", "published_by_id", "created_by_id", "created_at",
 ]  # fmt: skip
 
+# Migration 0005 added the derived pinyin initials of the name, frozen with it.
+FROZEN_0005 = [*FROZEN, "name_initials"]
+
 MESSAGE = "published catalog version is frozen: update refused"
 CHILDREN = ("catalog_material", "catalog_legalbasis")
 
 
-def _sqlite_statements() -> list[str]:
-    changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in FROZEN)
+def _sqlite_statements(frozen: list[str]) -> list[str]:
+    changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in frozen)
     out = [
         "CREATE TRIGGER IF NOT EXISTS catalog_itemversion_frozen BEFORE UPDATE ON catalog_itemversion "
         f"WHEN OLD.state = 'published' AND ({changed}) "
@@ -78,10 +81,11 @@ DROP FUNCTION IF EXISTS catalog_child_frozen();
 """
 
 
-def install(schema_editor) -> None:
+def install(schema_editor, frozen: list[str] = FROZEN) -> None:
+    """`frozen`: the columns as of the calling migration (PostgreSQL's guard compares whole rows)."""
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        for statement in _sqlite_statements():
+        for statement in _sqlite_statements(frozen):
             schema_editor.execute(statement)
     elif vendor == "postgresql":
         schema_editor.execute(POSTGRES_GUARD, None)

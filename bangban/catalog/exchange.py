@@ -29,6 +29,7 @@ from bangban.audit.models import AuditEvent
 from bangban.audit.services import audit_record, created, snapshot
 from bangban.catalog import codes, elements
 from bangban.catalog.models import Adjustment, Item, ItemVersion, LegalBasis, Material
+from bangban.catalog.pinyin import initials
 from bangban.core.context import current_request_meta
 from bangban.core.errors import ServiceError
 from bangban.core.uploads import UploadValidator
@@ -794,6 +795,7 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
                 **{k: val for k, val in v.items() if k != "department"},
                 "id": version_id,
                 "item_id": item_id,
+                "name_initials": initials(v["name"]),
                 "number": None if batch else 1,
                 "state": ItemVersion.State.DRAFT if batch else ItemVersion.State.PUBLISHED,
                 "adjustment_id": batch.pk if batch else None,

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from bangban.catalog import codes
+from bangban.catalog import codes, pinyin
 
 
 class FrozenVersionError(Exception):
@@ -89,6 +89,8 @@ class ItemVersion(models.Model):
 
     # --- legal elements (Shanghai text §4) ---
     name = models.CharField("事项名称", max_length=200)
+    # Derived from `name` on every save (catalog.pinyin), frozen with it: the window's type-ahead.
+    name_initials = models.CharField("名称拼音首字母", max_length=200, blank=True, editable=False)
     item_type = models.CharField("事项类型", max_length=2, choices=list(codes.ITEM_TYPES.items()))
     public_domain = models.CharField(
         "公共服务领域", max_length=20, blank=True, choices=list(codes.PUBLIC_DOMAINS.items())
@@ -177,6 +179,10 @@ class ItemVersion(models.Model):
             fields = kwargs.get("update_fields")
             if fields is None or not set(fields) <= self.MUTABLE_WHEN_PUBLISHED:
                 raise FrozenVersionError("已发布的事项版本不能修改，请发起事项调整")
+        self.name_initials = pinyin.initials(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields and "name_initials" not in fields:
+            kwargs["update_fields"] = [*fields, "name_initials"]
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -458,3 +459,189 @@ def bundle_versions(bundle: Bundle, on: datetime.date) -> list[tuple[BundleItem,
 def import_jobs(*, user) -> QuerySet[ImportJob]:
     require_cap(user, Cap.CATALOG_MANAGE, "您的角色无权导入事项")
     return ImportJob.objects.defer("content").select_related("created_by")
+
+
+# --- the window's type-ahead (issue 9) -----------------------------------------------------------
+
+PICK_LIMIT = 15
+PICK_QUERY_MAX = 50  # characters of a search; longer input is cut, never an error
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One line of the window's item picker."""
+
+    item_id: int
+    name: str
+    basic_code: str
+    implementation_code: str
+    department: str
+    promised_days: int
+    is_immediate: bool
+    frequent: bool = False
+
+    @property
+    def limit_label(self) -> str:
+        return "即办" if self.is_immediate else f"{self.promised_days} 个工作日"
+
+
+@dataclass(frozen=True)
+class BundlePick:
+    """A 一件事 whose offered items the picker adds at once (`item_ids`, in the bundle's order)."""
+
+    bundle_id: int
+    name: str
+    item_ids: tuple[int, ...]
+    missing: int  # items of the bundle this 清单 does not offer in the mode
+
+
+_PICK_COLUMNS = (
+    "item_id",
+    "name",
+    "basic_code",
+    "implementation_code",
+    "department__name",
+    "promised_days",
+    "is_immediate",
+)
+
+
+def _pick(row: dict, frequent: bool = False) -> Pick:
+    return Pick(
+        item_id=row["item_id"],
+        name=row["name"],
+        basic_code=row["basic_code"],
+        implementation_code=row["implementation_code"],
+        department=row["department__name"] or "",
+        promised_days=row["promised_days"],
+        is_immediate=row["is_immediate"],
+        frequent=frequent,
+    )
+
+
+def pick_items(
+    *,
+    institution: Institution,
+    on: datetime.date,
+    mode: str | None,
+    q: str = "",
+    frequent: list[int] | tuple[int, ...] = (),
+    limit: int = PICK_LIMIT,
+) -> list[Pick]:
+    """The window's type-ahead over `institution`'s 清单 (offered_items in `mode`): versions whose name
+    contains `q`, whose pinyin initials contain it ("gtgsh"), whose basic or implementation code starts
+    with it, or whose department's name contains it. The `frequent` item ids (the agent's most used,
+    most used first) lead; then initials or name starting with `q`, then the other matches, shorter names
+    (the closer match) first, then by code.
+    An empty `q` gives the frequent items alone."""
+    from django.db.models import Case, IntegerField, Value, When
+    from django.db.models.functions import Length
+
+    q = " ".join((q or "").split())[:PICK_QUERY_MAX]
+    offered = offered_items(institution=institution, on=on, mode=mode)
+    frequent = [i for i in frequent if isinstance(i, int)][:limit]
+    if not q:
+        rows = {r["item_id"]: r for r in offered.filter(item_id__in=frequent).values(*_PICK_COLUMNS)}
+        return [_pick(rows[i], frequent=True) for i in frequent if i in rows]
+    letters = q.replace(" ", "").lower()
+    if letters.isascii():
+        # Initials or a code. The initials keep a name's own Latin letters and digits, so no
+        # case-folding scan of every Chinese name is needed (UPPER() over the 清单 dominated the time).
+        match = Q(name_initials__contains=letters) | Q(basic_code__startswith=letters)
+        match |= Q(implementation_code__startswith=letters.upper())
+    else:
+        match = Q(name__contains=q) | Q(department__name__contains=q)
+    matches = offered.filter(match)
+    first = {r["item_id"]: r for r in matches.filter(item_id__in=frequent).values(*_PICK_COLUMNS)}
+    out = [_pick(first[i], frequent=True) for i in frequent if i in first]
+    rank = Case(
+        When(name_initials__startswith=letters, then=Value(0)),
+        When(name__startswith=q, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    rest = (
+        matches.exclude(item_id__in=list(first))
+        .annotate(rank=rank)
+        .order_by("rank", Length("name"), "basic_code", "implementation_code")
+        .values(*_PICK_COLUMNS)[: max(limit - len(out), 0)]
+    )
+    return out + [_pick(r) for r in rest]
+
+
+def picks_for(
+    *, institution: Institution, on: datetime.date, mode: str | None, item_ids: list[int]
+) -> list[Pick]:
+    """The picker's lines for chosen item ids (chips shown again), in the order given; ids the 清单
+    does not offer in `mode` are left out."""
+    rows = {
+        r["item_id"]: r
+        for r in offered_items(institution=institution, on=on, mode=mode)
+        .filter(item_id__in=item_ids)
+        .values(*_PICK_COLUMNS)
+    }
+    return [_pick(rows[i]) for i in dict.fromkeys(item_ids) if i in rows]
+
+
+def _bundle_picks(
+    bundles, *, institution: Institution, on: datetime.date, mode: str | None
+) -> list[BundlePick]:
+    wanted = {e.item_id for b in bundles for e in b.entries.all()}
+    offered = set(
+        offered_items(institution=institution, on=on, mode=mode)
+        .filter(item_id__in=wanted)
+        .values_list("item_id", flat=True)
+    )
+    out = []
+    for b in bundles:
+        ids = [e.item_id for e in b.entries.all()]
+        present = tuple(i for i in ids if i in offered)
+        if present:
+            out.append(BundlePick(b.pk, b.name, present, missing=len(ids) - len(present)))
+    return out
+
+
+def pick_bundles(
+    *, institution: Institution, on: datetime.date, mode: str | None, q: str, limit: int = 5
+) -> list[BundlePick]:
+    """Published 一件事 whose name (or its pinyin initials) contains `q`, with the items of each that
+    `institution`'s 清单 offers in `mode`. Bundles are few (tens), so they are matched in memory."""
+    from bangban.catalog.pinyin import initials
+
+    q = " ".join((q or "").split())[:PICK_QUERY_MAX]
+    if not q:
+        return []
+    letters = q.replace(" ", "").lower()
+    bundles = [
+        b
+        for b in Bundle.objects.filter(is_published=True).prefetch_related("entries")
+        if q in b.name or (letters.isascii() and letters.isalnum() and letters in initials(b.name))
+    ][:limit]
+    return _bundle_picks(bundles, institution=institution, on=on, mode=mode) if bundles else []
+
+
+def bundle_item_ids(
+    *, institution: Institution, on: datetime.date, mode: str | None, bundle_ids: list[int]
+) -> list[int]:
+    """The items of the chosen published 一件事 that the 清单 offers in `mode`, in the bundles' order."""
+    bundles = list(Bundle.objects.filter(pk__in=bundle_ids, is_published=True).prefetch_related("entries"))
+    picks = _bundle_picks(bundles, institution=institution, on=on, mode=mode)
+    return list(dict.fromkeys(i for b in picks for i in b.item_ids))
+
+
+def offered_materials(
+    *, institution: Institution, on: datetime.date, mode: str | None, item_ids: list[int]
+) -> list[tuple[str, list]]:
+    """(item name, [its version's materials the applicant hands in]) for each chosen item the 清单
+    offers, in the order given: the window's checklist. 数据共享 materials need no handing in."""
+    versions = {
+        v.item_id: v
+        for v in offered_items(institution=institution, on=on, mode=mode)
+        .filter(item_id__in=item_ids)
+        .prefetch_related("materials")
+    }
+    return [
+        (versions[i].name, [m for m in versions[i].materials.all() if m.source != "shared"])
+        for i in dict.fromkeys(item_ids)
+        if i in versions
+    ]

@@ -36,7 +36,9 @@ def test_agency_case_through_the_pages(org, page_at, password):
     page.get_by_label("申请人姓名 / 企业名称").fill("王阿婆")
     page.get_by_label("身份证号").fill("110105194912310021")  # wrong check character
     page.get_by_label("联系电话").fill("13812345678")
-    page.get_by_label("个体工商户登记").check()
+    page.get_by_label("查找事项").fill("个体工商户")
+    page.get_by_label("查找事项").press("Enter")
+    page.locator("#chosen-items .chip").filter(has_text="个体工商户登记").wait_for()
     page.get_by_label("帮办：登记后立即受理（打印受理单）").uncheck()
     page.get_by_role("button", name="登记").click()
     assert "校验位" in page.locator(".has-error").first.inner_text()

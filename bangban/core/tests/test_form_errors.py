@@ -59,7 +59,7 @@ def test_case_form_errors_are_named_summarised_and_linked(org, web):
 def test_radio_and_checkbox_groups_are_fieldsets_with_a_legend(org, web):
     html = web(org.user("station_agent")).get("/cases/new/").content.decode()
     assert re.search(r'<fieldset class="field group[^"]*"[^>]*>\s*<legend>服务类型', html)
-    assert re.search(r'<fieldset class="field group[^"]*"[^>]*>\s*<legend>办理事项', html)
+    assert re.search(r'<fieldset class="field group[^"]*"[^>]*>\s*<legend>申请人类型', html)
     assert '<label for="id_kind_0">服务类型' not in html
     ids = parse(html)
     assert set(ids.described) <= ids.ids, set(ids.described) - ids.ids

@@ -26,3 +26,15 @@ document.addEventListener("DOMContentLoaded", function () {
   var summary = document.getElementById("error-summary") || document.querySelector(".msg-error[tabindex]");
   if (summary) summary.focus();
 });
+
+// A document to print right after an action (a case just accepted: its 受理单): open it in a new tab;
+// where the browser blocks that, the link takes the focus, so Enter opens it.
+document.addEventListener("DOMContentLoaded", function () {
+  var link = document.querySelector("a[data-auto-open]");
+  if (!link || document.getElementById("error-summary")) return;
+  var opened = window.open(link.href, "_blank");
+  if (opened) opened.opener = null;
+  else link.focus();
+  // Once: reloading the page later does not print again.
+  if (window.history.replaceState) window.history.replaceState(null, "", window.location.pathname);
+});
