@@ -511,6 +511,8 @@ class Bundle(models.Model):
     description = models.TextField("说明", blank=True)
     is_published = models.BooleanField("对外公开", default=True)
     items = models.ManyToManyField(Item, through="BundleItem", related_name="bundles")
+    # For the window's type-ahead, stored like ItemVersion.name_initials so searching needs no pypinyin.
+    name_initials = models.CharField("名称拼音首字母", max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -521,6 +523,13 @@ class Bundle(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_initials = pinyin.initials(self.name)[:100]
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields and "name_initials" not in fields:
+            kwargs["update_fields"] = [*fields, "name_initials"]
+        super().save(*args, **kwargs)
 
 
 class BundleItem(models.Model):

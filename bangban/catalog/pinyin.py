@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 MAX_LENGTH = 200  # ItemVersion.name is at most 200 characters: one initial each at most
 
 
@@ -20,6 +18,11 @@ def _other(text: str) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def initials(text: str) -> str:
-    """The first letter of each Chinese character's pinyin, plus the ASCII letters and digits."""
+    """The first letter of each Chinese character's pinyin, plus the ASCII letters and digits.
+
+    pypinyin is imported here, not at the top: its dictionaries take about 55 MB, which only the
+    processes that save item versions or bundles need (searches read the stored initials)."""
+    from pypinyin import Style, lazy_pinyin
+
     letters = lazy_pinyin(text or "", style=Style.FIRST_LETTER, errors=_other, strict=False)
     return "".join(p for p in letters if p.isascii() and p.isalnum()).lower()[:MAX_LENGTH]

@@ -606,8 +606,6 @@ def pick_bundles(
 ) -> list[BundlePick]:
     """Published 一件事 whose name (or its pinyin initials) contains `q`, with the items of each that
     `institution`'s 清单 offers in `mode`. Bundles are few (tens), so they are matched in memory."""
-    from bangban.catalog.pinyin import initials
-
     q = " ".join((q or "").split())[:PICK_QUERY_MAX]
     if not q:
         return []
@@ -615,7 +613,7 @@ def pick_bundles(
     bundles = [
         b
         for b in Bundle.objects.filter(is_published=True).prefetch_related("entries")
-        if q in b.name or (letters.isascii() and letters.isalnum() and letters in initials(b.name))
+        if q in b.name or (letters.isascii() and letters.isalnum() and letters in b.name_initials)
     ][:limit]
     return _bundle_picks(bundles, institution=institution, on=on, mode=mode) if bundles else []
 

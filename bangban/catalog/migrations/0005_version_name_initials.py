@@ -25,6 +25,9 @@ def fill(apps, schema_editor):
             batch = []
     if batch:
         ItemVersion.objects.bulk_update(batch, ["name_initials"])
+    Bundle = apps.get_model("catalog", "Bundle")
+    for bundle in Bundle.objects.only("id", "name"):
+        Bundle.objects.filter(pk=bundle.pk).update(name_initials=initials(bundle.name)[:100])
     dbguard.install(schema_editor, frozen=dbguard.FROZEN_0005)
 
 
@@ -45,6 +48,11 @@ class Migration(migrations.Migration):
             model_name="itemversion",
             name="name_initials",
             field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="名称拼音首字母"),
+        ),
+        migrations.AddField(
+            model_name="bundle",
+            name="name_initials",
+            field=models.CharField(blank=True, editable=False, max_length=100, verbose_name="名称拼音首字母"),
         ),
         migrations.RunPython(fill, unfill),
     ]

@@ -142,3 +142,25 @@ def test_chosen_ids_back_to_lines_and_bundles_to_items(org, listing):
         listing["gt2"].pk,
         listing["gt"].pk,
     ]
+
+
+def test_a_bundle_stores_its_initials_and_a_renamed_one_gets_new_ones(db):
+    bundle = Bundle.objects.create(name="开办个体工商户一件事", audience="enterprise")
+    assert Bundle.objects.get(pk=bundle.pk).name_initials == "kbgtgshyjs"
+    bundle.name = "出生一件事"
+    bundle.save(update_fields=["name"])
+    assert Bundle.objects.get(pk=bundle.pk).name_initials == "csyjs"
+
+
+def test_serving_pages_and_searching_does_not_load_pypinyin():
+    """pypinyin's dictionaries cost each process about 55 MB: only saving a name needs them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, sys; django.setup(); import bangban.urls, bangban.api_urls;"
+        " from bangban.catalog import selectors, models, exchange;"
+        " sys.exit('pypinyin' in sys.modules)"
+    )
+    env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "bangban.settings"}
+    assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0
