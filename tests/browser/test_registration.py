@@ -139,8 +139,8 @@ def test_picker_chips_checklist_and_returning_applicant_pass_axe(org, browser, l
     page.locator("#chosen-items .chip").nth(1).wait_for(state="detached")
     page.locator("#checklist").filter(has_text="申请人身份证").wait_for()
     page.get_by_label("申请人身份证（原件和复印件 1 份）").check()
-    page.get_by_role("button", name="登记").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记").click()
     case = Case.objects.get()
     assert list(case.materials.values_list("form", flat=True)) == ["original", "copy"]
     # A second visit: the ID number finds the applicant, whose details are offered.

@@ -244,12 +244,21 @@
     close();
     return done.then(refreshChecklist);
   }
+  var checklistAsked = 0;
   function refreshChecklist() {
+    var asked = ++checklistAsked;
     var params = new URLSearchParams({ kind: checked("kind", "help") });
     chosenIds().forEach(function (id) { params.append("items", id); });
     form.querySelectorAll("input[name=received]:checked").forEach(function (box) { params.append("received", box.value); });
     return get(form.getAttribute("data-checklist-url"), params, true).then(function (html) {
+      if (asked !== checklistAsked) return; // a newer list is on its way
+      // Ticks made while the list was being fetched win over the state sent with the request.
+      var ticks = {};
+      checklist.querySelectorAll("input[name=received]").forEach(function (box) { ticks[box.value] = box.checked; });
       checklist.innerHTML = html;
+      checklist.querySelectorAll("input[name=received]").forEach(function (box) {
+        if (box.value in ticks) box.checked = ticks[box.value];
+      });
     });
   }
   search.addEventListener("input", function () {
