@@ -3,13 +3,19 @@
 A user sees a case when (a) its handling institution is in their scope, (b) an institution in
 their scope transferred it away (the sender keeps following it) or has a transfer of it waiting,
 or (c) it has a joint task for their department (liaisons). Scoping uses EXISTS subqueries so the
-work-queue indexes on the case table stay usable.
+work-queue indexes on the case table stay usable: the handling institution is tested as
+`institution_id IN (institutions under the root)`, a condition the partial open-case indexes can
+serve, not as a join filter on the institution's path.
+
+`case_scope_q` is the only definition of who sees which case: the pages, the API list, the 工作台
+counts and the case getters all start from it.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from bangban.accounts.permissions import has_cap
@@ -18,6 +24,7 @@ from bangban.cases import clock, tracking
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, JointTask, Status, Transfer
 from bangban.core.errors import AccessRefused, NotInScope
 from bangban.core.routing import parse_id
+from bangban.org.models import Institution
 from bangban.org.selectors import scope_root_path
 
 
@@ -27,9 +34,10 @@ def case_scope_q(user) -> Q:
         return Q(pk__in=[])
     if root == "":
         return Q()
-    q = Q(institution__path__startswith=root)
+    institutions = Institution.objects.filter(path__startswith=root).values("pk")
+    q = Q(institution_id__in=institutions)
     transfers = Transfer.objects.filter(case=OuterRef("pk")).filter(
-        Q(from_institution__path__startswith=root) | Q(to_institution__path__startswith=root, state="pending")
+        Q(from_institution_id__in=institutions) | Q(to_institution_id__in=institutions, state="pending")
     )
     q |= Exists(transfers)
     if user.department_id and has_cap(user, Cap.CASE_LIAISON):
@@ -78,14 +86,16 @@ def case_list(
         qs = qs.filter(kind=kind)
     if institution_id:
         qs = qs.filter(institution_id=institution_id)
+    q = q.strip()
     if q:
-        q = q.strip()
         from bangban.core import crypto
         from bangban.core.ids import is_valid_resident_id
 
+        # Each alternative has its index (number, name prefix, phone hash, credit code, ID hash), so
+        # the database unites a few index lookups before it applies the scope.
         match = (
             Q(number=q)
-            | Q(applicant_name__startswith=q)
+            | name_prefix_q(q)
             | Q(phone_hash=crypto.lookup_hash(q))  # phone numbers are stored encrypted
             | Q(credit_code=q.upper())
         )
@@ -103,6 +113,34 @@ def case_list(
         elif light == "green":
             qs = running.filter(due_date__gte=yellow_ends)
     return qs.order_by("clock_stopped", "due_date", "id")
+
+
+def name_prefix_q(prefix: str) -> Q:
+    """Applicant names starting with `prefix` (case-sensitive, on both databases), served by an index.
+
+    PostgreSQL answers LIKE 'prefix%' from the varchar_pattern_ops index `cases_applicant_name`
+    whatever the database collation. SQLite's LIKE ignores ASCII case and skips indexes, so there
+    the prefix is the range [prefix, successor) in code-point order, which SQLite's default BINARY
+    collation compares by (UTF-8 bytes sort as code points) and the same index serves.
+    """
+    if connection.vendor == "postgresql":
+        return Q(applicant_name__startswith=prefix)
+    successor = prefix_successor(prefix)
+    if successor is None:
+        return Q(applicant_name__gte=prefix)
+    return Q(applicant_name__gte=prefix, applicant_name__lt=successor)
+
+
+def prefix_successor(prefix: str) -> str | None:
+    """The least string greater than every string starting with `prefix` (code-point order)."""
+    chars = list(prefix)
+    while chars:
+        code = ord(chars.pop()) + 1
+        if code == 0xD800:  # surrogates are no characters: the next one is U+E000
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return "".join(chars) + chr(code)
+    return None  # only U+10FFFF: every string from the prefix on starts with it
 
 
 def case_get(*, user, pk) -> Case:
