@@ -39,7 +39,8 @@ class QueuePagination(BasePagination):
     """Page-number pagination without COUNT(*): the queue shows the next page if there is one.
 
     At provincial scale a count over the scoped, filtered case table costs more than the page itself.
-    The list itself is cases.queue.listing; this class describes its envelope in the schema.
+    The list itself is cases.queue.listing (a page of selectors.case_list); this class describes its
+    envelope in the schema.
     """
 
     def get_paginated_response_schema(self, schema):
@@ -427,15 +428,14 @@ class CaseViewSet(viewsets.GenericViewSet):
     pagination_class = QueuePagination
     serializer_class = CaseListSerializer
 
-    queryset = Case.objects.none()  # for the schema only: reads go through selectors and cases.queue
+    queryset = Case.objects.none()  # for the schema only: reads go through selectors
 
     def get_object(self):
         return selectors.case_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def list(self, request):
-        # The queue is the hottest read: one prepared statement and plain rows (cases.queue), with
-        # the fields CaseListSerializer documents in the schema. cases.middleware.WorkQueueFastLane
-        # answers the common token-authenticated requests before they reach this view.
+        # The queue is the hottest read: a page of selectors.case_list rendered from plain rows
+        # (cases.queue) with the fields CaseListSerializer documents in the schema.
         try:
             number, size = queue.window(request.query_params)
         except ValueError:
