@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -14,6 +13,7 @@ from bangban.accounts.roles import Cap
 from bangban.cases import clock, documents, selectors, services, tracking, workflow
 from bangban.cases import forms as f
 from bangban.cases.models import JointTask, Kind, Material, Status, Transfer
+from bangban.cases.queue import MAX_PAGE
 from bangban.catalog.models import Item
 from bangban.catalog.selectors import offered_items
 from bangban.core.errors import ServiceError
@@ -24,11 +24,23 @@ from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.workdays.selectors import get_calendar
 
+QUEUE_PAGE_SIZE = 30
+
+
+def page_number(value) -> int:
+    """The requested page (1 for anything that is no page number: the list then starts over)."""
+    number = parse_id(value)
+    return number if number and number <= MAX_PAGE else 1
+
 
 @login_required
 @requires(*selectors.READER_CAPS)
 def queue_view(request):
+    """The work queue, most urgent first. Pages are drawn without counting the scope (a count over
+    an institution's cases costs more than the page): one row more than shown says whether there
+    is a next page."""
     q = request.GET
+    number = page_number(q.get("page"))
     qs = selectors.case_list(
         user=request.user,
         status=q.get("status", ""),
@@ -37,14 +49,17 @@ def queue_view(request):
         q=q.get("q", ""),
         open_only=q.get("open", "1") == "1" and not q.get("status"),
     )
-    page = Paginator(qs, 30).get_page(q.get("page"))
+    offset = (number - 1) * QUEUE_PAGE_SIZE
+    cases = list(qs[offset : offset + QUEUE_PAGE_SIZE + 1])
     calendar, today = get_calendar(), clock.today()
-    rows = [(case, clock.light(case, on=today, calendar=calendar)) for case in page.object_list]
+    rows = [(case, clock.light(case, on=today, calendar=calendar)) for case in cases[:QUEUE_PAGE_SIZE]]
     return render(
         request,
         "cases/queue.html",
         {
-            "page_obj": page,
+            "page_number": number,
+            "previous_page": number - 1 if number > 1 else None,
+            "next_page": number + 1 if len(cases) > QUEUE_PAGE_SIZE else None,
             "rows": rows,
             "query": querystring_without_page(request),
             "statuses": Status.choices,
