@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
@@ -69,7 +69,8 @@ def case_list(
     open_only: bool = False,
     on: date | None = None,
 ) -> QuerySet[Case]:
-    """Cases in scope, most urgent first: running clocks by due date, then stopped clocks, then the rest.
+    """Cases in scope, most urgent first: running clocks by due date (cases without one after them),
+    then stopped clocks.
 
     `light` filters by traffic light on date `on` (default today): red = overdue, yellow = due within
     the configured working days, green = the rest of the running clocks.
@@ -112,7 +113,9 @@ def case_list(
             qs = running.filter(due_date__gte=on, due_date__lt=yellow_ends)
         elif light == "green":
             qs = running.filter(due_date__gte=yellow_ends)
-    return qs.order_by("clock_stopped", "due_date", "id")
+    # NULLS LAST is PostgreSQL's default (and its index order); SQLite would put cases without a
+    # deadline first.
+    return qs.order_by("clock_stopped", F("due_date").asc(nulls_last=True), "id")
 
 
 def name_prefix_q(prefix: str) -> Q:
