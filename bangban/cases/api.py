@@ -341,30 +341,7 @@ def register(user, data: dict):
 
 def created_response_body(case) -> dict:
     """CaseCreatedSerializer's fields, built from the case just written (no reads, no field set-up)."""
-    agent = case.agent
-    row = (
-        case.pk,
-        case.number,
-        case.kind,
-        case.mode,
-        case.status,
-        case.version,
-        case.applicant_type,
-        case.applicant_name,
-        case.applicant_id_masked,
-        case.credit_code,
-        case.phone_masked,
-        case.institution_id,
-        case.institution.name,
-        case.agent_id,
-        agent.full_name if agent else "",
-        agent.username if agent else "",
-        case.accepted_on,
-        case.due_date,
-        case.clock_stopped,
-        case.created_at,
-    )  # fmt: skip  (queue.COLUMNS order)
-    (out,) = queue.render([row])
+    (out,) = queue.render([queue.row(case)])
     out["items"] = [{"item_version": ci.item_version_id, "name": ci.name} for ci in case.created_items]
     return out
 

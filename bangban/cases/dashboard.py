@@ -108,7 +108,7 @@ def case_sections(user) -> list[dict]:
     rows = []
     if handles:
         calendar, today = get_calendar(), clock.today()
-        for case in selectors.case_list(user=user, mine=True, open_only=True)[:NEXT_CASES]:
+        for case in selectors.case_page(user=user, offset=0, limit=NEXT_CASES, mine=True, open_only=True):
             action = next_action(case, user)
             rows.append(
                 {

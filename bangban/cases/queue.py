@@ -1,9 +1,9 @@
-"""The API's work queue: one page of `selectors.case_list` as plain rows.
+"""The API's work queue: one page of `selectors.case_list` (through `selectors.case_page`) as plain rows.
 
 Who sees which case, the filters and the order are `selectors.case_list`'s, the one definition the
 pages use too. This module only pages it (page size + 1 rows tell whether a next page exists: no
-COUNT over the scope) and renders each row from `values_list` tuples instead of a DRF serializer,
-with the fields `cases.api.CaseListSerializer` documents; tests compare both row for row.
+COUNT over the scope) and renders each case from a plain tuple instead of a DRF serializer, with
+the fields `cases.api.CaseListSerializer` documents; tests compare both row for row.
 """
 
 from __future__ import annotations
@@ -18,29 +18,6 @@ from bangban.cases import clock, selectors
 from bangban.cases.models import OPEN_STATUSES
 from bangban.core.routing import parse_id
 from bangban.workdays.deadlines import GREEN, RED, YELLOW
-
-COLUMNS = (
-    "id",
-    "number",
-    "kind",
-    "mode",
-    "status",
-    "version",
-    "applicant_type",
-    "applicant_name",
-    "applicant_id_masked",
-    "credit_code",
-    "phone_masked",
-    "institution_id",
-    "institution__name",
-    "agent_id",
-    "agent__full_name",
-    "agent__username",
-    "accepted_on",
-    "due_date",
-    "clock_stopped",
-    "created_at",
-)
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -105,9 +82,38 @@ def listing(request, user, number: int, size: int) -> dict:
 
 
 def page(*, user, filters: Filters, offset: int, limit: int, on: dt.date | None = None) -> list[tuple]:
-    """Up to `limit` rows (tuples in COLUMNS order) of the user's queue from `offset`, most urgent first."""
-    qs = selectors.case_list(user=user, on=on or clock.today(), **asdict(filters))
-    return list(qs[offset : offset + limit].values_list(*COLUMNS))
+    """Up to `limit` rows (`row` tuples) of the user's queue from `offset`, most urgent first."""
+    cases = selectors.case_page(
+        user=user, offset=offset, limit=limit, on=on or clock.today(), **asdict(filters)
+    )
+    return [row(case) for case in cases]
+
+
+def row(case) -> tuple:
+    """A case (its institution and agent loaded) as the tuple `render` reads."""
+    agent = case.agent
+    return (
+        case.pk,
+        case.number,
+        case.kind,
+        case.mode,
+        case.status,
+        case.version,
+        case.applicant_type,
+        case.applicant_name,
+        case.applicant_id_masked,
+        case.credit_code,
+        case.phone_masked,
+        case.institution_id,
+        case.institution.name,
+        case.agent_id,
+        agent.full_name if agent else "",
+        agent.username if agent else "",
+        case.accepted_on,
+        case.due_date,
+        case.clock_stopped,
+        case.created_at,
+    )
 
 
 def render(rows: list[tuple], *, on: dt.date | None = None) -> list[dict]:

@@ -41,16 +41,17 @@ def queue_view(request):
     is a next page."""
     q = request.GET
     number = page_number(q.get("page"))
-    qs = selectors.case_list(
+    offset = (number - 1) * QUEUE_PAGE_SIZE
+    cases = selectors.case_page(
         user=request.user,
+        offset=offset,
+        limit=QUEUE_PAGE_SIZE + 1,
         status=q.get("status", ""),
         light=q.get("light", ""),
         mine=q.get("mine") == "1",
         q=q.get("q", ""),
         open_only=q.get("open", "1") == "1" and not q.get("status"),
     )
-    offset = (number - 1) * QUEUE_PAGE_SIZE
-    cases = list(qs[offset : offset + QUEUE_PAGE_SIZE + 1])
     calendar, today = get_calendar(), clock.today()
     rows = [(case, clock.light(case, on=today, calendar=calendar)) for case in cases[:QUEUE_PAGE_SIZE]]
     return render(
