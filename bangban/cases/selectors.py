@@ -30,18 +30,22 @@ from bangban.org.models import Institution
 from bangban.org.selectors import scope_root_path
 
 
-def case_scope_parts(user) -> list[Q] | None:
+def case_scope_parts(user, *, list_institutions: bool = False) -> list[Q] | None:
     """The ways a case comes into the user's scope (any one suffices); None: every case.
 
-    The institutions under the root are listed first (one small query), so the database sees the
-    ids themselves and can tell a station's few cases from a county's many.
+    The handling institution is tested as `institution_id IN (institutions under the root)`, which
+    the open-case indexes can serve. With `list_institutions` the ids are read first (one small
+    query) and written into the statement, so the planner can tell a station's few cases from a
+    county's many.
     """
     root = scope_root_path(user)
     if root is None:
         return []
     if root == "":
         return None
-    institutions = list(Institution.objects.filter(path__startswith=root).values_list("pk", flat=True))
+    institutions = Institution.objects.filter(path__startswith=root).values("pk")
+    if list_institutions:
+        institutions = [row["pk"] for row in institutions]
     transfers = Transfer.objects.filter(case=OuterRef("pk")).filter(
         Q(from_institution_id__in=institutions) | Q(to_institution_id__in=institutions, state="pending")
     )
@@ -108,29 +112,40 @@ def case_list(
     )
 
 
-def case_page(*, user, offset: int, limit: int, **filters) -> list[Case]:
-    """`case_list(user=user, **filters)[offset:offset + limit]`, fetched one scope part at a time.
+def case_page(*, user, offset: int, limit: int, values: tuple[str, ...] = (), **filters) -> list:
+    """`case_list(user=user, **filters)[offset:offset + limit]`, fetched one scope part at a time;
+    with `values`, as tuples of those fields (`values_list`), else as cases.
 
     Against an OR of the parts PostgreSQL can only walk the open cases in deadline order and test
     each: quick for a county, a walk through most of the table for a station holding a small share
     of a province's cases. Each part alone is served by its own index (the institutions' by
-    `cases_open_by_inst` or `cases_open_by_due`, transfers and joint tasks by theirs); the first
-    offset + limit rows of each, merged in the list's order, are the page.
+    `cases_open_by_inst` or `cases_open_by_due`, transfers and joint tasks by theirs). The sort keys
+    of each part's first offset + limit cases, merged in the list's order, give the page's ids;
+    only those cases are then loaded. An agent's own cases (`mine`) need none of this: the walk
+    along `cases_open_by_agent` ends within the agent's few thousand cases.
     """
     require_reader(user)
-    parts = case_scope_parts(user)
+    parts = case_scope_parts(user, list_institutions=True) if not filters.get("mine") else None
     if parts is None or len(parts) <= 1:
-        return list(case_list(user=user, **filters)[offset : offset + limit])
-    found: dict[int, Case] = {}
+        qs = case_list(user=user, **filters)[offset : offset + limit]
+        return list(qs.values_list(*values) if values else qs)
+    keys: set[tuple] = set()
     for part in parts:
-        for case in _narrowed(Case.objects.filter(part), user=user, **filters)[: offset + limit]:
-            found[case.pk] = case
-    return sorted(found.values(), key=_urgency)[offset : offset + limit]
+        narrowed = _narrowed(Case.objects.filter(part), user=user, **filters)
+        keys.update(narrowed.values_list("clock_stopped", "due_date", "pk")[: offset + limit])
+    ids = [pk for _stopped, _due, pk in sorted(keys, key=_urgency)[offset : offset + limit]]
+    if values:
+        rows = {row[0]: row for row in Case.objects.filter(pk__in=ids).values_list("pk", *values)}
+        return [rows[pk][1:] for pk in ids]
+    cases = Case.objects.select_related("institution", "agent").in_bulk(ids)
+    return [cases[pk] for pk in ids]
 
 
-def _urgency(case: Case) -> tuple:
-    """case_list's order in Python: clock running first, by due date (none last), then id."""
-    return (case.clock_stopped, case.due_date is None, case.due_date or date.min, case.pk)
+def _urgency(key: tuple) -> tuple:
+    """case_list's order for (clock_stopped, due_date, pk): running clocks first, by due date
+    (none last), then id."""
+    stopped, due, pk = key
+    return (stopped, due is None, due or date.min, pk)
 
 
 def _narrowed(
