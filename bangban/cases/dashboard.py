@@ -1,8 +1,8 @@
-"""The 工作台's case parts: bounded counts linking to their filtered lists, and what needs the agent
-now (the next cases by light with their next action, transfers and joint tasks waiting).
+"""The 工作台's case parts: counts linking to their filtered lists, and what needs the agent now
+(the next cases by light with their next action, transfers and joint tasks waiting).
 
-Everything reads through cases.selectors (the one scope). Counts stop at COUNT_CAP rows, so an agent
-with thousands of open cases costs an index range of at most that many entries per card.
+Everything reads through cases.selectors (the one scope). The agent's own cases are counted in one
+pass over their index (a few thousand at most); the other counts stop at COUNT_CAP rows.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def case_panels(user) -> list[dict]:
                 "url": f"{queue}?open=1",
             }
         )
+        mine = selectors.my_case_counts(user=user)
         for light, label in (
             ("red", "我的办件 · 已超期"),
             ("yellow", "我的办件 · 临近期限"),
@@ -52,16 +53,15 @@ def case_panels(user) -> list[dict]:
         ):
             panels.append(
                 {
-                    "value": bounded_count(selectors.case_list(user=user, mine=True, light=light)),
+                    "value": mine[light],
                     "label": label,
                     "url": f"{queue}?mine=1&light={light}",
                     "light": light,
                 }
             )
-        suspended = selectors.case_list(user=user, mine=True, status="suspended").filter(clock_stopped=True)
         panels.append(
             {
-                "value": bounded_count(suspended),
+                "value": mine["suspended"],
                 "label": "我的办件 · 已中止",
                 "url": f"{queue}?mine=1&status=suspended",
             }

@@ -18,7 +18,7 @@ from datetime import date
 from functools import reduce
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
@@ -188,19 +188,39 @@ def _narrowed(
         if is_valid_resident_id(q):
             match |= Q(applicant_id_hash=crypto.lookup_hash(q))
         qs = qs.filter(match)
-    if light:
-        on = on or clock.today()
-        running = qs.filter(status__in=CLOCK_STATUSES, clock_stopped=False, due_date__isnull=False)
-        yellow_ends = clock.yellow_ends(on)
-        if light == "red":
-            qs = running.filter(due_date__lt=on)
-        elif light == "yellow":
-            qs = running.filter(due_date__gte=on, due_date__lt=yellow_ends)
-        elif light == "green":
-            qs = running.filter(due_date__gte=yellow_ends)
+    if light in LIGHTS:
+        qs = qs.filter(light_q(light, on or clock.today()))
     # NULLS LAST is PostgreSQL's default (and its index order); SQLite would put cases without a
     # deadline first.
     return qs.order_by("clock_stopped", F("due_date").asc(nulls_last=True), "id")
+
+
+LIGHTS = ("red", "yellow", "green")
+
+
+def light_q(light: str, on: date) -> Q:
+    """Cases showing `light` on date `on`: red = overdue, yellow = due within the configured working
+    days, green = the rest of the running clocks (clock.light's colours, from one calendar step)."""
+    running = Q(status__in=CLOCK_STATUSES, clock_stopped=False, due_date__isnull=False)
+    yellow_ends = clock.yellow_ends(on)
+    return (
+        running
+        & {
+            "red": Q(due_date__lt=on),
+            "yellow": Q(due_date__gte=on, due_date__lt=yellow_ends),
+            "green": Q(due_date__gte=yellow_ends),
+        }[light]
+    )
+
+
+def my_case_counts(*, user, on: date | None = None) -> dict[str, int]:
+    """The user's own open cases by light, and suspended: one pass over `cases_open_by_agent`
+    (an agent holds a few thousand open cases at most)."""
+    on = on or clock.today()
+    qs = case_list(user=user, mine=True, open_only=True).order_by()
+    counts = {light: Count("pk", filter=light_q(light, on)) for light in LIGHTS}
+    counts["suspended"] = Count("pk", filter=Q(status=Status.SUSPENDED, clock_stopped=True))
+    return qs.aggregate(**counts)
 
 
 def name_prefix_q(prefix: str) -> Q:
