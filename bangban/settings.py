@@ -89,7 +89,6 @@ MIDDLEWARE = [
     "bangban.core.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "bangban.core.middleware.SecurityHeadersMiddleware",
-    "bangban.cases.middleware.WorkQueueFastLane",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -203,9 +202,6 @@ BANGBAN_LOOKUP_KEY = env.str("BANGBAN_LOOKUP_KEY", default="")
 BANGBAN_DEADLINE_YELLOW_DAYS = env.int("BANGBAN_DEADLINE_YELLOW_DAYS", default=2)
 # How long a process trusts its copy of the working-day calendar before comparing versions again
 # (a change made on another app server reaches this one within that time).
-# Answer token-authenticated work-queue requests before sessions, locale, CSRF and DRF
-# (bangban.cases.middleware); off = every request takes the full stack.
-BANGBAN_QUEUE_FAST_LANE = env.bool("BANGBAN_QUEUE_FAST_LANE", default=True)
 BANGBAN_CALENDAR_RECHECK_SECONDS = env.float("BANGBAN_CALENDAR_RECHECK_SECONDS", default=1.0)
 
 # SMS to applicants: the recording backend keeps messages in the outbox only (development);

@@ -533,9 +533,9 @@ def _token_failed(client: str, user: User | None, note: str) -> None:
 
 
 def token_authenticate(*, key: str, client: str = "") -> tuple[User, ApiToken]:
-    """The one check for every use of an API token (DRF's authentication and the work-queue
-    fast lane): the client not throttled, the token known and its secret right, not revoked,
-    not expired, the account active and not locked out from this client.
+    """The one check for every use of an API token (DRF's authentication): the client not
+    throttled, the token known and its secret right, not revoked, not expired, the account
+    active and not locked out from this client.
 
     Raises TooManyAttempts (429) or TokenRefused (401); each refusal is audited and counts
     towards the client's throttle.

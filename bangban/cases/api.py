@@ -39,7 +39,8 @@ class QueuePagination(BasePagination):
     """Page-number pagination without COUNT(*): the queue shows the next page if there is one.
 
     At provincial scale a count over the scoped, filtered case table costs more than the page itself.
-    The list itself is cases.queue.listing; this class describes its envelope in the schema.
+    The list itself is cases.queue.listing (a page of selectors.case_list); this class describes its
+    envelope in the schema.
     """
 
     def get_paginated_response_schema(self, schema):
@@ -340,30 +341,7 @@ def register(user, data: dict):
 
 def created_response_body(case) -> dict:
     """CaseCreatedSerializer's fields, built from the case just written (no reads, no field set-up)."""
-    agent = case.agent
-    row = (
-        case.pk,
-        case.number,
-        case.kind,
-        case.mode,
-        case.status,
-        case.version,
-        case.applicant_type,
-        case.applicant_name,
-        case.applicant_id_masked,
-        case.credit_code,
-        case.phone_masked,
-        case.institution_id,
-        case.institution.name,
-        case.agent_id,
-        agent.full_name if agent else "",
-        agent.username if agent else "",
-        case.accepted_on,
-        case.due_date,
-        case.clock_stopped,
-        case.created_at,
-    )  # fmt: skip  (queue.COLUMNS order)
-    (out,) = queue.render([row])
+    (out,) = queue.render([queue.row(case)])
     out["items"] = [{"item_version": ci.item_version_id, "name": ci.name} for ci in case.created_items]
     return out
 
@@ -427,15 +405,14 @@ class CaseViewSet(viewsets.GenericViewSet):
     pagination_class = QueuePagination
     serializer_class = CaseListSerializer
 
-    queryset = Case.objects.none()  # for the schema only: reads go through selectors and cases.queue
+    queryset = Case.objects.none()  # for the schema only: reads go through selectors
 
     def get_object(self):
         return selectors.case_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def list(self, request):
-        # The queue is the hottest read: one prepared statement and plain rows (cases.queue), with
-        # the fields CaseListSerializer documents in the schema. cases.middleware.WorkQueueFastLane
-        # answers the common token-authenticated requests before they reach this view.
+        # The queue is the hottest read: a page of selectors.case_list rendered from plain rows
+        # (cases.queue) with the fields CaseListSerializer documents in the schema.
         try:
             number, size = queue.window(request.query_params)
         except ValueError:

@@ -9,13 +9,14 @@ class CasesConfig(AppConfig):
     def ready(self):
         from bangban.accounts.roles import Cap
         from bangban.audit.actions import register
-        from bangban.cases.dashboard import case_panels
+        from bangban.cases.dashboard import case_panels, case_sections
         from bangban.cases.workflow import ACTION_LABELS
         from bangban.core import dashboard, navigation
 
         navigation.register(navigation.NavEntry("办件", "cases:queue", None, 100))
         navigation.register(navigation.NavEntry("登记办件", "cases:create", Cap.CASE_HANDLE, 101))
         dashboard.register(100, case_panels)
+        dashboard.register_section(100, case_sections)
         register({f"cases.case.{k}": f"办件{v}" for k, v in ACTION_LABELS.items()})
         register(
             {

@@ -188,6 +188,13 @@ class Case(models.Model):
             ),
             models.Index(fields=["institution", "status"], name="cases_inst_status"),
             models.Index(fields=["applicant_id_hash"], name="cases_applicant_id_hash"),
+            # Search (selectors.case_list q=): the phone's lookup hash, and the applicant name by
+            # prefix; PostgreSQL needs the pattern operator class for LIKE 'x%' under any collation
+            # other than C (SQLite ignores opclasses and gets a plain index, which its range serves).
+            models.Index(fields=["phone_hash"], name="cases_phone_hash"),
+            models.Index(
+                fields=["applicant_name"], name="cases_applicant_name", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["credit_code"], name="cases_credit_code"),
             models.Index(fields=["agent", "status"], name="cases_agent_status"),
             models.Index(fields=["created_at"], name="cases_created_at"),

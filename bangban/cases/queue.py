@@ -1,49 +1,26 @@
-"""The work queue as one hand-written statement: the API's hottest read.
+"""The API's work queue: one page of `selectors.case_list` (through `selectors.case_page`) as plain rows.
 
-`selectors.case_list` (the ORM queryset the pages use) is the reference for who sees what and in
-which order; this module answers the same question for one page of the API list without building
-ORM objects. The statement text depends only on which filters are present (never on their values,
-which are parameters), so PostgreSQL prepares it once per connection and reuses the plan; the
-status lists are literals so the planner can use the partial indexes over open cases.
-Tests compare both implementations row for row over users and filter combinations.
+Who sees which case, the filters and the order are `selectors.case_list`'s, the one definition the
+pages use too. This module only pages it (page size + 1 rows tell whether a next page exists: no
+COUNT over the scope) and renders each case from a plain tuple instead of a DRF serializer, with
+the fields `cases.api.CaseListSerializer` documents; tests compare both row for row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
 
-from django.db import connection
 from django.utils import timezone
 
-from bangban.accounts.permissions import has_cap
-from bangban.accounts.roles import Cap
-from bangban.cases import clock
-from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES
-from bangban.cases.selectors import require_reader
+from bangban.cases import clock, selectors
+from bangban.cases.models import OPEN_STATUSES
 from bangban.core.routing import parse_id
-from bangban.org.selectors import scope_root_path
 from bangban.workdays.deadlines import GREEN, RED, YELLOW
-
-COLUMNS = (
-    "c.id, c.number, c.kind, c.mode, c.status, c.version, c.applicant_type, c.applicant_name, "
-    "c.applicant_id_masked, c.credit_code, c.phone_masked, c.institution_id, i.name, c.agent_id, a.full_name, "
-    "a.username, c.accepted_on, c.due_date, c.clock_stopped, CAST(c.created_at AS TEXT)"
-)  # created_at as text: datetime.fromisoformat is much cheaper than the driver's zone-aware loader
-
-
-def _literals(values) -> str:
-    return ", ".join(f"'{v}'" for v in values)  # code constants (status names), never user input
-
-
-OPEN = _literals(OPEN_STATUSES)
-CLOCK = _literals(CLOCK_STATUSES)
-
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-PARAMS = frozenset({"status", "light", "mine", "open", "q", "kind", "institution", "page", "page_size"})
 
 
 @dataclass(frozen=True)
@@ -104,92 +81,63 @@ def listing(request, user, number: int, size: int) -> dict:
     }
 
 
-def _where(user, f: Filters, on: dt.date) -> tuple[list[str], list] | None:
-    root = scope_root_path(user)
-    if root is None:
-        return None
-    where: list[str] = []
-    params: list = []
-    if root:
-        like = root + "%"
-        scope = [
-            "i.path LIKE %s",
-            "EXISTS (SELECT 1 FROM cases_transfer t"
-            " JOIN org_institution fi ON fi.id = t.from_institution_id"
-            " JOIN org_institution ti ON ti.id = t.to_institution_id"
-            " WHERE t.case_id = c.id AND (fi.path LIKE %s OR (t.state = 'pending' AND ti.path LIKE %s)))",
-        ]
-        params += [like, like, like]
-        if user.department_id and has_cap(user, Cap.CASE_LIAISON):
-            scope.append(
-                "EXISTS (SELECT 1 FROM cases_jointtask j WHERE j.case_id = c.id AND j.department_id = %s)"
-            )
-            params.append(user.department_id)
-        where.append("(" + " OR ".join(scope) + ")")
-    for present, condition, value in (
-        (f.mine, "c.agent_id = %s", user.pk),
-        (f.status, "c.status = %s", f.status),
-        (f.kind, "c.kind = %s", f.kind),
-        (f.institution_id, "c.institution_id = %s", f.institution_id),
-    ):
-        if present:
-            where.append(condition)
-            params.append(value)
-    if f.open_only:
-        where.append(f"c.status IN ({OPEN})")
-    if f.q:
-        from bangban.core import crypto
-        from bangban.core.ids import is_valid_resident_id
-
-        q = f.q.strip()
-        match = ["c.number = %s", "c.applicant_name LIKE %s", "c.phone_hash = %s", "c.credit_code = %s"]
-        params += [q, _like_prefix(q), crypto.lookup_hash(q), q.upper()]
-        if is_valid_resident_id(q):
-            match.append("c.applicant_id_hash = %s")
-            params.append(crypto.lookup_hash(q))
-        where.append("(" + " OR ".join(match) + ")")
-    if f.light in ("red", "yellow", "green"):
-        where.append(f"c.status IN ({CLOCK}) AND c.clock_stopped = %s AND c.due_date IS NOT NULL")
-        params.append(False)
-        yellow_ends = clock.yellow_ends(on)
-        if f.light == "red":
-            where.append("c.due_date < %s")
-            params.append(on)
-        elif f.light == "yellow":
-            where.append("c.due_date >= %s AND c.due_date < %s")
-            params += [on, yellow_ends]
-        else:
-            where.append("c.due_date >= %s")
-            params.append(yellow_ends)
-    return where, params
-
-
-def _like_prefix(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
-
-
 def page(*, user, filters: Filters, offset: int, limit: int, on: dt.date | None = None) -> list[tuple]:
-    """Up to `limit` rows (tuples in COLUMNS order) of the user's queue from `offset`, most urgent first."""
-    require_reader(user)
+    """Up to `limit` rows (`row` tuples) of the user's queue from `offset`, most urgent first."""
     on = on or clock.today()
-    built = _where(user, filters, on)
-    if built is None:
-        return []
-    where, params = built
-    escape = " ESCAPE '\\'" if filters.q else ""
-    sql = (
-        f"SELECT {COLUMNS} FROM cases_case c"
-        " JOIN org_institution i ON i.id = c.institution_id"
-        " LEFT JOIN accounts_user a ON a.id = c.agent_id"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY c.clock_stopped, c.due_date, c.id LIMIT %s OFFSET %s"
+    return selectors.case_page(
+        user=user, offset=offset, limit=limit, values=COLUMNS, on=on, **asdict(filters)
     )
-    if escape:
-        sql = sql.replace("c.applicant_name LIKE %s", "c.applicant_name LIKE %s" + escape)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit, offset])
-        return cursor.fetchall()
+
+
+COLUMNS = (
+    "id",
+    "number",
+    "kind",
+    "mode",
+    "status",
+    "version",
+    "applicant_type",
+    "applicant_name",
+    "applicant_id_masked",
+    "credit_code",
+    "phone_masked",
+    "institution_id",
+    "institution__name",
+    "agent_id",
+    "agent__full_name",
+    "agent__username",
+    "accepted_on",
+    "due_date",
+    "clock_stopped",
+    "created_at",
+)  # the fields of `row`, in its order, for values_list
+
+
+def row(case) -> tuple:
+    """A case (its institution and agent loaded) as the tuple `render` reads."""
+    agent = case.agent
+    return (
+        case.pk,
+        case.number,
+        case.kind,
+        case.mode,
+        case.status,
+        case.version,
+        case.applicant_type,
+        case.applicant_name,
+        case.applicant_id_masked,
+        case.credit_code,
+        case.phone_masked,
+        case.institution_id,
+        case.institution.name,
+        case.agent_id,
+        agent.full_name if agent else None,
+        agent.username if agent else None,
+        case.accepted_on,
+        case.due_date,
+        case.clock_stopped,
+        case.created_at,
+    )
 
 
 def render(rows: list[tuple], *, on: dt.date | None = None) -> list[dict]:
@@ -220,10 +168,6 @@ def render(rows: list[tuple], *, on: dt.date | None = None) -> list[dict]:
         clock_stopped,
         created_at,
     ) in rows:
-        if isinstance(created_at, str):
-            created_at = dt.datetime.fromisoformat(created_at)
-        if created_at.tzinfo is None:  # SQLite stores UTC without the zone
-            created_at = created_at.replace(tzinfo=dt.UTC)
         light = ""
         if due_date is not None and not clock_stopped and status in OPEN_STATUSES:
             # deadlines.colour without counting each row's working days (see clock.yellow_ends).

@@ -3,14 +3,22 @@
 A user sees a case when (a) its handling institution is in their scope, (b) an institution in
 their scope transferred it away (the sender keeps following it) or has a transfer of it waiting,
 or (c) it has a joint task for their department (liaisons). Scoping uses EXISTS subqueries so the
-work-queue indexes on the case table stay usable.
+work-queue indexes on the case table stay usable: the handling institution is tested as
+`institution_id IN (institutions under the root)`, a condition the partial open-case indexes can
+serve, not as a join filter on the institution's path.
+
+`case_scope_q` is the only definition of who sees which case: the pages, the API list, the 工作台
+counts and the case getters all start from it.
 """
 
 from __future__ import annotations
 
+import operator
 from datetime import date
+from functools import reduce
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
@@ -18,23 +26,45 @@ from bangban.cases import clock, tracking
 from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, JointTask, Status, Transfer
 from bangban.core.errors import AccessRefused, NotInScope
 from bangban.core.routing import parse_id
+from bangban.org.models import Institution
 from bangban.org.selectors import scope_root_path
 
 
-def case_scope_q(user) -> Q:
+def case_scope_parts(user, *, list_institutions: bool = False) -> list[Q] | None:
+    """The ways a case comes into the user's scope (any one suffices); None: every case.
+
+    The handling institution is tested as `institution_id IN (institutions under the root)`, which
+    the open-case indexes can serve. With `list_institutions` the ids are read first (one small
+    query) and written into the statement, so the planner can tell a station's few cases from a
+    county's many.
+    """
     root = scope_root_path(user)
     if root is None:
-        return Q(pk__in=[])
+        return []
     if root == "":
-        return Q()
-    q = Q(institution__path__startswith=root)
+        return None
+    institutions = Institution.objects.filter(path__startswith=root).values("pk")
+    if list_institutions:
+        institutions = [row["pk"] for row in institutions]
     transfers = Transfer.objects.filter(case=OuterRef("pk")).filter(
-        Q(from_institution__path__startswith=root) | Q(to_institution__path__startswith=root, state="pending")
+        Q(from_institution_id__in=institutions) | Q(to_institution_id__in=institutions, state="pending")
     )
-    q |= Exists(transfers)
+    parts = [Q(institution_id__in=institutions), Q(Exists(transfers))]
     if user.department_id and has_cap(user, Cap.CASE_LIAISON):
-        q |= Exists(JointTask.objects.filter(case=OuterRef("pk"), department_id=user.department_id))
-    return q
+        parts.append(
+            Q(Exists(JointTask.objects.filter(case=OuterRef("pk"), department_id=user.department_id)))
+        )
+    return parts
+
+
+def case_scope_q(user) -> Q:
+    """Who sees which case, as one condition: the OR of `case_scope_parts`."""
+    parts = case_scope_parts(user)
+    if parts is None:
+        return Q()
+    if not parts:
+        return Q(pk__in=[])
+    return reduce(operator.or_, parts)
 
 
 READER_CAPS = (Cap.CASE_HANDLE, Cap.CASE_VIEW_ALL, Cap.CASE_LIAISON)
@@ -61,13 +91,77 @@ def case_list(
     open_only: bool = False,
     on: date | None = None,
 ) -> QuerySet[Case]:
-    """Cases in scope, most urgent first: running clocks by due date, then stopped clocks, then the rest.
+    """Cases in scope, most urgent first: running clocks by due date (cases without one after them),
+    then stopped clocks.
 
     `light` filters by traffic light on date `on` (default today): red = overdue, yellow = due within
     the configured working days, green = the rest of the running clocks.
     """
     require_reader(user)
-    qs = Case.objects.filter(case_scope_q(user)).select_related("institution", "agent")
+    return _narrowed(
+        Case.objects.filter(case_scope_q(user)),
+        user=user,
+        status=status,
+        light=light,
+        mine=mine,
+        institution_id=institution_id,
+        q=q,
+        kind=kind,
+        open_only=open_only,
+        on=on,
+    )
+
+
+def case_page(*, user, offset: int, limit: int, values: tuple[str, ...] = (), **filters) -> list:
+    """`case_list(user=user, **filters)[offset:offset + limit]`, fetched one scope part at a time;
+    with `values`, as tuples of those fields (`values_list`), else as cases.
+
+    Against an OR of the parts PostgreSQL can only walk the open cases in deadline order and test
+    each: quick for a county, a walk through most of the table for a station holding a small share
+    of a province's cases. Each part alone is served by its own index (the institutions' by
+    `cases_open_by_inst` or `cases_open_by_due`, transfers and joint tasks by theirs). The sort keys
+    of each part's first offset + limit cases, merged in the list's order, give the page's ids;
+    only those cases are then loaded. An agent's own cases (`mine`) need none of this: the walk
+    along `cases_open_by_agent` ends within the agent's few thousand cases.
+    """
+    require_reader(user)
+    parts = case_scope_parts(user, list_institutions=True) if not filters.get("mine") else None
+    if parts is None or len(parts) <= 1:
+        qs = case_list(user=user, **filters)[offset : offset + limit]
+        return list(qs.values_list(*values) if values else qs)
+    keys: set[tuple] = set()
+    for part in parts:
+        narrowed = _narrowed(Case.objects.filter(part), user=user, **filters)
+        keys.update(narrowed.values_list("clock_stopped", "due_date", "pk")[: offset + limit])
+    ids = [pk for _stopped, _due, pk in sorted(keys, key=_urgency)[offset : offset + limit]]
+    if values:
+        rows = {row[0]: row for row in Case.objects.filter(pk__in=ids).values_list("pk", *values)}
+        return [rows[pk][1:] for pk in ids]
+    cases = Case.objects.select_related("institution", "agent").in_bulk(ids)
+    return [cases[pk] for pk in ids]
+
+
+def _urgency(key: tuple) -> tuple:
+    """case_list's order for (clock_stopped, due_date, pk): running clocks first, by due date
+    (none last), then id."""
+    stopped, due, pk = key
+    return (stopped, due is None, due or date.min, pk)
+
+
+def _narrowed(
+    qs: QuerySet[Case],
+    *,
+    user,
+    status: str = "",
+    light: str = "",
+    mine: bool = False,
+    institution_id: int | None = None,
+    q: str = "",
+    kind: str = "",
+    open_only: bool = False,
+    on: date | None = None,
+) -> QuerySet[Case]:
+    qs = qs.select_related("institution", "agent")
     if mine:
         qs = qs.filter(agent=user)
     if status:
@@ -78,31 +172,83 @@ def case_list(
         qs = qs.filter(kind=kind)
     if institution_id:
         qs = qs.filter(institution_id=institution_id)
+    q = q.strip()
     if q:
-        q = q.strip()
         from bangban.core import crypto
         from bangban.core.ids import is_valid_resident_id
 
+        # Each alternative has its index (number, name prefix, phone hash, credit code, ID hash), so
+        # the database unites a few index lookups before it applies the scope.
         match = (
             Q(number=q)
-            | Q(applicant_name__startswith=q)
+            | name_prefix_q(q)
             | Q(phone_hash=crypto.lookup_hash(q))  # phone numbers are stored encrypted
             | Q(credit_code=q.upper())
         )
         if is_valid_resident_id(q):
             match |= Q(applicant_id_hash=crypto.lookup_hash(q))
         qs = qs.filter(match)
-    if light:
-        on = on or clock.today()
-        running = qs.filter(status__in=CLOCK_STATUSES, clock_stopped=False, due_date__isnull=False)
-        yellow_ends = clock.yellow_ends(on)
-        if light == "red":
-            qs = running.filter(due_date__lt=on)
-        elif light == "yellow":
-            qs = running.filter(due_date__gte=on, due_date__lt=yellow_ends)
-        elif light == "green":
-            qs = running.filter(due_date__gte=yellow_ends)
-    return qs.order_by("clock_stopped", "due_date", "id")
+    if light in LIGHTS:
+        qs = qs.filter(light_q(light, on or clock.today()))
+    # NULLS LAST is PostgreSQL's default (and its index order); SQLite would put cases without a
+    # deadline first.
+    return qs.order_by("clock_stopped", F("due_date").asc(nulls_last=True), "id")
+
+
+LIGHTS = ("red", "yellow", "green")
+
+
+def light_q(light: str, on: date) -> Q:
+    """Cases showing `light` on date `on`: red = overdue, yellow = due within the configured working
+    days, green = the rest of the running clocks (clock.light's colours, from one calendar step)."""
+    running = Q(status__in=CLOCK_STATUSES, clock_stopped=False, due_date__isnull=False)
+    yellow_ends = clock.yellow_ends(on)
+    return (
+        running
+        & {
+            "red": Q(due_date__lt=on),
+            "yellow": Q(due_date__gte=on, due_date__lt=yellow_ends),
+            "green": Q(due_date__gte=yellow_ends),
+        }[light]
+    )
+
+
+def my_case_counts(*, user, on: date | None = None) -> dict[str, int]:
+    """The user's own open cases by light, and suspended: one pass over `cases_open_by_agent`
+    (an agent holds a few thousand open cases at most)."""
+    on = on or clock.today()
+    qs = case_list(user=user, mine=True, open_only=True).order_by()
+    counts = {light: Count("pk", filter=light_q(light, on)) for light in LIGHTS}
+    counts["suspended"] = Count("pk", filter=Q(status=Status.SUSPENDED, clock_stopped=True))
+    return qs.aggregate(**counts)
+
+
+def name_prefix_q(prefix: str) -> Q:
+    """Applicant names starting with `prefix` (case-sensitive, on both databases), served by an index.
+
+    PostgreSQL answers LIKE 'prefix%' from the varchar_pattern_ops index `cases_applicant_name`
+    whatever the database collation. SQLite's LIKE ignores ASCII case and skips indexes, so there
+    the prefix is the range [prefix, successor) in code-point order, which SQLite's default BINARY
+    collation compares by (UTF-8 bytes sort as code points) and the same index serves.
+    """
+    if connection.vendor == "postgresql":
+        return Q(applicant_name__startswith=prefix)
+    successor = prefix_successor(prefix)
+    if successor is None:
+        return Q(applicant_name__gte=prefix)
+    return Q(applicant_name__gte=prefix, applicant_name__lt=successor)
+
+
+def prefix_successor(prefix: str) -> str | None:
+    """The least string greater than every string starting with `prefix` (code-point order)."""
+    chars = list(prefix)
+    while chars:
+        code = ord(chars.pop()) + 1
+        if code == 0xD800:  # surrogates are no characters: the next one is U+E000
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return "".join(chars) + chr(code)
+    return None  # only U+10FFFF: every string from the prefix on starts with it
 
 
 def case_get(*, user, pk) -> Case:

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +15,7 @@ from bangban.accounts.roles import Cap
 from bangban.cases import cardreader, clock, documents, selectors, services, tracking, workflow
 from bangban.cases import forms as f
 from bangban.cases.models import ApplicantType, JointTask, Kind, Material, Status, Transfer
+from bangban.cases.queue import MAX_PAGE
 from bangban.catalog.selectors import (
     bundle_item_ids,
     offered_materials,
@@ -31,27 +31,43 @@ from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.workdays.selectors import get_calendar
 
+QUEUE_PAGE_SIZE = 30
+
+
+def page_number(value) -> int:
+    """The requested page (1 for anything that is no page number: the list then starts over)."""
+    number = parse_id(value)
+    return number if number and number <= MAX_PAGE else 1
+
 
 @login_required
 @requires(*selectors.READER_CAPS)
 def queue_view(request):
+    """The work queue, most urgent first. Pages are drawn without counting the scope (a count over
+    an institution's cases costs more than the page): one row more than shown says whether there
+    is a next page."""
     q = request.GET
-    qs = selectors.case_list(
+    number = page_number(q.get("page"))
+    offset = (number - 1) * QUEUE_PAGE_SIZE
+    cases = selectors.case_page(
         user=request.user,
+        offset=offset,
+        limit=QUEUE_PAGE_SIZE + 1,
         status=q.get("status", ""),
         light=q.get("light", ""),
         mine=q.get("mine") == "1",
         q=q.get("q", ""),
         open_only=q.get("open", "1") == "1" and not q.get("status"),
     )
-    page = Paginator(qs, 30).get_page(q.get("page"))
     calendar, today = get_calendar(), clock.today()
-    rows = [(case, clock.light(case, on=today, calendar=calendar)) for case in page.object_list]
+    rows = [(case, clock.light(case, on=today, calendar=calendar)) for case in cases[:QUEUE_PAGE_SIZE]]
     return render(
         request,
         "cases/queue.html",
         {
-            "page_obj": page,
+            "page_number": number,
+            "previous_page": number - 1 if number > 1 else None,
+            "next_page": number + 1 if len(cases) > QUEUE_PAGE_SIZE else None,
             "rows": rows,
             "query": querystring_without_page(request),
             "statuses": Status.choices,

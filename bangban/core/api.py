@@ -104,9 +104,9 @@ class TooManyAttempts(exceptions.APIException):
 def token_principal(request):
     """(user, token) for the request's `Authorization: Token …` header, None without one.
 
-    The one token check (accounts.services.token_authenticate) for DRF and the work-queue fast
-    lane; the outcome is kept on the request, so a request the fast lane hands on is not
-    checked, counted or audited twice. Raises AuthenticationFailed or TooManyAttempts.
+    The one token check (accounts.services.token_authenticate); the outcome is kept on the
+    request, so a request that asks twice is not checked, counted or audited twice.
+    Raises AuthenticationFailed or TooManyAttempts.
     """
     from bangban.accounts import services
     from bangban.core.context import client_ip

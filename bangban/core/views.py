@@ -5,12 +5,16 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.http import require_GET
 
-from bangban.core.dashboard import home_panels
+from bangban.core.dashboard import home_panels, home_sections
 
 
 @login_required
 def home(request):
-    return render(request, "core/home.html", {"panels": home_panels(request.user)})
+    return render(
+        request,
+        "core/home.html",
+        {"panels": home_panels(request.user), "sections": home_sections(request.user)},
+    )
 
 
 @require_GET

@@ -30,7 +30,7 @@ def test_agency_case_through_the_pages(org, page_at, password):
     make_item(org, "个体工商户登记", promised=5)
     page = page_at()
     login(page, "town_agent", password)
-    page.get_by_role("link", name="登记办件").click()
+    page.locator("#main").get_by_role("link", name="登记办件").click()  # the 工作台's button
     page.get_by_label("代办", exact=True).check()
     page.get_by_label("服务方式").select_option(label="代办")
     page.get_by_label("申请人姓名 / 企业名称").fill("王阿婆")

@@ -1,4 +1,5 @@
-"""The API's hand-written work-queue statement answers exactly what the ORM reference answers."""
+"""The API list renders a page of selectors.case_list from plain rows: the same rows, fields and values
+as CaseListSerializer over the same queryset, and the scope of case_list itself."""
 
 import datetime as dt
 import itertools
@@ -137,7 +138,7 @@ def _filter_sets(org, made):
         yield queue.Filters(q=q)
 
 
-def test_queue_statement_matches_the_orm_reference(org, cases):
+def test_api_rows_match_the_serializer_over_case_list(org, cases):
     checked = 0
     for who in USERS:
         user = org.user(who)
