@@ -84,14 +84,14 @@ def case_panels(user) -> list[dict]:
     return panels
 
 
-def next_action(case, user) -> str | None:
+def next_action(case, user, facts: services.CaseFacts | None = None) -> str | None:
     """The step that moves `case` forward, if `user` may take it now (services.action_refusal, the
-    guard every service applies); None otherwise."""
+    guard every service applies, with `facts` from services.case_facts); None otherwise."""
     if not (has_cap(user, Cap.CASE_HANDLE) and institution_in_scope(user, case.institution)):
         return None
     for action in workflow.allowed_actions(case.kind, case.status):
         if action not in NOT_NEXT:
-            return action if services.action_refusal(case, action) is None else None
+            return action if services.action_refusal(case, action, facts=facts) is None else None
     return None
 
 
@@ -108,8 +108,10 @@ def case_sections(user) -> list[dict]:
     rows = []
     if handles:
         calendar, today = get_calendar(), clock.today()
-        for case in selectors.case_page(user=user, offset=0, limit=NEXT_CASES, mine=True, open_only=True):
-            action = next_action(case, user)
+        cases = selectors.case_page(user=user, offset=0, limit=NEXT_CASES, mine=True, open_only=True)
+        facts = services.case_facts(cases)
+        for case in cases:
+            action = next_action(case, user, facts[case.pk])
             rows.append(
                 {
                     "case": case,

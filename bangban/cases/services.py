@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
@@ -145,11 +146,48 @@ def _audit(by, action: str, case: Case, changes: dict | None = None, note: str =
     )
 
 
-def action_refusal(case: Case, action: str, *, new_case: bool = False) -> ServiceError | None:
+@dataclass(frozen=True)
+class CaseFacts:
+    """What `action_refusal` reads besides the case row: a transfer waiting, the departments of open
+    joint tasks, the originals not yet returned. `case_facts` loads them for many cases at once."""
+
+    transfer_pending: bool
+    open_tasks: tuple[str, ...]
+    originals_out: tuple[str, ...]
+
+
+def case_facts(cases) -> dict[int, CaseFacts]:
+    """{case id: CaseFacts} for `cases` in three statements (a list page asks the guard per row)."""
+    ids = [c.pk for c in cases]
+    pending = set(
+        Transfer.objects.filter(case_id__in=ids, state=Transfer.State.PENDING).values_list(
+            "case_id", flat=True
+        )
+    )
+    tasks: dict[int, list[str]] = {}
+    for case_id, name in JointTask.objects.filter(case_id__in=ids, state=JointTask.State.OPEN).values_list(
+        "case_id", "department__name"
+    ):
+        tasks.setdefault(case_id, []).append(name)
+    originals: dict[int, list[str]] = {}
+    for case_id, name in Material.objects.filter(
+        case_id__in=ids, form=Material.Form.ORIGINAL, returned_at__isnull=True
+    ).values_list("case_id", "name"):
+        originals.setdefault(case_id, []).append(name)
+    return {
+        pk: CaseFacts(pk in pending, tuple(tasks.get(pk, ())), tuple(originals.get(pk, ()))) for pk in ids
+    }
+
+
+def action_refusal(
+    case: Case, action: str, *, new_case: bool = False, facts: CaseFacts | None = None
+) -> ServiceError | None:
     """Why `action` cannot be taken on `case` as it stands (its state, not the input); None if it can.
 
     The one guard: services raise what it returns, and the actions offered (page buttons, the API's
     `actions`) are the ones it lets through, so an offered action never fails on the case's state.
+    `facts` (from `case_facts`) saves its queries when a page asks for many cases; without them it
+    reads what it needs of this case.
     """
     new = workflow.target(action, case.kind, case.status)
     if new is None:
@@ -158,15 +196,23 @@ def action_refusal(case: Case, action: str, *, new_case: bool = False) -> Servic
             f"办件当前状态为“{case.get_status_display()}”，不能{workflow.ACTION_LABELS[action]}",
             field="status",
         )
-    if not new_case and case.transfers.filter(state=Transfer.State.PENDING).exists():
+    if not new_case and (
+        facts.transfer_pending if facts else case.transfers.filter(state=Transfer.State.PENDING).exists()
+    ):
         return ServiceError("transfer_pending", "办件正在转办、等待对方接收，暂不能办理", field="status")
     if action == "complete":
-        open_tasks = list(
-            case.tasks.filter(state=JointTask.State.OPEN).values_list("department__name", flat=True)
+        open_tasks = (
+            facts.open_tasks
+            if facts
+            else list(
+                case.tasks.filter(state=JointTask.State.OPEN).values_list("department__name", flat=True)
+            )
         )
         if open_tasks:
             return ServiceError("tasks_open", f"联办任务尚未全部完成：{'、'.join(open_tasks)}", field="tasks")
-    if action in ("complete", "terminate") and (originals := _originals_out(case)):
+    if action in ("complete", "terminate") and (
+        originals := (facts.originals_out if facts else _originals_out(case))
+    ):
         return ServiceError(
             "materials_out", f"尚有原件未退还申请人：{'、'.join(originals)}", field="materials"
         )

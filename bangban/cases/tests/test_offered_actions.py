@@ -144,3 +144,37 @@ def test_extension_is_offered_only_where_it_would_be_approved(org, items, api, w
         assert page.status_code == 200
         assert "act/extend/" not in page.content.decode()
         assert not services.case_may_extend(case=case, by=receiver)
+
+
+def test_the_guard_with_facts_loaded_for_many_cases_refuses_as_the_guard_alone(org, items, api):
+    """services.case_facts (used by list pages) gives action_refusal the same answers it reads itself:
+    a transfer waiting, an open joint task, an original not returned, and a case with none."""
+    from bangban.cases import workflow
+
+    agent = org.user("town_agent")
+    client = api(agent)
+    with at(2025, 9, 30):
+        ids = [_help_case(client, items)["id"] for _ in range(4)]
+        for cid in ids:
+            ok(client.post(f"/api/v1/cases/{cid}/start/", {}, format="json"))
+        cases = {cid: Case.objects.get(pk=cid) for cid in ids}
+        services.transfer_send(case=cases[ids[0]], by=agent, to_institution=org.town2, reason="属地办理")
+        services.task_create(
+            case=cases[ids[1]],
+            by=agent,
+            department=org.department,
+            description="核验",
+            due_date=datetime.date(2025, 10, 10),
+        )
+        services.material_receive(case=cases[ids[2]], by=agent, name="房产证", form="original", copies=1)
+        cases = {cid: Case.objects.get(pk=cid) for cid in ids}
+        facts = services.case_facts(list(cases.values()))
+        assert facts[ids[0]].transfer_pending and facts[ids[1]].open_tasks and facts[ids[2]].originals_out
+        for cid, case in cases.items():
+            for action in workflow.TRANSITIONS:
+                alone = services.action_refusal(case, action)
+                loaded = services.action_refusal(case, action, facts=facts[cid])
+                assert (alone and (alone.code, str(alone))) == (loaded and (loaded.code, str(loaded)))
+        assert {a for a in workflow.TRANSITIONS if services.action_refusal(cases[ids[3]], a) is None} >= {
+            "complete"
+        }
