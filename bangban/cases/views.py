@@ -32,6 +32,7 @@ from bangban.org.selectors import institution_in_scope
 from bangban.workdays.selectors import get_calendar
 
 QUEUE_PAGE_SIZE = 30
+WAITING = 20  # transfers and joint tasks shown above the queue
 
 
 def page_number(value) -> int:
@@ -61,6 +62,7 @@ def queue_view(request):
     )
     calendar, today = get_calendar(), clock.today()
     rows = [(case, clock.light(case, on=today, calendar=calendar)) for case in cases[:QUEUE_PAGE_SIZE]]
+    first = number == 1 and not q.get("q")
     return render(
         request,
         "cases/queue.html",
@@ -72,8 +74,9 @@ def queue_view(request):
             "query": querystring_without_page(request),
             "statuses": Status.choices,
             "can_create": has_cap(request.user, Cap.CASE_HANDLE),
-            "transfers": selectors.pending_transfers_for(user=request.user)[:50],
-            "tasks": selectors.tasks_for(user=request.user)[:50],
+            # What waits for the user heads the first page only (the 工作台 lists it too).
+            "transfers": selectors.pending_transfers_for(user=request.user)[:WAITING] if first else [],
+            "tasks": selectors.tasks_for(user=request.user)[:WAITING] if first else [],
         },
     )
 

@@ -137,3 +137,14 @@ def test_register_button_for_those_who_register(org, cases, web):  # noqa: F811
     assert 'action="/cases/" role="search"' in agent
     supervisor = web(org.user("supervisor")).get("/").content.decode()
     assert "big-button" not in supervisor and 'id="next-cases"' not in supervisor
+
+
+def test_the_queue_lists_what_waits_on_its_first_page_only(org, cases, web):  # noqa: F811
+    """The 工作台's counts link to /cases/#transfers and #tasks: the queue's first page heads with them."""
+    transferred = next(c for c in cases if c.transfers.filter(state="pending").exists())
+    client = web(org.user("town2_agent"))
+    first = client.get("/cases/").content.decode()
+    assert f'href="/cases/{transferred.pk}/"' in first.split('id="transfers"', 1)[1].split("</section>", 1)[0]
+    later = client.get("/cases/?page=2").content.decode()
+    searched = client.get("/cases/?q=" + transferred.number).content.decode()
+    assert 'id="transfers"' not in later and 'id="transfers"' not in searched
