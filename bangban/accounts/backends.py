@@ -18,3 +18,12 @@ class LoginGateBackend(ModelBackend):
             )
         except services.ServiceError:
             return None
+
+    def get_user(self, user_id):
+        """ModelBackend.get_user with the user's institution in the same statement: nearly every page
+        reads it (the scope, the top bar), which cost each request a second query."""
+        from django.contrib.auth import get_user_model
+
+        model = get_user_model()
+        user = model._default_manager.select_related("institution").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -221,3 +221,17 @@ def test_throttle_works_on_the_production_cache(org, client, settings, password)
         assert _login(client, "town_agent", password).status_code == 429
     finally:
         caches["default"].clear()
+
+
+def test_the_session_user_comes_with_its_institution_in_one_statement(org, django_assert_num_queries):
+    """Every page reads the user's institution (scope, top bar): loaded with the user, not after."""
+    from bangban.accounts.backends import LoginGateBackend
+
+    agent = org.user("town_agent")
+    with django_assert_num_queries(1):
+        user = LoginGateBackend().get_user(agent.pk)
+        assert user.institution.name == agent.institution.name
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    assert LoginGateBackend().get_user(agent.pk) is None
+    assert LoginGateBackend().get_user(10**9) is None
