@@ -12,3 +12,17 @@ def test_app_statements_run_without_parallel_workers():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.django_db
+def test_the_agent_queue_index_covers_the_workbench_counts():
+    """cases 0008: status and institution_id in cases_open_by_agent (PostgreSQL), so the 工作台's
+    aggregate over an agent's open cases needs no heap visits."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'cases_open_by_agent'")
+            definition = cursor.fetchone()[0]
+            assert "INCLUDE (status, institution_id)" in definition and "WHERE" in definition
+        else:  # SQLite keeps the plain partial index of the model
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'cases_open_by_agent'")
+            assert "WHERE" in cursor.fetchone()[0]
