@@ -14,6 +14,7 @@ from bangban.cases.services import MAX_RECEIVED
 from bangban.core.routing import parse_id
 
 MAX_ITEMS = 20  # items in one registration
+MAX_BUNDLES = 5  # 一件事 in one registration
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -67,7 +68,7 @@ class CaseCreateForm(forms.Form):
     )
     mode = forms.ChoiceField(label="服务方式", choices=Mode.choices, initial=Mode.ASSIST)
     items = IdListField(label="办理事项", max_count=MAX_ITEMS, required=False)
-    bundles = IdListField(label="一件事", max_count=5, required=False)
+    bundles = IdListField(label="一件事", max_count=MAX_BUNDLES, required=False)
     received = IdListField(label="收取材料", max_count=MAX_RECEIVED, required=False)
     priority_group = forms.ChoiceField(label="重点群体", choices=PriorityGroup.choices, required=False)
     channel = forms.ChoiceField(label="渠道", choices=Channel.choices, initial=Channel.WINDOW)

@@ -18,6 +18,11 @@ class Kind(models.TextChoices):
     AGENCY = "agency", "代办"
 
 
+def listing_mode(kind: str) -> str:
+    """The mode of the 清单 (catalog.selectors.MODES) a case of `kind` is offered under."""
+    return "agency" if kind == Kind.AGENCY else "help"
+
+
 class Mode(models.TextChoices):
     GUIDE = "guide", "导办"
     LEAD = "lead", "领办"

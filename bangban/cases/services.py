@@ -44,6 +44,7 @@ from bangban.cases.models import (
     Status,
     Suspension,
     Transfer,
+    listing_mode,
 )
 from bangban.catalog.models import Item
 from bangban.catalog.selectors import item_version_in_force, offered_versions, versions_in_force
@@ -372,10 +373,9 @@ def _versions_for(ids: list[int], *, kind: str, institution: Institution, on: da
     """The version in force of each item, which this institution's 清单 must offer in this kind."""
     if not ids:
         raise ServiceError("required", "请至少选择一个事项", field="items")
-    mode = "agency" if kind == Kind.AGENCY else "help"
     # Only what a case keeps of a version: the catalog's selector joins wide rows for its own pages.
     offered = offered_versions(
-        institution=institution, on=on, mode=mode, item_ids=ids, columns=VERSION_COLUMNS
+        institution=institution, on=on, mode=listing_mode(kind), item_ids=ids, columns=VERSION_COLUMNS
     )
     versions = []
     for item_id in ids:

@@ -14,7 +14,7 @@ from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import cardreader, clock, documents, selectors, services, tracking, workflow
 from bangban.cases import forms as f
-from bangban.cases.models import ApplicantType, JointTask, Kind, Material, Status, Transfer
+from bangban.cases.models import ApplicantType, JointTask, Kind, Material, Status, Transfer, listing_mode
 from bangban.cases.queue import MAX_PAGE
 from bangban.catalog.selectors import (
     bundle_item_ids,
@@ -84,10 +84,6 @@ def queue_view(request):
 # --- registration at the window (issue 9) ------------------------------------------------------
 
 
-def _mode(kind: str) -> str:
-    return "agency" if kind == Kind.AGENCY else "help"
-
-
 def _posted_ids(values, limit: int) -> list[int]:
     return list(dict.fromkeys(i for v in values[: limit * 2] if (i := parse_id(v)) is not None))[:limit]
 
@@ -95,14 +91,16 @@ def _posted_ids(values, limit: int) -> list[int]:
 def _chosen(user, kind: str, item_ids: list[int]) -> list:
     if not item_ids or user.institution is None:
         return []
-    return picks_for(institution=user.institution, on=clock.today(), mode=_mode(kind), item_ids=item_ids)
+    return picks_for(
+        institution=user.institution, on=clock.today(), mode=listing_mode(kind), item_ids=item_ids
+    )
 
 
 def _bundle_items(user, kind: str, bundle_ids: list[int]) -> list[int]:
     if not bundle_ids or user.institution is None:
         return []
     return bundle_item_ids(
-        institution=user.institution, on=clock.today(), mode=_mode(kind), bundle_ids=bundle_ids
+        institution=user.institution, on=clock.today(), mode=listing_mode(kind), bundle_ids=bundle_ids
     )
 
 
@@ -110,7 +108,7 @@ def _checklist(user, kind: str, item_ids: list[int]) -> list[tuple]:
     if not item_ids or user.institution is None:
         return []
     return offered_materials(
-        institution=user.institution, on=clock.today(), mode=_mode(kind), item_ids=item_ids
+        institution=user.institution, on=clock.today(), mode=listing_mode(kind), item_ids=item_ids
     )
 
 
@@ -119,7 +117,9 @@ def _register_page(request, form, data):
     user, kind = request.user, data.get("kind") or Kind.HELP
     item_ids = _posted_ids(data.getlist("items"), f.MAX_ITEMS)
     item_ids = list(
-        dict.fromkeys([*item_ids, *_bundle_items(user, kind, _posted_ids(data.getlist("bundles"), 5))])
+        dict.fromkeys(
+            [*item_ids, *_bundle_items(user, kind, _posted_ids(data.getlist("bundles"), f.MAX_BUNDLES))]
+        )
     )
     found, bundles, query = [], [], " ".join((data.get("item_q") or "").split())[:50]
     if query and user.institution is not None:  # the search posted back (no JavaScript)
@@ -128,13 +128,15 @@ def _register_page(request, form, data):
             for p in pick_items(
                 institution=user.institution,
                 on=clock.today(),
-                mode=_mode(kind),
+                mode=listing_mode(kind),
                 q=query,
                 frequent=selectors.frequent_items(user=user),
             )
             if p.item_id not in item_ids
         ]
-        bundles = pick_bundles(institution=user.institution, on=clock.today(), mode=_mode(kind), q=query)
+        bundles = pick_bundles(
+            institution=user.institution, on=clock.today(), mode=listing_mode(kind), q=query
+        )
     applicant = _with_prefill(
         user,
         selectors.applicant_cases(
@@ -237,7 +239,7 @@ def _prefill(user, pk: int) -> dict:
 def pick_view(request):
     """The type-ahead's answer (JSON): items of the user's 清单 and 一件事 matching `q`."""
     user, q = request.user, request.GET.get("q", "")
-    mode = _mode(request.GET.get("kind", ""))
+    mode = listing_mode(request.GET.get("kind", ""))
     if user.institution is None:
         return JsonResponse({"items": [], "bundles": []})
     on = clock.today()
