@@ -21,6 +21,7 @@ from bangban.catalog.selectors import (
     offered_materials,
     pick_bundles,
     pick_items,
+    pick_query,
     picks_for,
 )
 from bangban.core.errors import ServiceError
@@ -121,7 +122,7 @@ def _register_page(request, form, data):
             [*item_ids, *_bundle_items(user, kind, _posted_ids(data.getlist("bundles"), f.MAX_BUNDLES))]
         )
     )
-    found, bundles, query = [], [], " ".join((data.get("item_q") or "").split())[:50]
+    found, bundles, query = [], [], pick_query(data.get("item_q"))
     if query and user.institution is not None:  # the search posted back (no JavaScript)
         found = [
             p

@@ -467,6 +467,11 @@ PICK_LIMIT = 15
 PICK_QUERY_MAX = 50  # characters of a search; longer input is cut, never an error
 
 
+def pick_query(q: str | None) -> str:
+    """A picker search as matched: whitespace runs as one space, cut at PICK_QUERY_MAX characters."""
+    return " ".join((q or "").split())[:PICK_QUERY_MAX]
+
+
 @dataclass(frozen=True)
 class Pick:
     """One line of the window's item picker."""
@@ -537,7 +542,7 @@ def pick_items(
     from django.db.models import Case, IntegerField, Value, When
     from django.db.models.functions import Length
 
-    q = " ".join((q or "").split())[:PICK_QUERY_MAX]
+    q = pick_query(q)
     offered = offered_items(institution=institution, on=on, mode=mode)
     frequent = [i for i in frequent if isinstance(i, int)][:limit]
     if not q:
@@ -606,7 +611,7 @@ def pick_bundles(
 ) -> list[BundlePick]:
     """Published 一件事 whose name (or its pinyin initials) contains `q`, with the items of each that
     `institution`'s 清单 offers in `mode`. Bundles are few (tens), so they are matched in memory."""
-    q = " ".join((q or "").split())[:PICK_QUERY_MAX]
+    q = pick_query(q)
     if not q:
         return []
     letters = q.replace(" ", "").lower()
