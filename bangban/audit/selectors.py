@@ -67,16 +67,13 @@ def audit_list(
         institution = institutions_in_scope(user).filter(pk=institution_id).first()
         if institution is None:
             return qs.none()
-        # The subtree as ids: one institution (a station) is an equality the (institution, at) index
-        # serves in time order; a path condition would leave the database a join to filter through.
+        # The subtree as ids: for one institution (a station) `IN (id)` is an equality the
+        # (institution, at) index serves in time order (PostgreSQL reads a one-value IN as =); a path
+        # condition would leave the database a join to filter through.
         subtree = list(
             institutions_in_scope(user).filter(path__startswith=institution.path).values_list("pk", flat=True)
         )
-        qs = (
-            qs.filter(institution_id=subtree[0])
-            if len(subtree) == 1
-            else qs.filter(institution_id__in=subtree)
-        )
+        qs = qs.filter(institution_id__in=subtree)
     if date_from:
         qs = qs.filter(at__gte=_day_start(date_from))
     if date_to:
