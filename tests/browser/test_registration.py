@@ -1,6 +1,7 @@
 """Registration at the window by keyboard alone (issue 9's "Done when"): a 身份证 swipe, two items
 picked by pinyin initials from a 清单 of 5,000, Ctrl+Enter, and form A opens for printing."""
 
+import re
 import time
 
 import pytest
@@ -190,3 +191,34 @@ def test_the_same_registration_without_javascript(org, browser, live_server, pas
         == f"/cases/{case.pk}/forms/A.pdf"
     )
     context.close()
+
+
+def test_a_second_click_on_register_posts_nothing_more(org, page_at, password):
+    """While the first post is on its way (held here), a second click sends no second registration."""
+    make_listing(org, [org.town], count=3, extra=[("残疾人证补办", 0, True, [])])
+    page = page_at()
+    login(page, "town_agent", password)
+    page.goto(page.base + "/cases/new/")
+    page.get_by_label("申请人姓名 / 企业名称").fill("李秀英")
+    page.get_by_label("身份证号").fill(ID)
+    page.get_by_label("联系电话").fill("13912345678")
+    page.keyboard.press("Alt+s")
+    page.keyboard.type("cjrzb")
+    page.locator("#pick-list [role=option]").filter(has_text="残疾人证补办").wait_for()
+    page.keyboard.press("Enter")
+    page.locator("#chosen-items .chip").first.wait_for()
+    # Two submissions in a row (a double click, or a click then Ctrl+Enter): count those the page let
+    # through (a window listener runs after app.js's document listener).
+    sent = page.evaluate(
+        """() => {
+            let sent = 0;
+            window.addEventListener("submit", (e) => { if (!e.defaultPrevented) sent++; });
+            const button = document.querySelector("button[name=register]");
+            button.form.requestSubmit(button);
+            button.form.requestSubmit(button);
+            return sent;
+        }"""
+    )
+    assert sent == 1
+    page.wait_for_url(re.compile(r"/cases/\d+/"))
+    assert Case.objects.count() == 1

@@ -38,3 +38,20 @@ document.addEventListener("DOMContentLoaded", function () {
   // Once: reloading the page later does not print again.
   if (window.history.replaceState) window.history.replaceState(null, "", window.location.pathname);
 });
+
+// A form is posted once: a second click (or Ctrl+Enter) while the first post is on its way would, for
+// instance, register the same applicant's case twice. The answer is a new page; a page restored from
+// the back-forward cache, or one whose post answered with a download, may post again.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (event.defaultPrevented || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+  if (form.hasAttribute("data-posting")) {
+    event.preventDefault();
+    return;
+  }
+  form.setAttribute("data-posting", "");
+  setTimeout(function () { form.removeAttribute("data-posting"); }, 10000);
+});
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[data-posting]").forEach(function (form) { form.removeAttribute("data-posting"); });
+});
