@@ -36,14 +36,31 @@ class Cap:
     CASE_VIEW_ALL = "case.view_all"
     SUPERVISION_VIEW = "supervision.view"
     CALENDAR_MANAGE = "calendar.manage"
+    # Evaluation and supervision (issue 10).
+    REVIEW_HANDLE = "review.handle"  # take reviews at the window, log 回访, rectify, 申诉
+    REVIEW_DECIDE = "review.decide"  # 复核 a rectification, decide a 申诉
+    COMPLAINT_HANDLE = "complaint.handle"  # run a complaint through its five steps
+    CONSULTATION_HANDLE = "consultation.handle"  # the consultation register
+    SUPERVISION_ISSUE = "supervision.issue"  # issue 督办单, set indicator targets, score agents
+    TRAINING_MANAGE = "training.manage"  # training courses, sessions, emergency plans and drills
 
 
 _BASE = {Cap.ORG_VIEW, Cap.CATALOG_VIEW}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.AGENT: frozenset(_BASE | {Cap.CASE_HANDLE}),
+    Role.AGENT: frozenset(_BASE | {Cap.CASE_HANDLE, Cap.REVIEW_HANDLE, Cap.CONSULTATION_HANDLE}),
     Role.COORDINATOR: frozenset(
-        _BASE | {Cap.CASE_HANDLE, Cap.CASE_COORDINATE, Cap.CASE_VIEW_ALL, Cap.STAFF_VIEW}
+        _BASE
+        | {
+            Cap.CASE_HANDLE,
+            Cap.CASE_COORDINATE,
+            Cap.CASE_VIEW_ALL,
+            Cap.STAFF_VIEW,
+            Cap.REVIEW_HANDLE,
+            Cap.CONSULTATION_HANDLE,
+            Cap.COMPLAINT_HANDLE,
+            Cap.TRAINING_MANAGE,
+        }
     ),
     Role.CHIEF_LIAISON: frozenset(_BASE | {Cap.CASE_LIAISON}),
     Role.LIAISON: frozenset(_BASE | {Cap.CASE_LIAISON}),
@@ -58,11 +75,22 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CASE_COORDINATE,
             Cap.SUPERVISION_VIEW,
             Cap.CALENDAR_MANAGE,
+            Cap.COMPLAINT_HANDLE,
+            Cap.TRAINING_MANAGE,
         }
     ),
     Role.CATALOG_ADMIN: frozenset(_BASE | {Cap.CATALOG_MANAGE, Cap.CATALOG_REVIEW}),
     Role.SUPERVISOR: frozenset(
-        _BASE | {Cap.STAFF_VIEW, Cap.AUDIT_VIEW, Cap.CASE_VIEW_ALL, Cap.SUPERVISION_VIEW}
+        _BASE
+        | {
+            Cap.STAFF_VIEW,
+            Cap.AUDIT_VIEW,
+            Cap.CASE_VIEW_ALL,
+            Cap.SUPERVISION_VIEW,
+            Cap.REVIEW_DECIDE,
+            Cap.COMPLAINT_HANDLE,
+            Cap.SUPERVISION_ISSUE,
+        }
     ),
     Role.SYSADMIN: frozenset(
         _BASE

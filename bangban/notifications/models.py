@@ -21,6 +21,14 @@ class Message(models.Model):
         TRANSFERRED = "transferred", "转办"
         COMPLETED = "completed", "办结"
         TERMINATED = "terminated", "终止"
+        # Evaluation and supervision (issue 10): 好差评 invitations, rectification answers,
+        # complaints, consultations.
+        REVIEW_INVITE = "review_invite", "邀请评价"
+        REVIEW_REMIND = "review_remind", "评价提醒"
+        RECTIFIED = "rectified", "差评整改反馈"
+        COMPLAINT_IN = "complaint_in", "投诉受理"
+        COMPLAINT_DONE = "complaint_done", "投诉答复"
+        CONSULT_ANSWER = "consult_answer", "咨询答复"
         OTHER = "other", "其他"
 
     class Status(models.TextChoices):
