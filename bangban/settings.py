@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "bangban.workdays",
     "bangban.notifications",
     "bangban.cases",
+    "bangban.supervision",
 ]
 
 MIDDLEWARE = [
