@@ -13,6 +13,8 @@ urlpatterns = [
     path("<id:pk>/", views.detail_view, name="detail"),
     path("<id:pk>/act/<str:name>/", views.action_view, name="action"),
     path("<id:pk>/do/<str:name>/", views.sub_action_view, name="sub_action"),
+    path("<id:pk>/transfer/", views.transfer_view, name="transfer"),
+    path("<id:pk>/task/", views.task_view, name="task"),
     path("<id:pk>/forms/<str:code>.pdf", views.form_pdf_view, name="form_pdf"),
     path("track/<str:token>/", views.track_view, name="track"),
 ]

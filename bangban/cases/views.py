@@ -383,7 +383,6 @@ def detail_view(request, pk):
     case = selectors.case_get(user=request.user, pk=pk)
     user = request.user
     can_handle = has_cap(user, Cap.CASE_HANDLE) and institution_in_scope(user, case.institution)
-    tree_root = case.institution.path.split("/")[1]
     ctx = {
         "case": case,
         "light": clock.light(case),
@@ -401,19 +400,6 @@ def detail_view(request, pk):
         "extend_form": f.ExtendForm(prefix="extend"),
         "material_form": f.MaterialForm(prefix="material"),
         "log_form": f.LogForm(prefix="log"),
-        "transfer_form": f.TransferForm(
-            prefix="transfer",
-            institutions=Institution.objects.filter(
-                path__startswith=f"/{tree_root}/", is_active=True
-            ).exclude(pk=case.institution_id),
-        ),
-        "task_form": f.TaskForm(
-            prefix="task",
-            initial={"due_date": case.due_date},
-            departments=Department.objects.filter(
-                institution__path__startswith=f"/{tree_root}/", is_active=True
-            ).select_related("institution"),
-        ),
         "pending_transfer": case.transfers.filter(state=Transfer.State.PENDING).first(),
         "is_agency": case.kind == Kind.AGENCY,
         "my_task": case.tasks.filter(department_id=user.department_id, state=JointTask.State.OPEN).first()
@@ -497,14 +483,6 @@ def sub_action_view(request, pk, name):
                 case=case, by=request.user, text=form.cleaned_data["text"], on=form.cleaned_data.get("on")
             )
             messages.success(request, "已记录日志")
-        elif name == "transfer":
-            form = f.TransferForm(
-                post, prefix="transfer", institutions=Institution.objects.filter(is_active=True)
-            )
-            if not form.is_valid():
-                raise ServiceError("invalid", form_error_text(form))
-            services.transfer_send(case=case, by=request.user, **form.cleaned_data)
-            messages.success(request, "已发起转办，等待对方接收")
         elif name in ("transfer_accept", "transfer_return"):
             transfer = case.transfers.filter(state=Transfer.State.PENDING).first()
             if transfer is None:
@@ -515,12 +493,6 @@ def sub_action_view(request, pk, name):
             else:
                 services.transfer_return(transfer=transfer, by=request.user, reason=post.get("reason", ""))
                 messages.success(request, "已退回转办")
-        elif name == "task":
-            form = f.TaskForm(post, prefix="task", departments=Department.objects.filter(is_active=True))
-            if not form.is_valid():
-                raise ServiceError("invalid", form_error_text(form))
-            services.task_create(case=case, by=request.user, **form.cleaned_data)
-            messages.success(request, "已发起联办任务")
         elif name == "task_complete":
             task = case.tasks.filter(pk=parse_id(post.get("task"))).first()
             if task is None:
@@ -538,6 +510,63 @@ def sub_action_view(request, pk, name):
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("cases:detail", pk=case.pk)
+
+
+def _tree_root(case) -> str:
+    return case.institution.path.split("/")[1]
+
+
+def _case_form_page(request, case, form, *, title: str, button: str, done: str, service):
+    """A case action with a form of its own page (the transfer and the joint task: their choice lists
+    run to a county's hundreds of institutions, too long to draw on every view of the case)."""
+    if request.method == "POST" and form.is_valid():
+        ok, _ = call_service(form, lambda: service(case=case, by=request.user, **form.cleaned_data))
+        if ok:
+            messages.success(request, done)
+            return redirect("cases:detail", pk=case.pk)
+    return render(
+        request, "cases/case_form.html", {"case": case, "form": form, "title": title, "button": button}
+    )
+
+
+@login_required
+@requires(Cap.CASE_HANDLE)
+def transfer_view(request, pk):
+    case = selectors.case_get(user=request.user, pk=pk)
+    institutions = Institution.objects.filter(
+        path__startswith=f"/{_tree_root(case)}/", is_active=True
+    ).exclude(pk=case.institution_id)
+    form = f.TransferForm(request.POST or None, prefix="transfer", institutions=institutions)
+    return _case_form_page(
+        request,
+        case,
+        form,
+        title="转办",
+        button="发起转办",
+        done="已发起转办，等待对方接收",
+        service=services.transfer_send,
+    )
+
+
+@login_required
+@requires(Cap.CASE_HANDLE)
+def task_view(request, pk):
+    case = selectors.case_get(user=request.user, pk=pk)
+    departments = Department.objects.filter(
+        institution__path__startswith=f"/{_tree_root(case)}/", is_active=True
+    ).select_related("institution")
+    form = f.TaskForm(
+        request.POST or None, prefix="task", initial={"due_date": case.due_date}, departments=departments
+    )
+    return _case_form_page(
+        request,
+        case,
+        form,
+        title="发起联办任务",
+        button="发起",
+        done="已发起联办任务",
+        service=services.task_create,
+    )
 
 
 @login_required
