@@ -225,7 +225,11 @@ def case_allowed_actions(*, case: Case, by) -> list[str]:
     (given valid input)."""
     if not (has_cap(by, Cap.CASE_HANDLE) and institution_in_scope(by, case.institution)):
         return []
-    return [a for a in workflow.TRANSITIONS if action_refusal(case, a) is None]
+    candidates = [a for a in workflow.TRANSITIONS if workflow.target(a, case.kind, case.status)]
+    if not candidates:
+        return []
+    facts = case_facts([case])[case.pk]  # three statements, not three per candidate action
+    return [a for a in candidates if action_refusal(case, a, facts=facts) is None]
 
 
 def _check_allowed(case: Case, action: str, *, new_case: bool = False) -> str:
