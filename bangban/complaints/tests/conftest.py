@@ -16,7 +16,12 @@ def at(y, m, d, hour=10):
 
 
 def register(org, by="town_agent", **kw):
-    data = dict(channel="window", content="窗口人员态度差，材料被退回三次", complainant_name="王芳", phone="13912345678")
+    data = dict(
+        channel="window",
+        content="窗口人员态度差，材料被退回三次",
+        complainant_name="王芳",
+        phone="13912345678",
+    )
     return services.complaint_register(by=org.user(by), **(data | kw))
 
 

@@ -8,7 +8,7 @@ from bangban.complaints.indicators import facts_of_complaint, facts_of_consultat
 from bangban.supervision.facts import Fact
 
 SH = ZoneInfo("Asia/Shanghai")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DUE = dt.date(2025, 10, 24)  # received 2025-09-30 + 13 working days across the National Day holiday
 
 
@@ -69,7 +69,9 @@ def consultation(**kw):
 
 
 def test_window_consultation_answered_the_same_day():
-    c = consultation(first_answered_at=dt.datetime(2025, 9, 30, 23, 59, tzinfo=SH), answered_by_id=4, item_id=9)
+    c = consultation(
+        first_answered_at=dt.datetime(2025, 9, 30, 23, 59, tzinfo=SH), answered_by_id=4, item_id=9
+    )
     assert facts_of_consultation(c) == [
         Fact("consultation.total", dt.date(2025, 9, 30), 5, 4, 9),
         Fact("consultation.on_time", dt.date(2025, 9, 30), 5, 4, 9),
@@ -90,9 +92,13 @@ def test_asked_date_is_the_shanghai_date():
 
 def test_online_question_over_a_holiday_uses_the_stored_working_day_due_date():
     # Asked on 2025-09-30; one working day later is 2025-10-09 (1–8 October is the holiday).
-    c = consultation(answer_due=dt.date(2025, 10, 9), first_answered_at=dt.datetime(2025, 10, 9, 17, tzinfo=SH))
+    c = consultation(
+        answer_due=dt.date(2025, 10, 9), first_answered_at=dt.datetime(2025, 10, 9, 17, tzinfo=SH)
+    )
     assert metrics(facts_of_consultation(c)) == ["consultation.on_time", "consultation.total"]
-    late = consultation(answer_due=dt.date(2025, 10, 9), first_answered_at=dt.datetime(2025, 10, 10, 9, tzinfo=SH))
+    late = consultation(
+        answer_due=dt.date(2025, 10, 9), first_answered_at=dt.datetime(2025, 10, 10, 9, tzinfo=SH)
+    )
     assert metrics(facts_of_consultation(late)) == ["consultation.total"]
 
 
@@ -100,14 +106,16 @@ def test_online_question_over_a_weekend():
     # Friday 2025-09-12 → due Monday 2025-09-15; answered on Saturday is in time, Tuesday is not.
     friday = consultation(asked_at=dt.datetime(2025, 9, 12, 18, tzinfo=SH), answer_due=dt.date(2025, 9, 15))
     saturday = dt.datetime(2025, 9, 13, 10, tzinfo=SH)
-    assert metrics(facts_of_consultation(SimpleNamespace(**{**vars(friday), "first_answered_at": saturday}))) == [
+    assert metrics(
+        facts_of_consultation(SimpleNamespace(**{**vars(friday), "first_answered_at": saturday}))
+    ) == [
         "consultation.on_time",
         "consultation.total",
     ]
     tuesday = dt.datetime(2025, 9, 16, 10, tzinfo=SH)
-    assert metrics(facts_of_consultation(SimpleNamespace(**{**vars(friday), "first_answered_at": tuesday}))) == [
-        "consultation.total"
-    ]
+    assert metrics(
+        facts_of_consultation(SimpleNamespace(**{**vars(friday), "first_answered_at": tuesday}))
+    ) == ["consultation.total"]
 
 
 def test_unanswered_consultation_counts_in_the_total_only():

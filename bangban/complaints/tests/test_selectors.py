@@ -63,7 +63,9 @@ def test_consultations_unanswered_first_and_in_scope(org):
         waiting = services.consultation_register(by=agent, channel="online", question="在线问")
     with at(2025, 9, 30):
         answered = services.consultation_register(by=agent, channel="window", question="窗口问", answer="答")
-        other = services.consultation_register(by=org.user("station2_agent"), channel="window", question="别处")
+        other = services.consultation_register(
+            by=org.user("station2_agent"), channel="window", question="别处"
+        )
         assert list(selectors.consultation_list(user=agent)) == [waiting, answered]
         assert list(selectors.consultation_list(user=agent, day=dt.date(2025, 9, 30))) == [answered]
         assert selectors.consultation_is_late(waiting) is False  # due 2025-09-30

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def run_all_steps(complaint, by):
     for action in ("accept", "investigate", "handle", "answer", "archive"):
-        complaint = services.complaint_advance(by=by, complaint=complaint, action=action, text=f"{action} 情况")
+        complaint = services.complaint_advance(
+            by=by, complaint=complaint, action=action, text=f"{action} 情况"
+        )
     return complaint
 
 
@@ -60,7 +62,10 @@ def test_five_steps_with_sms_at_acceptance_and_answer(org):
     assert "已核实并整改" in done.text and len(done.text) <= 70
     steps = list(ComplaintStep.objects.filter(complaint=c).values_list("action", flat=True))
     assert steps == ["register", "accept", "investigate", "handle", "answer", "archive"]
-    assert AuditEvent.objects.filter(object_id=str(c.pk), action__startswith="complaints.complaint.").count() == 6
+    assert (
+        AuditEvent.objects.filter(object_id=str(c.pk), action__startswith="complaints.complaint.").count()
+        == 6
+    )
 
 
 def test_a_late_step_is_recorded_as_late(org):
@@ -126,7 +131,10 @@ def test_bad_input_is_refused_in_chinese_and_changes_nothing(org, kw, field, tex
     with pytest.raises(ServiceError) as exc:
         register(org, **kw)
     assert exc.value.field == field and text in exc.value.message
-    assert not Complaint.objects.exists() and not AuditEvent.objects.filter(action__startswith="complaints").exists()
+    assert (
+        not Complaint.objects.exists()
+        and not AuditEvent.objects.filter(action__startswith="complaints").exists()
+    )
 
 
 def test_out_of_scope_case_agent_and_institution_are_refused(org, item):
@@ -184,7 +192,11 @@ def test_window_consultation_registered_and_answered_in_one_call(org, item):
     agent = org.user("town_agent")
     with at(2025, 9, 30):
         c = services.consultation_register(
-            by=agent, channel="window", question="个体户怎么办？", answer="带身份证和场所证明", item=item.pk,
+            by=agent,
+            channel="window",
+            question="个体户怎么办？",
+            answer="带身份证和场所证明",
+            item=item.pk,
             resolved=True,
         )
     assert c.is_answered and c.answered_by == agent and c.resolved
@@ -195,7 +207,9 @@ def test_window_consultation_registered_and_answered_in_one_call(org, item):
 def test_online_question_waits_then_is_answered_by_sms(org):
     agent = org.user("town_agent")
     with at(2025, 9, 30):
-        c = services.consultation_register(by=agent, channel="online", question="网上能办吗？", phone="13900001111")
+        c = services.consultation_register(
+            by=agent, channel="online", question="网上能办吗？", phone="13900001111"
+        )
     assert not c.is_answered and c.answer_due == dt.date(2025, 10, 9)
     with at(2025, 10, 9, 16):
         c = services.consultation_answer(by=agent, consultation=c, answer="可以在网上办理", resolved=True)
@@ -228,7 +242,9 @@ def test_item_must_be_in_the_institutions_listing(org, item):
 
     ListingEntry.objects.filter(institution=org.town, item=item).delete()
     with pytest.raises(ServiceError, match="清单"):
-        services.consultation_register(by=org.user("town_agent"), channel="window", question="问", item=item.pk)
+        services.consultation_register(
+            by=org.user("town_agent"), channel="window", question="问", item=item.pk
+        )
 
 
 def test_consultation_scope_and_capability(org):

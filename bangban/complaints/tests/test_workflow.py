@@ -77,7 +77,9 @@ def test_bad_limits_are_refused_in_chinese(limits, message):
 
 
 def test_limits_of_exactly_fifteen_are_allowed():
-    assert sum(workflow.check_limits({"accept": 3, "investigate": 5, "handle": 5, "answer": 2}).values()) == 15
+    assert (
+        sum(workflow.check_limits({"accept": 3, "investigate": 5, "handle": 5, "answer": 2}).values()) == 15
+    )
 
 
 def test_late_only_after_the_due_day_and_only_while_open():
