@@ -103,23 +103,35 @@ class ComplaintDetailSerializer(ComplaintSerializer):
 
 
 class ComplaintCreateSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    content = serializers.CharField(max_length=CONTENT_MAX)
-    anonymous = serializers.BooleanField(required=False, default=False)
-    complainant_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
-    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
-    hotline_ticket = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
-    case = _id(required=False, allow_null=True, default=None, help_text="涉及办件")
-    agent = _id(required=False, allow_null=True, default=None, help_text="涉及人员")
+    channel = serializers.ChoiceField(label="渠道", choices=Channel.choices)
+    content = serializers.CharField(label="投诉内容", max_length=CONTENT_MAX)
+    anonymous = serializers.BooleanField(label="匿名", required=False, default=False)
+    complainant_name = serializers.CharField(
+        label="投诉人姓名", required=False, allow_blank=True, default="", max_length=50
+    )
+    phone = serializers.CharField(
+        label="联系电话", required=False, allow_blank=True, default="", max_length=20
+    )
+    hotline_ticket = serializers.CharField(
+        label="12345工单号", required=False, allow_blank=True, default="", max_length=40
+    )
+    case = _id(label="涉及办件", required=False, allow_null=True, default=None, help_text="涉及办件")
+    agent = _id(label="涉及人员", required=False, allow_null=True, default=None, help_text="涉及人员")
     institution = _id(
-        required=False, allow_null=True, default=None, help_text="责任机构，默认办件承办机构或本机构"
+        label="责任机构",
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="责任机构，默认办件承办机构或本机构",
     )
 
 
 class StepSerializer(serializers.Serializer):
-    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=STEP_TEXT_MAX)
+    text = serializers.CharField(
+        label="情况", required=False, allow_blank=True, default="", max_length=STEP_TEXT_MAX
+    )
     version = serializers.IntegerField(
-        required=False, min_value=0, max_value=2**31 - 1, help_text="查看时的版本；不一致时拒绝"
+        label="版本", required=False, min_value=0, max_value=2**31 - 1, help_text="查看时的版本；不一致时拒绝"
     )
 
 
@@ -252,21 +264,36 @@ class ConsultationSerializer(serializers.ModelSerializer):
 
 
 class ConsultationCreateSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=ConsultChannel.choices)
-    question = serializers.CharField(max_length=QUESTION_MAX)
+    channel = serializers.ChoiceField(label="渠道", choices=ConsultChannel.choices)
+    question = serializers.CharField(label="咨询内容", max_length=QUESTION_MAX)
     answer = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=ANSWER_MAX, help_text="当场答复时填写"
+        label="答复",
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=ANSWER_MAX,
+        help_text="当场答复时填写",
     )
-    item = _id(required=False, allow_null=True, default=None, help_text="事项（Item id，须在本机构清单中）")
-    asker_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
-    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
-    resolved = serializers.BooleanField(required=False, default=False)
-    institution = _id(required=False, allow_null=True, default=None)
+    item = _id(
+        label="事项",
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="事项（Item id，须在本机构清单中）",
+    )
+    asker_name = serializers.CharField(
+        label="咨询人", required=False, allow_blank=True, default="", max_length=50
+    )
+    phone = serializers.CharField(
+        label="联系电话", required=False, allow_blank=True, default="", max_length=20
+    )
+    resolved = serializers.BooleanField(label="已解决", required=False, default=False)
+    institution = _id(label="受理机构", required=False, allow_null=True, default=None)
 
 
 class ConsultationAnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(max_length=ANSWER_MAX)
-    resolved = serializers.BooleanField(required=False, default=False)
+    answer = serializers.CharField(label="答复", max_length=ANSWER_MAX)
+    resolved = serializers.BooleanField(label="已解决", required=False, default=False)
 
 
 @extend_schema_view(
