@@ -10,13 +10,15 @@ class ComplaintsConfig(AppConfig):
         from django.conf import settings
 
         from bangban.audit.actions import register
+        from bangban.complaints.dashboard import complaint_panels
         from bangban.complaints.workflow import ACTION_LABELS, check_limits
-        from bangban.core import navigation
+        from bangban.core import dashboard, navigation
 
         # A wrong limit setting stops the start, with the rule in Chinese.
         check_limits(getattr(settings, "BANGBAN_COMPLAINT_STEP_LIMITS", {}))
         navigation.register(navigation.NavEntry("投诉", "complaints:list", None, 300))
         navigation.register(navigation.NavEntry("咨询登记", "complaints:consultations", None, 301))
+        dashboard.register(300, complaint_panels)
         register({f"complaints.complaint.{k}": f"投诉{v}" for k, v in ACTION_LABELS.items()})
         register(
             {

@@ -203,3 +203,16 @@ def test_turn_a_consultation_into_a_case_and_link_back(org, web, item):
         by=org.user("town2_agent"), channel="window", question="问", phone="13800002222"
     )
     assert client.get(f"/cases/new/?consultation={other.pk}").status_code == 404
+
+
+def test_workbench_counts_late_complaints_and_waiting_consultations(org, web):
+    with at(2025, 9, 30):
+        register(org)
+        services.consultation_register(by=org.user("town_agent"), channel="online", question="问")
+    with at(2025, 10, 10):
+        home = web(org.user("coordinator")).get("/").content.decode()
+        assert "投诉 · 已超期" in home and "咨询 · 待答复" in home
+        from bangban.complaints.dashboard import complaint_panels
+
+        values = {p["label"]: p["value"] for p in complaint_panels(org.user("coordinator"))}
+        assert values == {"投诉 · 已超期": "1", "投诉 · 办理中": "1", "咨询 · 待答复": "1"}
