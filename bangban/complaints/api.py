@@ -223,6 +223,17 @@ class ComplaintViewSet(viewsets.GenericViewSet):
         complaint = selectors.complaint_get(user=request.user, pk=complaint.pk)
         return Response(ComplaintDetailSerializer(complaint, context={"request": request}).data, status=201)
 
+    @extend_schema(
+        request=None,
+        responses={200: {"type": "object", "properties": {"phone": {"type": "string"}}}},
+        summary="查看投诉人完整电话（留痕）",
+    )
+    @action(detail=True, methods=["post"], url_path="reveal-phone")
+    def reveal_phone(self, request, pk=None):
+        return Response(
+            {"phone": services.complaint_reveal_phone(by=request.user, complaint=self.get_object())}
+        )
+
     accept = _step_view("accept")
     reject = _step_view("reject")
     investigate = _step_view("investigate")

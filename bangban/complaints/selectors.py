@@ -16,6 +16,7 @@ from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.complaints.models import OPEN_STATUSES, Complaint, Consultation
 from bangban.core.errors import NotInScope
+from bangban.org.models import Institution
 from bangban.org.selectors import scope_q
 
 COMPLAINT_READERS = (Cap.COMPLAINT_HANDLE, Cap.SUPERVISION_VIEW, Cap.CASE_HANDLE)
@@ -51,8 +52,9 @@ def complaint_list(
         qs = qs.filter(status__in=OPEN_STATUSES, step_due__lt=today or timezone.localdate())
     if channel:
         qs = qs.filter(channel=channel)
-    if institution_id:
-        qs = qs.filter(institution_id=institution_id)
+    if institution_id:  # that institution and everything below it (within the user's scope already)
+        chosen = Institution.objects.filter(pk=institution_id).values_list("path", flat=True).first()
+        qs = qs.filter(institution__path__startswith=chosen) if chosen else qs.none()
     if case_id:
         qs = qs.filter(case_id=case_id)
     if date_from:

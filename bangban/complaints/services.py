@@ -411,6 +411,21 @@ def complaint_archive(*, by, complaint, text="", expected_version=None) -> Compl
     )
 
 
+def complaint_reveal_phone(*, by, complaint: Complaint) -> str:
+    """The complainant's phone in clear, for the handler who must call back; every look audited."""
+    if not can_handle_complaint(by, complaint):
+        raise NotInScope(target=complaint)
+    if not complaint.phone_encrypted:
+        return ""
+    audit_record(
+        actor=by,
+        action="complaints.complaint.reveal_phone",
+        target=complaint,
+        institution=complaint.institution,
+    )
+    return crypto.decrypt(complaint.phone_encrypted)
+
+
 # --- consultations ---------------------------------------------------------------------------------
 
 

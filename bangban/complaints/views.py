@@ -127,6 +127,7 @@ def detail_view(request, pk):
             "late": workflow.is_late(complaint.step_due, today, complaint.status),
             "step_label": workflow.ACTION_LABELS[step] if step else "",
             "steps": selectors.complaint_steps(complaint),
+            "can_handle": services.can_handle_complaint(request.user, complaint),
             "actions": actions,
         },
     )
@@ -158,6 +159,16 @@ def step_view(request, pk, name):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"已{workflow.ACTION_LABELS[name]}")
+    return redirect("complaints:detail", pk=complaint.pk)
+
+
+@login_required
+@requires(Cap.COMPLAINT_HANDLE)
+@require_POST
+def reveal_phone_view(request, pk):
+    complaint = selectors.complaint_get(user=request.user, pk=pk)
+    phone = services.complaint_reveal_phone(by=request.user, complaint=complaint)
+    messages.info(request, f"投诉人联系电话：{phone}（本次查看已留痕）" if phone else "投诉人未留电话")
     return redirect("complaints:detail", pk=complaint.pk)
 
 

@@ -183,3 +183,12 @@ def test_schema_lists_the_operations(org, api):
         "/api/v1/consultations/{id}/answer/",
     ]:
         assert p in paths, sorted(paths)
+
+
+def test_reveal_phone_through_the_api(org, api):
+    c = register(org)
+    r = post(api(org.user("coordinator")), f"/api/v1/complaints/{c.pk}/reveal-phone/")
+    assert r.status_code == 200 and r.json() == {"phone": "13912345678"}
+    assert (
+        post(api(org.user("station2_agent")), f"/api/v1/complaints/{c.pk}/reveal-phone/").status_code == 404
+    )

@@ -52,6 +52,8 @@ def test_filters(org):
         assert list(selectors.complaint_list(user=user, date_from=dt.date(2025, 10, 1))) == [new]
         assert list(selectors.complaint_list(user=user, date_to=dt.date(2025, 9, 30))) == [old]
         assert list(selectors.complaint_list(user=user, institution_id=org.station.pk)) == []
+        assert set(selectors.complaint_list(user=user, institution_id=org.county.pk)) == {old, new}  # subtree
+        assert list(selectors.complaint_list(user=user, institution_id=99999999)) == []
         services.complaint_accept(by=user, complaint=old)
         assert list(selectors.complaint_list(user=user, late=True)) == []
         assert list(selectors.complaint_list(user=user, status="investigating")) == [old]

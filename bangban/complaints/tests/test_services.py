@@ -263,3 +263,15 @@ def test_link_case_once(org, item):
     assert Consultation.objects.get(pk=c.pk).case == case
     with pytest.raises(ServiceError, match="已转为办件"):
         services.consultation_link_case(by=agent, consultation=c, case=case)
+
+
+def test_reveal_phone_is_for_handlers_in_scope_and_audited(org):
+    c = register(org)
+    assert services.complaint_reveal_phone(by=org.user("coordinator"), complaint=c) == "13912345678"
+    assert (
+        AuditEvent.objects.filter(action="complaints.complaint.reveal_phone", object_id=str(c.pk)).count()
+        == 1
+    )
+    for user in (org.user("town_agent"), org.user("other_admin")):
+        with pytest.raises(NotInScope):
+            services.complaint_reveal_phone(by=user, complaint=c)
