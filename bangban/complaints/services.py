@@ -23,7 +23,7 @@ from bangban.accounts.roles import Cap
 from bangban.audit.services import audit_record
 from bangban.cases.models import Case
 from bangban.catalog.models import Item
-from bangban.complaints import workflow
+from bangban.complaints import indicators, workflow
 from bangban.complaints.models import (
     ANSWER_MAX,
     CONTENT_MAX,
@@ -73,6 +73,15 @@ def today() -> dt.date:
 def _short(text: str, limit: int) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- indicators ----------------------------------------------------------------------------------
+
+
+def indicators_changed(before: list, after: list) -> None:
+    """Called inside each service's transaction with the record's indicator facts before and after the
+    change (complaints.indicators; [] before a creation). The seam for the supervision app's daily
+    counters: they apply `after - before`. Until they exist it does nothing."""
 
 
 # --- shared checks ---------------------------------------------------------------------------------
@@ -281,6 +290,7 @@ def complaint_register(
         created_by=by,
     )
     complaint.save(force_insert=True)
+    indicators_changed([], indicators.facts_of_complaint(complaint))
     _step(
         complaint,
         by,
@@ -340,6 +350,7 @@ def complaint_advance(
     text = _text(text, field="text", label=label, limit=STEP_TEXT_MAX, required=required)
     on = today()
     old, old_version, done_due = locked.status, locked.version, locked.step_due
+    facts_before = indicators.facts_of_complaint(locked)
     late = workflow.is_late(done_due, on, old)
     following = workflow.next_step(new)
     fields = {
@@ -359,6 +370,7 @@ def complaint_advance(
         raise ServiceError("stale", "该投诉已被他人更新，请刷新页面后再操作", field="version")
     for name, value in fields.items():
         setattr(locked, name, value)
+    indicators_changed(facts_before, indicators.facts_of_complaint(locked))
     _step(locked, by, action, from_status=old, text=text, due=done_due, late=late)
     audit_record(
         actor=by,
@@ -504,6 +516,7 @@ def consultation_register(
         institution=institution,
         created_by=by,
     )
+    indicators_changed([], indicators.facts_of_consultation(consultation))
     audit_record(
         actor=by,
         action="complaints.consultation.create",
@@ -550,17 +563,15 @@ def consultation_answer(
     if locked.first_answered_at is not None:
         raise ServiceError("already_answered", "该咨询已答复，不能重复答复", field="answer")
     now = timezone.now()
+    facts_before = indicators.facts_of_consultation(locked)
     updated = Consultation.objects.filter(pk=locked.pk, first_answered_at__isnull=True).update(
         answer=answer, answered_by=by, first_answered_at=now, resolved=bool(resolved)
     )
     if not updated:
         raise ServiceError("already_answered", "该咨询已答复，不能重复答复", field="answer")
-    locked.answer, locked.answered_by, locked.first_answered_at, locked.resolved = (
-        answer,
-        by,
-        now,
-        bool(resolved),
-    )
+    locked.answer, locked.answered_by, locked.first_answered_at = answer, by, now
+    locked.resolved = bool(resolved)
+    indicators_changed(facts_before, indicators.facts_of_consultation(locked))
     audit_record(
         actor=by,
         action="complaints.consultation.answer",

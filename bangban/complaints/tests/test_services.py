@@ -275,3 +275,25 @@ def test_reveal_phone_is_for_handlers_in_scope_and_audited(org):
     for user in (org.user("town_agent"), org.user("other_admin")):
         with pytest.raises(NotInScope):
             services.complaint_reveal_phone(by=user, complaint=c)
+
+
+def test_every_change_hands_its_indicator_facts_to_the_counters_seam(org, monkeypatch):
+    calls = []
+    monkeypatch.setattr(services, "indicators_changed", lambda before, after: calls.append((before, after)))
+    handler = org.user("coordinator")
+    with at(2025, 9, 30):
+        c = register(org)
+        assert calls[-1][0] == [] and [f.metric for f in calls[-1][1]] == ["complaint.due"]
+        c = services.complaint_accept(by=handler, complaint=c)
+        c = services.complaint_investigate(by=handler, complaint=c, text="调查")
+        c = services.complaint_handle(by=handler, complaint=c, text="处置")
+        c = services.complaint_answer(by=handler, complaint=c, text="答复")
+    before, after = calls[-1]
+    assert [f.metric for f in before] == ["complaint.due"]
+    assert [f.metric for f in after] == ["complaint.due", "complaint.on_time"]
+    assert {f.day for f in after} == {dt.date(2025, 10, 24)} and after[0].institution_id == org.town.pk
+    q = services.consultation_register(by=handler, channel="online", question="问")
+    assert [f.metric for f in calls[-1][1]] == ["consultation.total"]
+    services.consultation_answer(by=handler, consultation=q, answer="答")
+    assert [f.metric for f in calls[-1][1]] == ["consultation.total", "consultation.on_time"]
+    assert calls[-1][1][0].agent_id == handler.pk
