@@ -196,6 +196,9 @@ class ComplaintViewSet(viewsets.GenericViewSet):
         for name in ("from", "to"):
             if q.get(name) and _date(q.get(name)) is None:
                 raise ServiceError("invalid", "日期应为 YYYY-MM-DD 格式", field=name)
+        for name, label in (("institution", "责任机构"), ("case", "涉及办件")):
+            if q.get(name) and parse_id(q[name]) is None:
+                raise ServiceError("invalid", f"「{label}」应为编号（正整数）", field=name)
         if q.get("status") and q["status"] not in Status.values:
             raise ServiceError("invalid", "状态不在可选范围内", field="status")
         if q.get("channel") and q["channel"] not in Channel.values:

@@ -116,6 +116,8 @@ def test_bad_list_filters_are_400(org, api):
     client = api(org.user("coordinator"))
     assert client.get("/api/v1/complaints/?from=2025-13-40").status_code == 400
     assert client.get("/api/v1/complaints/?status=nonsense").status_code == 400
+    assert client.get("/api/v1/complaints/?institution=abc").status_code == 400
+    assert client.get("/api/v1/complaints/?case=99999999999999999999999").status_code == 400
     assert client.get("/api/v1/consultations/?channel=fax").status_code == 400
 
 
