@@ -25,6 +25,7 @@ class ComplaintsConfig(AppConfig):
                 "complaints.complaint.create": "登记投诉",
                 "complaints.complaint.reveal_phone": "查看投诉人完整电话",
                 "complaints.consultation.create": "登记咨询",
+                "complaints.consultation.receive": "收到网上咨询",
                 "complaints.consultation.answer": "答复咨询",
                 "complaints.consultation.link_case": "咨询转为办件",
                 "complaints.consultation.reveal_phone": "查看咨询人完整电话",

@@ -529,6 +529,46 @@ def consultation_register(
     return consultation
 
 
+@transaction.atomic
+def consultation_receive_online(
+    *,
+    institution: Institution,
+    question: str,
+    asker_name: str = "",
+    phone: str = "",
+    item: Item | int | None = None,
+) -> Consultation:
+    """An online question from the public portal (no staff actor): registered unanswered, due within the
+    online limit in working days; answered later by consultation_answer (by SMS when a mobile was left)."""
+    question = _text(question, field="question", label="咨询内容", limit=QUESTION_MAX, required=True)
+    asker_name = _text(asker_name, field="asker_name", label="咨询人", limit=NAME_MAX, required=False)
+    phone = _phone(phone)
+    now = timezone.now()
+    on = timezone.localdate(now)
+    version = _offered_item(item, institution, on)
+    consultation = Consultation.objects.create(
+        channel=ConsultChannel.ONLINE,
+        question=question,
+        item_id=version.item_id if version else None,
+        item_name=version.name[:200] if version else "",
+        asker_name=asker_name,
+        **_phone_columns(phone),
+        asked_at=now,
+        answer_due=get_calendar().add_workdays(on, consultation_limit(ConsultChannel.ONLINE)),
+        institution=institution,
+    )
+    indicators_changed([], indicators.facts_of_consultation(consultation))
+    audit_record(
+        actor=None,
+        actor_name="网上咨询",
+        action="complaints.consultation.receive",
+        target=consultation,
+        institution=institution,
+        changes={"channel": {"before": None, "after": ConsultChannel.ONLINE}},
+    )
+    return consultation
+
+
 def _send_answer(consultation: Consultation) -> None:
     """Online questions are answered by SMS when a mobile number was left (at the window and on the
     phone the person heard the answer)."""

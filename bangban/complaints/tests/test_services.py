@@ -297,3 +297,15 @@ def test_every_change_hands_its_indicator_facts_to_the_counters_seam(org, monkey
     services.consultation_answer(by=handler, consultation=q, answer="答")
     assert [f.metric for f in calls[-1][1]] == ["consultation.total", "consultation.on_time"]
     assert calls[-1][1][0].agent_id == handler.pk
+
+
+def test_online_question_from_the_portal_arrives_unanswered(org):
+    with at(2025, 10, 10):  # a Friday: one working day later is Saturday 11 October (a working day in 2025)
+        c = services.consultation_receive_online(
+            institution=org.station, question="网上问", phone="13900001111"
+        )
+    assert c.channel == "online" and not c.is_answered and c.answer_due == dt.date(2025, 10, 11)
+    assert c.created_by is None
+    assert AuditEvent.objects.filter(action="complaints.consultation.receive", object_id=str(c.pk)).exists()
+    with pytest.raises(ServiceError):
+        services.consultation_receive_online(institution=org.station, question="")
