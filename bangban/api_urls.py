@@ -7,6 +7,7 @@ from bangban.accounts.api import StaffViewSet, TokenViewSet, me
 from bangban.audit.api import AuditEventViewSet
 from bangban.cases import api as cases_api
 from bangban.catalog import api as catalog_api
+from bangban.complaints import api as complaints_api
 from bangban.core.api_errors import not_found
 from bangban.core.routing import Router
 from bangban.divisions.api import DivisionViewSet
@@ -16,7 +17,7 @@ from bangban.workdays import api as workdays_api
 
 # Each feature app lists its own routes in api.py (`routes`, `urls`), so adding one touches only that app.
 # Cases come first: URL resolution tries patterns in order and the work queue is the busiest route.
-FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api]
+FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api, complaints_api]
 
 router = Router()
 for prefix, viewset, basename in cases_api.routes:

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bangban.notifications",
     "bangban.cases",
     "bangban.supervision",
+    "bangban.complaints",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,10 @@ BANGBAN_FIELD_KEYS = env.str("BANGBAN_FIELD_KEYS", default="")
 BANGBAN_LOOKUP_KEY = env.str("BANGBAN_LOOKUP_KEY", default="")
 # Deadline traffic light: yellow when this many working days or fewer are left.
 BANGBAN_DEADLINE_YELLOW_DAYS = env.int("BANGBAN_DEADLINE_YELLOW_DAYS", default=2)
+# Complaints (GB/T 36113): working days for 受理, 调查, 处置, 反馈 (each ≥ 1, together ≤ 15; checked at start).
+BANGBAN_COMPLAINT_STEP_LIMITS = {"accept": 1, "investigate": 5, "handle": 5, "answer": 2}
+# Consultations: working days to the first answer by channel (0 = the same day).
+BANGBAN_CONSULTATION_LIMITS = {"window": 0, "phone": 0, "online": 1}
 # How long a process trusts its copy of the working-day calendar before comparing versions again
 # (a change made on another app server reaches this one within that time).
 BANGBAN_CALENDAR_RECHECK_SECONDS = env.float("BANGBAN_CALENDAR_RECHECK_SECONDS", default=1.0)

@@ -191,6 +191,10 @@ def create_view(request):
         data = QueryDict(mutable=True)
         if prefill := parse_id(request.GET.get("prefill", "")):  # 带入申请人信息 without JavaScript
             data.update(_prefill(request.user, prefill))
+        if consultation := parse_id(request.GET.get("consultation", "")):  # 咨询转为办件
+            from bangban.complaints.views import case_prefill
+
+            data.update(case_prefill(request.user, consultation))
         return _register_page(request, f.CaseCreateForm(initial=data.dict()), data)
     data = request.POST.copy()
     # Without JavaScript the one form carries every step: a 读卡 line or an item search (the 查找
@@ -214,6 +218,10 @@ def create_view(request):
         )
         if ok:
             messages.success(request, f"已登记办件 {case.number}" + ("并受理" if case.accepted_on else ""))
+            if consultation := parse_id(data.get("consultation", "")):  # 咨询转为办件: link it back
+                from bangban.complaints.views import link_case
+
+                link_case(request, consultation, case)
             url = reverse("cases:detail", kwargs={"pk": case.pk})
             return redirect(url + ("?print=A" if case.accepted_on else ""))
     return _register_page(request, form, data)
