@@ -42,7 +42,9 @@ def review_list(
     date_to: dt.date | None = None,
 ) -> QuerySet[Review]:
     _require_reader(user)
-    qs = Review.objects.filter(scope_q(user)).select_related("institution", "agent", "case", "appeal")
+    qs = Review.objects.filter(scope_q(user)).select_related(
+        "institution", "agent", "case", "appeal", "rectification"
+    )
     if institution:
         qs = qs.filter(institution_id=institution)
     if agent:
@@ -68,7 +70,7 @@ def review_get(*, user, pk) -> Review:
 def reviews_of_case(*, user, case) -> list[Review]:
     if not can_read(user):
         return []
-    return list(review_list(user=user).filter(case=case).select_related("rectification"))
+    return list(review_list(user=user).filter(case=case))
 
 
 def rectification_list(*, user, status: str = "", late: bool = False, today: dt.date | None = None):
