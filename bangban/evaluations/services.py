@@ -183,7 +183,8 @@ def _create_review(
 
 
 def _lock_case(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("institution", "agent").get(pk=case.pk)
+    # of=("self",): the agent is a nullable (outer) join, which PostgreSQL cannot lock.
+    return Case.objects.select_for_update(of=("self",)).select_related("institution", "agent").get(pk=case.pk)
 
 
 def _stage_for(case: Case) -> str:
