@@ -6,7 +6,8 @@ from bangban.evaluations.models import COMMENT_MAX, NOTE_MAX, Aspect, Finding, L
 
 # Best first, as the applicant reads them; each with a face for those who read little.
 LEVEL_CHOICES = [(str(v), label) for v, label in sorted(Level.choices, reverse=True)]
-FACES = {"5": "😄", "4": "🙂", "3": "😐", "2": "🙁", "1": "😠"}
+# Unicode 6.0 faces only: older phones lack the later ones (🙂, 🙁).
+FACES = {"5": "😄", "4": "😊", "3": "😐", "2": "😟", "1": "😠"}
 
 
 class RateForm(forms.Form):
