@@ -12,8 +12,9 @@ class EvaluationsConfig(AppConfig):
 
         from bangban.accounts.roles import Cap
         from bangban.audit.actions import register
-        from bangban.core import navigation
+        from bangban.core import dashboard, navigation
         from bangban.evaluations import rules
+        from bangban.evaluations.dashboard import review_panels
         from bangban.evaluations.services import ACTION_LABELS
 
         if problem := rules.limit_problem(getattr(settings, "BANGBAN_RECTIFY_WORKDAYS", 5)):
@@ -21,4 +22,5 @@ class EvaluationsConfig(AppConfig):
         navigation.register(navigation.NavEntry("差评整改", "evaluations:rectifications", None, 400))
         navigation.register(navigation.NavEntry("评价", "evaluations:reviews", None, 401))
         navigation.register(navigation.NavEntry("请您评价", "evaluations:counter", Cap.REVIEW_HANDLE, 402))
+        dashboard.register(400, review_panels)
         register(ACTION_LABELS)

@@ -165,3 +165,14 @@ def test_appeal_pages(client, org, new_case):
     client.post(f"/evaluations/appeals/{appeal.pk}/decide/", {"upheld": "1", "reason": "属实"})
     page = client.get("/evaluations/").content.decode()
     assert "申诉成立" in page
+
+
+def test_dashboard_panels(client, org, new_case):
+    case = new_case()
+    client.force_login(org.user("station_agent"))
+    client.post(f"/evaluations/counter/?case={case.pk}", {"level": "1"})
+    home = client.get("/").content.decode()
+    assert "差评整改 · 待处理" in home and "差评整改 · 已逾期" in home
+    client.force_login(org.user("supervisor"))
+    home = client.get("/").content.decode()
+    assert "差评整改 · 待复核" in home and "评价申诉 · 待裁定" in home
