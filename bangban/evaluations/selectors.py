@@ -109,3 +109,19 @@ def open_rectifications_count(*, user) -> int:
     if not has_cap(user, Cap.REVIEW_HANDLE):
         return 0
     return Rectification.objects.filter(scope_q(user), status__in=OPEN_RECT).count()
+
+
+def first_item_ids(case_ids) -> dict[int, int]:
+    """{case id: its first catalog Item id} in one query (for the indicator classifier's item_id;
+    cases without items are absent: use 0)."""
+    from bangban.cases.models import CaseItem
+
+    out: dict[int, int] = {}
+    rows = (
+        CaseItem.objects.filter(case_id__in=[c for c in set(case_ids) if c])
+        .order_by("case_id", "id")
+        .values_list("case_id", "item_version__item_id")
+    )
+    for case_id, item_id in rows:
+        out.setdefault(case_id, item_id)
+    return out

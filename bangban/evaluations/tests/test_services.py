@@ -351,3 +351,29 @@ def test_duplicate_insert_is_refused_by_the_database(new_case):
         Review.objects.create(
             level=5, stage=Stage.COMPLETE, channel=ReviewChannel.QR, case=case, institution=case.institution
         )
+
+
+def test_classifier_on_real_rows(org, new_case, items):
+    from bangban.evaluations import selectors
+    from bangban.evaluations.indicators import facts_of_rectification, facts_of_review
+
+    review = bad_review(new_case)
+    rect = run_loop(org, review.rectification)
+    item_id = selectors.first_item_ids([review.case_id])[review.case_id]
+    assert item_id == items["license"].pk
+    facts = facts_of_review(review, appeal_upheld=False, item_id=item_id)
+    assert [f.metric for f in facts] == ["review.total"] and facts[0].institution_id == org.station.pk
+    rect_facts = facts_of_rectification(
+        rect, review=review, revisits=rect.revisits.count(), appeal_upheld=False
+    )
+    assert sorted(f.metric for f in rect_facts) == [
+        "rectification.due",
+        "rectification.on_time",
+        "revisit.done",
+        "revisit.due",
+    ]
+    appeal = services.appeal_file(review=review, by=org.user("station_agent"), reason="误评")
+    services.appeal_decide(appeal=appeal, by=org.user("supervisor"), upheld=True, reason="核实误评")
+    review = Review.objects.get(pk=review.pk)
+    upheld = selectors.appeal_upheld(review)
+    assert upheld and facts_of_review(review, appeal_upheld=upheld) == []
