@@ -204,3 +204,15 @@ def test_appeal_through_api(org, api, new_case):
         f"/api/v1/review-appeals/{aid}/decide/", {"upheld": False, "reason": "x"}, format="json"
     ).status_code in (403, 404)
     assert Rectification.objects.count() == 1
+
+
+def test_public_submission_is_throttled(api, new_case, monkeypatch):
+    from bangban.evaluations.api import PublicReviewThrottle
+
+    monkeypatch.setattr(PublicReviewThrottle, "rate", "2/hour")
+    client = api()
+    codes = [
+        client.post("/api/v1/public/reviews/", {"token": "x", "level": 5}, format="json").status_code
+        for _ in range(3)
+    ]
+    assert codes == [400, 400, 429]

@@ -377,3 +377,15 @@ def test_classifier_on_real_rows(org, new_case, items):
     review = Review.objects.get(pk=review.pk)
     upheld = selectors.appeal_upheld(review)
     assert upheld and facts_of_review(review, appeal_upheld=upheld) == []
+
+
+def test_beat_task_is_scheduled_and_reminds(settings, new_case):
+    from bangban.evaluations import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["evaluations-remind-invitations"]
+    assert entry["task"] == "bangban.evaluations.tasks.remind_invitations"
+    with time_machine.travel(datetime.datetime(2025, 11, 14, 10, tzinfo=SH), tick=False):
+        completed_with_link(new_case)
+    with time_machine.travel(datetime.datetime(2025, 11, 20, 10, tzinfo=SH), tick=False):
+        assert tasks.remind_invitations() == 1
+        assert tasks.remind_invitations() == 0
