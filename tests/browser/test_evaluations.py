@@ -10,9 +10,19 @@ from bangban.cases.tests.conftest import make_item
 from bangban.evaluations.models import Rectification, RectStatus, Review
 from bangban.notifications.models import Message
 from tests.browser.conftest import shot
+from tests.browser.test_accessibility import AXE, describe, run_axe, small_text
 from tests.browser.test_shell import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def check_a11y(page):
+    """axe (WCAG 2.2 AA) and our 14 px floor on the page as it stands (the crawl has no reviews)."""
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (npm ci)")
+    page.evaluate(AXE.read_text())  # through the debugger: the page CSP forbids an injected script tag
+    violations = run_axe(page) + small_text(page)
+    assert not violations, describe(violations)
 
 
 def step(page, button, fields=None, choose=None):
@@ -53,6 +63,7 @@ def test_bad_review_loop_on_a_phone(org, page_at, password):
     box = phone.locator("label[for='level-2']").bounding_box()
     assert box["height"] >= 48 and box["width"] >= 300  # a big target on a phone
     shot(phone, "review-link-phone")
+    check_a11y(phone)
     phone.get_by_label("不满意", exact=True).check()
     phone.get_by_label("办事效率").check()
     phone.get_by_label("您的意见或建议（可不填）").fill("排队等了两个小时")
@@ -80,6 +91,7 @@ def test_bad_review_loop_on_a_phone(org, page_at, password):
     step(page, "反馈", {"反馈内容": "已增开窗口"})
     assert "已反馈" in page.locator("h1").inner_text()
     shot(page, "rectification-agent-phone")
+    check_a11y(page)
     assert Message.objects.filter(event=Message.Event.RECTIFIED).count() == 1
 
     # A supervisor 复核s and closes it.
