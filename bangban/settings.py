@@ -224,9 +224,10 @@ BANGBAN_SMS_GATEWAY_TOKEN = env.str("BANGBAN_SMS_GATEWAY_TOKEN", default="")
 BANGBAN_SMS_GATEWAY_TIMEOUT = env.float("BANGBAN_SMS_GATEWAY_TIMEOUT", default=10)
 BANGBAN_SMS_SIGNATURE = env.str("BANGBAN_SMS_SIGNATURE", default="【帮办代办】")
 
-# Public base URL printed in QR codes and SMS (the tracking page); defaults to the request's host.
-# 差评整改: the limit in working days (domain.md §11: default 5, at most 15).
+# 差评整改: the limit in working days (domain.md §11: default 5, at most 15; checked at start-up).
 BANGBAN_RECTIFY_WORKDAYS = env.int("BANGBAN_RECTIFY_WORKDAYS", default=5)
+
+# Public base URL printed in QR codes and SMS (the tracking page); defaults to the request's host.
 BANGBAN_PUBLIC_URL = env.str("BANGBAN_PUBLIC_URL", default="http://127.0.0.1:8000")
 
 SESSION_COOKIE_AGE = 12 * 3600  # absolute limit; the idle limit is enforced by IdleTimeoutMiddleware

@@ -19,9 +19,8 @@ urlpatterns = [
     path("workdays/", include(("bangban.workdays.urls", "workdays"))),
     path("notifications/", include(("bangban.notifications.urls", "notifications"))),
     path("cases/", include(("bangban.cases.urls", "cases"))),
-    path(
-        "", include(("bangban.evaluations.urls", "evaluations"))
-    ),  # /evaluations/… and the SMS link /r/<token>/
+    # 好差评: the staff pages under /evaluations/ and the short SMS review link /r/<token>/.
+    path("", include(("bangban.evaluations.urls", "evaluations"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),
