@@ -593,6 +593,7 @@ def rectification_feedback(
 ) -> Rectification:
     """反馈: the answer to the reviewer; an SMS (RECTIFIED) for a real-name review with a mobile number."""
     rect = _lock_rect(rect, by, "feedback", expected_version)
+    _check_step(rect, "feedback")  # before the SMS is queued
     rect.feedback_text = _required(text, "text", "反馈内容")
     rect.fed_back_at = timezone.now()
     sent = _feedback_sms(rect, rect.feedback_text)

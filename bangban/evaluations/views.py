@@ -103,7 +103,8 @@ def counter_view(request):
     """请您评价: the agent turns the screen to the applicant (a case, or an encounter without one)."""
     case = _case_param(request)
     back = reverse("cases:detail", args=[case.pk]) if case else reverse("evaluations:counter")
-    intro = f"办件 {case.number}" if case else f"{request.user.institution.name} 现场服务"
+    place = request.user.institution.name if request.user.institution else ""
+    intro = f"办件 {case.number}" if case else f"{place}现场服务"
     return _rate_page(
         request,
         title="请您评价",

@@ -389,3 +389,10 @@ def test_beat_task_is_scheduled_and_reminds(settings, new_case):
     with time_machine.travel(datetime.datetime(2025, 11, 20, 10, tzinfo=SH), tick=False):
         assert tasks.remind_invitations() == 1
         assert tasks.remind_invitations() == 0
+
+
+def test_feedback_out_of_order_queues_no_sms(org, new_case):
+    rect = bad_review(new_case).rectification
+    with pytest.raises(ServiceError):
+        services.rectification_feedback(rect=rect, by=org.user("station_agent"), text="提前反馈")
+    assert not Message.objects.filter(event=Message.Event.RECTIFIED).exists()
