@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "bangban.cases",
     "bangban.supervision",
     "bangban.complaints",
+    "bangban.evaluations",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,9 @@ BANGBAN_SMS_GATEWAY_TOKEN = env.str("BANGBAN_SMS_GATEWAY_TOKEN", default="")
 BANGBAN_SMS_GATEWAY_TIMEOUT = env.float("BANGBAN_SMS_GATEWAY_TIMEOUT", default=10)
 BANGBAN_SMS_SIGNATURE = env.str("BANGBAN_SMS_SIGNATURE", default="【帮办代办】")
 
+# 差评整改: the limit in working days (domain.md §11: default 5, at most 15; checked at start-up).
+BANGBAN_RECTIFY_WORKDAYS = env.int("BANGBAN_RECTIFY_WORKDAYS", default=5)
+
 # Public base URL printed in QR codes and SMS (the tracking page); defaults to the request's host.
 BANGBAN_PUBLIC_URL = env.str("BANGBAN_PUBLIC_URL", default="http://127.0.0.1:8000")
 
@@ -370,6 +374,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
     "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
+    # 智能邀评: one reminder per SMS review link unanswered after 3 working days (idempotent).
+    "evaluations-remind-invitations": {
+        "task": "bangban.evaluations.tasks.remind_invitations",
+        "schedule": 3600.0,
+    },
 }
 
 if BANGBAN_AUDIT_SEAL == "beat":

@@ -20,6 +20,8 @@ urlpatterns = [
     path("notifications/", include(("bangban.notifications.urls", "notifications"))),
     path("cases/", include(("bangban.cases.urls", "cases"))),
     path("complaints/", include(("bangban.complaints.urls", "complaints"))),
+    # 好差评: the staff pages under /evaluations/ and the short SMS review link /r/<token>/.
+    path("", include(("bangban.evaluations.urls", "evaluations"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),

@@ -52,6 +52,7 @@ from bangban.core import crypto
 from bangban.core.db.rows import insert_groups, next_id, prepare_insert
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mask_id, mobile_problem, resident_id_problem
+from bangban.evaluations.services import review_invite_on_completion
 from bangban.notifications.models import Message
 from bangban.notifications.services import build_message, notify_message, schedule_after_commit
 from bangban.notifications.texts import sms_text
@@ -843,6 +844,7 @@ def case_complete(*, case: Case, by, result: str, expected_version: int | None =
     case.result, case.finished_at, case.clock_stopped = result, timezone.now(), True
     _save(case, "result", "finished_at", "clock_stopped")
     _notify(case, "completed", "completed", reason=result)
+    review_invite_on_completion(case=case)  # 智能邀评: the one-time review link by SMS
     return case
 
 

@@ -69,7 +69,7 @@ def test_agency_case_through_the_pages(org, page_at, password):
     events = list(
         Message.objects.filter(object_id=str(case.pk)).order_by("id").values_list("event", flat=True)
     )
-    assert events == ["accepted", "suspended", "resumed", "completed"]
+    assert events == ["accepted", "suspended", "resumed", "completed", "review_invite"]  # + 智能邀评
     # The applicant's tracking page (the QR code on every form) needs no login and shows no ID number.
     public = page_at(width=390, height=844, mobile=True)
     public.goto(page.base + f"/cases/track/{case.tracking_token}/")

@@ -31,7 +31,14 @@ def test_agency_case_end_to_end_through_the_api(org, items, api, django_capture_
         _run_agency_flow(client, items)
     cid = Case.objects.get().pk
     texts = list(Message.objects.filter(object_id=str(cid)).order_by("id").values_list("event", "status"))
-    assert texts == [("accepted", "sent"), ("suspended", "sent"), ("resumed", "sent"), ("completed", "sent")]
+    # Completion also invites the applicant to rate the service (evaluations, 智能邀评).
+    assert texts == [
+        ("accepted", "sent"),
+        ("suspended", "sent"),
+        ("resumed", "sent"),
+        ("completed", "sent"),
+        ("review_invite", "sent"),
+    ]
 
 
 def _run_agency_flow(client, items):
