@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bangban.notifications",
     "bangban.cases",
     "bangban.supervision",
+    "bangban.oversight",
 ]
 
 MIDDLEWARE = [
@@ -365,6 +366,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
     "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
+    # 督办单 past their reply limit escalate to the coordinators (idempotent).
+    "oversight-escalate": {"task": "bangban.oversight.tasks.escalate_overdue", "schedule": 900.0},
 }
 
 if BANGBAN_AUDIT_SEAL == "beat":
