@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "bangban.cases",
     "bangban.supervision",
     "bangban.oversight",
+    "bangban.training",
 ]
 
 MIDDLEWARE = [
