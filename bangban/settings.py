@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "bangban.supervision",
     "bangban.oversight",
     "bangban.training",
+    "bangban.emergencies",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/", include(("bangban.cases.urls", "cases"))),
     path("oversight/", include(("bangban.oversight.urls", "oversight"))),
     path("training/", include(("bangban.training.urls", "training"))),
+    path("emergencies/", include(("bangban.emergencies.urls", "emergencies"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),
