@@ -141,7 +141,7 @@ class IncidentCreateSerializer(serializers.Serializer):
     reported_to = serializers.CharField(
         max_length=rules.REPORTED_TO_MAX, required=False, default="", allow_blank=True
     )
-    steps = StepInputSerializer(many=True, required=False, default=list, max_length=200)
+    steps = StepInputSerializer(many=True, required=False, default=list, max_length=200, label="处置措施")
 
     class Meta:
         model = Incident

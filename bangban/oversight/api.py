@@ -89,6 +89,7 @@ class AnswerSerializer(serializers.Serializer):
 class CloseSerializer(serializers.Serializer):
     satisfied = serializers.BooleanField(help_text="true 满意办结；false 不满意退回重办")
     comment = serializers.CharField(
+        label="评价意见",
         max_length=rules.MAX_TEXT,
         required=False,
         default="",

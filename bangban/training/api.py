@@ -78,7 +78,9 @@ class SessionCreateSerializer(serializers.Serializer):
     held_on = serializers.DateField()
     place = serializers.CharField(max_length=rules.PLACE_MAX)
     trainer = serializers.CharField(max_length=rules.TRAINER_MAX)
-    attendees = AttendeeInputSerializer(many=True, required=False, default=list, max_length=500)
+    attendees = AttendeeInputSerializer(
+        many=True, required=False, default=list, max_length=500, label="参训人员"
+    )
 
     class Meta:
         model = Session

@@ -159,6 +159,7 @@ def attendance_view(request, pk):
 
 
 @login_required
+@requires(Cap.CASE_HANDLE, *MANAGERS)
 def my_record_view(request):
     return redirect("training:record", pk=request.user.pk)
 
