@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from bangban.accounts.models import User
 from bangban.accounts.permissions import has_cap
@@ -109,3 +109,18 @@ def ledger_rows(*, user, start: date, end: date) -> QuerySet[Attendance]:
 
 def may_see_record(*, user, owner: User) -> bool:
     return user.pk == owner.pk or (is_manager(user) and institution_in_scope(user, owner.institution))
+
+
+def staff_overview(*, user, year: int) -> QuerySet[User]:
+    """Staff in the manager's scope with the year's attended sessions and credited hours (the same
+    rule as rules.year_totals: attended sessions only), fewest hours first."""
+    require_manager(user)
+    attended = Q(trainings__attended=True, trainings__session__held_on__year=year)
+    return (
+        staff_in_scope(user=user)
+        .annotate(
+            year_hours=Sum("trainings__hours", filter=attended, default=0),
+            year_sessions=Count("trainings", filter=attended),
+        )
+        .order_by("year_hours", "username")
+    )

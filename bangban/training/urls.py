@@ -10,6 +10,7 @@ urlpatterns = [
     path("sessions/<id:pk>/", views.session_detail_view, name="session"),
     path("sessions/<id:pk>/attendance/", views.attendance_view, name="attendance"),
     path("me/", views.my_record_view, name="mine"),
+    path("staff/", views.staff_view, name="staff"),
     path("staff/<id:pk>/", views.record_view, name="record"),
     path("ledger.xlsx", views.ledger_view, name="ledger"),
 ]

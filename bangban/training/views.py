@@ -158,6 +158,27 @@ def attendance_view(request, pk):
     return _session_page(request, session, form, status=400)
 
 
+def _year(request) -> int:
+    raw = request.GET.get("year", "")
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    return timezone.localdate().year
+
+
+@login_required
+@requires(*MANAGERS)
+def staff_view(request):
+    year = _year(request)
+    page = Paginator(selectors.staff_overview(user=request.user, year=year), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "training/staff.html",
+        {"page_obj": page, "year": year, "query": querystring_without_page(request)},
+    )
+
+
 @login_required
 @requires(Cap.CASE_HANDLE, *MANAGERS)
 def my_record_view(request):
@@ -167,10 +188,7 @@ def my_record_view(request):
 @login_required
 def record_view(request, pk):
     owner = selectors.record_owner(user=request.user, pk=pk)
-    year = timezone.localdate().year
-    raw = request.GET.get("year", "")
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
-        year = int(raw)
+    year = _year(request)
     return render(request, "training/record.html", selectors.staff_record(owner=owner, year=year))
 
 

@@ -43,3 +43,9 @@ def test_pages_course_session_attendance_record_and_ledger(org, web):
     ]
     r = admin.get("/training/ledger.xlsx", {"start": "2025-01-01", "end": "2026-06-30"})
     assert r.status_code == 400 and "366" in r.content.decode()
+
+
+def test_staff_overview_page(org, web):
+    assert web(org.user("station_agent")).get("/training/staff/").status_code == 403
+    page = web(org.user("town_admin")).get("/training/staff/?year=2025").content.decode()
+    assert org.user("station_agent").display_name in page and org.user("town2_agent").display_name not in page

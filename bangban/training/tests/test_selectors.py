@@ -72,3 +72,20 @@ def test_ledger_covers_sessions_in_scope_and_staff_in_scope(org, data):
         list(selectors.ledger_rows(user=org.user("other_admin"), start=D(2025, 1, 1), end=D(2025, 12, 31)))
         == []
     )
+
+
+def test_staff_overview_matches_the_record_rule(org, data):
+    rows = {
+        u.username: (u.year_sessions, u.year_hours)
+        for u in selectors.staff_overview(user=org.user("town_admin"), year=2025)
+    }
+    assert rows["station_agent"] == (2, Decimal("8.0"))
+    assert rows["town_agent"] == (1, Decimal("4.0"))
+    assert rows["station2_agent"] == (0, 0)
+    assert "town2_agent" not in rows
+    for name, (_n, hours) in rows.items():
+        from bangban.accounts.models import User
+
+        assert (
+            selectors.staff_record(owner=User.objects.get(username=name), year=2025)["totals"].hours == hours
+        )
