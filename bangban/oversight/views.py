@@ -37,6 +37,7 @@ def order_list_view(request):
             "page_obj": page,
             "box": box,
             "boxes": selectors.BOXES,
+            "box_label": selectors.BOXES[box],
             "late": late,
             "query": querystring_without_page(request),
         },
