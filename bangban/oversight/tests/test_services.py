@@ -133,3 +133,17 @@ def test_new_order_after_closing(org, red_case):
         services.order_close(order=order, by=org.user("supervisor"), satisfied=True)
         second = issue(org, red_case)
     assert second.pk != order.pk
+
+
+def test_management_command_escalates_like_the_task(org, red_case):
+    import io
+
+    from django.core.management import call_command
+
+    with at(2025, 11, 12):
+        issue(org, red_case)
+    out = io.StringIO()
+    with at(2025, 11, 17):
+        call_command("oversight_escalate", stdout=out)
+        call_command("oversight_escalate", stdout=out)
+    assert out.getvalue().splitlines() == ["已升级 1 张逾期督办单", "已升级 0 张逾期督办单"]
