@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from bangban.cases.dashboard import bounded_count
 from bangban.oversight import selectors
 
 
 def oversight_panels(user) -> list[dict]:
-    counts = selectors.pending_counts(user=user)
+    # Counted like every 工作台 card: at most COUNT_CAP rows, "1000+" beyond.
+    counts = {key: bounded_count(qs) for key, qs in selectors.pending_querysets(user=user).items()}
     url = reverse("oversight:list")
     panels = []
     if "mine" in counts:
@@ -18,7 +20,7 @@ def oversight_panels(user) -> list[dict]:
                 "value": counts["mine_late"],
                 "label": "督办 · 逾期未答复",
                 "url": f"{url}?box=mine&late=1",
-                "light": "red" if counts["mine_late"] else "",
+                "light": "red" if counts["mine_late"] != "0" else "",
             }
         )
     if "escalated" in counts:
@@ -27,7 +29,7 @@ def oversight_panels(user) -> list[dict]:
                 "value": counts["escalated"],
                 "label": "督办 · 逾期升级",
                 "url": f"{url}?box=escalated",
-                "light": "red" if counts["escalated"] else "",
+                "light": "red" if counts["escalated"] != "0" else "",
             }
         )
     if "to_evaluate" in counts:

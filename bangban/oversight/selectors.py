@@ -67,20 +67,23 @@ def orders_of_case(*, user, case) -> QuerySet[Order]:
     return Order.objects.filter(scope_q(user), case=case).select_related("issued_by").order_by("-id")
 
 
-def pending_counts(*, user) -> dict[str, int]:
-    """工作台 counts: pending orders I may answer (and how many are late), escalated orders for
-    coordinators, answers waiting for my evaluation."""
+def pending_querysets(*, user) -> dict[str, QuerySet[Order]]:
+    """工作台 counts (as querysets; the 工作台 counts them bounded): pending orders I may answer and
+    the late ones among them, escalated orders for coordinators, answers waiting for my evaluation."""
     if not can_read(user):
         return {}
     qs = Order.objects.filter(scope_q(user))
-    today = clock.today()
-    out: dict[str, int] = {}
+    out: dict[str, QuerySet[Order]] = {}
     if has_cap(user, Cap.CASE_HANDLE):
         pending = qs.filter(state=Order.State.PENDING)
-        out["mine"] = pending.count()
-        out["mine_late"] = pending.filter(due_date__lt=today).count()
+        out["mine"] = pending
+        out["mine_late"] = pending.filter(due_date__lt=clock.today())
     if has_cap(user, Cap.CASE_COORDINATE):
-        out["escalated"] = qs.filter(state=Order.State.PENDING, escalated_at__isnull=False).count()
+        out["escalated"] = qs.filter(state=Order.State.PENDING, escalated_at__isnull=False)
     if has_cap(user, Cap.SUPERVISION_ISSUE):
-        out["to_evaluate"] = qs.filter(state=Order.State.ANSWERED).count()
+        out["to_evaluate"] = qs.filter(state=Order.State.ANSWERED)
     return out
+
+
+def pending_counts(*, user) -> dict[str, int]:
+    return {key: qs.count() for key, qs in pending_querysets(user=user).items()}
