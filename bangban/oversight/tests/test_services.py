@@ -147,3 +147,27 @@ def test_management_command_escalates_like_the_task(org, red_case):
         call_command("oversight_escalate", stdout=out)
         call_command("oversight_escalate", stdout=out)
     assert out.getvalue().splitlines() == ["已升级 1 张逾期督办单", "已升级 0 张逾期督办单"]
+
+
+def test_an_order_without_a_target_is_refused_by_the_database(org, red_case):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Order.objects.create(
+            case=None,
+            institution=org.station,
+            requirement="x",
+            issued_by=org.user("supervisor"),
+            due_date=D(2025, 11, 14),
+        )
+    # and a second open order on the same case, even written past the service
+    with at(2025, 11, 12):
+        issue(org, red_case)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Order.objects.create(
+            case=red_case,
+            institution=org.station,
+            requirement="x",
+            issued_by=org.user("supervisor"),
+            due_date=D(2025, 11, 14),
+        )
