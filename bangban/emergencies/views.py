@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
-from bangban.core.forms import call_service
+from bangban.core.forms import call_service, form_error_text
 from bangban.core.navigation import requires
 from bangban.emergencies import selectors, services
 from bangban.emergencies.forms import CloseForm, DrillForm, IncidentForm, PlanForm, StepForm
@@ -146,6 +146,8 @@ def incident_detail_view(request, pk):
 
 def _incident_page(request, incident, step_form=None, close_form=None, status=200):
     manages = _manages(request.user, incident.institution)
+    if close_form is not None and close_form.errors and incident.ended_at:
+        messages.error(request, form_error_text(close_form))  # the form is no longer shown
     return render(
         request,
         "emergencies/incident_detail.html",

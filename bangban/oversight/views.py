@@ -8,7 +8,7 @@ from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import clock
 from bangban.cases import selectors as case_selectors
-from bangban.core.forms import call_service, querystring_without_page
+from bangban.core.forms import call_service, form_error_text, querystring_without_page
 from bangban.core.navigation import requires
 from bangban.oversight import selectors, services
 from bangban.oversight.forms import AnswerForm, CloseForm, IssueForm
@@ -55,6 +55,11 @@ def _detail(request, order, *, answer_form=None, close_form=None, status=200):
     user = request.user
     can_answer = order.state == "pending" and services.may_answer(order=order, by=user)
     can_evaluate = order.state == "answered" and services.may_evaluate(order=order, by=user)
+    # A refused form whose section is no longer offered (say, answered meanwhile by someone else):
+    # its message still reaches the reader.
+    for form, shown in ((answer_form, can_answer), (close_form, can_evaluate)):
+        if form is not None and form.errors and not shown:
+            messages.error(request, form_error_text(form))
     return render(
         request,
         "oversight/detail.html",

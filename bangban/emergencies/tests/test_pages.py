@@ -58,6 +58,8 @@ def test_plan_versions_drill_pdf_and_incident_pages(org, web):
         {"close-ended_at": "2025-03-05T10:00", "close-reported_to": "区政务办"},
     )
     assert r.status_code == 302
+    r = admin.post(f"/emergencies/incidents/{incident.pk}/close/", {"close-ended_at": "2025-03-05T11:00"})
+    assert r.status_code == 400 and "已登记结束时间" in r.content.decode()
     page = admin.get("/emergencies/").content.decode()
     assert "防汛预案" in page and "大厅停电" not in page and "事故灾难" in page
 

@@ -63,3 +63,17 @@ def test_dashboard_panel(org, red_case, web):
     with at(2025, 11, 17):
         page = web(org.user("station_agent")).get("/").content.decode()
     assert "督办 · 逾期未答复" in page
+
+
+def test_a_second_answer_is_refused_with_a_message(org, red_case, web):
+    with at(2025, 11, 12):
+        web(org.user("supervisor")).post(
+            f"/oversight/cases/{red_case.pk}/new/", {"requirement": "x", "limit_days": 2}
+        )
+        order = Order.objects.get()
+        agent = web(org.user("station_agent"))
+        assert agent.post(f"/oversight/{order.pk}/answer/", {"answer-reply": "第一次"}).status_code == 302
+        r = agent.post(f"/oversight/{order.pk}/answer/", {"answer-reply": "第二次"})
+    assert r.status_code == 400 and "不能答复督办" in r.content.decode()
+    order.refresh_from_db()
+    assert order.reply == "第一次"
