@@ -11,14 +11,27 @@ from bangban.complaints import api as complaints_api
 from bangban.core.api_errors import not_found
 from bangban.core.routing import Router
 from bangban.divisions.api import DivisionViewSet
+from bangban.emergencies import api as emergencies_api
 from bangban.evaluations import api as evaluations_api
 from bangban.notifications import api as notifications_api
 from bangban.org.api import DepartmentViewSet, InstitutionViewSet
+from bangban.oversight import api as oversight_api
+from bangban.training import api as training_api
 from bangban.workdays import api as workdays_api
 
 # Each feature app lists its own routes in api.py (`routes`, `urls`), so adding one touches only that app.
 # Cases come first: URL resolution tries patterns in order and the work queue is the busiest route.
-FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api, complaints_api, evaluations_api]
+FEATURE_APIS = [
+    cases_api,
+    catalog_api,
+    workdays_api,
+    notifications_api,
+    complaints_api,
+    evaluations_api,
+    oversight_api,
+    training_api,
+    emergencies_api,
+]
 
 router = Router()
 for prefix, viewset, basename in cases_api.routes:

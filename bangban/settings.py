@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "bangban.supervision",
     "bangban.complaints",
     "bangban.evaluations",
+    "bangban.oversight",
+    "bangban.training",
+    "bangban.emergencies",
 ]
 
 MIDDLEWARE = [
@@ -379,6 +382,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bangban.evaluations.tasks.remind_invitations",
         "schedule": 3600.0,
     },
+    # 督办单 past their reply limit escalate to the coordinators (idempotent).
+    "oversight-escalate": {"task": "bangban.oversight.tasks.escalate_overdue", "schedule": 900.0},
 }
 
 if BANGBAN_AUDIT_SEAL == "beat":

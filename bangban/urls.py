@@ -22,6 +22,9 @@ urlpatterns = [
     path("complaints/", include(("bangban.complaints.urls", "complaints"))),
     # 好差评: the staff pages under /evaluations/ and the short SMS review link /r/<token>/.
     path("", include(("bangban.evaluations.urls", "evaluations"))),
+    path("oversight/", include(("bangban.oversight.urls", "oversight"))),
+    path("training/", include(("bangban.training.urls", "training"))),
+    path("emergencies/", include(("bangban.emergencies.urls", "emergencies"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),

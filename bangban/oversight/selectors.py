@@ -1,0 +1,89 @@
+"""Reads of 督办单, scoped by the handling institution (org.selectors.scope_q)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from bangban.accounts.permissions import has_cap
+from bangban.accounts.roles import Cap
+from bangban.cases import clock
+from bangban.core.errors import AccessRefused
+from bangban.org.selectors import get_in_scope, scope_q
+from bangban.oversight.models import Order
+
+READER_CAPS = (
+    Cap.SUPERVISION_ISSUE,
+    Cap.SUPERVISION_VIEW,
+    Cap.CASE_HANDLE,
+    Cap.CASE_COORDINATE,
+    Cap.COMPLAINT_HANDLE,
+)
+BOXES = {"mine": "待我答复", "issued": "我签发的", "escalated": "逾期升级", "all": "全部"}
+
+
+def can_read(user) -> bool:
+    return any(has_cap(user, c) for c in READER_CAPS)
+
+
+def require_reader(user) -> None:
+    if not can_read(user):
+        raise AccessRefused("capability_required", "您的角色无权查看督办单")
+
+
+def _base(user) -> QuerySet[Order]:
+    require_reader(user)
+    return Order.objects.filter(scope_q(user)).select_related("institution", "case", "agent", "issued_by")
+
+
+def order_list(*, user, box: str = "all", state: str = "", late: bool = False) -> QuerySet[Order]:
+    """Orders in scope. box: mine (pending, I may answer), issued (by me), escalated (late and
+    escalated: the coordinators' list), all. `late`: pending past the due date."""
+    qs = _base(user)
+    if box == "mine":
+        qs = qs.filter(state=Order.State.PENDING) if has_cap(user, Cap.CASE_HANDLE) else qs.none()
+    elif box == "issued":
+        qs = qs.filter(issued_by=user)
+    elif box == "escalated":
+        qs = qs.filter(state=Order.State.PENDING, escalated_at__isnull=False)
+    if state in Order.State.values:
+        qs = qs.filter(state=state)
+    if late:
+        qs = qs.filter(state=Order.State.PENDING, due_date__lt=clock.today())
+    return qs.order_by("state", "due_date", "-id")
+
+
+def order_get(*, user, pk) -> Order:
+    require_reader(user)
+    return get_in_scope(
+        Order.objects.select_related("institution", "case", "agent", "issued_by", "answered_by", "closed_by"),
+        user,
+        pk,
+    )
+
+
+def orders_of_case(*, user, case) -> QuerySet[Order]:
+    if not can_read(user):
+        return Order.objects.none()
+    return Order.objects.filter(scope_q(user), case=case).select_related("issued_by").order_by("-id")
+
+
+def pending_querysets(*, user) -> dict[str, QuerySet[Order]]:
+    """工作台 counts (as querysets; the 工作台 counts them bounded): pending orders I may answer and
+    the late ones among them, escalated orders for coordinators, answers waiting for my evaluation."""
+    if not can_read(user):
+        return {}
+    qs = Order.objects.filter(scope_q(user))
+    out: dict[str, QuerySet[Order]] = {}
+    if has_cap(user, Cap.CASE_HANDLE):
+        pending = qs.filter(state=Order.State.PENDING)
+        out["mine"] = pending
+        out["mine_late"] = pending.filter(due_date__lt=clock.today())
+    if has_cap(user, Cap.CASE_COORDINATE):
+        out["escalated"] = qs.filter(state=Order.State.PENDING, escalated_at__isnull=False)
+    if has_cap(user, Cap.SUPERVISION_ISSUE):
+        out["to_evaluate"] = qs.filter(state=Order.State.ANSWERED)
+    return out
+
+
+def pending_counts(*, user) -> dict[str, int]:
+    return {key: qs.count() for key, qs in pending_querysets(user=user).items()}
