@@ -138,6 +138,8 @@ class ComplaintStep(models.Model):
     late = models.BooleanField("超期完成", default=False)
 
     class Meta:
+        verbose_name = "投诉办理步骤"
+        verbose_name_plural = "投诉办理步骤"
         ordering = ["at", "id"]
 
     def __str__(self):

@@ -58,8 +58,8 @@ class ReviewInvitation(models.Model):
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="review_invitations")
     stage = models.CharField("评价环节", max_length=10, choices=Stage.choices, default=Stage.COMPLETE)
-    token_hash = models.CharField(max_length=64, editable=False)
-    token_encrypted = models.TextField(editable=False)
+    token_hash = models.CharField("链接摘要", max_length=64, editable=False)
+    token_encrypted = models.TextField("链接（密文）", editable=False)
     created_at = models.DateTimeField("邀评时间", default=timezone.now)
     expires_at = models.DateTimeField("失效时间")
     reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)
@@ -231,9 +231,11 @@ class Revisit(models.Model):
     )
     reached = models.BooleanField("是否联系上")
     said = models.CharField("群众意见", max_length=NOTE_MAX, blank=True)
-    logged_at = models.DateTimeField(default=timezone.now)
+    logged_at = models.DateTimeField("记录时间", default=timezone.now)
 
     class Meta:
+        verbose_name = "回访"
+        verbose_name_plural = "回访"
         ordering = ["called_at", "id"]
 
     def __str__(self):
@@ -244,7 +246,7 @@ class RectificationStep(models.Model):
     """The rectification's history: one row per step, who and when."""
 
     rectification = models.ForeignKey(Rectification, on_delete=models.PROTECT, related_name="steps")
-    action = models.CharField(max_length=16)
+    action = models.CharField("步骤", max_length=16)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
     text = models.CharField(max_length=600)
@@ -252,6 +254,8 @@ class RectificationStep(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "整改步骤"
+        verbose_name_plural = "整改步骤"
         ordering = ["at", "id"]
 
     def __str__(self):
@@ -269,12 +273,12 @@ class Appeal(models.Model):
     review = models.OneToOneField(Review, on_delete=models.PROTECT, related_name="appeal")
     reason = models.CharField("申诉理由", max_length=NOTE_MAX)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    filed_at = models.DateTimeField(default=timezone.now)
+    filed_at = models.DateTimeField("申诉时间", default=timezone.now)
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField("裁定时间", null=True, blank=True)
     decision_reason = models.CharField("裁定理由", max_length=NOTE_MAX, blank=True)
 
     class Meta:
