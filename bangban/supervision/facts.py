@@ -26,3 +26,57 @@ class Fact:
     institution_id: int  # the responsible institution (谁办理谁负责)
     agent_id: int = 0  # the responsible agent, 0 when none
     item_id: int = 0  # the catalog Item (not version) the record concerns, 0 when none
+
+
+Key = tuple[int, dt.date, str, int, int]
+
+
+def _key(f: Fact) -> Key:
+    return (f.institution_id, f.day, f.metric, f.agent_id, f.item_id)
+
+
+def difference(old: list[Fact], new: list[Fact]) -> dict[Key, int]:
+    """What to add to each counter so that a record counted as `old` now counts as `new` (no zeros).
+    Keys are (institution_id, day, metric, agent_id, item_id), the counter table's unique key."""
+    delta: dict[Key, int] = {}
+    for f in new:
+        delta[_key(f)] = delta.get(_key(f), 0) + 1
+    for f in old:
+        delta[_key(f)] = delta.get(_key(f), 0) - 1
+    return {k: n for k, n in delta.items() if n}
+
+
+# One statement for both databases (SQLite ≥ 3.24 and PostgreSQL share the upsert syntax). The row
+# is created or incremented atomically: two transactions adding to the same counter serialise on its
+# row (PostgreSQL) or on the write lock (SQLite), the second adding to the first's committed value.
+UPSERT = (
+    "INSERT INTO supervision_dailyfact (institution_id, day, metric, agent_id, item_id, n) VALUES {values} "
+    "ON CONFLICT (institution_id, day, metric, agent_id, item_id) "
+    "DO UPDATE SET n = supervision_dailyfact.n + excluded.n"
+)
+MAX_ROWS_PER_STATEMENT = 500
+
+
+def add(delta: dict[Key, int]) -> None:
+    """Add `delta` to the counters, in key order (two transactions touching the same counters lock
+    them in the same order, so they wait for each other instead of deadlocking)."""
+    from django.db import connection
+
+    items = sorted(delta.items())
+    for start in range(0, len(items), MAX_ROWS_PER_STATEMENT):
+        chunk = items[start : start + MAX_ROWS_PER_STATEMENT]
+        params: list = []
+        for (institution_id, day, metric, agent_id, item_id), n in chunk:
+            params += [institution_id, day, metric, agent_id, item_id, n]
+        sql = UPSERT.format(values=", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk)))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def apply(old: list[Fact], new: list[Fact]) -> None:
+    """A record that counted as `old` now counts as `new`: add the difference to the daily counters.
+    Call inside the service's transaction, after its change, so the counters commit (or roll back)
+    with it. `old` is [] for a new record, `new` is [] for a deleted one."""
+    delta = difference(old, new)
+    if delta:
+        add(delta)

@@ -1,0 +1,74 @@
+"""Pre-aggregated indicator counters and the configurable targets.
+
+`DailyFact` holds, per metric, day, institution, agent and item, how many records count in that
+metric (facts.py says how a record contributes). Services keep it exact in their own transaction
+(`facts.apply`); `bangban recompute_facts` rebuilds it from the raw rows with the same classifiers.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class DailyFact(models.Model):
+    metric = models.CharField("指标计数", max_length=40)
+    day = models.DateField("日期")
+    # Plain integers, not foreign keys: 0 means none, and a counter never blocks deleting an agent.
+    institution_id = models.PositiveIntegerField("机构")
+    agent_id = models.PositiveIntegerField("帮办代办员", default=0)
+    item_id = models.PositiveIntegerField("事项", default=0)
+    n = models.IntegerField("数量", default=0)
+
+    class Meta:
+        verbose_name = "指标日计数"
+        verbose_name_plural = "指标日计数"
+        constraints = [
+            # The one index: the upsert's conflict target and the read path at once. The indicator set
+            # reads every metric for "institution IN (subtree) AND day BETWEEN", so institution leads,
+            # then day (a range per institution), then metric; agent and item make the key unique.
+            models.UniqueConstraint(
+                fields=["institution_id", "day", "metric", "agent_id", "item_id"],
+                name="supervision_dailyfact_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.metric} {self.day} @{self.institution_id}: {self.n}"
+
+
+class Target(models.Model):
+    """The target of one indicator, for every institution (institution empty) or for one subtree root."""
+
+    indicator = models.CharField("指标", max_length=40)
+    institution = models.ForeignKey(
+        "org.Institution",
+        verbose_name="适用机构",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    value = models.DecimalField("目标值（%）", max_digits=5, decimal_places=2)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "指标目标"
+        verbose_name_plural = "指标目标"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "institution"], name="supervision_target_unique_inst"
+            ),
+            models.UniqueConstraint(
+                fields=["indicator"],
+                condition=models.Q(institution__isnull=True),
+                name="supervision_target_unique_default",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.value}%"
