@@ -12,11 +12,12 @@ from bangban.core.routing import Router
 from bangban.divisions.api import DivisionViewSet
 from bangban.notifications import api as notifications_api
 from bangban.org.api import DepartmentViewSet, InstitutionViewSet
+from bangban.supervision import api as supervision_api
 from bangban.workdays import api as workdays_api
 
 # Each feature app lists its own routes in api.py (`routes`, `urls`), so adding one touches only that app.
 # Cases come first: URL resolution tries patterns in order and the work queue is the busiest route.
-FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api]
+FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api, supervision_api]
 
 router = Router()
 for prefix, viewset, basename in cases_api.routes:

@@ -128,6 +128,8 @@ def period(preset: str, on: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _month_end(year: int, month: int) -> dt.date:
+    if month == 12:
+        return dt.date(year, 12, 31)
     nxt = dt.date(year + month // 12, month % 12 + 1, 1)
     return nxt - dt.timedelta(days=1)
 
@@ -141,3 +143,24 @@ def months_between(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]
         out.append((max(cur, start), min(last, end)))
         cur = last + dt.timedelta(days=1)
     return out
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def resolve_period(
+    preset: str | None, on: dt.date | None, start: dt.date | None, end: dt.date | None, today: dt.date
+) -> tuple[dt.date, dt.date]:
+    """The period a query asks for: a preset around `on` (default today; default preset month), or
+    "range" from start to end (both needed). ValueError(field, message) when it cannot be read."""
+    for name, value in (("on", on), ("start", start), ("end", end)):
+        if value is not None and not (FIRST_YEAR <= value.year <= LAST_YEAR):
+            raise ValueError(name, f"日期须在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间")
+    preset = preset or ("range" if start or end else "month")
+    if preset not in PRESETS:
+        raise ValueError("preset", "统计周期只能是日、周、月、季度、年或自定义")
+    if preset == "range":
+        if start is None or end is None:
+            raise ValueError("start", "自定义期间须填写开始日期和结束日期")
+        return start, end
+    return period(preset, on or today)

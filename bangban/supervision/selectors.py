@@ -182,9 +182,12 @@ def disclosure_counts(ids: list[int], on: dt.date, group: str | None) -> dict:
         .annotate(offered=Exists(versions), complete=Exists(complete))
         .filter(offered=True)
     )
-    columns = [group] if group else []
-    rows = qs.values(*columns).annotate(den=Count("id"), num=Count("id", filter=Q(complete=True))).order_by()
-    return {(r[group] if group else None): (r["num"], r["den"]) for r in rows}
+    counts = {"den": Count("id"), "num": Count("id", filter=Q(complete=True))}
+    if group is None:
+        r = qs.aggregate(**counts)
+        return {None: (r["num"], r["den"])}
+    rows = qs.values(group).annotate(**counts).order_by()
+    return {r[group]: (r["num"], r["den"]) for r in rows}
 
 
 def indicator_set(
@@ -292,3 +295,97 @@ def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> 
                     counts[metric] = counts.get(metric, 0) + n
         out.append((f"{m_start:%Y-%m}", _cells(counts, targets, None)))
     return out
+
+
+# --- drill-down: the cases behind a number ----------------------------------------------------
+
+DRILL_PARTS = {"num": "分子", "den": "分母", "missed": "未达标"}
+DRILL_LIMIT = 500
+
+
+@dataclass
+class Drill:
+    indicator: Indicator
+    part: str
+    cases: list  # at most DRILL_LIMIT
+    count: int  # all of them
+
+
+def _drill_key_of(by: str | None, members: list[Institution]):
+    """fact → the group key the indicator set puts it under (None: no grouping)."""
+    if by in (None, ""):
+        return None
+    if by == "institution":
+        return lambda f: f.institution_id
+    if by == "tier":
+        tiers = {i.pk: i.tier for i in members}
+        return lambda f: tiers.get(f.institution_id)
+    if by == "agent":
+        return lambda f: f.agent_id
+    if by == "item":
+        return lambda f: f.item_id
+    if by == "department":
+        dept = dict(Item.objects.values_list("id", "department_id"))
+        return lambda f: dept.get(f.item_id) or 0
+    raise ServiceError("invalid", "分组方式只能是机构、层级、帮办代办员、事项或部门", field="by")
+
+
+def drill_cases(
+    *,
+    user,
+    root_institution: Institution | None,
+    indicator: str,
+    part: str,
+    start: dt.date,
+    end: dt.date,
+    by: str | None = None,
+    key: int | None = None,
+) -> Drill:
+    """The cases behind a case indicator's numerator, denominator or misses for the same scope,
+    period and group as `indicator_set`: each candidate is classified by the same classifier the
+    counters use, so the count here equals the figure there."""
+    from bangban.cases import indicators as case_rules
+    from bangban.cases.models import Case
+
+    ind = next((i for i in INDICATOR_LIST if i.code == indicator), None)
+    if ind is None or not ind.case_drill:
+        raise ServiceError("invalid", "该指标没有可查看的办件明细", field="indicator")
+    if part not in DRILL_PARTS:
+        raise ServiceError("invalid", "明细只能是分子、分母或未达标", field="part")
+    check_period(start, end)
+    root, members = scope_institutions(user=user, root=root_institution)
+    group_of = _drill_key_of(by, members)
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    on_created = ind.denominator == case_rules.REQUEST
+    period_q = (
+        Q(created_at__gte=lo, created_at__lt=hi) if on_created else Q(finished_at__gte=lo, finished_at__lt=hi)
+    )
+    candidates = (
+        Case.objects.filter(period_q, institution_id__in=[i.pk for i in members])
+        .select_related("institution", "agent")
+        .order_by("-created_at", "-id")
+    )
+    found, count = [], 0
+    for chunk_start in range(0, 10**9, 2000):
+        chunk = list(candidates[chunk_start : chunk_start + 2000])
+        if not chunk:
+            break
+        items = case_rules.first_item_ids([c.pk for c in chunk])
+        logged = case_rules.cases_with_log([c.pk for c in chunk if case_rules.closed_as(c)])
+        for c in chunk:
+            fs = case_rules.facts_of_case(c, item_id=items.get(c.pk, 0), has_log=c.pk in logged)
+            mine = {
+                f.metric for f in fs if start <= f.day <= end and (group_of is None or group_of(f) == key)
+            }
+            in_den, in_num = ind.denominator in mine, ind.numerator in mine
+            if (
+                (part == "num" and in_num)
+                or (part == "den" and in_den)
+                or (part == "missed" and in_den and not in_num)
+            ):
+                count += 1
+                if len(found) < DRILL_LIMIT:
+                    found.append(c)
+    return Drill(ind, part, found, count)

@@ -1,0 +1,56 @@
+// The supervisor's charts (ECharts, served locally). Data: the page's #chart-data JSON.
+(function () {
+  "use strict";
+  function ready(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+  ready(function () {
+    var holder = document.getElementById("chart-data");
+    if (!holder || !window.echarts) return;
+    var data = JSON.parse(holder.textContent);
+    var percent = { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
+    function draw(id, option) {
+      var el = document.getElementById(id);
+      if (!el) return;
+      var chart = window.echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(option);
+      window.addEventListener("resize", function () { chart.resize(); });
+    }
+    function series(map, type) {
+      return Object.keys(map).map(function (name) {
+        return { name: name, type: type, data: map[name], connectNulls: false };
+      });
+    }
+    draw("chart-trend", {
+      title: { text: "近 12 个月趋势" },
+      tooltip: { trigger: "axis" },
+      legend: { top: 28, type: "scroll" },
+      grid: { top: 70, left: 50, right: 20, bottom: 30 },
+      xAxis: { type: "category", data: data.trend.months },
+      yAxis: percent,
+      series: series(data.trend.series, "line"),
+    });
+    if (data.ranking.length) {
+      draw("chart-ranking", {
+        title: { text: "按时办结率排名" },
+        tooltip: {},
+        grid: { top: 40, left: 160, right: 30, bottom: 30 },
+        xAxis: percent,
+        yAxis: { type: "category", inverse: true, data: data.ranking.map(function (r) { return r.name; }) },
+        series: [{ type: "bar", data: data.ranking.map(function (r) { return r.value; }) }],
+      });
+    }
+    if (data.tiers.names.length) {
+      draw("chart-tiers", {
+        title: { text: "按层级分布" },
+        tooltip: { trigger: "axis" },
+        legend: { top: 28, type: "scroll" },
+        grid: { top: 70, left: 50, right: 20, bottom: 30 },
+        xAxis: { type: "category", data: data.tiers.names },
+        yAxis: percent,
+        series: series(data.tiers.series, "bar"),
+      });
+    }
+  });
+})();
