@@ -54,23 +54,44 @@ UPSERT = (
     "ON CONFLICT (institution_id, day, metric, agent_id, item_id) "
     "DO UPDATE SET n = supervision_dailyfact.n + excluded.n"
 )
+ROLLUP_UPSERT = (
+    "INSERT INTO supervision_rollupfact (institution_id, grain, start, metric, n) VALUES {values} "
+    "ON CONFLICT (institution_id, grain, start, metric) "
+    "DO UPDATE SET n = supervision_rollupfact.n + excluded.n"
+)
 MAX_ROWS_PER_STATEMENT = 500
 
+RollupKey = tuple[int, str, dt.date, str]
 
-def add(delta: dict[Key, int]) -> None:
-    """Add `delta` to the counters, in key order (two transactions touching the same counters lock
-    them in the same order, so they wait for each other instead of deadlocking)."""
+
+def rollup(delta: dict[Key, int]) -> dict[RollupKey, int]:
+    """The same counts summed over agents and items, per day ("d") and per month ("m", its 1st)."""
+    out: dict[RollupKey, int] = {}
+    for (institution_id, day, metric, _agent, _item), n in delta.items():
+        for key in ((institution_id, "d", day, metric), (institution_id, "m", day.replace(day=1), metric)):
+            out[key] = out.get(key, 0) + n
+    return {k: n for k, n in out.items() if n}
+
+
+def _upsert(sql: str, delta: dict) -> None:
     from django.db import connection
 
     items = sorted(delta.items())
     for start in range(0, len(items), MAX_ROWS_PER_STATEMENT):
         chunk = items[start : start + MAX_ROWS_PER_STATEMENT]
         params: list = []
-        for (institution_id, day, metric, agent_id, item_id), n in chunk:
-            params += [institution_id, day, metric, agent_id, item_id, n]
-        sql = UPSERT.format(values=", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk)))
+        for key, n in chunk:
+            params += [*key, n]
+        row = "(" + ", ".join(["%s"] * (len(chunk[0][0]) + 1)) + ")"
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql.format(values=", ".join([row] * len(chunk))), params)
+
+
+def add(delta: dict[Key, int]) -> None:
+    """Add `delta` to the counters and their rollups, each table in key order (two transactions
+    touching the same counters lock them in the same order: they wait for each other, never deadlock)."""
+    _upsert(UPSERT, delta)
+    _upsert(ROLLUP_UPSERT, rollup(delta))
 
 
 def apply(old: list[Fact], new: list[Fact]) -> None:

@@ -164,3 +164,21 @@ def resolve_period(
             raise ValueError("start", "自定义期间须填写开始日期和结束日期")
         return start, end
     return period(preset, on or today)
+
+
+def split_period(
+    start: dt.date, end: dt.date
+) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
+    """start–end as (day ranges, month range): the whole calendar months inside it as months (the
+    1st of the first and of the last), the days before and after them as day ranges. Together they
+    cover every day of the period exactly once."""
+    first_full = start if start.day == 1 else _month_end(start.year, start.month) + dt.timedelta(days=1)
+    last_full = end if end == _month_end(end.year, end.month) else end.replace(day=1) - dt.timedelta(days=1)
+    if first_full > last_full:
+        return [(start, end)], None
+    days = []
+    if start < first_full:
+        days.append((start, first_full - dt.timedelta(days=1)))
+    if end > last_full:
+        days.append((last_full + dt.timedelta(days=1), end))
+    return days, (first_full, last_full.replace(day=1))

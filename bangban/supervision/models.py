@@ -72,3 +72,35 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.indicator}: {self.value}%"
+
+
+class RollupFact(models.Model):
+    """The daily counters summed over agents and items, per day and per calendar month.
+
+    What the indicator set reads for its totals, its institution and tier groupings and the trend:
+    a period is its whole months (grain "m", start = the 1st) plus the days at either end (grain "d"),
+    so a year for a whole county reads a few thousand rows whatever the number of cases. Kept in the
+    same statement as DailyFact by facts.add, rebuilt with it by the recomputation.
+    """
+
+    class Grain(models.TextChoices):
+        DAY = "d", "日"
+        MONTH = "m", "月"
+
+    institution_id = models.PositiveIntegerField("机构")
+    grain = models.CharField("粒度", max_length=1, choices=Grain.choices)
+    start = models.DateField("起始日")
+    metric = models.CharField("指标计数", max_length=40)
+    n = models.IntegerField("数量", default=0)
+
+    class Meta:
+        verbose_name = "指标汇总计数"
+        verbose_name_plural = "指标汇总计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution_id", "grain", "start", "metric"], name="supervision_rollup_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.metric} {self.grain}{self.start} @{self.institution_id}: {self.n}"

@@ -32,8 +32,9 @@ from bangban.supervision.indicators import (
     months_between,
     rate,
     rate_display,
+    split_period,
 )
-from bangban.supervision.models import DailyFact, Target
+from bangban.supervision.models import DailyFact, RollupFact, Target
 from bangban.supervision.registry import kind_of_metric
 
 SUBTREE_CAPS = (Cap.SUPERVISION_VIEW, Cap.CASE_COORDINATE)
@@ -153,9 +154,26 @@ def _cells(counts: dict[str, int], targets, live: tuple[int, int] | None) -> dic
 
 
 def _fact_rows(ids: list[int], start: dt.date, end: dt.date, group: str | None):
-    qs = DailyFact.objects.filter(institution_id__in=ids, day__gte=start, day__lte=end, metric__in=METRICS)
+    """(metric[, group], sum) over the counters. Totals and per-institution figures read the rollup
+    (whole months + days at the ends); agents and items need the daily counters' detail."""
     columns = ["metric", group] if group else ["metric"]
+    if group in (None, "institution_id"):
+        qs = RollupFact.objects.filter(_rollup_q(start, end), institution_id__in=ids, metric__in=METRICS)
+    else:
+        qs = DailyFact.objects.filter(
+            institution_id__in=ids, day__gte=start, day__lte=end, metric__in=METRICS
+        )
     return qs.values_list(*columns).annotate(total=Sum("n")).order_by()
+
+
+def _rollup_q(start: dt.date, end: dt.date) -> Q:
+    days, months = split_period(start, end)
+    q = Q(pk__in=[])
+    for lo, hi in days:
+        q |= Q(grain=RollupFact.Grain.DAY, start__gte=lo, start__lte=hi)
+    if months is not None:
+        q |= Q(grain=RollupFact.Grain.MONTH, start__gte=months[0], start__lte=months[1])
+    return q
 
 
 def guide_complete_q(prefix: str = "") -> Q:
@@ -283,18 +301,20 @@ def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> 
     root, members = scope_institutions(user=user, root=root_institution)
     ids = [i.pk for i in members]
     targets = targets_for(root)
-    by_day: dict[dt.date, dict[str, int]] = {}
-    for metric, day, n in _fact_rows(ids, start, end, "day"):
-        by_day.setdefault(day, {})[metric] = n
-    out = []
-    for m_start, m_end in months_between(start, end):
-        counts: dict[str, int] = {}
-        for day, c in by_day.items():
-            if m_start <= day <= m_end:
-                for metric, n in c.items():
-                    counts[metric] = counts.get(metric, 0) + n
-        out.append((f"{m_start:%Y-%m}", _cells(counts, targets, None)))
-    return out
+    by_month: dict[str, dict[str, int]] = {}
+    rows = (
+        RollupFact.objects.filter(_rollup_q(start, end), institution_id__in=ids, metric__in=METRICS)
+        .values_list("metric", "start")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    for metric, day, n in rows:  # a month's row or a day's: either way its month is day's
+        counts = by_month.setdefault(f"{day:%Y-%m}", {})
+        counts[metric] = counts.get(metric, 0) + n
+    return [
+        (f"{m:%Y-%m}", _cells(by_month.get(f"{m:%Y-%m}", {}), targets, None))
+        for m, _ in months_between(start, end)
+    ]
 
 
 # --- drill-down: the cases behind a number ----------------------------------------------------

@@ -15,7 +15,7 @@ from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.supervision import facts
 from bangban.supervision.indicators import INDICATORS
-from bangban.supervision.models import DailyFact, Target
+from bangban.supervision.models import DailyFact, RollupFact, Target
 from bangban.supervision.registry import KINDS
 
 
@@ -40,11 +40,12 @@ def facts_recompute(*, batch: int = 5000) -> int:
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE supervision_dailyfact IN EXCLUSIVE MODE")
+            cursor.execute("LOCK TABLE supervision_dailyfact, supervision_rollupfact IN EXCLUSIVE MODE")
     kinds = list(KINDS.values())
     metrics = [m for k in kinds for m in k.metrics]
     totals = recomputed_counts(kinds)
     DailyFact.objects.filter(metric__in=metrics).delete()
+    RollupFact.objects.filter(metric__in=metrics).delete()
     DailyFact.objects.bulk_create(
         (
             DailyFact(institution_id=i, day=d, metric=m, agent_id=a, item_id=it, n=n)
@@ -52,8 +53,22 @@ def facts_recompute(*, batch: int = 5000) -> int:
         ),
         batch_size=batch,
     )
+    RollupFact.objects.bulk_create(
+        (
+            RollupFact(institution_id=i, grain=g, start=d, metric=m, n=n)
+            for (i, g, d, m), n in facts.rollup(totals).items()
+        ),
+        batch_size=batch,
+    )
     audit_record(actor=None, action="supervision.facts.recompute", note=f"{len(totals)} 条计数")
     return len(totals)
+
+
+def maintained_rollup(metrics=None) -> dict[facts.RollupKey, int]:
+    qs = RollupFact.objects.exclude(n=0)
+    if metrics is not None:
+        qs = qs.filter(metric__in=list(metrics))
+    return {(r.institution_id, r.grain, r.start, r.metric): r.n for r in qs}
 
 
 def maintained_counts(metrics=None) -> dict[facts.Key, int]:

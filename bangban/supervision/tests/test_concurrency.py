@@ -9,8 +9,8 @@ from django.db import connection, transaction
 from bangban.cases import indicators, services
 from bangban.supervision import facts
 from bangban.supervision.facts import Fact
-from bangban.supervision.models import DailyFact
-from bangban.supervision.services import maintained_counts, recomputed_counts
+from bangban.supervision.models import DailyFact, RollupFact
+from bangban.supervision.services import maintained_counts, maintained_rollup, recomputed_counts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D1 = dt.date(2026, 3, 2)
@@ -56,6 +56,7 @@ def test_concurrent_increments_of_the_same_and_overlapping_counters_are_exact(po
     errors = run_together(8, add)
     assert errors == []
     assert DailyFact.objects.get(metric="case.request").n == 8 * rounds
+    assert RollupFact.objects.get(metric="case.request", grain="m").n == 8 * rounds
     assert sorted(DailyFact.objects.filter(metric="case.closed").values_list("n", flat=True)) == [80, 80]
 
 
@@ -91,6 +92,7 @@ def test_concurrent_registrations_and_completions_keep_counters_equal_to_recompu
     errors = run_together(12, work)
     assert errors == []
     assert maintained_counts(indicators.METRICS) == recomputed_counts()
+    assert maintained_rollup(indicators.METRICS) == facts.rollup(recomputed_counts())
     total = maintained_counts([indicators.REQUEST, indicators.COMPLETED])
     assert sum(n for k, n in total.items() if k[2] == indicators.REQUEST) == 12
     assert sum(n for k, n in total.items() if k[2] == indicators.COMPLETED) == 6

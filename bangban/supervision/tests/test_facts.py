@@ -11,8 +11,13 @@ from bangban.cases import indicators, services
 from bangban.cases.models import Case
 from bangban.supervision import facts
 from bangban.supervision.facts import Fact
-from bangban.supervision.models import DailyFact
-from bangban.supervision.services import facts_recompute, maintained_counts, recomputed_counts
+from bangban.supervision.models import DailyFact, RollupFact
+from bangban.supervision.services import (
+    facts_recompute,
+    maintained_counts,
+    maintained_rollup,
+    recomputed_counts,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 D1 = dt.date(2026, 3, 2)
@@ -40,6 +45,11 @@ def test_upsert_creates_then_increments_and_decrements():
     facts.apply([f], [])
     assert DailyFact.objects.get(metric="case.request").n == 1
     assert DailyFact.objects.count() == 2  # one row per key, whatever the number of additions
+    rollup = {(r.grain, r.start, r.metric): r.n for r in RollupFact.objects.all()}
+    assert rollup == {
+        ("d", D1, "case.request"): 1, ("m", dt.date(2026, 3, 1), "case.request"): 1,
+        ("d", D1, "case.closed"): 1, ("m", dt.date(2026, 3, 1), "case.closed"): 1,
+    }  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -63,6 +73,7 @@ def _counters_match():
     maintained = maintained_counts(indicators.METRICS)
     recomputed = recomputed_counts()
     assert maintained == recomputed
+    assert maintained_rollup(indicators.METRICS) == facts.rollup(recomputed)
     return maintained
 
 
@@ -140,8 +151,10 @@ def test_counters_follow_every_case_service_and_equal_the_recomputation(org, ite
     )
     # the recomputation rebuilds exactly what the services kept
     DailyFact.objects.update(n=0)
+    RollupFact.objects.update(n=5)
     facts_recompute()
     assert maintained_counts(indicators.METRICS) == counts
+    assert maintained_rollup(indicators.METRICS) == facts.rollup(counts)
 
 
 @pytest.mark.django_db

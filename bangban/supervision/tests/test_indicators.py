@@ -86,3 +86,35 @@ def test_months_between_clips_to_the_range():
         (dt.date(2025, 12, 31), dt.date(2025, 12, 31)),
         (dt.date(2026, 1, 1), dt.date(2026, 1, 1)),
     ]
+
+
+@given(st.dates(dt.date(2001, 1, 1), dt.date(2099, 12, 31)), st.integers(0, 800))
+def test_split_period_covers_every_day_exactly_once(start, length):
+    from bangban.supervision.indicators import split_period
+
+    end = start + dt.timedelta(days=length)
+    days, months = split_period(start, end)
+    covered = []
+    for a, b in days:
+        covered += [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
+    if months is not None:
+        first, last = months
+        assert first.day == 1 and last.day == 1
+        for lo, hi in months_between(first, period("month", last)[1]):
+            assert (lo.day, hi) == (1, period("month", lo)[1])  # whole months only
+            covered += [lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
+    assert sorted(covered) == [start + dt.timedelta(days=i) for i in range(length + 1)]
+    assert len(days) <= 2
+
+
+def test_split_period_examples():
+    from bangban.supervision.indicators import split_period
+
+    d = dt.date
+    assert split_period(d(2026, 3, 1), d(2026, 3, 31)) == ([], (d(2026, 3, 1), d(2026, 3, 1)))
+    assert split_period(d(2026, 3, 2), d(2026, 3, 31)) == ([(d(2026, 3, 2), d(2026, 3, 31))], None)
+    assert split_period(d(2026, 1, 15), d(2026, 4, 10)) == (
+        [(d(2026, 1, 15), d(2026, 1, 31)), (d(2026, 4, 1), d(2026, 4, 10))],
+        (d(2026, 2, 1), d(2026, 3, 1)),
+    )
+    assert split_period(d(2026, 12, 1), d(2026, 12, 31)) == ([], (d(2026, 12, 1), d(2026, 12, 1)))

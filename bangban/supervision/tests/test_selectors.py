@@ -191,3 +191,34 @@ def test_disclosure_is_a_live_snapshot_of_the_catalog(org, items):
     by_item = {r.label: r.cells["disclosure"].display for r in figures(sup, by="item").rows}
     assert by_item["药品零售许可"] == "100.0%" and by_item["食品经营许可"] == "0.0%"
     assert DailyFact.objects.filter(metric__startswith="catalog").count() == 0  # not counted: computed live
+
+
+def test_trend_by_month_from_months_and_end_days(org, figures_data):
+    sup = org.user("supervisor")
+    trend = selectors.indicator_trend(
+        user=sup, root_institution=None, start=dt.date(2026, 1, 1), end=dt.date(2026, 4, 30)
+    )
+    assert [m for m, _ in trend] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert [nums_of(cells, "on_time") for _, cells in trend] == [(0, 0), (0, 0), (3, 4), (0, 0)]
+    part = selectors.indicator_trend(
+        user=sup, root_institution=None, start=dt.date(2026, 2, 15), end=dt.date(2026, 3, 4)
+    )
+    assert [nums_of(cells, "on_time") for _, cells in part] == [(0, 0), (3, 3)]
+
+
+def nums_of(cells, code):
+    return cells[code].num, cells[code].den
+
+
+@pytest.mark.parametrize(
+    "start,end",
+    [((3, 1), (3, 31)), ((3, 2), (3, 31)), ((2, 20), (4, 3)), ((3, 4), (3, 4)), ((1, 1), (12, 31))],
+)
+def test_rollup_and_daily_counters_give_the_same_figures(org, figures_data, start, end):
+    sup = org.user("supervisor")
+    period = (dt.date(2026, *start), dt.date(2026, *end))
+    by_inst = figures(sup, by="institution", period=period)  # rollup
+    by_agent = figures(sup, by="agent", period=period)  # daily detail
+    for code in ("on_time", "response", "resolution", "records"):
+        assert nums(by_inst.total, code) == nums(by_agent.total, code)
+        assert sum(r.cells[code].den for r in by_inst.rows) == sum(r.cells[code].den for r in by_agent.rows)
