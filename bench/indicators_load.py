@@ -127,7 +127,7 @@ def main() -> None:
         rows = facts_recompute()
         print(f"counters rebuilt from the raw rows: {rows:,} rows in {time.perf_counter() - started:.0f} s")
         with connections["default"].cursor() as cursor:
-            cursor.execute("ANALYZE supervision_dailyfact")
+            cursor.execute("ANALYZE supervision_dailyfact, supervision_rollupfact")
     county = Institution.objects.get(parent__isnull=True, name__contains="政务服务中心")
     institutions = list(Institution.objects.filter(path__startswith=county.path).values_list("id", flat=True))
     sizes = f"{Case.objects.count():,} cases, {DailyFact.objects.count():,} counter rows, {len(institutions)} institutions"

@@ -55,21 +55,24 @@ UPSERT = (
     "DO UPDATE SET n = supervision_dailyfact.n + excluded.n"
 )
 ROLLUP_UPSERT = (
-    "INSERT INTO supervision_rollupfact (institution_id, grain, start, metric, n) VALUES {values} "
-    "ON CONFLICT (institution_id, grain, start, metric) "
+    "INSERT INTO supervision_rollupfact (institution_id, dim, grain, start, metric, key, n) VALUES {values} "
+    "ON CONFLICT (institution_id, dim, grain, start, metric, key) "
     "DO UPDATE SET n = supervision_rollupfact.n + excluded.n"
 )
 MAX_ROWS_PER_STATEMENT = 500
 
-RollupKey = tuple[int, str, dt.date, str]
+RollupKey = tuple[int, str, str, dt.date, str, int]
 
 
 def rollup(delta: dict[Key, int]) -> dict[RollupKey, int]:
-    """The same counts summed over agents and items, per day ("d") and per month ("m", its 1st)."""
+    """The same counts per day ("d") and per month ("m", its 1st), each as the institution's total
+    (dim "t"), per agent ("a") and per item ("i")."""
     out: dict[RollupKey, int] = {}
-    for (institution_id, day, metric, _agent, _item), n in delta.items():
-        for key in ((institution_id, "d", day, metric), (institution_id, "m", day.replace(day=1), metric)):
-            out[key] = out.get(key, 0) + n
+    for (institution_id, day, metric, agent_id, item_id), n in delta.items():
+        for grain, start in (("d", day), ("m", day.replace(day=1))):
+            for dim, key in (("t", 0), ("a", agent_id), ("i", item_id)):
+                k = (institution_id, dim, grain, start, metric, key)
+                out[k] = out.get(k, 0) + n
     return {k: n for k, n in out.items() if n}
 
 

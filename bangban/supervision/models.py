@@ -75,22 +75,30 @@ class Target(models.Model):
 
 
 class RollupFact(models.Model):
-    """The daily counters summed over agents and items, per day and per calendar month.
+    """The daily counters summed per day and per calendar month, in three cuts: the institution's
+    total, per agent, per item.
 
-    What the indicator set reads for its totals, its institution and tier groupings and the trend:
-    a period is its whole months (grain "m", start = the 1st) plus the days at either end (grain "d"),
-    so a year for a whole county reads a few thousand rows whatever the number of cases. Kept in the
-    same statement as DailyFact by facts.add, rebuilt with it by the recomputation.
+    What the indicator set reads: a period is its whole months (grain "m", start = the 1st) plus the
+    days at either end (grain "d"), so a year for a whole county reads a few thousand rows whatever
+    the number of cases. Kept in the same transaction as DailyFact by facts.add, rebuilt with it by
+    the recomputation (tests compare both with the raw rows).
     """
 
     class Grain(models.TextChoices):
         DAY = "d", "日"
         MONTH = "m", "月"
 
+    class Dim(models.TextChoices):
+        TOTAL = "t", "机构合计"  # key 0
+        AGENT = "a", "按帮办代办员"  # key = agent id (0: none)
+        ITEM = "i", "按事项"  # key = item id (0: none)
+
     institution_id = models.PositiveIntegerField("机构")
+    dim = models.CharField("分组", max_length=1, choices=Dim.choices)
     grain = models.CharField("粒度", max_length=1, choices=Grain.choices)
     start = models.DateField("起始日")
     metric = models.CharField("指标计数", max_length=40)
+    key = models.PositiveIntegerField("分组值", default=0)
     n = models.IntegerField("数量", default=0)
 
     class Meta:
@@ -98,9 +106,10 @@ class RollupFact(models.Model):
         verbose_name_plural = "指标汇总计数"
         constraints = [
             models.UniqueConstraint(
-                fields=["institution_id", "grain", "start", "metric"], name="supervision_rollup_key"
+                fields=["institution_id", "dim", "grain", "start", "metric", "key"],
+                name="supervision_rollup_key",
             )
         ]
 
     def __str__(self):
-        return f"{self.metric} {self.grain}{self.start} @{self.institution_id}: {self.n}"
+        return f"{self.metric} {self.dim}{self.key} {self.grain}{self.start} @{self.institution_id}: {self.n}"

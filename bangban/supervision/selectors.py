@@ -34,7 +34,7 @@ from bangban.supervision.indicators import (
     rate_display,
     split_period,
 )
-from bangban.supervision.models import DailyFact, RollupFact, Target
+from bangban.supervision.models import RollupFact, Target
 from bangban.supervision.registry import kind_of_metric
 
 SUBTREE_CAPS = (Cap.SUPERVISION_VIEW, Cap.CASE_COORDINATE)
@@ -154,15 +154,11 @@ def _cells(counts: dict[str, int], targets, live: tuple[int, int] | None) -> dic
 
 
 def _fact_rows(ids: list[int], start: dt.date, end: dt.date, group: str | None):
-    """(metric[, group], sum) over the counters. Totals and per-institution figures read the rollup
-    (whole months + days at the ends); agents and items need the daily counters' detail."""
-    columns = ["metric", group] if group else ["metric"]
-    if group in (None, "institution_id"):
-        qs = RollupFact.objects.filter(_rollup_q(start, end), institution_id__in=ids, metric__in=METRICS)
-    else:
-        qs = DailyFact.objects.filter(
-            institution_id__in=ids, day__gte=start, day__lte=end, metric__in=METRICS
-        )
+    """(metric[, group key], sum) over the rollup counters: whole months plus the days at the ends,
+    the institution totals, or the per-agent or per-item cut."""
+    dim = {None: "t", "institution_id": "t", "agent_id": "a", "item_id": "i"}[group]
+    columns = {None: ["metric"], "institution_id": ["metric", "institution_id"]}.get(group, ["metric", "key"])
+    qs = RollupFact.objects.filter(_rollup_q(start, end), dim=dim, institution_id__in=ids, metric__in=METRICS)
     return qs.values_list(*columns).annotate(total=Sum("n")).order_by()
 
 
@@ -303,7 +299,7 @@ def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> 
     targets = targets_for(root)
     by_month: dict[str, dict[str, int]] = {}
     rows = (
-        RollupFact.objects.filter(_rollup_q(start, end), institution_id__in=ids, metric__in=METRICS)
+        RollupFact.objects.filter(_rollup_q(start, end), dim="t", institution_id__in=ids, metric__in=METRICS)
         .values_list("metric", "start")
         .annotate(total=Sum("n"))
         .order_by()

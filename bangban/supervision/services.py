@@ -55,8 +55,8 @@ def facts_recompute(*, batch: int = 5000) -> int:
     )
     RollupFact.objects.bulk_create(
         (
-            RollupFact(institution_id=i, grain=g, start=d, metric=m, n=n)
-            for (i, g, d, m), n in facts.rollup(totals).items()
+            RollupFact(institution_id=i, dim=dim, grain=g, start=d, metric=m, key=k, n=n)
+            for (i, dim, g, d, m, k), n in facts.rollup(totals).items()
         ),
         batch_size=batch,
     )
@@ -68,7 +68,7 @@ def maintained_rollup(metrics=None) -> dict[facts.RollupKey, int]:
     qs = RollupFact.objects.exclude(n=0)
     if metrics is not None:
         qs = qs.filter(metric__in=list(metrics))
-    return {(r.institution_id, r.grain, r.start, r.metric): r.n for r in qs}
+    return {(r.institution_id, r.dim, r.grain, r.start, r.metric, r.key): r.n for r in qs}
 
 
 def maintained_counts(metrics=None) -> dict[facts.Key, int]:

@@ -45,11 +45,14 @@ def test_upsert_creates_then_increments_and_decrements():
     facts.apply([f], [])
     assert DailyFact.objects.get(metric="case.request").n == 1
     assert DailyFact.objects.count() == 2  # one row per key, whatever the number of additions
-    rollup = {(r.grain, r.start, r.metric): r.n for r in RollupFact.objects.all()}
+    rollup = {(r.dim, r.grain, r.start, r.metric, r.key): r.n for r in RollupFact.objects.all()}
+    m = dt.date(2026, 3, 1)
     assert rollup == {
-        ("d", D1, "case.request"): 1, ("m", dt.date(2026, 3, 1), "case.request"): 1,
-        ("d", D1, "case.closed"): 1, ("m", dt.date(2026, 3, 1), "case.closed"): 1,
-    }  # fmt: skip
+        **{("t", g, s, "case.request", 0): 1 for g, s in (("d", D1), ("m", m))},
+        **{("a", g, s, "case.request", 2): 1 for g, s in (("d", D1), ("m", m))},
+        **{("i", g, s, "case.request", 3): 1 for g, s in (("d", D1), ("m", m))},
+        **{(dim, g, s, "case.closed", 0): 1 for dim in "tai" for g, s in (("d", D1), ("m", m))},
+    }
 
 
 @pytest.mark.django_db
