@@ -93,13 +93,7 @@ def dashboard_view(request):
         user=user, root_institution=figures.root, start=trend_start, end=q["end"]
     )
     charted = [i for i in INDICATOR_LIST if not i.live]
-    tiers = (
-        selectors.indicator_set(
-            user=user, root_institution=figures.root, start=q["start"], end=q["end"], by="tier"
-        )
-        if selectors.sees_subtree(user)
-        else None
-    )
+    tier_rows = selectors.tier_rows(figures) if by == "institution" else []
     chart = {
         "indicators": [i.name for i in charted],
         "trend": {
@@ -112,10 +106,8 @@ def dashboard_view(request):
             if by == "institution" and row.cells["on_time"].den
         ][:20],
         "tiers": {
-            "names": [row.label for row in tiers.rows] if tiers else [],
-            "series": {i.name: [_chart_value(r.cells[i.code]) for r in tiers.rows] for i in charted}
-            if tiers
-            else {},
+            "names": [row.label for row in tier_rows],
+            "series": {i.name: [_chart_value(r.cells[i.code]) for r in tier_rows] for i in charted},
         },
     }
     return render(

@@ -229,3 +229,14 @@ def test_rollup_and_daily_counters_give_the_same_figures(org, figures_data, star
             detail = dict(daily.filter(metric=metric).values_list(column).annotate(s=Sum("n")).order_by())
             assert {r.key: r.cells[code].den for r in fig.rows if r.cells[code].den} == detail, (by, code)
             assert fig.total.cells[code].den == sum(detail.values())
+
+
+def test_tier_rows_folded_from_institutions_equal_the_tier_grouping(org, figures_data):
+    sup = org.user("supervisor")
+    folded = selectors.tier_rows(figures(sup, by="institution"))
+    direct = figures(sup, by="tier").rows
+    assert [(r.key, r.label) for r in folded] == [(r.key, r.label) for r in direct]
+    for a, b in zip(folded, direct, strict=True):
+        assert {c: (x.num, x.den) for c, x in a.cells.items()} == {
+            c: (x.num, x.den) for c, x in b.cells.items()
+        }
