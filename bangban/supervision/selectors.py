@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
@@ -91,15 +92,15 @@ class Cell:
     target: Decimal
     wired: bool  # the indicator's records are counted (its app is wired in)
 
-    @property
+    @cached_property  # a frozen dataclass: cached in the instance's __dict__, computed once
     def rate(self) -> Decimal | None:
         return rate(self.num, self.den)
 
-    @property
+    @cached_property
     def display(self) -> str:
         return rate_display(self.rate)
 
-    @property
+    @cached_property
     def below(self) -> bool:
         return below_target(self.rate, self.target, higher_is_better=self.indicator.higher_is_better)
 
@@ -319,8 +320,11 @@ def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> 
     """[(“2026-03”, {code: Cell}), …]: each month of the range (the counted indicators)."""
     check_period(start, end)
     root, members = scope_institutions(user=user, root=root_institution)
-    ids = [i.pk for i in members]
-    targets = targets_for(root)
+    return trend_of([i.pk for i in members], targets_for(root), start, end)
+
+
+def trend_of(ids: list[int], targets: dict, start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
+    """The trend for institutions already scope-checked (an IndicatorSet's members and targets)."""
     by_month: dict[str, dict[str, int]] = {}
     rows = (
         RollupFact.objects.filter(_rollup_q(start, end), dim="t", institution_id__in=ids, metric__in=METRICS)

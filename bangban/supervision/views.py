@@ -51,14 +51,13 @@ def _params(q: dict, **extra) -> str:
     return params.urlencode()
 
 
-def _drill_links(q: dict, cell, by="", key=None) -> dict:
+def _drill_links(base: str, cell, by="", key=None) -> dict:
+    """The drill-down URLs of a cell; `base` is the page's query (_params) on the drill URL. The added
+    values are codes and integers: nothing to escape."""
     if not cell.indicator.case_drill:
         return {}
-    base = reverse("supervision:drill")
-    return {
-        part: f"{base}?{_params(q, indicator=cell.indicator.code, part=part, by=by, key=key)}"
-        for part in DRILL_PARTS
-    }
+    group = f"&by={by}&key={key}" if by and key is not None else ""
+    return {part: f"{base}&indicator={cell.indicator.code}&part={part}{group}" for part in DRILL_PARTS}
 
 
 def _chart_value(cell):
@@ -76,9 +75,10 @@ def dashboard_view(request):
         user=user, root_institution=q["root"], start=q["start"], end=q["end"], by=by or None
     )
     q["root"] = figures.root
-    cards = [(cell, _drill_links(q, cell)) for cell in figures.total.cells.values()]
+    base = f"{reverse('supervision:drill')}?{_params(q)}"
+    cards = [(cell, _drill_links(base, cell)) for cell in figures.total.cells.values()]
     rows = [
-        (row, [(cell, _drill_links(q, cell, by, row.key).get("missed")) for cell in row.cells.values()])
+        (row, [(cell, _drill_links(base, cell, by, row.key).get("missed")) for cell in row.cells.values()])
         for row in figures.rows
     ]
     # Charts: the trend of the last 12 months up to the period's end, the ranking of institutions
@@ -89,9 +89,7 @@ def dashboard_view(request):
         else (q["end"].year - 1, q["end"].month + 1)
     )
     trend_start = dt.date(year, month, 1)
-    trend = selectors.indicator_trend(
-        user=user, root_institution=figures.root, start=trend_start, end=q["end"]
-    )
+    trend = selectors.trend_of([i.pk for i in figures.members], figures.targets, trend_start, q["end"])
     charted = [i for i in INDICATOR_LIST if not i.live]
     tier_rows = selectors.tier_rows(figures) if by == "institution" else []
     chart = {

@@ -65,3 +65,19 @@ def test_in_the_schema(api, org):
     r = api(org.user("supervisor")).get("/api/v1/schema/", HTTP_ACCEPT="application/json")
     assert r.status_code == 200
     assert "/api/v1/indicators/" in r.json()["paths"]
+
+
+def test_the_direct_answer_matches_the_documented_serializer(org, figures_data):
+    import datetime as dt
+
+    from bangban.supervision import selectors
+    from bangban.supervision.api import IndicatorSetSerializer, indicator_set_data
+
+    figures = selectors.indicator_set(
+        user=org.user("supervisor"), root_institution=None,
+        start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), by="institution",
+    )  # fmt: skip
+    for row in [figures.total, *figures.rows]:
+        row.indicators = list(row.cells.values())
+    data = indicator_set_data(figures)
+    assert data == IndicatorSetSerializer(figures).data
