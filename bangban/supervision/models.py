@@ -25,9 +25,8 @@ class DailyFact(models.Model):
         verbose_name = "指标日计数"
         verbose_name_plural = "指标日计数"
         constraints = [
-            # The one index: the upsert's conflict target and the read path at once. The indicator set
-            # reads every metric for "institution IN (subtree) AND day BETWEEN", so institution leads,
-            # then day (a range per institution), then metric; agent and item make the key unique.
+            # The upsert's conflict target. The indicator set reads RollupFact (below), not this
+            # detail; this key's order serves "one subtree, a range of days" for any later reader.
             models.UniqueConstraint(
                 fields=["institution_id", "day", "metric", "agent_id", "item_id"],
                 name="supervision_dailyfact_key",
@@ -105,8 +104,13 @@ class RollupFact(models.Model):
         verbose_name = "指标汇总计数"
         verbose_name_plural = "指标汇总计数"
         constraints = [
+            # Also the read path: each of a period's ranges (its months, the days at either end) is one
+            # query part with dim and grain equal, start a range and the subtree an IN list. Measured
+            # at 100k cases, random periods up to a year over the whole county (22 institutions):
+            # institution_id before start, median 22–33 ms (the subtree's ranges, one per institution);
+            # start before institution_id, 7–13 ms; one institution alike either way (3–5 ms).
             models.UniqueConstraint(
-                fields=["institution_id", "dim", "grain", "start", "metric", "key"],
+                fields=["dim", "grain", "start", "institution_id", "metric", "key"],
                 name="supervision_rollup_key",
             )
         ]

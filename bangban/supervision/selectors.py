@@ -156,22 +156,29 @@ def _cells(counts: dict[str, int], targets, live: tuple[int, int] | None) -> dic
 
 
 def _fact_rows(ids: list[int], start: dt.date, end: dt.date, group: str | None):
-    """(metric[, group key], sum) over the rollup counters: whole months plus the days at the ends,
-    the institution totals, or the per-agent or per-item cut."""
+    """(metric[, group key], sum) rows over the rollup counters, to be summed by the caller: the
+    institution totals, or the per-agent or per-item cut, for each of the period's ranges (its whole
+    months and the days at either end) — one UNION ALL of index range scans."""
     dim = {None: "t", "institution_id": "t", "agent_id": "a", "item_id": "i"}[group]
     columns = {None: ["metric"], "institution_id": ["metric", "institution_id"]}.get(group, ["metric", "key"])
-    qs = RollupFact.objects.filter(_rollup_q(start, end), dim=dim, institution_id__in=ids, metric__in=METRICS)
-    return qs.values_list(*columns).annotate(total=Sum("n")).order_by()
+    return _ranges(ids, start, end, dim, columns)
 
 
-def _rollup_q(start: dt.date, end: dt.date) -> Q:
+def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: list[str]):
     days, months = split_period(start, end)
-    q = Q(pk__in=[])
-    for lo, hi in days:
-        q |= Q(grain=RollupFact.Grain.DAY, start__gte=lo, start__lte=hi)
+    parts = [(RollupFact.Grain.DAY, lo, hi) for lo, hi in days]
     if months is not None:
-        q |= Q(grain=RollupFact.Grain.MONTH, start__gte=months[0], start__lte=months[1])
-    return q
+        parts.append((RollupFact.Grain.MONTH, *months))
+    querysets = [
+        RollupFact.objects.filter(
+            dim=dim, grain=grain, institution_id__in=ids, start__gte=lo, start__lte=hi, metric__in=METRICS
+        )
+        .values_list(*columns)
+        .annotate(total=Sum("n"))
+        .order_by()
+        for grain, lo, hi in parts
+    ]
+    return querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
 
 
 def guide_complete_q(prefix: str = "") -> Q:
@@ -326,12 +333,7 @@ def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> 
 def trend_of(ids: list[int], targets: dict, start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
     """The trend for institutions already scope-checked (an IndicatorSet's members and targets)."""
     by_month: dict[str, dict[str, int]] = {}
-    rows = (
-        RollupFact.objects.filter(_rollup_q(start, end), dim="t", institution_id__in=ids, metric__in=METRICS)
-        .values_list("metric", "start")
-        .annotate(total=Sum("n"))
-        .order_by()
-    )
+    rows = _ranges(ids, start, end, "t", ["metric", "start"])
     for metric, day, n in rows:  # a month's row or a day's: either way its month is day's
         counts = by_month.setdefault(f"{day:%Y-%m}", {})
         counts[metric] = counts.get(metric, 0) + n
