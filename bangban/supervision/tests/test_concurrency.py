@@ -56,7 +56,7 @@ def test_concurrent_increments_of_the_same_and_overlapping_counters_are_exact(po
     errors = run_together(8, add)
     assert errors == []
     assert DailyFact.objects.get(metric="case.request").n == 8 * rounds
-    assert RollupFact.objects.get(metric="case.request", grain="m").n == 8 * rounds
+    assert RollupFact.objects.get(metric="case.request", grain="m", dim="t").n == 8 * rounds
     assert sorted(DailyFact.objects.filter(metric="case.closed").values_list("n", flat=True)) == [80, 80]
 
 
