@@ -37,7 +37,10 @@
         tooltip: {},
         grid: { top: 40, left: 160, right: 30, bottom: 30 },
         xAxis: percent,
-        yAxis: { type: "category", inverse: true, data: data.ranking.map(function (r) { return r.name; }) },
+        yAxis: {
+          type: "category", inverse: true, axisLabel: { interval: 0 },
+          data: data.ranking.map(function (r) { return r.name; }),
+        },
         series: [{ type: "bar", data: data.ranking.map(function (r) { return r.value; }) }],
       });
     }
