@@ -26,6 +26,10 @@ class Indicator:
     higher_is_better: bool = True
     live: bool = False  # computed from the current catalog, not from the counters
     case_drill: bool = False  # numerator and denominator are case metrics: drill to the cases
+    # For the other apps' indicators: the URL name of their list page that takes the dashboard's query
+    # (root, preset=range, start, end, part=num|den|missed, by, key) and lists the records behind the
+    # figure, e.g. "evaluations:drill". Set when the app is wired; until then the figure has no link.
+    drill_url_name: str = ""
 
 
 D = Decimal

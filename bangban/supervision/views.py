@@ -4,6 +4,7 @@ the targets. Thin: the figures come from selectors, the files from report.py."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -51,13 +52,22 @@ def _params(q: dict, **extra) -> str:
     return params.urlencode()
 
 
-def _drill_links(base: str, cell, by="", key=None) -> dict:
-    """The drill-down URLs of a cell; `base` is the page's query (_params) on the drill URL. The added
-    values are codes and integers: nothing to escape."""
-    if not cell.indicator.case_drill:
+@lru_cache(maxsize=32)
+def _url(name: str) -> str:
+    return reverse(name)
+
+
+def _drill_links(query: str, cell, by="", key=None) -> dict:
+    """The drill-down URLs of a cell: the cases behind a case indicator (drill_view), or the list page
+    another app registered for its indicator (Indicator.drill_url_name). `query` is the page's
+    (_params); the added values are codes and integers: nothing to escape."""
+    ind = cell.indicator
+    name = "supervision:drill" if ind.case_drill else ind.drill_url_name
+    if not name:
         return {}
+    base = _url(name)
     group = f"&by={by}&key={key}" if by and key is not None else ""
-    return {part: f"{base}&indicator={cell.indicator.code}&part={part}{group}" for part in DRILL_PARTS}
+    return {part: f"{base}?{query}&indicator={ind.code}&part={part}{group}" for part in DRILL_PARTS}
 
 
 def _chart_value(cell):
@@ -75,7 +85,7 @@ def dashboard_view(request):
         user=user, root_institution=q["root"], start=q["start"], end=q["end"], by=by or None
     )
     q["root"] = figures.root
-    base = f"{reverse('supervision:drill')}?{_params(q)}"
+    base = _params(q)
     cards = [(cell, _drill_links(base, cell)) for cell in figures.total.cells.values()]
     rows = [
         (row, [(cell, _drill_links(base, cell, by, row.key).get("missed")) for cell in row.cells.values()])
