@@ -16,6 +16,7 @@ from bangban.evaluations import api as evaluations_api
 from bangban.notifications import api as notifications_api
 from bangban.org.api import DepartmentViewSet, InstitutionViewSet
 from bangban.oversight import api as oversight_api
+from bangban.supervision import api as supervision_api
 from bangban.training import api as training_api
 from bangban.workdays import api as workdays_api
 
@@ -31,6 +32,7 @@ FEATURE_APIS = [
     oversight_api,
     training_api,
     emergencies_api,
+    supervision_api,
 ]
 
 router = Router()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("oversight/", include(("bangban.oversight.urls", "oversight"))),
     path("training/", include(("bangban.training.urls", "training"))),
     path("emergencies/", include(("bangban.emergencies.urls", "emergencies"))),
+    path("supervision/", include(("bangban.supervision.urls", "supervision"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),

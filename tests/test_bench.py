@@ -141,3 +141,47 @@ def test_fixed_keys_let_a_reused_database_match():
     second = cases_load.django_env("postgres://x/y", "redis://z/0")
     for key in ("BANGBAN_FIELD_KEYS", "BANGBAN_LOOKUP_KEY", "BANGBAN_AUDIT_KEY", "SECRET_KEY"):
         assert first[key] == second[key]
+
+
+def test_indicator_bench_asks_valid_random_queries_the_api_accepts():
+    import datetime as dt
+    from urllib.parse import parse_qs, urlparse
+
+    from django.utils import timezone
+
+    from bangban.supervision.api import IndicatorQuerySerializer
+    from bench import indicators_load
+
+    today = dt.date(2026, 11, 30)
+    paths = indicators_load.paths("/api/v1/indicators/", [1, 2, 3], today, seed=1)
+    assert len(paths) == indicators_load.PATHS and paths == indicators_load.paths(
+        "/api/v1/indicators/", [1, 2, 3], today, seed=1
+    )
+    presets = set()
+    for path in paths:
+        params = {k: v[0] for k, v in parse_qs(urlparse(path).query).items()}
+        q = IndicatorQuerySerializer(data=params)
+        assert q.is_valid(), (path, q.errors)
+        start, end = q.validated_data["period"]
+        assert start <= end <= max(today, timezone.localdate()) + dt.timedelta(days=366)
+        presets.add(params["preset"])
+    assert presets == set(indicators_load.PRESETS)
+    pages = indicators_load.paths("/supervision/", [1], today, seed=2, by=False)
+    assert not any("by=" in p for p in pages)
+
+
+def test_indicator_bench_goals():
+    from bench import indicators_load
+
+    ok = {"p50": 40.0, "p99": 140.0, "rps": 300.0, "non2xx": 0, "requests": 1}
+    assert indicators_load.meets("api", ok)
+    assert not indicators_load.meets("api", ok | {"p99": 151.0})
+    assert not indicators_load.meets("api", ok | {"non2xx": 1})
+    assert indicators_load.meets("page", ok | {"p50": 199.0}) and not indicators_load.meets(
+        "page", ok | {"p50": 201.0}
+    )
+    target = Target("api", "API", ["/api/v1/indicators/"], {}, "api")
+    target.results = {"single": _result(5.0), "many": _result(30.0, 120.0, 500)}
+    assert indicators_load.table([target], 16).splitlines()[-1] == (
+        "| API | 5.0 ms | 30.0 ms | 120.0 ms | 500 | 0 | p50 ≤ 50, p99 ≤ 150 ms | yes |"
+    )

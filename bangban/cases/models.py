@@ -161,6 +161,10 @@ class Case(models.Model):
     due_date = models.DateField("办结期限", null=True, blank=True)  # open cases: the partial indexes
     clock_stopped = models.BooleanField("计时暂停", default=False)
     finished_at = models.DateTimeField("办结/终止时间", null=True, blank=True)
+    # 响应率 (domain.md §13): when staff first acted on the request, and by when they had to (window and
+    # phone: at registration; online and door-to-door: within 1 working day). Set by the case services.
+    first_response_at = models.DateTimeField("首次响应时间", null=True, blank=True)
+    response_due = models.DateField("响应期限", null=True, blank=True)
     result = models.TextField("办理结果", blank=True)
     termination_reason = models.TextField("终止原因", blank=True)
     tracking_token = models.CharField(max_length=32, default=new_tracking_token, editable=False)

@@ -25,7 +25,7 @@ from bangban.accounts.permissions import has_cap, require_cap
 from bangban.accounts.roles import Cap, Role
 from bangban.audit.models import AuditEvent
 from bangban.audit.services import audit_build, audit_record
-from bangban.cases import clock, workflow
+from bangban.cases import clock, indicators, workflow
 from bangban.cases.models import (
     HELP_MODES,
     ApplicantType,
@@ -58,7 +58,9 @@ from bangban.notifications.services import build_message, notify_message, schedu
 from bangban.notifications.texts import sms_text
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
+from bangban.supervision import facts
 
+RESPONSE_WORKDAYS = 1  # online and door-to-door requests are first acted on within 1 working day
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 MODE_FOR_KIND = {Kind.HELP: set(HELP_MODES), Kind.AGENCY: {Mode.AGENCY}}
 TIER_OF = {1: "政务服务中心", 2: "便民服务中心", 3: "便民服务站"}
@@ -73,11 +75,33 @@ def _require_handler(by, case: Case) -> None:
         raise NotInScope(target=case)
 
 
-def _lock(case: Case, expected_version: int | None = None) -> Case:
+def _lock(case: Case, expected_version: int | None = None, *, count: bool = False) -> Case:
+    """The case row, locked. With `count`, the service changes what the case counts in the quality
+    indicators: its facts now are kept, and `_save` (or `_count`) applies the difference."""
     locked = Case.objects.select_for_update().select_related("institution").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ServiceError("stale", "该办件已被他人更新，请刷新页面后再操作", field="version")
+    if count:
+        _counting(locked)
     return locked
+
+
+def _counting(case: Case) -> None:
+    case._facts_before = indicators.case_facts_now(case)
+
+
+def _count(case: Case) -> None:
+    """Add the change of the (locked) case's indicator facts since `_counting` to the daily
+    counters, in the service's transaction (supervision.facts)."""
+    before = case.__dict__.pop("_facts_before", None)
+    if before is not None:
+        facts.apply(before, indicators.case_facts_now(case))
+
+
+def _responded(case: Case) -> None:
+    """Staff act on the case: the first time is its response (响应率)."""
+    if case.first_response_at is None:
+        case.first_response_at = timezone.now()
 
 
 _batch: ContextVar[list | None] = ContextVar("cases_write_batch", default=None)
@@ -245,13 +269,16 @@ def _transition(case: Case, by, action: str, text: str, *, data=None, new_case: 
     old = case.status
     case.status = new
     case.version += 1
+    if not new_case:
+        _responded(case)
     _event(case, by, CaseEvent.Type.TRANSITION, text, from_status=old, to_status=new, data=data)
     _audit(by, f"cases.case.{action}", case, {"status": {"before": old, "after": new}} | (data or {}))
     return old
 
 
 def _save(case: Case, *fields: str) -> None:
-    case.save(update_fields=["status", "version", "updated_at", *fields])
+    case.save(update_fields=["status", "version", "updated_at", "first_response_at", *fields])
+    _count(case)
 
 
 def _set_due(case: Case, by, new_due: date | None, reason: str) -> None:
@@ -476,6 +503,10 @@ def case_create(
             created_by=by,
             **applicant,
         )
+        if channel in indicators.ANSWERED_AT_REGISTRATION or accept_now:
+            case.first_response_at, case.response_due = case.created_at, on
+        else:
+            case.response_due = clock.due_after(on, RESPONSE_WORKDAYS)
         _event(
             case,
             by,
@@ -501,6 +532,8 @@ def case_create(
             _transition(case, by, "accept", "受理（可打印受理单）", new_case=True)
             _start_clock(case, by, on, pinned=versions)
         created_items = [_write(CaseItem(case=case, item_version=v, name=v.name)) for v in versions]
+        case._first_item_id = versions[0].item_id if versions else 0
+        facts.apply([], indicators.case_facts_now(case))
         # The county's counter row stays locked until commit (that is what keeps numbers gap-free),
         # and every registration in the county waits for it: it is taken after all the work that
         # needs no number, and on PostgreSQL the case and all its rows follow in one statement.
@@ -602,7 +635,7 @@ def _start_clock(case: Case, by, on: date, *, pinned: list | None = None) -> Non
 @transaction.atomic
 def case_apply(*, case: Case, by, expected_version: int | None = None) -> Case:
     """帮办: the applicant decides to apply (申请)."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     _transition(case, by, "apply", "提交申请")
     _save(case)
@@ -612,7 +645,7 @@ def case_apply(*, case: Case, by, expected_version: int | None = None) -> Case:
 @transaction.atomic
 def case_accept(*, case: Case, by, expected_version: int | None = None) -> Case:
     """帮办 受理: pins the catalog versions, starts the clock, notifies the applicant (form A)."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     return _accept(case, by)
 
@@ -628,7 +661,7 @@ def _accept(case: Case, by) -> Case:
 @transaction.atomic
 def case_analyse(*, case: Case, by, analysis: str, expected_version: int | None = None) -> Case:
     """代办 需求分析: what the applicant needs, recorded on the timeline."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     analysis = (analysis or "").strip()
     if not analysis:
@@ -662,7 +695,7 @@ def case_entrust(
     expected_version: int | None = None,
 ) -> Case:
     """代办 委托: the signed entrustment (form C) is the acceptance; the clock starts, the applicant is told."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     _check_allowed(case, "entrust")
     _clean_entrustment(scope, stages, period_start, period_end, materials_text)
@@ -691,7 +724,7 @@ def case_entrust(
 @transaction.atomic
 def case_start(*, case: Case, by, expected_version: int | None = None) -> Case:
     """承办: the agent starts handling."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     _transition(case, by, "start", "开始承办")
     _save(case)
@@ -703,7 +736,7 @@ def case_suspend(
     *, case: Case, by, reason: str, detail: str = "", expected_version: int | None = None
 ) -> Case:
     """代办 中止 (form D): stops the clock, keeps the working days left, tells the applicant why."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     _check_allowed(case, "suspend")  # before the suspension row: a second open one breaks the clock
     if reason not in Suspension.Reason.values:
@@ -741,7 +774,7 @@ def case_resume(
     expected_version: int | None = None,
 ) -> Case:
     """代办 续办 (form E): a renewed entrustment; the working days left continue from today."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     suspension = case.suspensions.filter(resumed_on__isnull=True).order_by("-suspended_on", "-id").first()
     if suspension is None or case.status != Status.SUSPENDED:
@@ -835,7 +868,7 @@ def _originals_out(case: Case) -> list[str]:
 @transaction.atomic
 def case_complete(*, case: Case, by, result: str, expected_version: int | None = None) -> Case:
     """办结 (form B): only when every joint task is done and every original has been returned."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     result = (result or "").strip()
     if not result:
@@ -851,7 +884,7 @@ def case_complete(*, case: Case, by, result: str, expected_version: int | None =
 @transaction.atomic
 def case_terminate(*, case: Case, by, reason: str, expected_version: int | None = None) -> Case:
     """终止 (form B): ends an open case early with a reason; originals must have been returned."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     reason = (reason or "").strip()
     if not reason:
@@ -869,7 +902,7 @@ def case_terminate(*, case: Case, by, reason: str, expected_version: int | None 
 @transaction.atomic
 def case_archive(*, case: Case, by, expected_version: int | None = None) -> Case:
     """资料归档."""
-    case = _lock(case, expected_version)
+    case = _lock(case, expected_version, count=True)
     _require_handler(by, case)
     _transition(case, by, "archive", "资料归档")
     _save(case)
@@ -939,6 +972,7 @@ def _lock_pending_transfer(transfer: Transfer, by) -> tuple[Transfer, Case]:
 def transfer_accept(*, transfer: Transfer, by) -> Case:
     """The receiver takes the case over; the applicant is told who handles it now."""
     transfer, case = _lock_pending_transfer(transfer, by)
+    _counting(case)  # the figures move to the receiving institution and agent
     transfer.state, transfer.answered_by, transfer.answered_at = Transfer.State.ACCEPTED, by, timezone.now()
     transfer.save(update_fields=["state", "answered_by", "answered_at"])
     before = case.institution.name
@@ -947,6 +981,7 @@ def transfer_accept(*, transfer: Transfer, by) -> Case:
         case.mode = Mode.TRANSFER
     case.version += 1
     case.save(update_fields=["institution", "agent", "mode", "version", "updated_at"])
+    _count(case)
     _event(
         case,
         by,
@@ -1172,7 +1207,7 @@ def material_return(*, material: Material, by) -> Material:
 @transaction.atomic
 def log_add(*, case: Case, by, text: str, on: date | None = None) -> CaseEvent:
     """帮办代办日志: a dated entry by the agent."""
-    case = _lock(case)
+    case = _lock(case, count=True)
     is_liaison = has_cap(by, Cap.CASE_LIAISON) and case.tasks.filter(department_id=by.department_id).exists()
     if not is_liaison:
         _require_handler(by, case)
@@ -1185,6 +1220,10 @@ def log_add(*, case: Case, by, text: str, on: date | None = None) -> CaseEvent:
     if on > clock.today():
         raise ServiceError("invalid", "日志日期不能晚于今天", field="on")
     event = _event(case, by, CaseEvent.Type.LOG, text, data={"on": str(on)})
+    if case.first_response_at is None:
+        _responded(case)
+        case.save(update_fields=["first_response_at"])
+    _count(case)  # after the entry: a closed case's record may now be complete
     _audit(by, "cases.log.add", case, note=text[:200])
     return event
 

@@ -1,0 +1,160 @@
+"""What a case contributes to the quality indicators (domain.md §13): the pure classifier.
+
+One function states the rule for cases; the counters kept by the case services and the
+recomputation from raw rows (`bangban recompute_facts`) both call it.
+
+Attribution (谁办理谁负责): the handling institution and agent at the time of counting; a transfer
+moves the case's figures to the receiver. The item is the case's *first* item (the CaseItem with
+the lowest id): a case of several items counts once, under its first item.
+
+Metrics (each one fact, i.e. one count, per case):
+- case.request        every registered case, on its registration date (响应率 denominator)
+- case.responded      first answered within the response limit, on the registration date: window and
+                      phone registrations are answered at registration; online and door-to-door
+                      requests must be first acted on by staff within 1 working day (response_due)
+- case.closed         completed or terminated, on the close date (解决率 and 记录完整率 denominator)
+- case.resolved       completed, on the close date (解决率 numerator)
+- case.completed      completed with a due date, on the completion date (按时办结率 denominator;
+                      terminated cases and cases without a deadline are excluded)
+- case.completed_on_time  completion date ≤ due date (the due date already carries suspensions and
+                      approved extensions: the clock stops while suspended)
+- case.record_complete closed, with at least one service-log entry (帮办代办日志), its forms and (once the
+                      evaluations app is wired) an evaluation invitation (记录完整率 numerator). The forms
+                      are printed from the case's own record at each step (A at 受理, C at 委托, B at
+                      办结/终止) and the workflow refuses the step without that record, so a closed case
+                      always has the forms of the steps it went through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from django.utils import timezone
+
+from bangban.cases.models import Case, CaseEvent, CaseItem, Channel, Status
+from bangban.supervision.facts import Fact
+
+REQUEST = "case.request"
+RESPONDED = "case.responded"
+CLOSED = "case.closed"
+RESOLVED = "case.resolved"
+COMPLETED = "case.completed"
+COMPLETED_ON_TIME = "case.completed_on_time"
+RECORD_COMPLETE = "case.record_complete"
+METRICS = (REQUEST, RESPONDED, CLOSED, RESOLVED, COMPLETED, COMPLETED_ON_TIME, RECORD_COMPLETE)
+
+# Answered at registration: the applicant is in front of the agent or on the line.
+ANSWERED_AT_REGISTRATION = (Channel.WINDOW, Channel.PHONE)
+
+
+def closed_as(case) -> str | None:
+    """COMPLETED or TERMINATED for a closed case (an archived one by what it was closed as), else None.
+    Termination always records a reason and completion never does."""
+    if case.status == Status.ARCHIVED:
+        return Status.TERMINATED if case.termination_reason else Status.COMPLETED
+    if case.status in (Status.COMPLETED, Status.TERMINATED):
+        return case.status
+    return None
+
+
+def responded_in_time(case) -> bool:
+    if case.channel in ANSWERED_AT_REGISTRATION:
+        return True
+    if case.first_response_at is None or case.response_due is None:
+        return False
+    return timezone.localtime(case.first_response_at).date() <= case.response_due
+
+
+def facts_of_case(
+    case, *, item_id: int, has_log: bool = False, has_invitation: bool | None = None
+) -> list[Fact]:
+    """The facts of one case. `item_id`: the catalog Item of its first item (0 when none);
+    `has_log`: it has a service-log entry; `has_invitation`: an evaluation invitation was sent —
+    None while the evaluations app is not wired, and then it is not required."""
+
+    def fact(metric, day):
+        return Fact(metric, day, case.institution_id, case.agent_id or 0, item_id)
+
+    registered = timezone.localtime(case.created_at).date()
+    out = [fact(REQUEST, registered)]
+    if responded_in_time(case):
+        out.append(fact(RESPONDED, registered))
+    closed = closed_as(case)
+    if closed is None or case.finished_at is None:
+        return out
+    finished = timezone.localtime(case.finished_at).date()
+    out.append(fact(CLOSED, finished))
+    if closed == Status.COMPLETED:
+        out.append(fact(RESOLVED, finished))
+        if case.due_date is not None:
+            out.append(fact(COMPLETED, finished))
+            if finished <= case.due_date:
+                out.append(fact(COMPLETED_ON_TIME, finished))
+    if has_log and has_invitation is not False:
+        out.append(fact(RECORD_COMPLETE, finished))
+    return out
+
+
+# --- loading what the classifier needs (the services' hook and the recomputation) ---------------
+
+
+def first_item_ids(case_ids: Iterable[int]) -> dict[int, int]:
+    """{case id: catalog Item id of its first CaseItem}."""
+    out: dict[int, int] = {}
+    rows = (
+        CaseItem.objects.filter(case_id__in=list(case_ids))
+        .order_by("case_id", "id")
+        .values_list("case_id", "item_version__item_id")
+    )
+    for case_id, item_id in rows:
+        out.setdefault(case_id, item_id)
+    return out
+
+
+def cases_with_log(case_ids: Iterable[int]) -> set[int]:
+    return set(
+        CaseEvent.objects.filter(case_id__in=list(case_ids), type=CaseEvent.Type.LOG)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+
+
+def case_facts_now(case) -> list[Fact]:
+    """The facts of `case` as it is in memory now. The first item is read once per instance (it
+    never changes after registration); the log only matters, and is read, for a closed case."""
+    item_id = case.__dict__.get("_first_item_id")
+    if item_id is None:
+        item_id = first_item_ids([case.pk]).get(case.pk, 0)
+        case._first_item_id = item_id
+    has_log = closed_as(case) is not None and bool(cases_with_log([case.pk]))
+    return facts_of_case(case, item_id=item_id, has_log=has_log)
+
+
+CASE_COLUMNS = (
+    "id",
+    "status",
+    "channel",
+    "institution_id",
+    "agent_id",
+    "created_at",
+    "first_response_at",
+    "response_due",
+    "finished_at",
+    "due_date",
+    "termination_reason",
+)
+
+
+def all_case_facts(chunk: int = 5000) -> Iterator[list[Fact]]:
+    """Every case's facts, from the raw rows, for the recomputation (in primary-key chunks)."""
+    last = 0
+    while True:
+        cases = list(Case.objects.filter(pk__gt=last).order_by("pk").only(*CASE_COLUMNS)[:chunk])
+        if not cases:
+            return
+        ids = [c.pk for c in cases]
+        items = first_item_ids(ids)
+        logged = cases_with_log([c.pk for c in cases if closed_as(c) is not None])
+        for c in cases:
+            yield facts_of_case(c, item_id=items.get(c.pk, 0), has_log=c.pk in logged)
+        last = ids[-1]

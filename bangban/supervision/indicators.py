@@ -1,0 +1,188 @@
+"""The quality indicators (domain.md §13) as plain data, and their pure rules: rate, periods.
+
+Each indicator is a rate numerator ÷ denominator over a period and a subtree of institutions.
+Counted indicators name two metrics of the daily counters (supervision.facts); the live one
+(信息公开率) is a snapshot of the catalog computed by supervision.selectors. Nothing here reads
+the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    definition: str  # domain.md §13, shown on the page
+    numerator: str  # metric ("" for a live indicator)
+    denominator: str
+    default_target: Decimal  # percent
+    numerator_label: str
+    denominator_label: str
+    higher_is_better: bool = True
+    live: bool = False  # computed from the current catalog, not from the counters
+    case_drill: bool = False  # numerator and denominator are case metrics: drill to the cases
+    # For the other apps' indicators: the URL name of their list page that takes the dashboard's query
+    # (root, preset=range, start, end, part=num|den|missed, by, key) and lists the records behind the
+    # figure, e.g. "evaluations:drill". Set when the app is wired; until then the figure has no link.
+    drill_url_name: str = ""
+
+
+D = Decimal
+INDICATOR_LIST = (
+    Indicator(
+        "on_time", "按时办结率",
+        "期内办结的办件中，办结日期不晚于办结期限的比例（终止的办件和无期限的办件不计入）。",
+        "case.completed_on_time", "case.completed", D(100), "按时办结", "办结（有期限）", case_drill=True,
+    ),
+    Indicator(
+        "satisfaction", "满意率",
+        "期内评价中“非常满意”“满意”“基本满意”所占比例（申诉成立被剔除的评价不计入）。",
+        "review.satisfied", "review.total", D(95), "满意评价", "全部评价",
+    ),
+    Indicator(
+        "consultation", "咨询及时处理率",
+        "期内登记的咨询中，在时限内答复的比例。",
+        "consultation.on_time", "consultation.total", D(100), "按时答复", "登记咨询",
+    ),
+    Indicator(
+        "complaint", "投诉及时处理率",
+        "期内应反馈的投诉中，在时限内反馈的比例。",
+        "complaint.on_time", "complaint.due", D(100), "按时反馈", "应反馈投诉",
+    ),
+    Indicator(
+        "response", "响应率",
+        "期内的诉求（窗口登记、网上申请、电话求助等）中，在响应时限内首次响应的比例：窗口、电话登记即时响应，"
+        "网上和上门诉求须在 1 个工作日内首次办理。",
+        "case.responded", "case.request", D(100), "按时响应", "诉求", case_drill=True,
+    ),
+    Indicator(
+        "resolution", "解决率",
+        "期内办结的办件 ÷ 期内结束（办结 + 终止）的办件。",
+        "case.resolved", "case.closed", D(90), "办结", "办结与终止", case_drill=True,
+    ),
+    Indicator(
+        "rectification", "差评整改率",
+        "整改期限落在期内的差评中，在期限内整改完成的比例。",
+        "rectification.on_time", "rectification.due", D(100), "按期整改", "应整改差评",
+    ),
+    Indicator(
+        "revisit", "实名差评回访率",
+        "期内实名差评中，已记录回访的比例。",
+        "revisit.done", "revisit.due", D(100), "已回访", "实名差评",
+    ),
+    Indicator(
+        "disclosure", "信息公开率",
+        "清单所列、当前有效的事项中，办事指南要素完整（申请条件、办理流程、办理地点、咨询电话、申请材料、"
+        "设定依据齐全）的比例；反映所选期末的事项目录。",
+        "", "", D(100), "指南完整", "清单事项", live=True,
+    ),
+    Indicator(
+        "records", "记录完整率",
+        "期内结束（办结或终止）的办件中，有帮办代办日志、相应表单和评价邀请的比例（评价邀请在好差评接入后计入）。",
+        "case.record_complete", "case.closed", D(100), "记录完整", "结束办件", case_drill=True,
+    ),
+)  # fmt: skip
+INDICATORS = {i.code: i for i in INDICATOR_LIST}
+METRICS = tuple(sorted({m for i in INDICATOR_LIST for m in (i.numerator, i.denominator) if m}))
+
+
+def rate(num: int | None, den: int | None) -> Decimal | None:
+    """The rate in percent; None for an empty (or unknown) denominator, shown "—", never 0 or 100 %."""
+    if not den or num is None:
+        return None
+    return Decimal(num) * 100 / Decimal(den)
+
+
+def rate_display(value: Decimal | None) -> str:
+    """One decimal, rounded down: 99.96 % shows 99.9 %, never a 100.0 % that misses a 100 % target."""
+    if value is None:
+        return "—"
+    return f"{value.quantize(Decimal('0.1'), rounding=ROUND_FLOOR)}%"
+
+
+def below_target(value: Decimal | None, target: Decimal, *, higher_is_better: bool = True) -> bool:
+    if value is None:
+        return False
+    return value < target if higher_is_better else value > target
+
+
+PRESETS = {"day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年", "range": "自定义"}
+
+
+def period(preset: str, on: dt.date) -> tuple[dt.date, dt.date]:
+    """The day / week (Monday–Sunday) / month / quarter / year containing `on`."""
+    if preset == "day":
+        return on, on
+    if preset == "week":
+        start = on - dt.timedelta(days=on.weekday())
+        return start, start + dt.timedelta(days=6)
+    if preset == "month":
+        return on.replace(day=1), _month_end(on.year, on.month)
+    if preset == "quarter":
+        first = 3 * ((on.month - 1) // 3) + 1
+        return dt.date(on.year, first, 1), _month_end(on.year, first + 2)
+    if preset == "year":
+        return dt.date(on.year, 1, 1), dt.date(on.year, 12, 31)
+    raise ValueError(f"unknown period preset {preset!r}")
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    if month == 12:
+        return dt.date(year, 12, 31)
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def months_between(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The calendar months overlapping start–end, each clipped to the range (the trend chart)."""
+    out = []
+    cur = start.replace(day=1)
+    while cur <= end:
+        last = _month_end(cur.year, cur.month)
+        out.append((max(cur, start), min(last, end)))
+        cur = last + dt.timedelta(days=1)
+    return out
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def resolve_period(
+    preset: str | None, on: dt.date | None, start: dt.date | None, end: dt.date | None, today: dt.date
+) -> tuple[dt.date, dt.date]:
+    """The period a query asks for: a preset around `on` (default today; default preset month), or
+    "range" from start to end (both needed). ValueError(field, message) when it cannot be read."""
+    for name, value in (("on", on), ("start", start), ("end", end)):
+        if value is not None and not (FIRST_YEAR <= value.year <= LAST_YEAR):
+            raise ValueError(name, f"日期须在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间")
+    preset = preset or ("range" if start or end else "month")
+    if preset not in PRESETS:
+        raise ValueError("preset", "统计周期只能是日、周、月、季度、年或自定义")
+    if preset == "range":
+        if start is None or end is None:
+            raise ValueError("start", "自定义期间须填写开始日期和结束日期")
+        return start, end
+    return period(preset, on or today)
+
+
+def split_period(
+    start: dt.date, end: dt.date
+) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
+    """start–end as (day ranges, month range): the whole calendar months inside it as months (the
+    1st of the first and of the last), the days before and after them as day ranges. Together they
+    cover every day of the period exactly once."""
+    first_full = start if start.day == 1 else _month_end(start.year, start.month) + dt.timedelta(days=1)
+    last_full = end if end == _month_end(end.year, end.month) else end.replace(day=1) - dt.timedelta(days=1)
+    if first_full > last_full:
+        return [(start, end)], None
+    days = []
+    if start < first_full:
+        days.append((start, first_full - dt.timedelta(days=1)))
+    if end > last_full:
+        days.append((last_full + dt.timedelta(days=1), end))
+    return days, (first_full, last_full.replace(day=1))

@@ -1,0 +1,437 @@
+"""Reads of the quality indicators: whose figures a user may see, and the figures.
+
+Scope (one definition, used by the page, the API, the exports and the drill-down):
+- holders of SUPERVISION_VIEW or CASE_COORDINATE see any institution of their subtree, with the
+  figures of that institution's whole subtree;
+- everyone else who handles cases (an agent) sees their own institution's figures only;
+- anything else is refused, an institution outside the scope as not found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
+
+from bangban.accounts.models import User
+from bangban.accounts.permissions import has_cap
+from bangban.accounts.roles import Cap
+from bangban.catalog.models import Item, ItemVersion, LegalBasis, ListingEntry, Material
+from bangban.catalog.selectors import in_force_q
+from bangban.core.errors import AccessRefused, NotInScope, ServiceError
+from bangban.org.models import Department, Institution
+from bangban.org.selectors import institution_in_scope
+from bangban.supervision.indicators import (
+    INDICATOR_LIST,
+    METRICS,
+    Indicator,
+    below_target,
+    months_between,
+    rate,
+    rate_display,
+    split_period,
+)
+from bangban.supervision.models import RollupFact, Target
+from bangban.supervision.registry import kind_of_metric
+
+SUBTREE_CAPS = (Cap.SUPERVISION_VIEW, Cap.CASE_COORDINATE)
+VIEW_CAPS = (*SUBTREE_CAPS, Cap.CASE_HANDLE)
+BY_CHOICES = {
+    "institution": "机构",
+    "tier": "层级",
+    "agent": "帮办代办员",
+    "item": "事项",
+    "department": "部门",
+}
+MAX_DAYS = 3 * 366 + 1  # a range longer than three years is refused
+
+
+def may_view(user) -> bool:
+    return any(has_cap(user, c) for c in VIEW_CAPS)
+
+
+def sees_subtree(user) -> bool:
+    return any(has_cap(user, c) for c in SUBTREE_CAPS)
+
+
+def scope_institutions(*, user, root: Institution | None) -> tuple[Institution, list[Institution]]:
+    """(root, the institutions whose figures count under it for `user`)."""
+    if not may_view(user):
+        raise AccessRefused("capability_required", "您的角色无权查看质量指标")
+    root = root or user.institution
+    if root is None or not institution_in_scope(user, root):
+        raise NotInScope(target=root)
+    if not sees_subtree(user):
+        if root.pk != user.institution_id:
+            raise NotInScope(target=root)
+        return root, [root]
+    members = list(
+        Institution.objects.filter(path__startswith=root.path)
+        .only("id", "name", "tier", "path")
+        .order_by("path")
+    )
+    return root, members
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    if start > end:
+        raise ServiceError("invalid", "开始日期不能晚于结束日期", field="start")
+    if (end - start).days >= MAX_DAYS:
+        raise ServiceError("invalid", "统计期间不能超过三年", field="end")
+
+
+@dataclass(frozen=True)
+class Cell:
+    indicator: Indicator
+    num: int | None
+    den: int | None
+    target: Decimal
+    wired: bool  # the indicator's records are counted (its app is wired in)
+
+    @cached_property  # a frozen dataclass: cached in the instance's __dict__, computed once
+    def rate(self) -> Decimal | None:
+        return rate(self.num, self.den)
+
+    @cached_property
+    def display(self) -> str:
+        return rate_display(self.rate)
+
+    @cached_property
+    def below(self) -> bool:
+        return below_target(self.rate, self.target, higher_is_better=self.indicator.higher_is_better)
+
+    @property
+    def missed(self) -> int | None:
+        return None if self.num is None or self.den is None else self.den - self.num
+
+
+@dataclass
+class Row:
+    key: int | str | None
+    label: str
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+
+@dataclass
+class IndicatorSet:
+    root: Institution
+    start: dt.date
+    end: dt.date
+    by: str | None
+    total: Row
+    rows: list[Row]
+    targets: dict[str, Decimal]
+    members: list[Institution] = field(default_factory=list)
+
+
+def targets_for(root: Institution) -> dict[str, Decimal]:
+    """Each indicator's target for `root`: set for the nearest of root and its ancestors, else the
+    default set for everyone, else the registry's default."""
+    chain = [int(p) for p in root.path.strip("/").split("/") if p]
+    depth = {pk: i for i, pk in enumerate(chain)}
+    best: dict[str, tuple[int, Decimal]] = {}
+    for t in Target.objects.filter(Q(institution__isnull=True) | Q(institution_id__in=chain)):
+        rank = -1 if t.institution_id is None else depth[t.institution_id]
+        if t.indicator not in best or rank > best[t.indicator][0]:
+            best[t.indicator] = (rank, t.value)
+    return {i.code: best[i.code][1] if i.code in best else i.default_target for i in INDICATOR_LIST}
+
+
+def _cells(counts: dict[str, int], targets, live: tuple[int, int] | None) -> dict[str, Cell]:
+    out = {}
+    for ind in INDICATOR_LIST:
+        if ind.live:
+            num, den = live if live is not None else (None, None)
+            out[ind.code] = Cell(ind, num, den, targets[ind.code], wired=live is not None)
+        else:
+            wired = kind_of_metric(ind.denominator) is not None
+            out[ind.code] = Cell(
+                ind, counts.get(ind.numerator, 0), counts.get(ind.denominator, 0), targets[ind.code], wired
+            )
+    return out
+
+
+def _fact_rows(ids: list[int], start: dt.date, end: dt.date, group: str | None):
+    """(metric[, group key], sum) rows over the rollup counters, to be summed by the caller: the
+    institution totals, or the per-agent or per-item cut, for each of the period's ranges (its whole
+    months and the days at either end) — one UNION ALL of index range scans."""
+    dim = {None: "t", "institution_id": "t", "agent_id": "a", "item_id": "i"}[group]
+    columns = {None: ["metric"], "institution_id": ["metric", "institution_id"]}.get(group, ["metric", "key"])
+    return _ranges(ids, start, end, dim, columns)
+
+
+def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: list[str]):
+    days, months = split_period(start, end)
+    parts = [(RollupFact.Grain.DAY, lo, hi) for lo, hi in days]
+    if months is not None:
+        parts.append((RollupFact.Grain.MONTH, *months))
+    querysets = [
+        RollupFact.objects.filter(
+            dim=dim, grain=grain, institution_id__in=ids, start__gte=lo, start__lte=hi, metric__in=METRICS
+        )
+        .values_list(*columns)
+        .annotate(total=Sum("n"))
+        .order_by()
+        for grain, lo, hi in parts
+    ]
+    return querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
+
+
+def guide_complete_q(prefix: str = "") -> Q:
+    """A version's 办事指南 is complete: conditions, procedure, place and phone given, at least one
+    material and one legal basis (catalog.elements names them)."""
+    q = Q()
+    for name in ("conditions", "procedure", "location", "consult_phone"):
+        q &= ~Q(**{f"{prefix}{name}": ""})
+    return q
+
+
+def disclosure_counts(ids: list[int], on: dt.date, group: str | None) -> dict:
+    """信息公开率, live: {group key: (complete, offered)} over the listing entries of `ids` whose
+    item has a published, not suspended version in force on `on` (group: None, "institution_id"
+    or "item_id")."""
+    versions = ItemVersion.objects.filter(in_force_q(on), item_id=OuterRef("item_id"), is_suspended=False)
+    complete = versions.filter(
+        guide_complete_q(),
+        Exists(Material.objects.filter(version_id=OuterRef("pk"))),
+        Exists(LegalBasis.objects.filter(version_id=OuterRef("pk"))),
+    )
+    qs = (
+        ListingEntry.objects.filter(institution_id__in=ids)
+        .annotate(offered=Exists(versions), complete=Exists(complete))
+        .filter(offered=True)
+    )
+    counts = {"den": Count("id"), "num": Count("id", filter=Q(complete=True))}
+    if group is None:
+        r = qs.aggregate(**counts)
+        return {None: (r["num"], r["den"])}
+    rows = qs.values(group).annotate(**counts).order_by()
+    return {r[group]: (r["num"], r["den"]) for r in rows}
+
+
+def indicator_set(
+    *, user, root_institution: Institution | None, start: dt.date, end: dt.date, by: str | None = None
+) -> IndicatorSet:
+    """Every indicator for `root_institution`'s figures (scope above) over start–end (dates, both
+    included), in total and, with `by`, per institution (its own figures), tier, agent, item or
+    department (of the item). One query over the daily counters, one for the live 信息公开率."""
+    if by is not None and by not in BY_CHOICES:
+        raise ServiceError("invalid", "分组方式只能是机构、层级、帮办代办员、事项或部门", field="by")
+    check_period(start, end)
+    root, members = scope_institutions(user=user, root=root_institution)
+    ids = [i.pk for i in members]
+    targets = targets_for(root)
+    group = {"institution": "institution_id", "tier": "institution_id", "agent": "agent_id"}.get(
+        by, "item_id" if by in ("item", "department") else None
+    )
+    on = min(end, timezone.localdate())
+    live_group = {"institution": "institution_id", "tier": "institution_id", "item": "item_id"}.get(
+        by, "item_id" if by == "department" else None
+    )
+    total_counts: dict[str, int] = {}
+    grouped: dict = {}
+    for row in _fact_rows(ids, start, end, group):
+        metric, n = row[0], row[-1]
+        total_counts[metric] = total_counts.get(metric, 0) + n
+        if group:
+            bucket = grouped.setdefault(row[1], {})
+            bucket[metric] = bucket.get(metric, 0) + n
+    live = disclosure_counts(ids, on, live_group)
+    live_total = (sum(v[0] for v in live.values()), sum(v[1] for v in live.values()))
+    total = Row(None, root.name, _cells(total_counts, targets, live_total))
+    rows = _group_rows(by, grouped, live, members, targets) if by else []
+    return IndicatorSet(root, start, end, by, total, rows, targets, members)
+
+
+def tier_rows(figures: IndicatorSet) -> list[Row]:
+    """The per-tier rows of a set grouped by institution (the same sums indicator_set(by="tier")
+    gives), without asking the database again."""
+    if figures.by != "institution":
+        raise ValueError("tier_rows needs a set grouped by institution")
+    tier_of = {i.pk: i.tier for i in figures.members}
+    sums: dict[int, dict[str, tuple]] = {}
+    for row in figures.rows:
+        bucket = sums.setdefault(tier_of[row.key], {})
+        for code, cell in row.cells.items():
+            num, den = bucket.get(code, (0, 0))
+            bucket[code] = (num + (cell.num or 0), den + (cell.den or 0))
+    labels = dict(Institution.Tier.choices)
+    out = []
+    for tier in sorted(sums):
+        cells = {}
+        for code, cell in figures.total.cells.items():
+            num, den = sums[tier][code]
+            cells[code] = Cell(cell.indicator, num, den, cell.target, cell.wired)
+        out.append(Row(tier, labels[tier], cells))
+    return out
+
+
+def _fold(mapping: dict, keys: dict) -> dict:
+    """Sum the per-key counts of `mapping` into the buckets `keys` maps them to."""
+    out: dict = {}
+    for key, counts in mapping.items():
+        bucket = out.setdefault(keys.get(key, 0), {})
+        for metric, n in counts.items():
+            bucket[metric] = bucket.get(metric, 0) + n
+    return out
+
+
+def _fold_live(live: dict, keys: dict) -> dict:
+    out: dict = {}
+    for key, (num, den) in live.items():
+        b = keys.get(key, 0)
+        n0, d0 = out.get(b, (0, 0))
+        out[b] = (n0 + num, d0 + den)
+    return out
+
+
+def _group_rows(by, grouped, live, members, targets) -> list[Row]:
+    if by == "institution":
+        labels = {i.pk: i.name for i in members}
+        keys = [i.pk for i in members]
+        live_for = live
+    elif by == "tier":
+        tier_of = {i.pk: i.tier for i in members}
+        grouped, live_for = _fold(grouped, tier_of), _fold_live(live, tier_of)
+        labels = dict(Institution.Tier.choices)
+        keys = sorted({i.tier for i in members})
+    elif by == "agent":
+        people = User.objects.filter(pk__in=[k for k in grouped if k]).only("id", "full_name", "username")
+        labels = {u.pk: u.display_name for u in people} | {0: "（未指定）"}
+        keys = sorted(grouped, key=lambda k: labels.get(k, ""))
+        live_for = None
+    else:  # item, department
+        item_ids = set(grouped) | set(live)
+        items = {i.pk: i for i in Item.objects.filter(pk__in=item_ids).only("id", "name", "department_id")}
+        if by == "item":
+            labels = {pk: i.name for pk, i in items.items()} | {0: "（无事项）"}
+            live_for = live
+        else:
+            dept_of = {pk: i.department_id or 0 for pk, i in items.items()}
+            grouped, live_for = _fold(grouped, dept_of), _fold_live(live, dept_of)
+            names = Department.objects.filter(pk__in=set(dept_of.values())).values_list("id", "name")
+            labels = dict(names) | {0: "（未指定部门）"}
+        keys = sorted(set(grouped) | set(live_for), key=lambda k: labels.get(k, ""))
+    rows = []
+    for key in keys:
+        live_cell = None if live_for is None else live_for.get(key, (0, 0))
+        rows.append(Row(key, labels.get(key, str(key)), _cells(grouped.get(key, {}), targets, live_cell)))
+    return rows
+
+
+def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
+    """[(“2026-03”, {code: Cell}), …]: each month of the range (the counted indicators)."""
+    check_period(start, end)
+    root, members = scope_institutions(user=user, root=root_institution)
+    return trend_of([i.pk for i in members], targets_for(root), start, end)
+
+
+def trend_of(ids: list[int], targets: dict, start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
+    """The trend for institutions already scope-checked (an IndicatorSet's members and targets)."""
+    by_month: dict[str, dict[str, int]] = {}
+    rows = _ranges(ids, start, end, "t", ["metric", "start"])
+    for metric, day, n in rows:  # a month's row or a day's: either way its month is day's
+        counts = by_month.setdefault(f"{day:%Y-%m}", {})
+        counts[metric] = counts.get(metric, 0) + n
+    return [
+        (f"{m:%Y-%m}", _cells(by_month.get(f"{m:%Y-%m}", {}), targets, None))
+        for m, _ in months_between(start, end)
+    ]
+
+
+# --- drill-down: the cases behind a number ----------------------------------------------------
+
+DRILL_PARTS = {"num": "分子", "den": "分母", "missed": "未达标"}
+DRILL_LIMIT = 500
+
+
+@dataclass
+class Drill:
+    indicator: Indicator
+    part: str
+    cases: list  # at most DRILL_LIMIT
+    count: int  # all of them
+
+
+def _drill_key_of(by: str | None, members: list[Institution]):
+    """fact → the group key the indicator set puts it under (None: no grouping)."""
+    if by in (None, ""):
+        return None
+    if by == "institution":
+        return lambda f: f.institution_id
+    if by == "tier":
+        tiers = {i.pk: i.tier for i in members}
+        return lambda f: tiers.get(f.institution_id)
+    if by == "agent":
+        return lambda f: f.agent_id
+    if by == "item":
+        return lambda f: f.item_id
+    if by == "department":
+        dept = dict(Item.objects.values_list("id", "department_id"))
+        return lambda f: dept.get(f.item_id) or 0
+    raise ServiceError("invalid", "分组方式只能是机构、层级、帮办代办员、事项或部门", field="by")
+
+
+def drill_cases(
+    *,
+    user,
+    root_institution: Institution | None,
+    indicator: str,
+    part: str,
+    start: dt.date,
+    end: dt.date,
+    by: str | None = None,
+    key: int | None = None,
+) -> Drill:
+    """The cases behind a case indicator's numerator, denominator or misses for the same scope,
+    period and group as `indicator_set`: each candidate is classified by the same classifier the
+    counters use, so the count here equals the figure there."""
+    from bangban.cases import indicators as case_rules
+    from bangban.cases.models import Case
+
+    ind = next((i for i in INDICATOR_LIST if i.code == indicator), None)
+    if ind is None or not ind.case_drill:
+        raise ServiceError("invalid", "该指标没有可查看的办件明细", field="indicator")
+    if part not in DRILL_PARTS:
+        raise ServiceError("invalid", "明细只能是分子、分母或未达标", field="part")
+    check_period(start, end)
+    root, members = scope_institutions(user=user, root=root_institution)
+    group_of = _drill_key_of(by, members)
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    on_created = ind.denominator == case_rules.REQUEST
+    period_q = (
+        Q(created_at__gte=lo, created_at__lt=hi) if on_created else Q(finished_at__gte=lo, finished_at__lt=hi)
+    )
+    candidates = (
+        Case.objects.filter(period_q, institution_id__in=[i.pk for i in members])
+        .select_related("institution", "agent")
+        .order_by("-created_at", "-id")
+    )
+    found, count = [], 0
+    for chunk_start in range(0, 10**9, 2000):
+        chunk = list(candidates[chunk_start : chunk_start + 2000])
+        if not chunk:
+            break
+        items = case_rules.first_item_ids([c.pk for c in chunk])
+        logged = case_rules.cases_with_log([c.pk for c in chunk if case_rules.closed_as(c)])
+        for c in chunk:
+            fs = case_rules.facts_of_case(c, item_id=items.get(c.pk, 0), has_log=c.pk in logged)
+            mine = {
+                f.metric for f in fs if start <= f.day <= end and (group_of is None or group_of(f) == key)
+            }
+            in_den, in_num = ind.denominator in mine, ind.numerator in mine
+            if (
+                (part == "num" and in_num)
+                or (part == "den" and in_den)
+                or (part == "missed" and in_den and not in_num)
+            ):
+                count += 1
+                if len(found) < DRILL_LIMIT:
+                    found.append(c)
+    return Drill(ind, part, found, count)
