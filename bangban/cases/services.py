@@ -253,8 +253,8 @@ def case_allowed_actions(*, case: Case, by) -> list[str]:
     candidates = [a for a in workflow.TRANSITIONS if workflow.target(a, case.kind, case.status)]
     if not candidates:
         return []
-    facts = case_facts([case])[case.pk]  # three statements, not three per candidate action
-    return [a for a in candidates if action_refusal(case, a, facts=facts) is None]
+    known = case_facts([case])[case.pk]  # three statements, not three per candidate action
+    return [a for a in candidates if action_refusal(case, a, facts=known) is None]
 
 
 def _check_allowed(case: Case, action: str, *, new_case: bool = False) -> str:
