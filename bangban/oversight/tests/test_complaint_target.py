@@ -269,3 +269,24 @@ def test_pages_out_of_scope_and_on_time(org, complaint, web, other_supervisor):
         r = sup.post(f"/oversight/complaints/{accepted.pk}/new/", {"requirement": "x", "limit_days": 2})
         assert r.status_code == 400 and "只能对办理中且已超期" in r.content.decode()
     assert not Order.objects.exists()
+
+
+def test_the_database_refuses_two_targets_and_a_second_open_order_on_a_complaint(org, complaint, red_case):
+    from django.db import IntegrityError, transaction
+
+    def create(**target):
+        return Order.objects.create(
+            institution=org.town,
+            requirement="x",
+            issued_by=org.user("supervisor"),
+            due_date=D(2025, 11, 7),
+            **target,
+        )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create(case=red_case, complaint=complaint)
+    with at(2025, 11, 5):
+        issue(org, complaint)
+    with pytest.raises(IntegrityError), transaction.atomic():  # written past the service
+        create(complaint=complaint)
+    assert create(complaint=complaint, state="closed").pk  # closed ones may pile up
