@@ -18,6 +18,9 @@ READER_CAPS = (
     Cap.CASE_COORDINATE,
     Cap.COMPLAINT_HANDLE,
 )
+# Who reads orders on complaints: those who read every complaint of their scope (the complaints app
+# shows a case handler only the complaints they registered; a complaint may be about them).
+COMPLAINT_ORDER_READERS = (Cap.COMPLAINT_HANDLE, Cap.SUPERVISION_VIEW, Cap.SUPERVISION_ISSUE)
 BOXES = {"mine": "待我答复", "issued": "我签发的", "escalated": "逾期升级", "all": "全部"}
 
 
@@ -30,9 +33,17 @@ def require_reader(user) -> None:
         raise AccessRefused("capability_required", "您的角色无权查看督办单")
 
 
+def visible_q(user) -> Q:
+    """The orders of the user's scope they may read: complaint orders only for complaint readers."""
+    q = scope_q(user)
+    if not any(has_cap(user, c) for c in COMPLAINT_ORDER_READERS):
+        q &= Q(complaint__isnull=True)
+    return q
+
+
 def _base(user) -> QuerySet[Order]:
     require_reader(user)
-    return Order.objects.filter(scope_q(user)).select_related(
+    return Order.objects.filter(visible_q(user)).select_related(
         "institution", "case", "complaint", "agent", "issued_by"
     )
 
@@ -73,7 +84,7 @@ def order_list(*, user, box: str = "all", state: str = "", late: bool = False) -
 def order_get(*, user, pk) -> Order:
     require_reader(user)
     return get_in_scope(
-        Order.objects.select_related(
+        Order.objects.filter(visible_q(user)).select_related(
             "institution", "case", "complaint", "agent", "issued_by", "answered_by", "closed_by"
         ),
         user,
@@ -91,7 +102,7 @@ def orders_of_complaint(*, user, complaint) -> QuerySet[Order]:
     if not can_read(user):
         return Order.objects.none()
     return (
-        Order.objects.filter(scope_q(user), complaint=complaint).select_related("issued_by").order_by("-id")
+        Order.objects.filter(visible_q(user), complaint=complaint).select_related("issued_by").order_by("-id")
     )
 
 
@@ -100,7 +111,7 @@ def pending_querysets(*, user) -> dict[str, QuerySet[Order]]:
     the late ones among them, escalated orders for coordinators, answers waiting for my evaluation."""
     if not can_read(user):
         return {}
-    qs = Order.objects.filter(scope_q(user))
+    qs = Order.objects.filter(visible_q(user))
     out: dict[str, QuerySet[Order]] = {}
     mine = answerable_q(user)
     if mine is not None:

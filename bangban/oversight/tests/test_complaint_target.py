@@ -173,6 +173,14 @@ def test_lists_and_counts_of_complaint_orders(org, complaint):
             o.pk for o in selectors.orders_of_complaint(user=org.user("town_admin"), complaint=complaint)
         } == {order.pk}
         assert not selectors.orders_of_complaint(user=org.user("other_admin"), complaint=complaint).exists()
+        # the window agent who registered the complaint sees it, but not the 督办 about it (nor do
+        # other case handlers): complaint orders are for complaint readers only
+        for user in ("town_agent", "station_agent"):
+            assert ids(user) == set()
+            with pytest.raises(NotInScope):
+                selectors.order_get(user=org.user(user), pk=order.pk)
+        assert not selectors.orders_of_complaint(user=org.user("town_agent"), complaint=complaint).exists()
+        assert ids("coordinator") == {order.pk}
 
 
 def test_api_issue_and_answer_on_a_complaint(org, complaint, api, other_supervisor):
@@ -187,8 +195,13 @@ def test_api_issue_and_answer_on_a_complaint(org, complaint, api, other_supervis
         assert body["target_label"] == f"投诉 {complaint.number}"
         r = api(org.user("town_admin")).get(URL, {"box": "mine"})
         assert [o["id"] for o in r.json()["results"]] == [body["id"]]
+        # a case handler does not even see a complaint's order (404), let alone answer it
         r = api(org.user("town_agent")).post(f"{URL}{body['id']}/answer/", {"reply": "已处理"}, format="json")
-        assert r.status_code == 403
+        assert r.status_code == 404
+        r = api(org.user("coordinator")).post(
+            f"{URL}{body['id']}/answer/", {"reply": "x" * 1001}, format="json"
+        )
+        assert r.status_code == 400 and "reply" in {e.get("field") for e in r.json()["errors"]}
         r = api(org.user("town_admin")).post(f"{URL}{body['id']}/answer/", {"reply": "已处理"}, format="json")
         assert r.status_code == 200 and r.json()["state"] == "answered"
         assert api(org.user("other_admin")).get(f"{URL}{body['id']}/").status_code == 404
