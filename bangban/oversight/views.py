@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import clock
 from bangban.cases import selectors as case_selectors
@@ -22,7 +23,9 @@ def order_list_view(request):
     user = request.user
     box = request.GET.get("box", "")
     if box not in selectors.BOXES:
-        box = "mine" if selectors.answerable_q(user) is not None else "all"
+        # a supervisor (who may also handle complaints) starts on every order, a handler on theirs
+        issuer = has_cap(user, Cap.SUPERVISION_ISSUE)
+        box = "mine" if selectors.answerable_q(user) is not None and not issuer else "all"
     late = request.GET.get("late") == "1"
     page = Paginator(selectors.order_list(user=user, box=box, late=late), 20).get_page(
         request.GET.get("page")

@@ -255,6 +255,8 @@ def test_pages_issue_from_the_complaint_page_and_answer(org, complaint, web):
         page = sup.get(f"/oversight/{order.pk}/").content.decode()
         assert f"/complaints/{complaint.pk}/" in page and f"投诉 {complaint.number}" in page
         assert "答复督办" not in page  # the issuer is not offered the answer form
+        page = sup.get("/oversight/").content.decode()  # a supervisor starts on every order
+        assert 'aria-current="page" class="active">全部' in page and f"/oversight/{order.pk}/" in page
         r = sup.post(new, {"requirement": "再次督办", "limit_days": 2})
         assert r.status_code == 400 and "该投诉已有未办结的督办单" in r.content.decode()
     handler = web(org.user("town_admin"))
