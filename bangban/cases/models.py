@@ -243,7 +243,8 @@ class CaseItem(models.Model):
 
 
 class CaseEvent(models.Model):
-    """The case timeline: transitions, log entries, transfers, tasks, materials, deadline changes."""
+    """The case timeline: transitions, log entries, transfers, tasks, materials, deadline changes,
+    督办 (supervision orders: issued, answered, closed; staff only, never on the public tracking page)."""
 
     class Type(models.TextChoices):
         TRANSITION = "transition", "流程"
@@ -253,6 +254,7 @@ class CaseEvent(models.Model):
         MATERIAL = "material", "材料"
         DEADLINE = "deadline", "时限"
         ENTRUSTMENT = "entrustment", "委托"
+        SUPERVISION = "supervision", "督办"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     type = models.CharField("类别", max_length=16, choices=Type.choices)

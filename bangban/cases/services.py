@@ -1228,6 +1228,16 @@ def log_add(*, case: Case, by, text: str, on: date | None = None) -> CaseEvent:
     return event
 
 
+def case_record_supervision(*, case: Case, by, text: str, order_id: int, step: str) -> CaseEvent:
+    """A 督办 line on the case's timeline (staff only: the public tracking page never shows this
+    type). Called by the oversight services inside their transaction when an order on the case is
+    issued, answered, evaluated or escalated; `by` None means the system."""
+    text = " ".join((text or "").split())
+    if len(text) > 300:
+        text = text[:299] + "…"
+    return _event(case, by, CaseEvent.Type.SUPERVISION, text, data={"order": order_id, "step": step})
+
+
 def _reveal(*, case: Case, by, action: str, note: str, ciphertext: str) -> str:
     """A personal value in clear, for the case's handlers only; every look is audited."""
     _require_handler(by, case)

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from bangban.cases import selectors as case_selectors
+from bangban.complaints import selectors as complaint_selectors
 from bangban.oversight import rules, selectors, services
 from bangban.oversight.models import Order, OrderEvent
 
@@ -21,6 +22,12 @@ class OrderEventSerializer(serializers.ModelSerializer):
 class OrderSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     case_number = serializers.CharField(source="case.number", read_only=True, default="")
+    complaint_number = serializers.CharField(source="complaint.number", read_only=True, default="")
+    target_type = serializers.ChoiceField(
+        choices=[("case", "办件"), ("complaint", "投诉")], read_only=True, help_text="督办对象类型"
+    )
+    target_id = serializers.IntegerField(read_only=True, help_text="督办对象的 id（办件或投诉）")
+    target_label = serializers.CharField(read_only=True, help_text="督办对象（如「投诉 3301…」）")
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     late = serializers.SerializerMethodField()
     events = OrderEventSerializer(many=True, read_only=True)
@@ -29,8 +36,13 @@ class OrderSerializer(serializers.ModelSerializer):
         model = Order
         fields = [
             "id",
+            "target_type",
+            "target_id",
+            "target_label",
             "case",
             "case_number",
+            "complaint",
+            "complaint_number",
             "institution",
             "institution_name",
             "agent",
@@ -62,7 +74,16 @@ class OrderSerializer(serializers.ModelSerializer):
 
 class IssueSerializer(serializers.Serializer):
     case = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="办件编号（id），须在本人数据范围内"
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="督办的办件 id，须在本人数据范围内（与 complaint 二选一）",
+    )
+    complaint = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="督办的投诉 id，须在本人数据范围内（与 case 二选一）",
     )
     requirement = serializers.CharField(max_length=rules.MAX_TEXT, help_text="督办要求")
     limit_days = serializers.IntegerField(
@@ -74,6 +95,13 @@ class IssueSerializer(serializers.Serializer):
 
     class Meta:
         model = Order
+
+    def validate(self, attrs):
+        if ("case" in attrs) == ("complaint" in attrs):
+            raise serializers.ValidationError(
+                {"case": "督办对象须为一个办件（case）或一件投诉（complaint），二选一"}
+            )
+        return attrs
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -136,9 +164,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         s = IssueSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        case = case_selectors.case_get(user=request.user, pk=d["case"])
+        if "case" in d:
+            target = {"case": case_selectors.case_get(user=request.user, pk=d["case"])}
+        else:
+            target = {"complaint": complaint_selectors.complaint_get(user=request.user, pk=d["complaint"])}
         order = services.order_issue(
-            by=request.user, case=case, requirement=d["requirement"], limit_days=d["limit_days"]
+            by=request.user, requirement=d["requirement"], limit_days=d["limit_days"], **target
         )
         return Response(OrderSerializer(order).data, status=201)
 

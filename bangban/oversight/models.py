@@ -1,7 +1,7 @@
 """督办单 (supervision orders) and their history.
 
-An order has exactly one target. Only the case target exists now; a complaint target is added as a
-second nullable foreign key in TARGET_FIELDS (the check constraint then requires exactly one of them).
+An order has exactly one target: a case or a complaint, one nullable foreign key each, listed in
+TARGET_FIELDS (the check constraint requires exactly one of them set). At most one open order per target.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils import timezone
 from bangban.oversight import rules
 
 # The foreign keys an order may point at; exactly one is set (check constraint below).
-TARGET_FIELDS = ("case",)
+TARGET_FIELDS = ("case", "complaint")
 
 
 def exactly_one(*fields: str) -> Q:
@@ -38,6 +38,14 @@ class Order(models.Model):
     case = models.ForeignKey(
         "cases.Case",
         verbose_name="督办办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="oversight_orders",
+    )
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name="督办投诉",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -100,6 +108,11 @@ class Order(models.Model):
                 condition=Q(case__isnull=False) & ~Q(state=rules.CLOSED),
                 name="oversight_order_one_open_per_case",
             ),
+            models.UniqueConstraint(
+                fields=["complaint"],
+                condition=Q(complaint__isnull=False) & ~Q(state=rules.CLOSED),
+                name="oversight_order_one_open_per_complaint",
+            ),
         ]
         indexes = [models.Index(fields=["state", "due_date"], name="oversight_state_due")]
 
@@ -108,11 +121,24 @@ class Order(models.Model):
 
     @property
     def target(self):
-        return self.case
+        return self.case if self.case_id else self.complaint
+
+    @property
+    def target_type(self) -> str:
+        """ "case" or "complaint": which of TARGET_FIELDS is set."""
+        return next((f for f in TARGET_FIELDS if getattr(self, f"{f}_id")), "")
+
+    @property
+    def target_id(self) -> int | None:
+        return getattr(self, f"{self.target_type}_id") if self.target_type else None
 
     @property
     def target_label(self) -> str:
-        return f"办件 {self.case.number}" if self.case_id else ""
+        if self.case_id:
+            return f"办件 {self.case.number}"
+        if self.complaint_id:
+            return f"投诉 {self.complaint.number}"
+        return ""
 
     def is_late(self, today) -> bool:
         return rules.is_late(self.state, self.due_date, today)

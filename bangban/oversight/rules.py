@@ -1,7 +1,8 @@
 """督办单 rules (pure, no database): which orders may be issued, the state table, lateness.
 
-An order is issued on a target that is late or close to it (the cases app's deadline light: red or
-yellow), answered by the target's handler within a limit in working days, and closed by a supervisor:
+An order is issued on a target that is late or close to it (亮灯 red or yellow: a case's light from
+the cases app's clock; a complaint's from the complaints app's own lateness rule, oversight.services
+complaint_light), answered by the target's handler within a limit in working days, and closed by a supervisor:
 满意 closes it, 不满意 sends it back for another answer with a fresh limit. A pending order past its
 limit is escalated once per round to the coordinators above the handling institution.
 """
@@ -27,7 +28,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 
 ACTION_LABELS = {"issue": "签发督办单", "answer": "答复督办", "close": "督办办结", "reopen": "督办退回重办"}
 
-# Lights of the target that allow a 督办 (the cases app decides the light itself).
+# Lights of the target that allow a 督办 (the target's app decides the light itself).
 ISSUABLE_LIGHTS = frozenset({"red", "yellow"})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
@@ -18,6 +18,9 @@ READER_CAPS = (
     Cap.CASE_COORDINATE,
     Cap.COMPLAINT_HANDLE,
 )
+# Who reads orders on complaints: those who read every complaint of their scope (the complaints app
+# shows a case handler only the complaints they registered; a complaint may be about them).
+COMPLAINT_ORDER_READERS = (Cap.COMPLAINT_HANDLE, Cap.SUPERVISION_VIEW, Cap.SUPERVISION_ISSUE)
 BOXES = {"mine": "待我答复", "issued": "我签发的", "escalated": "逾期升级", "all": "全部"}
 
 
@@ -30,17 +33,43 @@ def require_reader(user) -> None:
         raise AccessRefused("capability_required", "您的角色无权查看督办单")
 
 
+def visible_q(user) -> Q:
+    """The orders of the user's scope they may read: complaint orders only for complaint readers."""
+    q = scope_q(user)
+    if not any(has_cap(user, c) for c in COMPLAINT_ORDER_READERS):
+        q &= Q(complaint__isnull=True)
+    return q
+
+
 def _base(user) -> QuerySet[Order]:
     require_reader(user)
-    return Order.objects.filter(scope_q(user)).select_related("institution", "case", "agent", "issued_by")
+    return Order.objects.filter(visible_q(user)).select_related(
+        "institution", "case", "complaint", "agent", "issued_by"
+    )
+
+
+def answerable_q(user) -> Q | None:
+    """Orders whose target's handler the user is (by capability; scope is applied by the caller):
+    case orders for CASE_HANDLE, complaint orders for COMPLAINT_HANDLE. None when neither."""
+    q = None
+    if has_cap(user, Cap.CASE_HANDLE):
+        q = Q(case__isnull=False)
+    if has_cap(user, Cap.COMPLAINT_HANDLE):
+        q = Q(complaint__isnull=False) if q is None else q | Q(complaint__isnull=False)
+    return q
 
 
 def order_list(*, user, box: str = "all", state: str = "", late: bool = False) -> QuerySet[Order]:
-    """Orders in scope. box: mine (pending, I may answer), issued (by me), escalated (late and
+    """Orders in scope. box: mine (pending, on targets whose handler I am), issued (by me), escalated (late and
     escalated: the coordinators' list), all. `late`: pending past the due date."""
     qs = _base(user)
     if box == "mine":
-        qs = qs.filter(state=Order.State.PENDING) if has_cap(user, Cap.CASE_HANDLE) else qs.none()
+        mine = answerable_q(user)
+        qs = (
+            qs.filter(mine, state=Order.State.PENDING).exclude(issued_by=user)
+            if mine is not None
+            else qs.none()
+        )
     elif box == "issued":
         qs = qs.filter(issued_by=user)
     elif box == "escalated":
@@ -55,7 +84,9 @@ def order_list(*, user, box: str = "all", state: str = "", late: bool = False) -
 def order_get(*, user, pk) -> Order:
     require_reader(user)
     return get_in_scope(
-        Order.objects.select_related("institution", "case", "agent", "issued_by", "answered_by", "closed_by"),
+        Order.objects.filter(visible_q(user)).select_related(
+            "institution", "case", "complaint", "agent", "issued_by", "answered_by", "closed_by"
+        ),
         user,
         pk,
     )
@@ -67,15 +98,24 @@ def orders_of_case(*, user, case) -> QuerySet[Order]:
     return Order.objects.filter(scope_q(user), case=case).select_related("issued_by").order_by("-id")
 
 
+def orders_of_complaint(*, user, complaint) -> QuerySet[Order]:
+    if not can_read(user):
+        return Order.objects.none()
+    return (
+        Order.objects.filter(visible_q(user), complaint=complaint).select_related("issued_by").order_by("-id")
+    )
+
+
 def pending_querysets(*, user) -> dict[str, QuerySet[Order]]:
     """工作台 counts (as querysets; the 工作台 counts them bounded): pending orders I may answer and
     the late ones among them, escalated orders for coordinators, answers waiting for my evaluation."""
     if not can_read(user):
         return {}
-    qs = Order.objects.filter(scope_q(user))
+    qs = Order.objects.filter(visible_q(user))
     out: dict[str, QuerySet[Order]] = {}
-    if has_cap(user, Cap.CASE_HANDLE):
-        pending = qs.filter(state=Order.State.PENDING)
+    mine = answerable_q(user)
+    if mine is not None:
+        pending = qs.filter(mine, state=Order.State.PENDING).exclude(issued_by=user)
         out["mine"] = pending
         out["mine_late"] = pending.filter(due_date__lt=clock.today())
     if has_cap(user, Cap.CASE_COORDINATE):

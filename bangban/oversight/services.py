@@ -1,8 +1,12 @@
 """Every change to a 督办单.
 
-Each service is one transaction: it locks the order (or the case, when issuing), checks the actor's
+Each service is one transaction: it locks the order (or the target, when issuing), checks the actor's
 capability and scope and the state table (oversight.rules), writes the change, one OrderEvent and
-one audit row. A refused action changes nothing.
+one audit row; an order on a case also writes a 督办 line on the case's timeline
+(cases.services.case_record_supervision). A refused action changes nothing.
+
+A target is a case (its deadline light, cases.clock) or a complaint (late by the complaints app's
+own rule, complaints.workflow.is_late; due soon within the same yellow window as cases).
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from bangban.accounts.permissions import has_cap, require_cap
 from bangban.accounts.roles import Cap
 from bangban.audit.services import audit_record
 from bangban.cases import clock
+from bangban.cases import services as case_services
 from bangban.cases.models import Case
+from bangban.complaints import workflow as complaint_workflow
+from bangban.complaints.models import Complaint
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.org.selectors import institution_in_scope
 from bangban.oversight import rules
 from bangban.oversight.models import Order, OrderEvent
+from bangban.workdays.selectors import get_calendar, yellow_within
 
 
 def _event(order: Order, by, type_: str, text: str = "") -> OrderEvent:
@@ -49,8 +57,16 @@ def _clean_text(label: str, field: str, text: str, *, required: bool = True) -> 
 
 def _lock(order: Order) -> Order:
     return (
-        Order.objects.select_for_update(of=("self",)).select_related("institution", "case").get(pk=order.pk)
+        Order.objects.select_for_update(of=("self",))
+        .select_related("institution", "case", "complaint")
+        .get(pk=order.pk)
     )
+
+
+def _case_line(order: Order, by, step: str, text: str) -> None:
+    """The 督办 line on the case's timeline (orders on complaints have their own page section)."""
+    if order.case_id:
+        case_services.case_record_supervision(case=order.case, by=by, text=text, order_id=order.pk, step=step)
 
 
 def _transition(order: Order, action: str) -> str:
@@ -63,9 +79,20 @@ def _transition(order: Order, action: str) -> str:
     return to
 
 
+def answer_cap(order: Order) -> str:
+    """The capability of the target's handler: COMPLAINT_HANDLE for a complaint, else CASE_HANDLE."""
+    return Cap.COMPLAINT_HANDLE if order.complaint_id else Cap.CASE_HANDLE
+
+
 def may_answer(*, order: Order, by) -> bool:
-    """The handler of the target: CASE_HANDLE (COMPLAINT_HANDLE for complaints) over its institution."""
-    return has_cap(by, Cap.CASE_HANDLE) and institution_in_scope(by, order.institution)
+    """The handler of the target: CASE_HANDLE (COMPLAINT_HANDLE for complaints) over its institution,
+    never the order's own issuer (a supervisor may also handle complaints: they do not answer
+    themselves)."""
+    return (
+        has_cap(by, answer_cap(order))
+        and institution_in_scope(by, order.institution)
+        and order.issued_by_id != by.pk
+    )
 
 
 def may_evaluate(*, order: Order, by) -> bool:
@@ -76,41 +103,81 @@ def case_issuable(*, case: Case, on: date | None = None) -> bool:
     return rules.issuable(clock.light(case, on), case.is_open)
 
 
+def complaint_light(complaint: Complaint, on: date | None = None) -> str:
+    """red when the complaints app calls the complaint late (complaints.workflow.is_late); yellow when
+    its current step is due within the platform's yellow window (BANGBAN_DEADLINE_YELLOW_DAYS working
+    days, as for cases); green otherwise; '' when it is no longer open or has no step due."""
+    if not complaint.is_open or complaint.step_due is None:
+        return ""
+    on = on or clock.today()
+    if complaint_workflow.is_late(complaint.step_due, on, complaint.status):
+        return "red"
+    remaining = get_calendar().workdays_between(on, complaint.step_due)
+    return "yellow" if remaining <= yellow_within() else "green"
+
+
+def complaint_issuable(*, complaint: Complaint, on: date | None = None) -> bool:
+    return rules.issuable(complaint_light(complaint, on), complaint.is_open)
+
+
 @transaction.atomic
-def order_issue(*, by, case: Case, requirement: str, limit_days: int = rules.DEFAULT_LIMIT_DAYS) -> Order:
-    """签发督办单 on an open case whose light is red or yellow, addressed to its handling institution
-    and agent, due `limit_days` working days after today. At most one open order per case."""
+def order_issue(
+    *,
+    by,
+    case: Case | None = None,
+    complaint: Complaint | None = None,
+    requirement: str,
+    limit_days: int = rules.DEFAULT_LIMIT_DAYS,
+) -> Order:
+    """签发督办单 on exactly one target, due `limit_days` working days after today, at most one open
+    order per target:
+    - an open case whose light is red or yellow, addressed to its handling institution and agent;
+    - an open complaint that is late or due soon, addressed to its responsible institution (answered
+      by its complaint handlers)."""
     require_cap(by, Cap.SUPERVISION_ISSUE, "您的角色不能签发督办单")
-    case = Case.objects.select_for_update(of=("self",)).select_related("institution").get(pk=case.pk)
-    if not institution_in_scope(by, case.institution):
-        raise NotInScope(target=case)
+    if (case is None) == (complaint is None):
+        raise ServiceError("invalid", "督办对象须为一个办件或一件投诉", field="case")
+    if case is not None:
+        target = Case.objects.select_for_update(of=("self",)).select_related("institution").get(pk=case.pk)
+        field, label, agent = "case", f"办件 {target.number}", target.agent
+        refusal = "只能对未办结且已超期（红灯）或临近期限（黄灯）的办件督办"
+        issuable = case_issuable(case=target)
+    else:
+        target = (
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("institution")
+            .get(pk=complaint.pk)
+        )
+        field, label, agent = "complaint", f"投诉 {target.number}", None
+        refusal = "只能对办理中且已超期或当前环节临近期限的投诉督办"
+        issuable = complaint_issuable(complaint=target)
+    if not institution_in_scope(by, target.institution):
+        raise NotInScope(target=target)
     requirement = _clean_text("督办要求", "requirement", requirement)
     problem = rules.limit_problem(limit_days)
     if problem:
         raise ServiceError("invalid", problem, field="limit_days")
-    if not case_issuable(case=case):
-        raise ServiceError(
-            "not_allowed", "只能对未办结且已超期（红灯）或临近期限（黄灯）的办件督办", field="case"
-        )
-    if Order.objects.filter(case=case).exclude(state=Order.State.CLOSED).exists():
-        raise ServiceError("duplicate", "该办件已有未办结的督办单，请在原督办单上跟进", field="case")
+    if not issuable:
+        raise ServiceError("not_allowed", refusal, field=field)
+    noun = "办件" if field == "case" else "投诉"
+    duplicate = f"该{noun}已有未办结的督办单，请在原督办单上跟进"
+    if Order.objects.filter(**{field: target}).exclude(state=Order.State.CLOSED).exists():
+        raise ServiceError("duplicate", duplicate, field=field)
     today = clock.today()
     order = Order(
-        case=case,
-        institution=case.institution,
-        agent=case.agent,
+        institution=target.institution,
+        agent=agent,
         requirement=requirement,
         limit_days=limit_days,
         issued_by=by,
         due_date=clock.due_after(today, limit_days),
+        **{field: target},
     )
     try:
         with transaction.atomic():
             order.save()
     except IntegrityError:
-        raise ServiceError(
-            "duplicate", "该办件已有未办结的督办单，请在原督办单上跟进", field="case"
-        ) from None
+        raise ServiceError("duplicate", duplicate, field=field) from None
     _event(order, by, OrderEvent.Type.ISSUE, requirement)
     _audit(
         by,
@@ -120,8 +187,9 @@ def order_issue(*, by, case: Case, requirement: str, limit_days: int = rules.DEF
             "state": {"before": None, "after": order.state},
             "due_date": {"before": None, "after": str(order.due_date)},
         },
-        note=f"办件 {case.number}",
+        note=label,
     )
+    _case_line(order, by, "issue", f"签发督办单 {order.pk}，答复期限 {order.due_date}：{requirement}")
     return order
 
 
@@ -132,7 +200,8 @@ def order_answer(*, order: Order, by, reply: str, actions_taken: str = "") -> Or
     if not may_answer(order=order, by=by):
         if not institution_in_scope(by, order.institution):
             raise NotInScope(target=order)
-        require_cap(by, Cap.CASE_HANDLE, "您的角色不能答复督办单")
+        require_cap(by, answer_cap(order), "您的角色不能答复督办单")
+        raise ServiceError("not_allowed", "签发人不能答复自己签发的督办单")
     to = _transition(order, "answer")
     reply = _clean_text("答复内容", "reply", reply)
     actions_taken = _clean_text("已采取的措施", "actions_taken", actions_taken, required=False)
@@ -143,6 +212,7 @@ def order_answer(*, order: Order, by, reply: str, actions_taken: str = "") -> Or
     order.save()
     _event(order, by, OrderEvent.Type.ANSWER, f"{reply}\n措施：{actions_taken}" if actions_taken else reply)
     _audit(by, "answer", order, {"state": {"before": before, "after": to}}, note=reply)
+    _case_line(order, by, "answer", f"答复督办单 {order.pk}：{reply}")
     return order
 
 
@@ -181,6 +251,11 @@ def order_close(
     order.save()
     _event(order, by, OrderEvent.Type.CLOSE if satisfied else OrderEvent.Type.REOPEN, comment)
     _audit(by, action, order, changes, note=comment)
+    if satisfied:
+        line = f"督办单 {order.pk} 满意办结" + (f"：{comment}" if comment else "")
+    else:
+        line = f"督办单 {order.pk} 不满意退回，新答复期限 {order.due_date}：{comment}"
+    _case_line(order, by, action, line)
     return order
 
 
@@ -203,7 +278,7 @@ def order_escalate_overdue(*, today: date | None = None) -> int:
             ).update(escalated_at=now)
             if not n:
                 continue
-            order = Order.objects.select_related("institution").get(pk=pk)
+            order = Order.objects.select_related("institution", "case").get(pk=pk)
             _event(
                 order, None, OrderEvent.Type.ESCALATE, f"超过答复期限 {order.due_date} 未答复，已升级至协调员"
             )
@@ -213,6 +288,12 @@ def order_escalate_overdue(*, today: date | None = None) -> int:
                 order,
                 {"escalated_at": {"before": None, "after": now.isoformat()}},
                 note=f"答复期限 {order.due_date}",
+            )
+            _case_line(
+                order,
+                None,
+                "escalate",
+                f"督办单 {order.pk} 超过答复期限 {order.due_date} 未答复，已升级至协调员",
             )
             marked += 1
     return marked

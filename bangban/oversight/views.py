@@ -8,6 +8,7 @@ from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import clock
 from bangban.cases import selectors as case_selectors
+from bangban.complaints import selectors as complaint_selectors
 from bangban.core.forms import call_service, form_error_text, querystring_without_page
 from bangban.core.navigation import requires
 from bangban.oversight import selectors, services
@@ -22,7 +23,9 @@ def order_list_view(request):
     user = request.user
     box = request.GET.get("box", "")
     if box not in selectors.BOXES:
-        box = "mine" if has_cap(user, Cap.CASE_HANDLE) else "all"
+        # a supervisor (who may also handle complaints) starts on every order, a handler on theirs
+        issuer = has_cap(user, Cap.SUPERVISION_ISSUE)
+        box = "mine" if selectors.answerable_q(user) is not None and not issuer else "all"
     late = request.GET.get("late") == "1"
     page = Paginator(selectors.order_list(user=user, box=box, late=late), 20).get_page(
         request.GET.get("page")
@@ -78,13 +81,36 @@ def _detail(request, order, *, answer_form=None, close_form=None, status=200):
 @requires(Cap.SUPERVISION_ISSUE)
 def order_issue_view(request, case_pk):
     case = case_selectors.case_get(user=request.user, pk=case_pk)
+    return _issue(
+        request,
+        {"case": case},
+        {"case": case, "light": clock.light(case), "issuable": services.case_issuable(case=case)},
+    )
+
+
+@login_required
+@requires(Cap.SUPERVISION_ISSUE)
+def order_issue_complaint_view(request, complaint_pk):
+    complaint = complaint_selectors.complaint_get(user=request.user, pk=complaint_pk)
+    return _issue(
+        request,
+        {"complaint": complaint},
+        {
+            "complaint": complaint,
+            "light": services.complaint_light(complaint),
+            "issuable": services.complaint_issuable(complaint=complaint),
+        },
+    )
+
+
+def _issue(request, target: dict, context: dict):
     form = IssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         ok, order = call_service(
             form,
             lambda: services.order_issue(
-                by=request.user, case=case, requirement=d["requirement"], limit_days=d["limit_days"]
+                by=request.user, requirement=d["requirement"], limit_days=d["limit_days"], **target
             ),
         )
         if ok:
@@ -93,12 +119,7 @@ def order_issue_view(request, case_pk):
     return render(
         request,
         "oversight/issue.html",
-        {
-            "form": form,
-            "case": case,
-            "light": clock.light(case),
-            "issuable": services.case_issuable(case=case),
-        },
+        {"form": form, **context},
         status=400 if form.is_bound and form.errors else 200,
     )
 

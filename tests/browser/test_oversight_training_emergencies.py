@@ -79,6 +79,62 @@ def test_supervisor_orders_agent_answers_supervisor_closes_on_a_phone(org, brows
     assert not report, "\n".join(f"{w}:\n{describe(v)}" for w, v in report.items())
 
 
+def test_supervisor_orders_on_a_late_complaint_handler_answers_on_a_phone(org, browser, live_server):
+    from bangban.complaints.tests.conftest import register
+    from bangban.oversight.tests.conftest import at
+
+    past = datetime.date.today() - datetime.timedelta(days=60)
+    with at(past.year, past.month, past.day):
+        complaint = register(org)  # its 受理 step long overdue today
+    base = live_server.url
+    report: dict = {}
+
+    context, page = _phone(browser, live_server, "supervisor")
+    page.goto(f"{base}/complaints/{complaint.pk}/")
+    page.get_by_role("link", name="签发督办单").click()
+    _axe(page, "complaint issue form", report)
+    page.get_by_label("督办要求").fill("请立即受理并说明超期原因")
+    page.get_by_role("button", name="签发").click()
+    page.get_by_text("督办单已签发").wait_for()
+    order = Order.objects.get()
+    assert order.complaint_id == complaint.pk
+    assert f"投诉 {complaint.number}" in page.locator("main").inner_text()
+    page.goto(f"{base}/complaints/{complaint.pk}/")
+    _axe(page, "complaint page with its 督办", report)
+    context.close()
+
+    context, page = _phone(browser, live_server, "town_admin")
+    page.goto(f"{base}/complaints/{complaint.pk}/")
+    page.get_by_role("link", name=f"督办单 {order.pk}").click()
+    page.get_by_label("答复内容").fill("已受理，三个工作日内反馈投诉人")
+    page.get_by_role("button", name="提交答复").click()
+    page.get_by_text("已答复，等待督办人评价").wait_for()
+    context.close()
+
+    order.refresh_from_db()
+    assert order.state == "answered" and order.answered_by == org.user("town_admin")
+    assert not report, "\n".join(f"{w}:\n{describe(v)}" for w, v in report.items())
+
+
+def test_the_case_timeline_shows_the_order_for_staff_only(org, browser, live_server):
+    from bangban.oversight import services
+
+    case = _red_case(org)
+    order = services.order_issue(by=org.user("supervisor"), case=case, requirement="请两个工作日内办结")
+    base = live_server.url
+    report: dict = {}
+    context, page = _phone(browser, live_server, "station_agent")
+    page.goto(f"{base}/cases/{case.pk}/")
+    assert f"签发督办单 {order.pk}" in page.locator(".timeline").inner_text()
+    _axe(page, "case page with a 督办 line", report)
+    context.close()
+    public = browser.new_context().new_page()
+    public.goto(f"{base}/cases/track/{case.tracking_token}/")
+    assert "督办" not in public.locator("main").inner_text()
+    public.context.close()
+    assert not report, "\n".join(f"{w}:\n{describe(v)}" for w, v in report.items())
+
+
 def test_training_and_emergency_pages_pass_axe(org, browser, live_server):
     from bangban.emergencies import services as emergency
     from bangban.training import services as training

@@ -1,4 +1,5 @@
-"""The 督办 section of the case page: `{% load oversight %}{% case_oversight case %}`."""
+"""The 督办 section of the case and complaint pages: `{% load oversight %}{% case_oversight case %}`,
+`{% complaint_oversight complaint %}`."""
 
 from django import template
 
@@ -25,3 +26,19 @@ def case_oversight(context, case):
         and not any(o.state != "closed" for o in orders)
     )
     return {"case": case, "orders": orders, "can_issue": can_issue}
+
+
+@register.inclusion_tag("oversight/_complaint_box.html", takes_context=True)
+def complaint_oversight(context, complaint):
+    user = context["request"].user
+    today = clock.today()
+    orders = list(selectors.orders_of_complaint(user=user, complaint=complaint))
+    for order in orders:
+        order.late = order.is_late(today)
+    can_issue = (
+        has_cap(user, Cap.SUPERVISION_ISSUE)
+        and institution_in_scope(user, complaint.institution)
+        and services.complaint_issuable(complaint=complaint)
+        and not any(o.state != "closed" for o in orders)
+    )
+    return {"complaint": complaint, "orders": orders, "can_issue": can_issue}

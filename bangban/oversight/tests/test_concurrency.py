@@ -46,3 +46,21 @@ def test_two_answers_and_two_escalation_runs_at_once(setup):
     assert sorted(r[0] for r in results) == ["error", "ok"], results
     assert OrderEvent.objects.filter(type="escalate").count() == 1
     assert OrderEvent.objects.filter(type="answer").count() == 1
+
+
+def test_four_supervisors_issue_on_a_late_complaint_at_once_one_order(setup):
+    from bangban.complaints.tests.conftest import register
+
+    org, _case = setup
+    with at(2025, 11, 3):
+        complaint = register(org)
+    with at(2025, 11, 5):  # 受理 was due 11-04: late
+        results = run_together(
+            4,
+            lambda i: services.order_issue(
+                by=org.user("supervisor"), complaint=complaint, requirement=f"督办 {i}"
+            ).pk,
+        )
+    assert sorted(r[0] for r in results) == ["error", "error", "error", "ok"], results
+    assert {r[1] for r in results if r[0] == "error"} == {"duplicate"}
+    assert Order.objects.filter(complaint=complaint).count() == 1
