@@ -1,0 +1,68 @@
+"""Which pages are public, declared once.
+
+A public page shows nothing about the visitor: it is served without looking at the session (so no
+`Vary: Cookie`, no session refresh, no idle logout on it), and the cacheable ones tell a proxy it may
+keep them for a short while. Pages are named by URL name or namespace, so the catalog's and the case
+tracking's views need no change to be served this way.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
+
+# Namespaces whose every page is public, and single public pages of other apps.
+PUBLIC_NAMESPACES = frozenset({"portal", "public_catalog"})
+PUBLIC_VIEWS = frozenset({"cases:track"})
+# Same answer for everyone: a proxy may serve them for CACHE_SECONDS.
+CACHEABLE_VIEWS = frozenset(
+    {
+        "portal:home",
+        "portal:help",
+        "portal:track",
+        "portal:accessibility",
+        "public_catalog:search",
+        "public_catalog:guide",
+        "public_catalog:bundles",
+        "public_catalog:bundle",
+    }
+)
+CACHE_SECONDS = 60
+
+
+def public_view_name(path: str) -> str | None:
+    """The URL name of a public page at `path`, or None."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.namespace in PUBLIC_NAMESPACES or match.view_name in PUBLIC_VIEWS:
+        return match.view_name
+    return None
+
+
+class PublicPageMiddleware:
+    """Right after authentication: on a public page the visitor is anonymous to everything that follows
+    (the idle-timeout and password-change checks, context processors), so the session is never read.
+    A signed-in staff member reaches the 工作台 from the portal's 工作人员 link."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = public_view_name(request.path_info)
+        if name is None:
+            return self.get_response(request)
+        request.user = AnonymousUser()
+        request.public_page = name
+        response = self.get_response(request)
+        if (
+            name in CACHEABLE_VIEWS
+            and request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and not response.cookies
+            and "Cache-Control" not in response
+        ):
+            patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+        return response
