@@ -51,13 +51,9 @@ def _place(inst: Institution) -> Place:
 
 
 def _host_institution() -> Institution | None:
-    """The platform's host: the topmost active institution (the county's 政务服务中心)."""
-    return (
-        Institution.objects.filter(parent__isnull=True, is_active=True)
-        .select_related("division")
-        .order_by("path")
-        .first()
-    )
+    """The platform's host: the first top-level active institution (the county's 政务服务中心). By id, not
+    by path: paths compare as text ("/10/" < "/9/")."""
+    return Institution.objects.filter(parent__isnull=True, is_active=True).order_by("pk").first()
 
 
 def host_contact() -> Place | None:

@@ -69,8 +69,8 @@ def ask(request):
     initial = {"institution": parse_id(request.GET.get("institution"))}
     if item:
         initial["item"] = item[0]
-    if not initial["institution"] and institutions:
-        initial["institution"] = institutions[0].pk
+    if not initial["institution"] and (host := selectors.host_contact()):
+        initial["institution"] = host.pk
     form = AskForm(request.POST or None, institutions=institutions, item=item, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

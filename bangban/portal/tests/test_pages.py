@@ -169,6 +169,13 @@ def test_the_switch_on_each_page_returns_to_that_page(org, client):
     )
 
 
+def test_the_question_goes_to_the_host_unless_another_place_is_chosen(org, client):
+    html = client.get("/ask/").content.decode()
+    assert f'<option value="{org.county.pk}" selected>' in html
+    html = client.get("/ask/?institution=abc").content.decode()
+    assert f'<option value="{org.county.pk}" selected>' in html
+
+
 def test_leave_a_question_and_read_when_the_answer_comes(org, client):
     page = client.get(f"/ask/?institution={org.town.pk}")
     html = page.content.decode()
