@@ -142,7 +142,8 @@ def main() -> None:
     sh(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     server_env = env | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
     command = [
-        PY, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers), "--host", "127.0.0.1",
+        PY, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers), "--blocking-threads", "1",
+        "--host", "127.0.0.1",
         "--port", str(PORT), "--log-level", "warning", "--no-access-log", "bangban.wsgi:application",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=server_env, cwd=ROOT)

@@ -31,8 +31,14 @@ CACHEABLE_VIEWS = frozenset(
 CACHE_SECONDS = 60
 
 
+# Never public pages: answered without resolving the path twice.
+NOT_PAGES = ("/api/", "/static/", "/admin/")
+
+
 def public_view_name(path: str) -> str | None:
     """The URL name of a public page at `path`, or None."""
+    if path.startswith(NOT_PAGES):
+        return None
     try:
         match = resolve(path)
     except Resolver404:

@@ -236,7 +236,7 @@ def test_axe_finds_no_wcag_violation_on_any_page_for_any_role(browser, live_serv
     context = _context(browser)
     page = context.new_page()
     page.set_default_timeout(15000)
-    public = ["/accounts/login/", "/items/", f"/cases/track/{case.tracking_token}/"]
+    public = ["/", "/accounts/login/", "/items/", f"/cases/track/{case.tracking_token}/"]
     visited += len(_crawl(page, base, public, report, "anonymous", checked, limit=15))
     context.close()
 

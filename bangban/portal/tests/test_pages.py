@@ -289,3 +289,16 @@ def test_the_tracking_page_is_not_cached_by_a_proxy(org, client, item):
 def test_the_accessibility_statement(org, client):
     html = client.get("/accessibility/").content.decode()
     assert "<h1>无障碍声明</h1>" in html and "关怀版" in html and "朗读" in html
+
+
+def test_staff_pages_and_the_api_are_not_public(org, web):
+    from bangban.portal.public import public_view_name
+
+    assert public_view_name("/") == "portal:home"
+    assert public_view_name("/items/1/") == "public_catalog:guide"
+    assert public_view_name("/cases/track/abc/") == "cases:track"
+    for path in ("/staff/", "/cases/", "/cases/1/", "/catalog/", "/api/v1/cases/", "/admin/", "/nowhere/"):
+        assert public_view_name(path) is None, path
+    # On a staff page the session is read as always (the idle clock, the navigation).
+    r = web(org.user("town_agent")).get("/cases/")
+    assert r.status_code == 200 and "cookie" in _vary(r) and "public" not in r.get("Cache-Control", "")
