@@ -61,7 +61,6 @@ class PublicPageMiddleware:
         if name is None:
             return self.get_response(request)
         request.user = AnonymousUser()
-        request.public_page = name
         response = self.get_response(request)
         if (
             name in CACHEABLE_VIEWS

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from django.core.cache import cache
+from django.db import transaction
 
 from bangban.complaints.models import Consultation
 from bangban.complaints.services import consultation_receive_online
@@ -40,6 +41,7 @@ def _give_back(key: str) -> None:
         pass
 
 
+@transaction.atomic
 def question_submit(
     *,
     institution: Institution,

@@ -14,7 +14,7 @@ from django.core import signing
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from bangban.core.context import client_ip
 from bangban.core.forms import call_service
@@ -29,7 +29,7 @@ STATIC = Path(__file__).resolve().parent / "static" / "portal"
 NORMAL_CSS = ".when-care{display:none!important}\n"
 
 
-@require_GET
+@require_safe
 def home(request):
     q = request.GET
     town = selectors.division_in_area(q.get("town"), level=Division.Level.TOWN)
@@ -74,27 +74,30 @@ def ask(request):
     form = AskForm(request.POST or None, institutions=institutions, item=item, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        institution = Institution.objects.get(pk=data["institution"], is_active=True)
-        ok, consultation = call_service(
-            form,
-            lambda: services.question_submit(
-                institution=institution,
-                question=data["question"],
-                phone=data["phone"],
-                asker_name=data["asker_name"],
-                item=data.get("item"),
-                client=client_ip(request),
-            ),
-        )
-        if ok:
-            receipt = signing.dumps(
-                {"due": consultation.answer_due.isoformat(), "inst": institution.name}, salt="portal.ask"
+        institution = Institution.objects.filter(pk=data["institution"], is_active=True).first()
+        if institution is None:  # closed since the form was drawn
+            form.add_error("institution", "「向哪个服务机构咨询」该机构已停用，请另选")
+        else:
+            ok, consultation = call_service(
+                form,
+                lambda: services.question_submit(
+                    institution=institution,
+                    question=data["question"],
+                    phone=data["phone"],
+                    asker_name=data["asker_name"],
+                    item=data.get("item"),
+                    client=client_ip(request),
+                ),
             )
-            return redirect(f"{request.path}done/?r={receipt}")
+            if ok:
+                receipt = signing.dumps(
+                    {"due": consultation.answer_due.isoformat(), "inst": institution.name}, salt="portal.ask"
+                )
+                return redirect(f"{request.path}done/?r={receipt}")
     return render(request, "portal/ask.html", {"form": form, "item": item})
 
 
-@require_GET
+@require_safe
 def ask_done(request):
     """After a question: when the answer is due and where it comes from (signed by the form, so the page
     shows only what the server said)."""
@@ -107,22 +110,22 @@ def ask_done(request):
     return render(request, "portal/ask_done.html", {"due": due, "institution": institution})
 
 
-@require_GET
+@require_safe
 def help_page(request):
     return render(request, "portal/help.html", {"host": selectors.host_contact()})
 
 
-@require_GET
+@require_safe
 def track(request):
     return render(request, "portal/track.html", {"host": selectors.host_contact()})
 
 
-@require_GET
+@require_safe
 def accessibility(request):
     return render(request, "portal/accessibility.html", {"host": selectors.host_contact()})
 
 
-@require_GET
+@require_safe
 def care_switch(request, on: bool):
     """The 关怀版 switch: a plain link (works without JavaScript) that sets or clears the cookie and
     returns to the page it was clicked on."""
@@ -147,7 +150,7 @@ def _care_css() -> str:
     return (STATIC / "care.css").read_text(encoding="utf-8")
 
 
-@require_GET
+@require_safe
 def mode_css(request):
     """The page's mode stylesheet: the 关怀版 rules when the device chose it, else only the switch rule.
     Linked from <head>, so the first paint is right and no page's HTML depends on the cookie."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 from django import template
@@ -25,6 +26,7 @@ NAV = [
 ]
 
 
+@lru_cache(maxsize=32)
 def _href(target: str) -> str | None:
     if not target.startswith("/"):
         return reverse(target)

@@ -302,3 +302,16 @@ def test_staff_pages_and_the_api_are_not_public(org, web):
     # On a staff page the session is read as always (the idle clock, the navigation).
     r = web(org.user("town_agent")).get("/cases/")
     assert r.status_code == 200 and "cookie" in _vary(r) and "public" not in r.get("Cache-Control", "")
+
+
+def test_a_closed_institution_cannot_be_asked(org, client):
+    org.station.is_active = False
+    org.station.save()
+    r = client.post("/ask/", {"question": "在吗？", "institution": org.station.pk, "phone": "13912345678"})
+    assert "「向哪个服务机构咨询」" in r.content.decode() and not Consultation.objects.exists()
+
+
+def test_a_proxy_may_ask_for_the_headers_only(org, client):
+    r = client.head("/")
+    assert r.status_code == 200 and "public" in r["Cache-Control"]
+    assert client.head("/care/mode.css").status_code == 200
