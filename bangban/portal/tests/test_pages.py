@@ -315,3 +315,20 @@ def test_a_proxy_may_ask_for_the_headers_only(org, client):
     r = client.head("/")
     assert r.status_code == 200 and "public" in r["Cache-Control"]
     assert client.head("/care/mode.css").status_code == 200
+
+
+def test_cacheable_pages_are_rendered_once_a_minute(org, client, item, django_assert_num_queries):
+    for url in ("/", f"/items/{item.pk}/"):
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            again = client.get(url)
+        assert again.content == first.content and "public" in again["Cache-Control"]
+    # Not the pages that show one person's matter, nor the form.
+    case = make_case(org, item)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(f"/cases/track/{case.tracking_token}/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/cases/track/{case.tracking_token}/")
+    assert len(queries) > 0
