@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "bangban.oversight",
     "bangban.training",
     "bangban.emergencies",
+    "bangban.portal",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Public pages (portal.public) see an anonymous visitor: no session read, cacheable by a proxy.
+    "bangban.portal.public.PublicPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bangban.core.middleware.RequestContextMiddleware",
     "bangban.accounts.middleware.IdleTimeoutMiddleware",
@@ -193,7 +196,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "core:home"  # the staff 工作台 at /staff/ ("/" is the public portal)
 
 # Account security policy (see accounts.services).
 BANGBAN_LOCKOUT_THRESHOLD = env.int("BANGBAN_LOCKOUT_THRESHOLD", default=5)

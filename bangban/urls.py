@@ -11,6 +11,8 @@ urlpatterns = [
     # The API first: integrations and the busiest pages' polling resolve without walking the rest.
     path("api/v1/", include(("bangban.api_urls", "api"))),
     path("", include(("bangban.core.urls", "core"))),
+    # The public portal at the root: home, 留言咨询, 关怀版 switch, 无障碍声明 (the 工作台 is /staff/).
+    path("", include(("bangban.portal.urls", "portal"))),
     path("accounts/", include(("bangban.accounts.urls", "accounts"))),
     path("org/", include(("bangban.org.urls", "org"))),
     path("audit/", include(("bangban.audit.urls", "audit"))),

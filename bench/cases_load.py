@@ -277,7 +277,7 @@ def targets(fx: Fixtures, agent: str, admin: str) -> list[Target]:
             "page",
             contains=fx.phone_numbers,  # found through the keyed hash
         ),
-        Target("dashboard", "/ 工作台 (agent)", ["/"], pages, "page"),
+        Target("dashboard", "/staff/ 工作台 (agent)", ["/staff/"], pages, "page"),
         Target("case", "/cases/<id>/ (agent's cases)", [f"/cases/{i}/" for i in fx.case_ids], pages, "page"),
         Target("audit", "/audit/ (zhongxin)", ["/audit/"], audit, "page"),
         Target("audit-actor", f"/audit/?actor={fx.actor}", [f"/audit/?actor={q(fx.actor)}"], audit, "page"),

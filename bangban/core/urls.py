@@ -2,4 +2,5 @@ from django.urls import path
 
 from bangban.core import views
 
-urlpatterns = [path("", views.home, name="home")]
+# The staff 工作台 lives at /staff/ ("/" is the public portal, bangban.portal).
+urlpatterns = [path("staff/", views.home, name="home")]

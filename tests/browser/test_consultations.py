@@ -74,7 +74,7 @@ def test_complaint_and_consultation_pages_pass_axe(org, browser, live_server, pa
     page.set_default_timeout(15000)
     page.base = live_server.url
     login(page, "coordinator", password)
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url(live_server.url + "/staff/")
     report = {}
     for url in [
         "/complaints/",

@@ -16,7 +16,7 @@ def login(page, username, password):
 
 def test_center_admin_logs_in_and_manages_the_tree(org, page_at, password):
     page = page_at()
-    page.goto(page.base + "/")
+    page.goto(page.base + "/staff/")
     assert "/accounts/login/" in page.url
     assert page.locator("h1").inner_text() == "工作人员登录"
     login(page, "county_admin", "wrong-password")

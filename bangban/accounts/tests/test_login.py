@@ -29,9 +29,9 @@ def test_login_page_is_chinese(client):
 
 def test_successful_login_is_audited(org, client, password):
     response = _login(client, "town_agent", password)
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302 and response["Location"] == "/staff/"
     assert AuditEvent.objects.filter(action="auth.login", actor=org.user("town_agent")).count() == 1
-    assert "工作台" in client.get("/").content.decode()
+    assert "工作台" in client.get("/staff/").content.decode()
 
 
 def test_lockout_after_five_failures_then_released_after_fifteen_minutes(org, client, password):
@@ -155,15 +155,15 @@ def test_idle_timeout_logs_out_after_thirty_minutes(org, client, password):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         assert _login(client, "town_agent", password).status_code == 302
-        assert client.get("/").status_code == 200
+        assert client.get("/staff/").status_code == 200
     with time_machine.travel(start + timedelta(minutes=29), tick=False):
-        assert client.get("/").status_code == 200  # activity renews the idle clock
+        assert client.get("/staff/").status_code == 200  # activity renews the idle clock
     with time_machine.travel(start + timedelta(minutes=58), tick=False):
-        assert client.get("/").status_code == 200
+        assert client.get("/staff/").status_code == 200
     with time_machine.travel(start + timedelta(minutes=58 + 31), tick=False):
         response = client.get("/org/")
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-        assert client.get("/").status_code == 302
+        assert client.get("/staff/").status_code == 302
     assert AuditEvent.objects.filter(action="auth.idle_timeout", actor=org.user("town_agent")).count() == 1
 
 
@@ -179,7 +179,7 @@ def test_admin_set_password_must_be_changed_at_first_login(org, client):
         password="Initial#2026x",
     )
     assert _login(client, "newbie", "Initial#2026x").status_code == 302
-    response = client.get("/")
+    response = client.get("/staff/")
     assert response.status_code == 302 and response["Location"] == "/accounts/password/"
     assert client.get("/api/v1/me/").json()["code"] == "password_change_required"
     # Policy: too short, too few classes, mismatch — each named, nothing changed.
@@ -199,7 +199,7 @@ def test_admin_set_password_must_be_changed_at_first_login(org, client):
         },
     )
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/staff/").status_code == 200
     user = User.objects.get(username="newbie")
     assert not user.must_change_password and user.check_password("Mine#Secret2026")
 

@@ -134,7 +134,7 @@ def test_api_issue_list_revoke(org, api, client):
 def test_token_pages(org, web):
     agent = org.user("town_agent")
     page = web(agent)
-    assert "API 令牌" in page.get("/").content.decode()
+    assert "API 令牌" in page.get("/staff/").content.decode()
     response = page.post("/accounts/tokens/", {"name": "叫号屏", "days": 90})
     body = response.content.decode()
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"

@@ -41,7 +41,7 @@ def _next_rows(html: str) -> list[tuple[int, str, str]]:
 @pytest.mark.parametrize("who", AGENTS)
 def test_counts_equal_the_lists_they_link_to(org, cases, web, who):  # noqa: F811
     client = web(org.user(who))
-    cards = _cards(client.get("/").content.decode())
+    cards = _cards(client.get("/staff/").content.decode())
     for light in ("red", "yellow", "green"):
         link = f"/cases/?mine=1&light={light}"
         assert cards[link] == str(len(_walk(client, link))), (who, light)
@@ -64,7 +64,7 @@ def test_counts_are_bounded_or_served_by_the_agent_index(org, cases, web, monkey
     Case.objects.filter(pk__in=waiting).update(status=Status.CONSULTING)  # two new requests
     client = web(org.user("town2_agent"))
     with CaptureQueriesContext(connection) as ctx:
-        cards = _cards(client.get("/").content.decode())
+        cards = _cards(client.get("/staff/").content.decode())
     # Read now: the next request empties the connection's log the capture reads from.
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
     assert selectors.new_requests_for(user=org.user("town2_agent")).count() >= 2
@@ -79,7 +79,7 @@ def test_counts_are_bounded_or_served_by_the_agent_index(org, cases, web, monkey
 @pytest.mark.parametrize("who", AGENTS)
 def test_next_cases_are_mine_most_urgent_first_in_scope(org, cases, web, who):  # noqa: F811
     user = org.user(who)
-    rows = _next_rows(web(user).get("/").content.decode())
+    rows = _next_rows(web(user).get("/staff/").content.decode())
     expected = [
         c.pk for c in selectors.case_list(user=user, mine=True, open_only=True)[: dashboard.NEXT_CASES]
     ]
@@ -93,7 +93,7 @@ def test_next_cases_are_mine_most_urgent_first_in_scope(org, cases, web, who):  
 def test_next_action_buttons(org, cases, web):  # noqa: F811
     user = org.user("county_agent")
     client = web(user)
-    steps = {pk: step for pk, _l, step in _next_rows(client.get("/").content.decode())}
+    steps = {pk: step for pk, _l, step in _next_rows(client.get("/staff/").content.decode())}
     by_status = {Case.objects.get(pk=pk).status: pk for pk in steps}
     accepted, consulting, in_progress = (
         by_status[Status.ACCEPTED],
@@ -112,7 +112,7 @@ def test_next_action_buttons(org, cases, web):  # noqa: F811
 def test_a_case_waiting_for_its_transfer_offers_no_action(org, cases, web):  # noqa: F811
     user = org.user("station_agent")
     sent = next(c for c in cases if c.institution == org.station and c.transfers.exists())
-    steps = {pk: step for pk, _l, step in _next_rows(web(user).get("/").content.decode())}
+    steps = {pk: step for pk, _l, step in _next_rows(web(user).get("/staff/").content.decode())}
     assert "act/" not in steps[sent.pk] and "查看" in steps[sent.pk]
     assert dashboard.next_action(Case.objects.get(pk=sent.pk), user) is None
 
@@ -120,22 +120,22 @@ def test_a_case_waiting_for_its_transfer_offers_no_action(org, cases, web):  # n
 def test_transfers_and_joint_tasks_waiting(org, cases, web):  # noqa: F811
     transferred = next(c for c in cases if c.transfers.filter(state="pending").exists())
     joint = next(c for c in cases if c.tasks.exists())
-    town2 = web(org.user("town2_agent")).get("/").content.decode()
+    town2 = web(org.user("town2_agent")).get("/staff/").content.decode()
     assert f'href="/cases/{transferred.pk}/"' in town2.split('id="transfers-waiting"', 1)[1]
     assert _cards(town2)["/cases/#transfers"] == "1"
-    liaison = web(org.user("liaison")).get("/").content.decode()
+    liaison = web(org.user("liaison")).get("/staff/").content.decode()
     assert f'href="/cases/{joint.pk}/"' in liaison.split('id="tasks-waiting"', 1)[1]
     assert 'id="next-cases"' not in liaison and "big-button" not in liaison  # no cases of their own
-    other = web(org.user("other_agent")).get("/").content.decode()
+    other = web(org.user("other_agent")).get("/staff/").content.decode()
     assert 'id="transfers-waiting"' not in other and 'id="tasks-waiting"' not in other
     assert f'href="/cases/{transferred.pk}/"' not in other and f'href="/cases/{joint.pk}/"' not in other
 
 
 def test_register_button_for_those_who_register(org, cases, web):  # noqa: F811
-    agent = web(org.user("town_agent")).get("/").content.decode()
+    agent = web(org.user("town_agent")).get("/staff/").content.decode()
     assert re.search(r'<a class="button big-button" href="/cases/new/">登记办件</a>', agent)
     assert 'action="/cases/" role="search"' in agent
-    supervisor = web(org.user("supervisor")).get("/").content.decode()
+    supervisor = web(org.user("supervisor")).get("/staff/").content.decode()
     assert "big-button" not in supervisor and 'id="next-cases"' not in supervisor
 
 

@@ -96,7 +96,7 @@ def test_pages_offer_review_only_to_someone_who_did_not_contribute(admins, publi
         client = web(user)
         page = client.get(f"/catalog/adjustments/{adjustment.pk}/").content.decode()
         assert 'value="approve"' not in page and "须由另一位事项管理员审核" in page
-        assert "待我审核的事项调整" not in client.get("/").content.decode()
+        assert "待我审核的事项调整" not in client.get("/staff/").content.decode()
         response = client.post(f"/catalog/adjustments/{adjustment.pk}/review/", {"decision": "approve"})
         assert response.status_code == 302
         assert Adjustment.objects.get(pk=adjustment.pk).status == Adjustment.Status.SUBMITTED

@@ -124,7 +124,7 @@ def test_catalog_admin_creates_publishes_adjusts_and_another_approves(cat, web):
 
     reviewer = web(cat.user("catalog_admin2"))
     assert 'value="approve"' in reviewer.get(f"/catalog/adjustments/{adjustment.pk}/").content.decode()
-    assert "待我审核的事项调整" in reviewer.get("/").content.decode()
+    assert "待我审核的事项调整" in reviewer.get("/staff/").content.decode()
     reviewer.post(f"/catalog/adjustments/{adjustment.pk}/review/", {"decision": "approve", "note": "同意"})
     assert Adjustment.objects.get(pk=adjustment.pk).status == Adjustment.Status.APPROVED
 
@@ -156,7 +156,7 @@ def test_roles_on_pages(cat, web, published):
     assert agent.get("/catalog/items/new/").status_code == 403
     assert agent.get(f"/catalog/adjustments/new/?item={item.pk}").status_code == 403
     assert "新建事项" not in agent.get("/catalog/").content.decode()
-    nav = web(cat.user("catalog_admin")).get("/").content.decode()
+    nav = web(cat.user("catalog_admin")).get("/staff/").content.decode()
     assert "事项目录" in nav and "在用政务服务事项" in nav
 
 

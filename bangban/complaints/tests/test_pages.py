@@ -210,7 +210,7 @@ def test_workbench_counts_late_complaints_and_waiting_consultations(org, web):
         register(org)
         services.consultation_register(by=org.user("town_agent"), channel="online", question="问")
     with at(2025, 10, 10):
-        home = web(org.user("coordinator")).get("/").content.decode()
+        home = web(org.user("coordinator")).get("/staff/").content.decode()
         assert "投诉 · 已超期" in home and "咨询 · 待答复" in home
         from bangban.complaints.dashboard import complaint_panels
 

@@ -135,4 +135,4 @@ def test_csrf_failure_is_chinese_and_changes_nothing(org):
         and "verification" not in html
     )
     # Still signed in: the refused logout changed nothing.
-    assert client.get("/").status_code == 200
+    assert client.get("/staff/").status_code == 200

@@ -185,7 +185,7 @@ def test_health_and_security_headers(client):
 
 @pytest.mark.django_db
 def test_navigation_follows_role(org, web):
-    agent_page = web(org.user("station_agent")).get("/").content.decode()
+    agent_page = web(org.user("station_agent")).get("/staff/").content.decode()
     assert "工作台" in agent_page and "审计日志" not in agent_page and "工作人员" not in agent_page
-    admin_page = web(org.user("county_admin")).get("/").content.decode()
+    admin_page = web(org.user("county_admin")).get("/staff/").content.decode()
     assert "审计日志" in admin_page and "工作人员" in admin_page and "组织机构" in admin_page

@@ -171,8 +171,8 @@ def test_dashboard_panels(client, org, new_case):
     case = new_case()
     client.force_login(org.user("station_agent"))
     client.post(f"/evaluations/counter/?case={case.pk}", {"level": "1"})
-    home = client.get("/").content.decode()
+    home = client.get("/staff/").content.decode()
     assert "差评整改 · 待处理" in home and "差评整改 · 已逾期" in home
     client.force_login(org.user("supervisor"))
-    home = client.get("/").content.decode()
+    home = client.get("/staff/").content.decode()
     assert "差评整改 · 待复核" in home and "评价申诉 · 待裁定" in home

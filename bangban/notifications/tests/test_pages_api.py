@@ -106,9 +106,9 @@ def test_api_retry(org, messages, api):
 
 
 def test_nav_entry_and_dashboard_panel(org, messages, web):
-    home = web(org.user("county_admin")).get("/").content.decode()
+    home = web(org.user("county_admin")).get("/staff/").content.decode()
     assert "短信记录" in home and "发送失败的短信" in home
-    assert "短信记录" not in web(org.user("town_agent")).get("/").content.decode()
+    assert "短信记录" not in web(org.user("town_agent")).get("/staff/").content.decode()
 
 
 def test_openapi_documents_the_outbox(org, client):

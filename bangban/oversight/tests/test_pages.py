@@ -61,7 +61,7 @@ def test_dashboard_panel(org, red_case, web):
             f"/oversight/cases/{red_case.pk}/new/", {"requirement": "x", "limit_days": 2}
         )
     with at(2025, 11, 17):
-        page = web(org.user("station_agent")).get("/").content.decode()
+        page = web(org.user("station_agent")).get("/staff/").content.decode()
     assert "督办 · 逾期未答复" in page
 
 

@@ -36,8 +36,8 @@ def test_unknown_year_page_warns_and_offers_confirmation(org, web):
 def test_home_redirects_to_this_year_and_nav_entry_is_for_managers(org, web):
     response = web(org.user("county_admin")).get("/workdays/")
     assert response.status_code == 302 and response.url.startswith("/workdays/20")
-    assert "工作日历" in web(org.user("county_admin")).get("/").content.decode()
-    assert "工作日历" not in web(org.user("town_agent")).get("/").content.decode()
+    assert "工作日历" in web(org.user("county_admin")).get("/staff/").content.decode()
+    assert "工作日历" not in web(org.user("town_agent")).get("/staff/").content.decode()
 
 
 def test_manager_marks_and_clears_a_day_through_the_page(org, web):
