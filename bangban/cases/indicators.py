@@ -18,20 +18,30 @@ Metrics (each one fact, i.e. one count, per case):
                       terminated cases and cases without a deadline are excluded)
 - case.completed_on_time  completion date ≤ due date (the due date already carries suspensions and
                       approved extensions: the clock stops while suspended)
-- case.record_complete closed, with at least one service-log entry (帮办代办日志), its forms and (once the
-                      evaluations app is wired) an evaluation invitation (记录完整率 numerator). The forms
-                      are printed from the case's own record at each step (A at 受理, C at 委托, B at
+- case.record_complete closed, with at least one service-log entry (帮办代办日志), its forms and, for a
+                      completed case, an evaluation invitation (记录完整率 numerator). The forms are
+                      printed from the case's own record at each step (A at 受理, C at 委托, B at
                       办结/终止) and the workflow refuses the step without that record, so a closed case
                       always has the forms of the steps it went through.
+
+The evaluation part of 记录完整率: a COMPLETED case needs an evaluation invitation (智能邀评, the SMS
+link) OR any review of it — an applicant with a landline gets no SMS link, and then a paper, phone or
+window review entered for the case counts. A TERMINATED case needs none: no invitation is sent on
+termination. An upheld 申诉 does not undo it (the review was taken, the record is complete).
+Because this reads other tables, a case's facts change when an invitation or a review of it is
+created: those writes run inside `counting(case)` (with the case row locked), which applies the
+difference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.utils import timezone
 
 from bangban.cases.models import Case, CaseEvent, CaseItem, Channel, Status
+from bangban.supervision import facts
 from bangban.supervision.facts import Fact
 
 REQUEST = "case.request"
@@ -119,15 +129,47 @@ def cases_with_log(case_ids: Iterable[int]) -> set[int]:
     )
 
 
+def cases_invited_or_reviewed(case_ids: Iterable[int]) -> set[int]:
+    """The cases with an evaluation invitation or at least one review (one query)."""
+    from bangban.evaluations.models import Review, ReviewInvitation
+
+    ids = list(case_ids)
+    if not ids:
+        return set()
+    invited = ReviewInvitation.objects.filter(case_id__in=ids).order_by().values_list("case_id", flat=True)
+    reviewed = Review.objects.filter(case_id__in=ids).order_by().values_list("case_id", flat=True)
+    return set(invited.union(reviewed))
+
+
+def needs_invitation(case) -> bool:
+    """Only a completed case must have been invited to review (see the module docstring)."""
+    return closed_as(case) == Status.COMPLETED
+
+
 def case_facts_now(case) -> list[Fact]:
-    """The facts of `case` as it is in memory now. The first item is read once per instance (it
-    never changes after registration); the log only matters, and is read, for a closed case."""
+    """The facts of `case` as it is in the database and memory now. The first item is read once per
+    instance (it never changes after registration); the log and the invitation only matter, and are
+    read, for a closed case."""
     item_id = case.__dict__.get("_first_item_id")
     if item_id is None:
         item_id = first_item_ids([case.pk]).get(case.pk, 0)
         case._first_item_id = item_id
     has_log = closed_as(case) is not None and bool(cases_with_log([case.pk]))
-    return facts_of_case(case, item_id=item_id, has_log=has_log)
+    has_invitation = (
+        (case.pk in cases_invited_or_reviewed([case.pk])) if has_log and needs_invitation(case) else None
+    )
+    return facts_of_case(case, item_id=item_id, has_log=has_log, has_invitation=has_invitation)
+
+
+@contextmanager
+def counting(case):
+    """Around a write that may change what `case` counts without changing the case row (an
+    evaluation invitation or a review of it is created): takes the case's facts, runs the block,
+    applies the difference in the same transaction. The caller holds the case's row lock (taken
+    before any review or rectification lock: one lock order everywhere)."""
+    before = case_facts_now(case)
+    yield case
+    facts.apply(before, case_facts_now(case))
 
 
 CASE_COLUMNS = (
@@ -155,6 +197,12 @@ def all_case_facts(chunk: int = 5000) -> Iterator[list[Fact]]:
         ids = [c.pk for c in cases]
         items = first_item_ids(ids)
         logged = cases_with_log([c.pk for c in cases if closed_as(c) is not None])
+        invited = cases_invited_or_reviewed([c.pk for c in cases if needs_invitation(c)])
         for c in cases:
-            yield facts_of_case(c, item_id=items.get(c.pk, 0), has_log=c.pk in logged)
+            yield facts_of_case(
+                c,
+                item_id=items.get(c.pk, 0),
+                has_log=c.pk in logged,
+                has_invitation=(c.pk in invited) if needs_invitation(c) else None,
+            )
         last = ids[-1]

@@ -98,6 +98,11 @@ def _count(case: Case) -> None:
         facts.apply(before, indicators.case_facts_now(case))
 
 
+# The public helper for writes that change what a locked case counts without touching its row (an
+# evaluation invitation, a review of it): `with case_counting(case): ...` (cases.indicators.counting).
+case_counting = indicators.counting
+
+
 def _responded(case: Case) -> None:
     """Staff act on the case: the first time is its response (响应率)."""
     if case.first_response_at is None:
@@ -877,7 +882,8 @@ def case_complete(*, case: Case, by, result: str, expected_version: int | None =
     case.result, case.finished_at, case.clock_stopped = result, timezone.now(), True
     _save(case, "result", "finished_at", "clock_stopped")
     _notify(case, "completed", "completed", reason=result)
-    review_invite_on_completion(case=case)  # 智能邀评: the one-time review link by SMS
+    with case_counting(case):  # the invitation completes the record (记录完整率)
+        review_invite_on_completion(case=case)  # 智能邀评: the one-time review link by SMS
     return case
 
 

@@ -56,3 +56,47 @@ def facts_of_consultation(c) -> list[Fact]:
     if c.first_answered_at is not None and local_date(c.first_answered_at) <= c.answer_due:
         facts.append(Fact("consultation.on_time", **base))
     return facts
+
+
+# --- the recomputation (supervision.registry) ---------------------------------------------------
+
+COMPLAINT_METRICS = ("complaint.due", "complaint.on_time")
+CONSULTATION_METRICS = ("consultation.total", "consultation.on_time")
+
+
+def all_complaint_facts(chunk: int = 5000):
+    """Every complaint's facts, from the raw rows, in primary-key chunks."""
+    from bangban.complaints.models import Complaint
+
+    cols = ("id", "status", "answer_due", "answered_on", "institution_id", "agent_id")
+    last = 0
+    while True:
+        rows = list(Complaint.objects.filter(pk__gt=last).order_by("pk").only(*cols)[:chunk])
+        if not rows:
+            return
+        for c in rows:
+            yield facts_of_complaint(c)
+        last = rows[-1].pk
+
+
+def all_consultation_facts(chunk: int = 5000):
+    """Every consultation's facts, from the raw rows, in primary-key chunks."""
+    from bangban.complaints.models import Consultation
+
+    cols = (
+        "id",
+        "asked_at",
+        "first_answered_at",
+        "answer_due",
+        "institution_id",
+        "answered_by_id",
+        "item_id",
+    )
+    last = 0
+    while True:
+        rows = list(Consultation.objects.filter(pk__gt=last).order_by("pk").only(*cols)[:chunk])
+        if not rows:
+            return
+        for c in rows:
+            yield facts_of_consultation(c)
+        last = rows[-1].pk

@@ -44,6 +44,7 @@ from bangban.notifications.services import notify
 from bangban.notifications.texts import signature
 from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
+from bangban.supervision import facts
 from bangban.workdays.selectors import get_calendar
 
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -80,8 +81,9 @@ def _short(text: str, limit: int) -> str:
 
 def indicators_changed(before: list, after: list) -> None:
     """Called inside each service's transaction with the record's indicator facts before and after the
-    change (complaints.indicators; [] before a creation). The seam for the supervision app's daily
-    counters: they apply `after - before`. Until they exist it does nothing."""
+    change (complaints.indicators; [] before a creation): the daily counters (supervision.facts) take
+    `after - before` in the same transaction, so they commit or roll back with the change."""
+    facts.apply(before, after)
 
 
 # --- shared checks ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Indicator facts of reviews and rectifications (supervision.facts contract; domain.md §13).
 
-Pure: the functions read only the rows' own fields and the values passed in, never the database
-or the clock.
+The classifiers `facts_of_review` and `facts_of_rectification` are pure: they read only the rows'
+own fields and the values passed in, never the database or the clock. Below them, the loaders the
+services (`*_facts_now`) and the recomputation (`all_*_facts`) use to feed them.
 
 - 满意率: `review.total` and `review.satisfied` (基本满意 and better) on the review's date; a review
   removed by an upheld 申诉 gives nothing. A 追评 is a review like any other.
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
+
+from django.db import models
 
 from bangban.evaluations import rules, workflow
 from bangban.supervision.facts import Fact
@@ -68,3 +71,102 @@ def facts_of_rectification(
         if revisits > 0:
             facts.append(Fact("revisit.done", day, **who))
     return facts
+
+
+# --- loading what the classifiers need (the services' hook and the recomputation) ---------------
+# These read the database; the rules above do not.
+
+REVIEW_METRICS = ("review.total", "review.satisfied")
+RECTIFICATION_METRICS = ("rectification.due", "rectification.on_time", "revisit.due", "revisit.done")
+
+
+def _upheld(review_id: int) -> bool:
+    from bangban.evaluations.models import Appeal
+
+    return Appeal.objects.filter(review_id=review_id, state=Appeal.State.UPHELD).exists()
+
+
+def _item_of(review) -> int:
+    """The first catalog Item of the review's case (read once per instance; 0 without a case)."""
+    from bangban.evaluations.selectors import first_item_ids
+
+    if not review.case_id:
+        return 0
+    item_id = review.__dict__.get("_first_item_id")
+    if item_id is None:
+        item_id = first_item_ids([review.case_id]).get(review.case_id, 0)
+        review._first_item_id = item_id
+    return item_id
+
+
+def review_facts_now(review, *, appeal_upheld: bool | None = None) -> list[Fact]:
+    """The review's facts as it is now (`appeal_upheld` None: read the 申诉's state)."""
+    upheld = _upheld(review.pk) if appeal_upheld is None else appeal_upheld
+    return facts_of_review(review, appeal_upheld=upheld, item_id=_item_of(review))
+
+
+def rectification_facts_now(rect, *, appeal_upheld: bool | None = None) -> list[Fact]:
+    """The rectification's facts as it is now: its review (`rect.review`), its logged 回访 counted."""
+    review = rect.review
+    upheld = _upheld(review.pk) if appeal_upheld is None else appeal_upheld
+    return facts_of_rectification(
+        rect, review=review, revisits=rect.revisits.count(), appeal_upheld=upheld, item_id=_item_of(review)
+    )
+
+
+def all_review_facts(chunk: int = 5000):
+    """Every review's facts, from the raw rows, in primary-key chunks (two queries a chunk)."""
+    from bangban.evaluations.models import Appeal, Review
+    from bangban.evaluations.selectors import first_item_ids
+
+    cols = ("id", "level", "created_at", "institution_id", "agent_id", "case_id")
+    last = 0
+    while True:
+        rows = list(
+            Review.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .only(*cols)
+            .annotate(
+                upheld=models.Exists(
+                    Appeal.objects.filter(review=models.OuterRef("pk"), state=Appeal.State.UPHELD)
+                )
+            )[:chunk]
+        )
+        if not rows:
+            return
+        items = first_item_ids([r.case_id for r in rows])
+        for r in rows:
+            yield facts_of_review(r, appeal_upheld=r.upheld, item_id=items.get(r.case_id, 0))
+        last = rows[-1].pk
+
+
+def all_rectification_facts(chunk: int = 5000):
+    """Every rectification's facts, from the raw rows, in primary-key chunks (two queries a chunk)."""
+    from bangban.evaluations.models import Appeal, Rectification
+    from bangban.evaluations.selectors import first_item_ids
+
+    last = 0
+    while True:
+        rows = list(
+            Rectification.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .select_related("review")
+            .annotate(
+                n_revisits=models.Count("revisits"),
+                upheld=models.Exists(
+                    Appeal.objects.filter(review=models.OuterRef("review"), state=Appeal.State.UPHELD)
+                ),
+            )[:chunk]
+        )
+        if not rows:
+            return
+        items = first_item_ids([r.review.case_id for r in rows])
+        for r in rows:
+            yield facts_of_rectification(
+                r,
+                review=r.review,
+                revisits=r.n_revisits,
+                appeal_upheld=r.upheld,
+                item_id=items.get(r.review.case_id, 0),
+            )
+        last = rows[-1].pk

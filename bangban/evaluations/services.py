@@ -16,11 +16,12 @@ from django.utils import timezone
 from bangban.accounts.permissions import require_cap
 from bangban.accounts.roles import Cap
 from bangban.audit.services import audit_record
+from bangban.cases.indicators import counting as case_counting
 from bangban.cases.models import Case, Status
 from bangban.core import crypto
 from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import mobile_problem
-from bangban.evaluations import rules, workflow
+from bangban.evaluations import indicators, rules, workflow
 from bangban.evaluations.indicators import local_date
 from bangban.evaluations.models import (
     COMMENT_MAX,
@@ -41,6 +42,7 @@ from bangban.notifications.models import Message
 from bangban.notifications.services import notify
 from bangban.notifications.texts import signature
 from bangban.org.selectors import institution_in_scope
+from bangban.supervision import facts
 from bangban.workdays.selectors import get_calendar
 
 FINISHED = (Status.COMPLETED, Status.TERMINATED, Status.ARCHIVED)
@@ -142,6 +144,25 @@ def _create_review(
     level, aspects, comment = _clean(level, aspects, comment)
     if stage not in Stage.values:
         raise ServiceError("invalid", "「评价环节」无效", field="stage")
+    if case is not None:
+        # A review of a completed case completes its record (记录完整率): the case's facts change too.
+        with case_counting(case):
+            return _insert_review(
+                level=level, aspects=aspects, comment=comment, stage=stage, channel=channel,
+                real_name=real_name, case=case, institution=institution, agent=agent, actor=actor,
+                invitation=invitation, entered_by=entered_by, action=action,
+            )  # fmt: skip
+    return _insert_review(
+        level=level, aspects=aspects, comment=comment, stage=stage, channel=channel,
+        real_name=real_name, case=case, institution=institution, agent=agent, actor=actor,
+        invitation=invitation, entered_by=entered_by, action=action,
+    )  # fmt: skip
+
+
+def _insert_review(
+    *, level, aspects, comment, stage, channel, real_name, case, institution, agent, actor, invitation,
+    entered_by, action,
+) -> Review:  # fmt: skip
     first = _first_of(case, stage, channel) if case is not None else None
     if first is not None and first.follow_ups.exists():
         raise ServiceError("already_reviewed", "本次服务已评价并已追评，不能再次评价", field="level")
@@ -165,6 +186,12 @@ def _create_review(
     except IntegrityError:
         raise ServiceError("already_reviewed", "本次服务已评价，请勿重复提交", field="level")
     rect = _open_rectification(review) if rules.is_bad(level) else None
+    # Counted in this transaction (supervision.facts): a new review has no 申诉 yet.
+    facts.apply(
+        [],
+        indicators.review_facts_now(review, appeal_upheld=False)
+        + (indicators.rectification_facts_now(rect, appeal_upheld=False) if rect else []),
+    )
     _audit(
         actor,
         action,
@@ -455,7 +482,16 @@ def _lock_rect(rect: Rectification, by, action: str, expected_version: int | Non
     _require_in_scope(by, cap, rect.institution, rect)
     if expected_version is not None and rect.version != expected_version:
         raise ServiceError("stale", "该整改任务已被他人更新，请刷新页面后再操作", field="version")
+    # Its facts now (read under the row lock, which appeal_decide takes too): _count applies the change.
+    rect._facts_before = indicators.rectification_facts_now(rect)
     return rect
+
+
+def _count(rect: Rectification) -> None:
+    """Add the change of the (locked) rectification's facts since `_lock_rect` to the counters."""
+    before = rect.__dict__.pop("_facts_before", None)
+    if before is not None:
+        facts.apply(before, indicators.rectification_facts_now(rect))
 
 
 def _check_step(rect: Rectification, action: str) -> str:
@@ -483,6 +519,7 @@ def _move(rect: Rectification, by, action: str, text: str, fields: list[str], ch
     old = rect.status
     rect.status, rect.version = new, rect.version + 1
     rect.save(update_fields=["status", "version", *fields])
+    _count(rect)
     _step(rect, by, action, text, old)
     _audit(
         by,
@@ -512,6 +549,7 @@ def rectification_revisit(
     )
     rect.version += 1
     rect.save(update_fields=["version"])
+    _count(rect)  # a real-name bad review's first 回访 (实名差评回访率)
     text = f"回访（{'已联系上' if reached else '未联系上'}）" + (f"：{said}" if said else "")
     _step(rect, by, "revisit", text, rect.status)
     _audit(by, "evaluations.rectification.revisit", rect, rect.institution, {"revisit": {"after": visit.pk}})
@@ -665,9 +703,25 @@ def appeal_decide(*, appeal: Appeal, by, upheld: bool, reason: str) -> Appeal:
     if appeal.state != Appeal.State.PENDING:
         raise ServiceError("decided", f"该申诉已裁定（{appeal.get_state_display()}）")
     appeal.decision_reason = _required(reason, "reason", "裁定理由")
+    # The review's rectification, locked (the rectification services' lock): its facts and the
+    # decision are read and written together. Lock order: appeal, then rectification.
+    review = appeal.review
+    rect = (
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("review")
+        .filter(review=review)
+        .first()
+    )
+
+    def counted(is_upheld: bool) -> list:
+        out = indicators.review_facts_now(review, appeal_upheld=is_upheld)
+        return out + (indicators.rectification_facts_now(rect, appeal_upheld=is_upheld) if rect else [])
+
+    before = counted(False)  # pending: the review and its rectification count
     appeal.state = Appeal.State.UPHELD if upheld else Appeal.State.REJECTED
     appeal.decided_by, appeal.decided_at = by, timezone.now()
     appeal.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+    facts.apply(before, counted(appeal.state == Appeal.State.UPHELD))  # upheld: out of every figure
     _audit(
         by,
         "evaluations.appeal.decide",

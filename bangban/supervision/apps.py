@@ -9,12 +9,19 @@ class SupervisionConfig(AppConfig):
     def ready(self):
         from bangban.audit.actions import register as register_actions
         from bangban.cases import indicators as case_indicators
+        from bangban.complaints import indicators as cp
         from bangban.core import navigation
+        from bangban.evaluations import indicators as ev
         from bangban.supervision.registry import RecordKind, register
 
-        # The record kinds whose facts feed the counters. Reviews, rectifications, complaints and
-        # consultations are wired the same way when their apps arrive (one line each).
+        # The record kinds whose facts feed the counters (all of them here, one line each).
         register(RecordKind("case", "办件", case_indicators.METRICS, case_indicators.all_case_facts))
+        register(RecordKind("review", "好差评", ev.REVIEW_METRICS, ev.all_review_facts))
+        register(
+            RecordKind("rectification", "差评整改", ev.RECTIFICATION_METRICS, ev.all_rectification_facts)
+        )
+        register(RecordKind("complaint", "投诉", cp.COMPLAINT_METRICS, cp.all_complaint_facts))
+        register(RecordKind("consultation", "咨询", cp.CONSULTATION_METRICS, cp.all_consultation_facts))
         register_actions(
             {
                 "supervision.facts.recompute": "重算质量指标计数",

@@ -420,8 +420,16 @@ def drill_cases(
             break
         items = case_rules.first_item_ids([c.pk for c in chunk])
         logged = case_rules.cases_with_log([c.pk for c in chunk if case_rules.closed_as(c)])
+        invited = case_rules.cases_invited_or_reviewed(
+            [c.pk for c in chunk if case_rules.needs_invitation(c)]
+        )
         for c in chunk:
-            fs = case_rules.facts_of_case(c, item_id=items.get(c.pk, 0), has_log=c.pk in logged)
+            fs = case_rules.facts_of_case(
+                c,
+                item_id=items.get(c.pk, 0),
+                has_log=c.pk in logged,
+                has_invitation=(c.pk in invited) if case_rules.needs_invitation(c) else None,
+            )
             mine = {
                 f.metric for f in fs if start <= f.day <= end and (group_of is None or group_of(f) == key)
             }

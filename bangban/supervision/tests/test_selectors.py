@@ -29,7 +29,7 @@ def test_county_supervisor_sees_the_whole_subtree(org, figures_data):
     assert nums(total, "response") == (6, 7)  # the online request was answered two working days later
     assert nums(total, "records") == (1, 5)  # one closed case has a service-log entry
     assert total.cells["on_time"].display == "75.0%" and total.cells["on_time"].below
-    assert total.cells["satisfaction"].display == "—" and not total.cells["satisfaction"].wired
+    assert total.cells["satisfaction"].display == "—" and total.cells["satisfaction"].wired  # no review yet
     assert not total.cells["satisfaction"].below
 
 
