@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bangban.notifications",
     "bangban.cases",
     "bangban.supervision",
+    "bangban.bookings",
     "bangban.complaints",
 ]
 
@@ -227,6 +228,11 @@ BANGBAN_SMS_GATEWAY_URL = env.str("BANGBAN_SMS_GATEWAY_URL", default="")
 BANGBAN_SMS_GATEWAY_TOKEN = env.str("BANGBAN_SMS_GATEWAY_TOKEN", default="")
 BANGBAN_SMS_GATEWAY_TIMEOUT = env.float("BANGBAN_SMS_GATEWAY_TIMEOUT", default=10)
 BANGBAN_SMS_SIGNATURE = env.str("BANGBAN_SMS_SIGNATURE", default="【帮办代办】")
+# Public SMS codes (bookings.verification): codes per phone and per client address per hour.
+BANGBAN_CODES_PER_HOUR = env.int("BANGBAN_CODES_PER_HOUR", default=5)
+BANGBAN_CODES_PER_HOUR_IP = env.int("BANGBAN_CODES_PER_HOUR_IP", default=30)
+# Booking slots are generated this many weeks ahead (bookings.tasks, daily).
+BANGBAN_SLOT_WEEKS = env.int("BANGBAN_SLOT_WEEKS", default=4)
 
 # Public base URL printed in QR codes and SMS (the tracking page); defaults to the request's host.
 BANGBAN_PUBLIC_URL = env.str("BANGBAN_PUBLIC_URL", default="http://127.0.0.1:8000")
@@ -370,6 +376,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
     "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
+    "bookings-generate-slots": {"task": "bangban.bookings.tasks.generate_slots", "schedule": 6 * 3600.0},
 }
 
 if BANGBAN_AUDIT_SEAL == "beat":

@@ -20,6 +20,7 @@ urlpatterns = [
     path("notifications/", include(("bangban.notifications.urls", "notifications"))),
     path("cases/", include(("bangban.cases.urls", "cases"))),
     path("complaints/", include(("bangban.complaints.urls", "complaints"))),
+    path("bookings/", include(("bangban.bookings.urls", "bookings"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),
