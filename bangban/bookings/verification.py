@@ -72,33 +72,32 @@ def sms_text(code: str, purpose: str) -> str:
     return f"{signature()}验证码{code}，5分钟内有效，用于{PURPOSE_WORDS[purpose]}。请勿告诉他人。"
 
 
-def _hour_count(key: str, limit: int, message: str) -> None:
-    """Fixed one-hour window counter in the shared cache; refuses once `limit` is reached."""
+def _count(key: str) -> None:
+    """Add one to a fixed one-hour window counter in the shared cache."""
     cache.add(key, 0, timeout=3600)
     try:
-        count = cache.incr(key)
+        cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=3600)
-        count = 1
-    if count > limit:
-        raise ServiceError("throttled", message, field="phone")
 
 
 def throttle(*, phone_hash: str, purpose: str, client: str) -> None:
-    """Refuse a new code too soon after the last one or beyond the hourly limits (Chinese message)."""
-    if not cache.add(f"bk:code:last:{purpose}:{phone_hash}", 1, timeout=RESEND_SECONDS):
+    """Refuse a new code too soon after the last one or beyond the hourly limits (Chinese message);
+    a refused request counts against nothing."""
+    last = f"bk:code:last:{purpose}:{phone_hash}"
+    per_phone = f"bk:code:hour:{phone_hash}"
+    per_client = f"bk:code:ip:{client}" if client else ""
+    if cache.get(last):
         raise ServiceError("throttled", "验证码已发送，请 1 分钟后再重新获取", field="phone")
-    _hour_count(
-        f"bk:code:hour:{phone_hash}",
-        settings.BANGBAN_CODES_PER_HOUR,
-        "该手机号码获取验证码过于频繁，请 1 小时后再试",
-    )
-    if client:
-        _hour_count(
-            f"bk:code:ip:{client}",
-            settings.BANGBAN_CODES_PER_HOUR_IP,
-            "获取验证码过于频繁，请 1 小时后再试",
-        )
+    if (cache.get(per_phone) or 0) >= settings.BANGBAN_CODES_PER_HOUR:
+        raise ServiceError("throttled", "该手机号码获取验证码过于频繁，请 1 小时后再试", field="phone")
+    if per_client and (cache.get(per_client) or 0) >= settings.BANGBAN_CODES_PER_HOUR_IP:
+        raise ServiceError("throttled", "获取验证码过于频繁，请 1 小时后再试", field="phone")
+    if not cache.add(last, 1, timeout=RESEND_SECONDS):  # a concurrent request got there first
+        raise ServiceError("throttled", "验证码已发送，请 1 分钟后再重新获取", field="phone")
+    _count(per_phone)
+    if per_client:
+        _count(per_client)
 
 
 def code_issue(
@@ -191,7 +190,8 @@ def _count_wrong(row_ids: list[int]) -> ServiceError:
 @contextmanager
 def code_consuming(*, phone: str, purpose: str, code: str, subject: str = ""):
     """Use the code and run the caller's block in one transaction: if the block fails the code stays
-    unused. A wrong code is counted after the rollback (and raised as a ServiceError)."""
+    unused. A wrong code is counted after the rollback (and raised as a ServiceError), so this must be
+    the outermost transaction (views and the API run in autocommit: no ATOMIC_REQUESTS)."""
     phone = clean_mobile(phone)
     code = clean_code(code)
     subject = str(subject or "")[:64]
