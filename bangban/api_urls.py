@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from bangban.accounts.api import StaffViewSet, TokenViewSet, me
 from bangban.audit.api import AuditEventViewSet
+from bangban.bookings import api as bookings_api
 from bangban.cases import api as cases_api
 from bangban.catalog import api as catalog_api
 from bangban.complaints import api as complaints_api
@@ -17,7 +18,7 @@ from bangban.workdays import api as workdays_api
 
 # Each feature app lists its own routes in api.py (`routes`, `urls`), so adding one touches only that app.
 # Cases come first: URL resolution tries patterns in order and the work queue is the busiest route.
-FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api, complaints_api]
+FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api, complaints_api, bookings_api]
 
 router = Router()
 for prefix, viewset, basename in cases_api.routes:
