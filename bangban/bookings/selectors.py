@@ -56,7 +56,7 @@ def offered_for(institution: Institution, *, kind: str, q: str = ""):
     q = " ".join((q or "").split())[:50]
     if q:
         versions = versions.filter(name__icontains=q)
-    return versions.only("id", "item_id", "name")[:ITEM_LIMIT]
+    return versions.select_related(None).only("id", "item_id", "name")[:ITEM_LIMIT]
 
 
 def open_slots(institution: Institution, *, days: int = SLOT_DAYS) -> QuerySet[Slot]:
