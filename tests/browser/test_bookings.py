@@ -112,3 +112,89 @@ def test_citizen_asks_books_tracks_and_signs_on_a_phone(org, page_at, password):
     signature = EntrustmentSignature.objects.get()
     assert signature.channel == "phone" and signature.width == 600
     assert b"/Subtype /Image" in documents.render(case, "C")
+
+
+def test_booking_pages_pass_axe(org, browser, live_server, password):
+    """axe-core (WCAG 2.2 AA) on the public pages (with errors too) and the staff pages of bookings."""
+    from bangban.bookings import services
+    from tests.browser.test_accessibility import AXE, _context, describe, run_axe
+
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing ({AXE}); run `npm ci`")
+    item = make_item(org, "社会保障卡申领", promised=5)
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    Slot.objects.create(
+        institution=org.town, date=day, start=datetime.time(9), end=datetime.time(10), capacity=3
+    )
+    services.slot_template_save(
+        by=org.user("town_admin"),
+        institution=org.town,
+        weekday=2,
+        start=datetime.time(9),
+        end=datetime.time(10),
+        capacity=3,
+    )
+    services.request_code(phone=PHONE)
+    case = services.request_create(
+        institution=org.town,
+        kind="agency",
+        way="remote",
+        applicant_name="李大爷",
+        phone=PHONE,
+        code=sms_code(),
+        items=[item.pk],
+    )
+    agent = org.user("town_agent")
+    case = case_analyse(case=case, by=agent, analysis="代办")
+    today = timezone.localdate()
+    case_entrust(
+        case=case, by=agent, scope="whole", period_start=today, period_end=today + datetime.timedelta(days=30)
+    )
+    entrustment = case.entrustments.get()
+    link = services.sign_link_send(by=agent, entrustment=entrustment)
+
+    context = _context(browser)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    report = {}
+
+    def check(where):
+        assert "/accounts/login/" not in page.url and page.locator("h1").count() == 1, where
+        if violations := run_axe(page):
+            report[where] = violations
+
+    for url in [
+        "/bookings/ask/",
+        "/bookings/ask/?place=320505101",
+        "/bookings/track/",
+        "/bookings/manage/",
+        urlsplit(link).path,
+    ]:
+        page.goto(live_server.url + url)
+        assert page.locator("h1").count() == 1, url
+        check(url)
+    page.goto(live_server.url + "/bookings/ask/?place=320505101")
+    page.get_by_role("button", name="提交申请").click()
+    page.wait_for_load_state()
+    check("/bookings/ask/ (with errors)")
+    page.goto(live_server.url + "/bookings/track/")
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_load_state()
+    check("/bookings/track/ (with errors)")
+    page.base = live_server.url
+    login(page, "town_admin", password)
+    page.wait_for_url(live_server.url + "/")
+    for url in ["/bookings/templates/", f"/cases/{case.pk}/"]:
+        page.goto(live_server.url + url)
+        check(url)
+    context.close()
+    context = _context(browser)
+    page = context.new_page()
+    page.base = live_server.url
+    login(page, "town_agent", password)
+    page.wait_for_url(live_server.url + "/")
+    for url in [f"/bookings/entrustments/{entrustment.pk}/sign/", "/cases/"]:
+        page.goto(live_server.url + url)
+        check(url)
+    context.close()
+    assert not report, "\n".join(f"{where}:\n{describe(v)}" for where, v in report.items())
