@@ -19,7 +19,6 @@ class BookingsConfig(AppConfig):
                 "bookings.booking.reschedule": "改约时段",
                 "bookings.template.save": "保存预约时段模板",
                 "bookings.template.deactivate": "停用预约时段模板",
-                "bookings.slots.generate": "生成预约时段",
                 "bookings.signature.link": "发送签名链接",
                 "bookings.signature.sign": "申请人签署委托书",
             }

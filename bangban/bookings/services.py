@@ -166,21 +166,6 @@ def slots_generate(
     return Slot.objects.count() - before
 
 
-@transaction.atomic
-def slots_generate_now(*, by, institution: Institution) -> int:
-    """On demand from the templates page (the beat task does the same every few hours)."""
-    _require_slot_manager(by, institution)
-    created = slots_generate(institution=institution)
-    audit_record(
-        actor=by,
-        action="bookings.slots.generate",
-        target=institution,
-        institution=institution,
-        changes={"created": {"before": None, "after": created}},
-    )
-    return created
-
-
 # --- taking a slot ---------------------------------------------------------------------------------
 
 
@@ -317,6 +302,8 @@ def request_create(
         priority_group=priority_group,
     )
     with verification.code_consuming(phone=data["phone"], purpose=PhoneCode.Purpose.REQUEST, code=code):
+        # The place first: a full slot is refused before a case number is drawn.
+        slot = _take(slot_id, institution) if way == Way.WINDOW else None
         summary_text = data["summary"]
         if way == Way.REMOTE:
             summary_text = ("申请远程帮办。" + summary_text)[:SUMMARY_MAX]
@@ -338,8 +325,7 @@ def request_create(
             visit_for=data["visit_for"],
         )
         booking = None
-        if way == Way.WINDOW:
-            slot = _take(slot_id, institution)
+        if slot is not None:
             booking = Booking.objects.create(slot=slot, case=case, phone_hash=case.phone_hash)
             CaseEvent.objects.create(
                 case=case,
@@ -471,6 +457,8 @@ def booking_reschedule(*, number: str, phone: str, code: str, slot_id: int) -> B
         old = _active_booking(case)
         if old.slot_id == slot_id:
             raise ServiceError("invalid", "新时段与原预约相同", field="slot")
+        # Both rows locked in id order: two citizens swapping slots at once cannot deadlock.
+        list(Slot.objects.select_for_update().filter(pk__in=[old.slot_id, slot_id]).order_by("pk"))
         slot = _take(slot_id, case.institution)
         old.status, old.cancelled_at = Booking.Status.CANCELLED, timezone.now()
         old.save(update_fields=["status", "cancelled_at"])

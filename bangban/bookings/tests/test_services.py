@@ -417,3 +417,19 @@ def test_booking_sms_fits_two_segments(org, item):
     sms = Message.objects.get(event=Message.Event.BOOKING)
     assert len(sms.text) <= 140
     assert str(TOMORROW.day) in sms.text
+
+
+def test_beat_task_keeps_slots_ahead_for_every_institution(org, settings):
+    from bangban.bookings.tasks import generate_slots
+
+    settings.BANGBAN_SLOT_WEEKS = 1
+    for institution in (org.town, org.station):
+        SlotTemplate.objects.create(
+            institution=institution, weekday=3, start=datetime.time(9), end=datetime.time(10), capacity=2
+        )
+    assert generate_slots() == 2
+    assert set(Slot.objects.values_list("institution_id", "date")) == {
+        (org.town.pk, datetime.date(2026, 12, 3)),
+        (org.station.pk, datetime.date(2026, 12, 3)),
+    }
+    assert generate_slots() == 0
