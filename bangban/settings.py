@@ -377,6 +377,7 @@ CELERY_BEAT_SCHEDULE = {
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
     "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
     "bookings-generate-slots": {"task": "bangban.bookings.tasks.generate_slots", "schedule": 6 * 3600.0},
+    "bookings-purge-codes": {"task": "bangban.bookings.tasks.purge_codes", "schedule": 3600.0},
 }
 
 if BANGBAN_AUDIT_SEAL == "beat":

@@ -166,6 +166,14 @@ def slots_generate(
     return Slot.objects.count() - before
 
 
+def codes_purge() -> int:
+    """Delete SMS codes and signing links that expired more than a day ago. Returns how many."""
+    cutoff = timezone.now() - timedelta(days=1)
+    codes, _ = PhoneCode.objects.filter(expires_at__lt=cutoff).delete()
+    links, _ = SignLink.objects.filter(expires_at__lt=cutoff).delete()
+    return codes + links
+
+
 # --- taking a slot ---------------------------------------------------------------------------------
 
 

@@ -52,36 +52,38 @@ def ask_view(request):
     kind = request.POST.get("kind") or request.GET.get("kind") or "help"
     items = selectors.offered_for(institution, kind=kind, q=context["q"])
     slots = selectors.open_slots(institution)
+    if request.method == "POST" and "send_code" in request.POST:
+        # Only the phone matters for the code: the rest of the form is kept as typed, unjudged.
+        form = f.AskForm(initial=request.POST.dict(), items=items, slots=slots)
+        try:
+            services.request_code(phone=request.POST.get("phone", ""), client=client_ip(request) or "")
+            messages.success(request, CODE_SENT)
+        except ServiceError as exc:
+            messages.error(request, f"「手机号码」：{exc.message}")
+        return render(request, "bookings/ask.html", context | {"form": form})
     form = f.AskForm(request.POST or None, items=items, slots=slots)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if "send_code" in request.POST:
-            ok, _ = call_service(
-                form, lambda: services.request_code(phone=d["phone"], client=client_ip(request) or "")
-            )
-            if ok:
-                messages.success(request, CODE_SENT)
-        else:
-            ok, case = call_service(
-                form,
-                lambda: services.request_create(
-                    institution=institution,
-                    kind=d["kind"],
-                    way=d["way"],
-                    applicant_name=d["applicant_name"],
-                    phone=d["phone"],
-                    code=d["code"],
-                    items=[d["item"]] if d["item"] else [],
-                    summary=d["summary"],
-                    slot_id=d["slot"],
-                    address=d["address"],
-                    visit_for=d["visit_for"],
-                    priority_group=d["priority_group"] or "",
-                ),
-            )
-            if ok:
-                messages.success(request, f"已提交，办件编号 {case.number}。我们已发短信给您，请留意。")
-                return redirect("cases:track", token=case.tracking_token)
+        ok, case = call_service(
+            form,
+            lambda: services.request_create(
+                institution=institution,
+                kind=d["kind"],
+                way=d["way"],
+                applicant_name=d["applicant_name"],
+                phone=d["phone"],
+                code=d["code"],
+                items=[d["item"]] if d["item"] else [],
+                summary=d["summary"],
+                slot_id=d["slot"],
+                address=d["address"],
+                visit_for=d["visit_for"],
+                priority_group=d["priority_group"] or "",
+            ),
+        )
+        if ok:
+            messages.success(request, f"已提交，办件编号 {case.number}。我们已发短信给您，请留意。")
+            return redirect("cases:track", token=case.tracking_token)
     context |= {"form": form}
     return render(request, "bookings/ask.html", context)
 

@@ -165,3 +165,14 @@ def test_templates_page(web, org):
 
 def test_templates_page_needs_the_role(web, org):
     assert web(org.user("town_agent")).get(reverse("bookings:templates")).status_code == 403
+
+
+def test_getting_the_code_judges_only_the_phone(client, org, item):
+    slot = make_slot(org.town)
+    page = _ask_post(client, org, slot, send_code="1", applicant_name="", phone="12")
+    html = page.content.decode()
+    assert "「手机号码」" in html and "「您的姓名」为必填项" not in html
+    page = _ask_post(client, org, slot, send_code="1", applicant_name="")
+    html = page.content.decode()
+    assert "验证码已发送" in html and "「您的姓名」为必填项" not in html
+    assert f'value="{slot.pk}" selected' in html  # the choice is kept

@@ -143,3 +143,13 @@ def test_send_false_throttles_but_stores_and_sends_nothing():
     assert not PhoneCode.objects.exists() and not Message.objects.exists()
     with pytest.raises(ServiceError):
         verification.code_issue(phone=PHONE, purpose=R, send=False)
+
+
+def test_dead_codes_are_purged_after_a_day(frozen):
+    from bangban.bookings.tasks import purge_codes
+
+    verification.code_issue(phone=PHONE, purpose=R)
+    frozen.shift(datetime.timedelta(hours=23))
+    assert purge_codes() == 0
+    frozen.shift(datetime.timedelta(hours=2))
+    assert purge_codes() == 1 and not PhoneCode.objects.exists()
