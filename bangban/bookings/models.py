@@ -3,6 +3,13 @@
 An online request becomes an ordinary case (cases.services.case_receive_online); what is kept here is
 only what the case does not carry: how the citizen wants to be served (window slot, door-to-door,
 remote), the slot they booked, and the applicant's hand-written signature on the entrustment.
+
+Who registered an online request: cases.Case.created_by is required and every case service takes a
+staff actor. Rather than make the column nullable (a cases migration, and every reader of
+created_by taught about None), online requests are registered by one inactive account without
+password, institution or role (services.online_registrar, username "system-online", shown as
+"网上申请"): it cannot sign in, is in no institution's staff list, and its cases have no agent until
+one takes them. Audit rows of the public services name no actor and say "网上申请" / "申请人".
 """
 
 from __future__ import annotations
