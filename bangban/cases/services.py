@@ -496,6 +496,7 @@ def case_receive_online(
         summary=summary,
         institution=institution,
         id_required=False,
+        items_required=False,
     )
 
 
@@ -518,6 +519,7 @@ def _case_new(
     summary: str = "",
     accept_now: bool = False,
     id_required: bool = True,
+    items_required: bool = True,
 ) -> Case:
     if kind not in Kind.values:
         raise ServiceError("invalid", "办件类型只能是帮办或代办", field="kind")
@@ -542,7 +544,9 @@ def _case_new(
     on = clock.today()
     item_ids = list(dict.fromkeys(item.pk if isinstance(item, Item) else item for item in items))
     versions = (
-        _versions_for(item_ids, kind=kind, institution=institution, on=on) if item_ids or id_required else []
+        _versions_for(item_ids, kind=kind, institution=institution, on=on)
+        if item_ids or items_required
+        else []
     )
     with _batched_writes():
         # The case is written once, in its final state: registration and, with accept_now, the
@@ -667,6 +671,10 @@ def _start_clock(case: Case, by, on: date, *, pinned: list | None = None) -> Non
             .select_related(None)
             .only(*VERSION_COLUMNS)
         }
+        if not case_items:  # an online request that described its need without an item
+            raise ServiceError(
+                "no_items", "办件没有选择事项，不能受理；请终止后按事项重新登记", field="items"
+            )
         pinned = []
         for case_item in case_items:
             version = in_force.get(case_item.item_version.item_id)

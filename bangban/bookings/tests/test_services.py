@@ -433,3 +433,16 @@ def test_beat_task_keeps_slots_ahead_for_every_institution(org, settings):
         (org.station.pk, datetime.date(2026, 12, 3)),
     }
     assert generate_slots() == 0
+
+
+def test_a_request_without_item_cannot_be_accepted_with_a_same_day_deadline(org, item):
+    from bangban.cases.services import case_accept, case_apply
+
+    case = ask(org, item, way="remote", items=[], summary="不会用手机办养老金认证")
+    agent = org.user("town_agent")
+    case = case_apply(case=case, by=agent)
+    with pytest.raises(ServiceError) as exc:
+        case_accept(case=Case.objects.get(pk=case.pk), by=agent)
+    assert exc.value.code == "no_items" and "事项" in exc.value.message
+    case.refresh_from_db()
+    assert case.status == Status.APPLIED and case.due_date is None
