@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from bangban.accounts.api import StaffViewSet, TokenViewSet, me
 from bangban.audit.api import AuditEventViewSet
+from bangban.bookings import api as bookings_api
 from bangban.cases import api as cases_api
 from bangban.catalog import api as catalog_api
 from bangban.complaints import api as complaints_api
@@ -33,6 +34,7 @@ FEATURE_APIS = [
     training_api,
     emergencies_api,
     supervision_api,
+    bookings_api,
 ]
 
 router = Router()

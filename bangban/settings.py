@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bangban.notifications",
     "bangban.cases",
     "bangban.supervision",
+    "bangban.bookings",
     "bangban.complaints",
     "bangban.evaluations",
     "bangban.oversight",
@@ -234,6 +235,11 @@ BANGBAN_SMS_GATEWAY_URL = env.str("BANGBAN_SMS_GATEWAY_URL", default="")
 BANGBAN_SMS_GATEWAY_TOKEN = env.str("BANGBAN_SMS_GATEWAY_TOKEN", default="")
 BANGBAN_SMS_GATEWAY_TIMEOUT = env.float("BANGBAN_SMS_GATEWAY_TIMEOUT", default=10)
 BANGBAN_SMS_SIGNATURE = env.str("BANGBAN_SMS_SIGNATURE", default="【帮办代办】")
+# Public SMS codes (bookings.verification): codes per phone and per client address per hour.
+BANGBAN_CODES_PER_HOUR = env.int("BANGBAN_CODES_PER_HOUR", default=5)
+BANGBAN_CODES_PER_HOUR_IP = env.int("BANGBAN_CODES_PER_HOUR_IP", default=30)
+# Booking slots are generated this many weeks ahead (bookings.tasks, daily).
+BANGBAN_SLOT_WEEKS = env.int("BANGBAN_SLOT_WEEKS", default=4)
 
 # 差评整改: the limit in working days (domain.md §11: default 5, at most 15; checked at start-up).
 BANGBAN_RECTIFY_WORKDAYS = env.int("BANGBAN_RECTIFY_WORKDAYS", default=5)
@@ -387,6 +393,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # 督办单 past their reply limit escalate to the coordinators (idempotent).
     "oversight-escalate": {"task": "bangban.oversight.tasks.escalate_overdue", "schedule": 900.0},
+    "bookings-generate-slots": {"task": "bangban.bookings.tasks.generate_slots", "schedule": 6 * 3600.0},
+    "bookings-purge-codes": {"task": "bangban.bookings.tasks.purge_codes", "schedule": 3600.0},
 }
 
 if BANGBAN_AUDIT_SEAL == "beat":

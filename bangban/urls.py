@@ -28,6 +28,7 @@ urlpatterns = [
     path("training/", include(("bangban.training.urls", "training"))),
     path("emergencies/", include(("bangban.emergencies.urls", "emergencies"))),
     path("supervision/", include(("bangban.supervision.urls", "supervision"))),
+    path("bookings/", include(("bangban.bookings.urls", "bookings"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),

@@ -5,6 +5,8 @@ A 帮办代办受理单 · B 办结（终止）单 · C 代办服务委托书 ·
 
 from __future__ import annotations
 
+import io
+
 from django.utils import timezone
 
 from bangban.cases.models import Case, Kind, Status
@@ -178,8 +180,31 @@ def _entrustment_body(case: Case, entrustment, title_code: str) -> list:
             "四、委托人可以随时终止委托；因材料不齐等原因需中止的，受托人应书面告知。"
         ),
         pdf.Spacer(1, 8 * W),
-        pdf.signature_lines("委托人", "受托人"),
+        *_entrustment_signatures(entrustment),
     ]
+
+
+def _entrustment_signatures(entrustment) -> list:
+    """The signature lines; the applicant's hand-written signature (bookings.EntrustmentSignature,
+    taken on a tablet or their phone) drawn on the 委托人 line with its time when there is one."""
+    from reportlab.platypus import Image, Table, TableStyle
+
+    from bangban.bookings.services import signature_for  # the public side's app: imported on use
+
+    signature = signature_for(entrustment.pk)
+    if signature is None:
+        return [pdf.signature_lines("委托人", "受托人")]
+    height, natural = 14 * W, 14 * W * signature.width / max(signature.height, 1)
+    width = min(natural, 60 * W)  # a wide signature keeps its shape: shorter, not squeezed
+    image = Image(io.BytesIO(bytes(signature.image)), width=width, height=height * width / natural)
+    signed = timezone.localtime(signature.signed_at)
+    table = Table(
+        [[pdf.p("委托人（签字）：", "base"), image, pdf.p(f"日期：{signed:%Y年%m月%d日 %H:%M}", "base")]],
+        colWidths=[30 * W, 65 * W, 75 * W],
+        rowHeights=[16 * W],
+    )
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+    return [table, pdf.signature_lines("受托人")]
 
 
 def form_c(case: Case) -> list:

@@ -365,7 +365,9 @@ def _next_number(institution: Institution, on: date) -> str:
     return f"{prefix}-{on.year}-{seq:06d}"
 
 
-def _clean_applicant(*, applicant_type, applicant_name, id_number, credit_code, contact_name, phone) -> dict:
+def _clean_applicant(
+    *, applicant_type, applicant_name, id_number, credit_code, contact_name, phone, id_required=True
+) -> dict:
     name = (applicant_name or "").strip()
     if applicant_type not in ApplicantType.values:
         raise ServiceError("invalid", "申请人类型只能是个人或企业", field="applicant_type")
@@ -385,6 +387,8 @@ def _clean_applicant(*, applicant_type, applicant_name, id_number, credit_code, 
     }
     if applicant_type == ApplicantType.PERSON:
         id_number = (id_number or "").strip().upper()
+        if not id_number and not id_required:
+            return data  # an online request: the ID number is checked at the window
         if not id_number:
             raise ServiceError("required", "个人申请须填写身份证号", field="id_number")
         if problem := resident_id_problem(id_number):
@@ -467,6 +471,89 @@ def case_create(
     institution = institution or by.institution
     if institution is None or not institution_in_scope(by, institution):
         raise NotInScope(target=institution)
+    return _case_new(
+        by=by,
+        agent=by,
+        kind=kind,
+        mode=mode,
+        applicant_type=applicant_type,
+        applicant_name=applicant_name,
+        phone=phone,
+        items=items,
+        id_number=id_number,
+        credit_code=credit_code,
+        contact_name=contact_name,
+        priority_group=priority_group,
+        channel=channel,
+        summary=summary,
+        institution=institution,
+        accept_now=accept_now,
+    )
+
+
+@transaction.atomic
+def case_receive_online(
+    *,
+    registrar,
+    institution: Institution,
+    kind: str,
+    applicant_name: str,
+    phone: str,
+    items: list[Item | int],
+    channel: str = Channel.ONLINE,
+    priority_group: str = "",
+    summary: str = "",
+) -> Case:
+    """A request from the public (bookings: the applicant proved their mobile number by SMS code).
+
+    No staff actor: `registrar` is the inactive account the public side records as 登记人
+    (bookings.services.online_registrar); the case has no agent until one takes it, and the
+    applicant's ID number is asked at the window. Items may be empty (the need is in `summary`).
+    Callers are public services that have verified the phone; nothing here checks a capability.
+    """
+    if channel not in (Channel.ONLINE, Channel.DOOR):
+        raise ServiceError("invalid", "网上申请的渠道只能是网上或上门", field="channel")
+    if not items and not (summary or "").strip():
+        raise ServiceError("required", "请选择事项或简要描述您要办的事", field="items")
+    return _case_new(
+        by=registrar,
+        agent=None,
+        kind=kind,
+        mode=Mode.AGENCY if kind == Kind.AGENCY else Mode.GUIDE,
+        applicant_type=ApplicantType.PERSON,
+        applicant_name=applicant_name,
+        phone=phone,
+        items=items,
+        priority_group=priority_group,
+        channel=channel,
+        summary=summary,
+        institution=institution,
+        id_required=False,
+        items_required=False,
+    )
+
+
+def _case_new(
+    *,
+    by,
+    agent,
+    kind: str,
+    mode: str,
+    applicant_type: str,
+    applicant_name: str,
+    phone: str,
+    items: list[Item | int],
+    institution: Institution,
+    id_number: str = "",
+    credit_code: str = "",
+    contact_name: str = "",
+    priority_group: str = "",
+    channel: str = Channel.WINDOW,
+    summary: str = "",
+    accept_now: bool = False,
+    id_required: bool = True,
+    items_required: bool = True,
+) -> Case:
     if kind not in Kind.values:
         raise ServiceError("invalid", "办件类型只能是帮办或代办", field="kind")
     if mode not in MODE_FOR_KIND[kind]:
@@ -485,10 +572,15 @@ def case_create(
         credit_code=credit_code,
         contact_name=contact_name,
         phone=phone,
+        id_required=id_required,
     )
     on = clock.today()
     item_ids = list(dict.fromkeys(item.pk if isinstance(item, Item) else item for item in items))
-    versions = _versions_for(item_ids, kind=kind, institution=institution, on=on)
+    versions = (
+        _versions_for(item_ids, kind=kind, institution=institution, on=on)
+        if item_ids or items_required
+        else []
+    )
     with _batched_writes():
         # The case is written once, in its final state: registration and, with accept_now, the
         # application and acceptance happen in memory first; their timeline events, audit rows
@@ -504,7 +596,7 @@ def case_create(
             summary=(summary or "").strip()[:300],
             applicant_type=applicant_type,
             institution=institution,
-            agent=by,
+            agent=agent,
             created_by=by,
             **applicant,
         )
@@ -618,6 +710,10 @@ def _start_clock(case: Case, by, on: date, *, pinned: list | None = None) -> Non
             .select_related(None)
             .only(*VERSION_COLUMNS)
         }
+        if not case_items:  # an online request that described its need without an item
+            raise ServiceError(
+                "no_items", "办件没有选择事项，不能受理；请终止后按事项重新登记", field="items"
+            )
         pinned = []
         for case_item in case_items:
             version = in_force.get(case_item.item_version.item_id)

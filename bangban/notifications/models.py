@@ -29,6 +29,9 @@ class Message(models.Model):
         COMPLAINT_IN = "complaint_in", "投诉受理"
         COMPLAINT_DONE = "complaint_done", "投诉答复"
         CONSULT_ANSWER = "consult_answer", "咨询答复"
+        # The public side (issue 11): one-time SMS codes and booking confirmations.
+        VERIFY = "verify", "验证码"
+        BOOKING = "booking", "预约"
         OTHER = "other", "其他"
 
     class Status(models.TextChoices):
