@@ -278,7 +278,9 @@ def track_events(case: Case) -> list[tracking.TrackEvent]:
     events = (
         case.events.filter(type__in=("transition", "transfer", "deadline"))
         .order_by("at", "id")
-        .only("at", "type", "from_status", "to_status", "data")
+        # case_id too: the related manager attaches `case` to each event it yields, which would otherwise
+        # load the deferred column once per event (seen: one query per timeline line).
+        .only("case_id", "at", "type", "from_status", "to_status", "data")
     )
     seen_transfers: set = set()
     out = []

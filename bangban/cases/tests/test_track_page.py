@@ -81,3 +81,37 @@ def test_staff_notes_names_and_numbers_never_reach_the_public_page(org, items, c
 
 def test_an_unknown_token_is_404(client):
     assert client.get("/cases/track/nonexistent/").status_code == 404
+
+
+def test_the_page_costs_the_same_queries_however_long_the_timeline(org, items, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    town = org.user("town_agent")
+    case = services.case_create(
+        by=town,
+        kind="agency",
+        mode="agency",
+        applicant_type="person",
+        applicant_name="李大爷",
+        id_number="11010519491231002X",
+        phone="13800001111",
+        items=[items["license"]],
+    )
+    case = services.case_analyse(case=case, by=town, analysis="全程代办")
+    today = datetime.date.today()
+    end = today + datetime.timedelta(days=90)
+    case = services.case_entrust(case=case, by=town, scope="whole", period_start=today, period_end=end)
+    case = services.case_start(case=case, by=town)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/cases/track/{case.tracking_token}/").status_code == 200
+        return len(captured)
+
+    queries()  # warm: the public shell caches its footer's host contact
+    short = queries()
+    for _ in range(3):
+        case = services.case_suspend(case=case, by=town, reason="materials")
+        case = services.case_resume(case=case, by=town, period_end=end)
+    assert queries() == short
