@@ -10,13 +10,14 @@ from bangban.catalog import api as catalog_api
 from bangban.core.api_errors import not_found
 from bangban.core.routing import Router
 from bangban.divisions.api import DivisionViewSet
+from bangban.knowledge import api as knowledge_api
 from bangban.notifications import api as notifications_api
 from bangban.org.api import DepartmentViewSet, InstitutionViewSet
 from bangban.workdays import api as workdays_api
 
 # Each feature app lists its own routes in api.py (`routes`, `urls`), so adding one touches only that app.
 # Cases come first: URL resolution tries patterns in order and the work queue is the busiest route.
-FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api]
+FEATURE_APIS = [cases_api, catalog_api, workdays_api, notifications_api, knowledge_api]
 
 router = Router()
 for prefix, viewset, basename in cases_api.routes:

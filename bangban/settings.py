@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bangban.notifications",
     "bangban.cases",
     "bangban.supervision",
+    "bangban.knowledge",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("workdays/", include(("bangban.workdays.urls", "workdays"))),
     path("notifications/", include(("bangban.notifications.urls", "notifications"))),
     path("cases/", include(("bangban.cases.urls", "cases"))),
+    path("knowledge/", include(("bangban.knowledge.urls", "knowledge"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),

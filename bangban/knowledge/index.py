@@ -1,0 +1,117 @@
+"""The full-text index, one per database vendor, behind two functions: `sync` and `candidates`.
+
+SQLite: an FTS5 table `knowledge_fts` (rowid = article id) over the article's tokens, kept in step
+by the services (`sync` in the same transaction as the write). PostgreSQL: a GIN index on
+to_tsvector('simple', tokens) of the article table itself, kept by the database.
+
+Both only propose candidates: published articles in force holding the query's words, every group
+(AND) first, then any (OR), newest first, at most CANDIDATES. Ranking is ranking.rank, in Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+
+from bangban.knowledge import workflow
+
+CANDIDATES = 200
+
+SQLITE_CREATE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_fts USING fts5("
+    "tokens, tokenize = 'unicode61 remove_diacritics 0')"
+)
+SQLITE_DROP = "DROP TABLE IF EXISTS knowledge_fts"
+PG_CREATE = (
+    "CREATE INDEX IF NOT EXISTS knowledge_article_tokens_gin ON knowledge_article "
+    "USING gin (to_tsvector('simple'::regconfig, tokens))"
+)
+PG_DROP = "DROP INDEX IF EXISTS knowledge_article_tokens_gin"
+
+
+def create(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        schema_editor.execute(SQLITE_CREATE)
+        schema_editor.execute(
+            "INSERT INTO knowledge_fts(rowid, tokens) SELECT id, tokens FROM knowledge_article"
+        )
+    elif vendor == "postgresql":
+        schema_editor.execute(PG_CREATE)
+
+
+def drop(schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        schema_editor.execute(SQLITE_DROP)
+    elif vendor == "postgresql":
+        schema_editor.execute(PG_DROP)
+
+
+def sync(article_ids_tokens: list[tuple[int, str]]) -> None:
+    """Bring the index in step with these articles' tokens (SQLite only; PostgreSQL's index follows
+    the column by itself)."""
+    if connection.vendor != "sqlite" or not article_ids_tokens:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "DELETE FROM knowledge_fts WHERE rowid = %s", [(pk,) for pk, _ in article_ids_tokens]
+        )
+        cursor.executemany("INSERT INTO knowledge_fts(rowid, tokens) VALUES (%s, %s)", article_ids_tokens)
+
+
+def remove(article_ids: list[int]) -> None:
+    if connection.vendor != "sqlite" or not article_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany("DELETE FROM knowledge_fts WHERE rowid = %s", [(pk,) for pk in article_ids])
+
+
+def _fts_query(groups: list[tuple[str, ...]], op: str) -> str:
+    # Tokens are letters and digits only (text.WORD_RE); quoted, each is one FTS5 string.
+    return f" {op} ".join("(" + " OR ".join(f'"{t}"' for t in g) + ")" for g in groups)
+
+
+def _ts_query(groups: list[tuple[str, ...]], op: str) -> str:
+    return f" {op} ".join("(" + " | ".join(f"'{t}'" for t in g) + ")" for g in groups)
+
+
+def _in_force(alias: str) -> str:
+    return (
+        f"{alias}.status = %s AND ({alias}.valid_from IS NULL OR {alias}.valid_from <= %s) "
+        f"AND ({alias}.valid_to IS NULL OR {alias}.valid_to >= %s)"
+    )
+
+
+def candidates(groups: list[tuple[str, ...]], *, on: datetime.date, limit: int = CANDIDATES) -> list[int]:
+    """Ids of published articles in force on `on` holding every group, then any group; newest first."""
+    if not groups:
+        return []
+    ids: list[int] = []
+    passes = ["AND", "OR"] if len(groups) > 1 else ["AND"]
+    with connection.cursor() as cursor:
+        for op in passes:
+            left = limit - len(ids)
+            if left <= 0:
+                break
+            params = [workflow.PUBLISHED, on, on]
+            exclude = ""
+            if ids:
+                exclude = f" AND a.id NOT IN ({', '.join(['%s'] * len(ids))})"
+            if connection.vendor == "sqlite":
+                sql = (
+                    "SELECT a.id FROM knowledge_fts f JOIN knowledge_article a ON a.id = f.rowid "
+                    f"WHERE knowledge_fts MATCH %s AND {_in_force('a')}{exclude} ORDER BY a.id DESC LIMIT %s"
+                )
+                args = [_fts_query(groups, op), *params, *ids, left]
+            else:
+                sql = (
+                    "SELECT a.id FROM knowledge_article a "
+                    "WHERE to_tsvector('simple'::regconfig, a.tokens) @@ to_tsquery('simple'::regconfig, %s) "
+                    f"AND {_in_force('a')}{exclude} ORDER BY a.id DESC LIMIT %s"
+                )
+                args = [_ts_query(groups, "&" if op == "AND" else "|"), *params, *ids, left]
+            cursor.execute(sql, args)
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids

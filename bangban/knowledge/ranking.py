@@ -1,0 +1,62 @@
+"""BM25 ranking of search candidates, in Python, so the order never depends on the database.
+
+Each database only proposes candidates (documents holding at least one query word); this module
+scores them from the stored tokens and the corpus statistics. Pure: no database, no Django.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+K1 = 1.2
+B = 0.75
+TITLE_WEIGHT = 3  # a word in the title counts as three in the body
+
+
+@dataclass(frozen=True)
+class Doc:
+    key: tuple  # (kind order, id): also the tie-breaker, ascending
+    title: list[str]
+    body: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Stats:
+    documents: int  # published articles
+    tokens: int  # their tokens, all together
+    df: dict[str, int]  # documents holding each word (absent: 0)
+
+    @property
+    def average_length(self) -> float:
+        return self.tokens / self.documents if self.documents else 1.0
+
+
+def idf(df: int, documents: int) -> float:
+    """BM25's idf, floored at a small positive number so a very common word still counts a little."""
+    return max(math.log(1 + (documents - df + 0.5) / (df + 0.5)), 0.01)
+
+
+def score(doc: Doc, groups: list[tuple[str, ...]], stats: Stats) -> float:
+    """Sum over query groups of idf × saturated weighted frequency. A group's frequency adds up its
+    words (synonyms); its idf is the rarest-looking estimate: that of its most frequent word."""
+    title, body = Counter(doc.title), Counter(doc.body)
+    length = TITLE_WEIGHT * len(doc.title) + len(doc.body)
+    norm = K1 * (1 - B + B * length / max(stats.average_length, 1.0))
+    total = 0.0
+    for group in groups:
+        tf = sum(TITLE_WEIGHT * title[t] + body[t] for t in group)
+        if not tf:
+            continue
+        df = max(stats.df.get(t, 0) for t in group)
+        total += idf(df, max(stats.documents, df)) * tf * (K1 + 1) / (tf + norm)
+    return total
+
+
+def rank(docs: list[Doc], groups: list[tuple[str, ...]], stats: Stats) -> list[tuple[Doc, float]]:
+    """Docs that match at least one group, best first; equal scores by key (ascending)."""
+    scored = [(d, round(score(d, groups, stats), 9)) for d in docs]
+    scored = [(d, s) for d, s in scored if s > 0]
+    scored.sort(key=lambda pair: (-pair[1], pair[0].key))
+    return scored
