@@ -32,10 +32,12 @@ class SearchThrottle(SimpleRateThrottle):
 
 class HitSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["article", "item"], help_text="article 知识；item 办事指南（事项）"
+        label="类型", choices=["article", "item"], help_text="article 知识；item 办事指南（事项）"
     )
     id = serializers.IntegerField()
-    title = serializers.CharField()
+    title = serializers.CharField(
+        label="标题或问题",
+    )
     url = serializers.CharField()
     label = serializers.CharField(help_text="问答 / 文章 / 办事指南")
     score = serializers.FloatField()
@@ -44,17 +46,19 @@ class HitSerializer(serializers.Serializer):
 
 
 class SearchSerializer(serializers.Serializer):
-    q = serializers.CharField()
+    q = serializers.CharField(
+        label="检索词",
+    )
     words = serializers.ListField(child=serializers.CharField(), help_text="分词并扩展同义词后的检索词")
     results = HitSerializer(many=True)
     has_next = serializers.BooleanField()
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
-    page = serializers.IntegerField(min_value=1, max_value=20, required=False, default=1)
+    q = serializers.CharField(label="检索词", max_length=100, allow_blank=True, required=False, default="")
+    page = serializers.IntegerField(label="页码", min_value=1, max_value=20, required=False, default=1)
     page_size = serializers.IntegerField(
-        min_value=1, max_value=selectors.RESULTS_MAX, required=False, default=10
+        label="每页条数", min_value=1, max_value=selectors.RESULTS_MAX, required=False, default=10
     )
 
 
@@ -131,22 +135,36 @@ class ArticleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ItemIdsField(serializers.ListField):
+    """A list of item ids whose errors are reported on the field itself (「相关事项」), not per index."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            raise serializers.ValidationError(f"应为事项编号（正整数）的列表，最多 {ITEMS_MAX} 个")
+
+
 class ArticleWriteSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Article.Kind.choices, default=Article.Kind.QA)
-    title = serializers.CharField(max_length=TITLE_MAX)
-    body = serializers.CharField(max_length=BODY_MAX)
-    items = serializers.ListField(
+    kind = serializers.ChoiceField(label="类型", choices=Article.Kind.choices, default=Article.Kind.QA)
+    title = serializers.CharField(label="标题或问题", max_length=TITLE_MAX)
+    body = serializers.CharField(label="正文或答复", max_length=BODY_MAX)
+    items = ItemIdsField(
+        label="相关事项",
         child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
         max_length=ITEMS_MAX,
         required=False,
         default=list,
         help_text="事项编号",
     )
-    tags = serializers.CharField(max_length=TAGS_MAX, required=False, allow_blank=True, default="")
-    source = serializers.ChoiceField(choices=Article.Source.choices, default=Article.Source.OWN)
-    valid_from = serializers.DateField(required=False, allow_null=True, default=None)
-    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+    tags = serializers.CharField(
+        label="分类标签", max_length=TAGS_MAX, required=False, allow_blank=True, default=""
+    )
+    source = serializers.ChoiceField(label="来源", choices=Article.Source.choices, default=Article.Source.OWN)
+    valid_from = serializers.DateField(label="生效日期", required=False, allow_null=True, default=None)
+    valid_to = serializers.DateField(label="有效期至", required=False, allow_null=True, default=None)
     version = serializers.IntegerField(
+        label="版本",
         required=False,
         allow_null=True,
         min_value=1,
@@ -164,8 +182,10 @@ class ArticleWriteSerializer(serializers.Serializer):
 
 
 class ActionSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    note = serializers.CharField(label="说明", max_length=500, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        label="版本", required=False, allow_null=True, min_value=1, max_value=2**31 - 1
+    )
 
 
 class ImportUploadSerializer(serializers.Serializer):

@@ -497,6 +497,7 @@ def article_import(*, by, data: bytes) -> ImportReport:
         _audit(by, "update", article, _changes(before, _snapshot(article)), note="导入更新")
         report.rows.append(RowOutcome(number, "updated", f"第 {number} 行：已更新答复", article.pk))
     index.sync(synced)
+    report.rows.sort(key=lambda r: r.row)
     audit_record(
         actor=by,
         action="knowledge.article.import",
