@@ -100,9 +100,12 @@ def candidates(groups: list[tuple[str, ...]], *, on: datetime.date, limit: int =
             if ids:
                 exclude = f" AND a.id NOT IN ({', '.join(['%s'] * len(ids))})"
             if connection.vendor == "sqlite":
+                # The match as a subquery, evaluated once: as a join SQLite would walk the articles
+                # by id and run the match per row (1.5 s instead of 5 ms at 10,000 articles).
                 sql = (
-                    "SELECT a.id FROM knowledge_fts f JOIN knowledge_article a ON a.id = f.rowid "
-                    f"WHERE knowledge_fts MATCH %s AND {_in_force('a')}{exclude} ORDER BY a.id DESC LIMIT %s"
+                    "SELECT a.id FROM knowledge_article a "
+                    "WHERE a.id IN (SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH %s) "
+                    f"AND {_in_force('a')}{exclude} ORDER BY a.id DESC LIMIT %s"
                 )
                 args = [_fts_query(groups, op), *params, *ids, left]
             else:
@@ -115,3 +118,30 @@ def candidates(groups: list[tuple[str, ...]], *, on: datetime.date, limit: int =
             cursor.execute(sql, args)
             ids.extend(row[0] for row in cursor.fetchall())
     return ids
+
+
+def rebuild() -> None:
+    """Recompute everything derived from the articles: the SQLite FTS table and the BM25 statistics
+    (Term, Corpus) of published articles. For repairs and bulk loads (the benchmark); services keep
+    them in step otherwise. Derived data only: no audit row."""
+    from collections import Counter
+
+    from bangban.knowledge.models import Article, Corpus, Term
+
+    df: Counter = Counter()
+    documents = tokens = 0
+    rows = Article.objects.filter(status=workflow.PUBLISHED).values_list("tokens", flat=True)
+    for text in rows.iterator(chunk_size=5000):
+        words = text.split()
+        documents += 1
+        tokens += len(words)
+        df.update(set(words))
+    Term.objects.all().delete()
+    Term.objects.bulk_create([Term(term=t, df=n) for t, n in sorted(df.items())], batch_size=2000)
+    Corpus.objects.update_or_create(pk=1, defaults={"documents": documents, "tokens": tokens})
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM knowledge_fts")
+            cursor.execute(
+                "INSERT INTO knowledge_fts(rowid, tokens) SELECT id, tokens FROM knowledge_article"
+            )

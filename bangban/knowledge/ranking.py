@@ -7,8 +7,7 @@ scores them from the stored tokens and the corpus statistics. Pure: no database,
 from __future__ import annotations
 
 import math
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 K1 = 1.2
 B = 0.75
@@ -17,9 +16,19 @@ TITLE_WEIGHT = 3  # a word in the title counts as three in the body
 
 @dataclass(frozen=True)
 class Doc:
+    """A candidate: its tokens space-joined, as stored (counted without splitting: str.count is C)."""
+
     key: tuple  # (kind order, id): also the tie-breaker, ascending
-    title: list[str]
-    body: list[str] = field(default_factory=list)
+    title: str
+    body: str = ""
+
+
+def _padded(tokens: str) -> str:
+    return f" {tokens} " if tokens else ""
+
+
+def _length(tokens: str) -> int:
+    return tokens.count(" ") + 1 if tokens else 0
 
 
 @dataclass(frozen=True)
@@ -41,12 +50,12 @@ def idf(df: int, documents: int) -> float:
 def score(doc: Doc, groups: list[tuple[str, ...]], stats: Stats) -> float:
     """Sum over query groups of idf × saturated weighted frequency. A group's frequency adds up its
     words (synonyms); its idf is the rarest-looking estimate: that of its most frequent word."""
-    title, body = Counter(doc.title), Counter(doc.body)
-    length = TITLE_WEIGHT * len(doc.title) + len(doc.body)
+    title, body = _padded(doc.title), _padded(doc.body)
+    length = TITLE_WEIGHT * _length(doc.title) + _length(doc.body)
     norm = K1 * (1 - B + B * length / max(stats.average_length, 1.0))
     total = 0.0
     for group in groups:
-        tf = sum(TITLE_WEIGHT * title[t] + body[t] for t in group)
+        tf = sum(TITLE_WEIGHT * title.count(f" {t} ") + body.count(f" {t} ") for t in group)
         if not tf:
             continue
         df = max(stats.df.get(t, 0) for t in group)

@@ -112,23 +112,32 @@ def _stats(terms: list[str]) -> ranking.Stats:
     return ranking.Stats(documents=max(corpus[0], 0), tokens=max(corpus[1], 0), df=df)
 
 
-def _item_docs(terms: list[str], on: datetime.date) -> dict[tuple, dict]:
-    """Items (catalog versions in force) whose name holds a query word: their name is their title."""
-    match = Q()
-    for t in terms:
-        match |= Q(name__icontains=t)
-    rows = (
-        versions_in_force(on=on)
-        .filter(match)
-        .order_by("item_id", "-valid_from")
-        .values_list("item_id", "name", "department__name")[: ITEM_CANDIDATES * 2]
-    )
+def _item_docs(groups: list[tuple[str, ...]], on: datetime.date) -> dict[tuple, dict]:
+    """Items (catalog versions in force) whose name holds every query group, or else any: their name
+    is their title. At most ITEM_CANDIDATES, by item id."""
     docs: dict[tuple, dict] = {}
-    for item_id, name, department in rows:
-        key = (0, item_id)
-        if key in docs or len(docs) >= ITEM_CANDIDATES:
-            continue
-        docs[key] = {"name": name, "department": department or ""}
+    any_q = Q()
+    every_q = Q()
+    for g in groups:
+        one = Q()
+        for t in g:
+            one |= Q(name__icontains=t)
+        any_q |= one
+        every_q &= one
+    for match in [every_q, any_q] if len(groups) > 1 else [every_q]:
+        rows = (
+            versions_in_force(on=on)
+            .filter(match)
+            .order_by("item_id", "-valid_from")
+            .values_list("item_id", "name", "department__name")[: ITEM_CANDIDATES * 2]
+        )
+        for item_id, name, department in rows:
+            key = (0, item_id)
+            if key in docs or len(docs) >= ITEM_CANDIDATES:
+                continue
+            docs[key] = {"name": name, "department": department or ""}
+        if len(docs) >= ITEM_CANDIDATES:
+            break
     return docs
 
 
@@ -144,17 +153,22 @@ def search(*, q: str, on: datetime.date | None = None, limit: int = 10, offset: 
     result = SearchResult(q=q)
     if not groups:
         return result
+    stats = _stats(text.all_terms(groups))
+    relaxed = text.relax(groups, stats.df)
+    if relaxed != groups:
+        groups = relaxed
+        stats = _stats(text.all_terms(groups))
     terms = text.all_terms(groups)
     result.words = terms
     ids = index.candidates(groups, on=on)
     docs: list[ranking.Doc] = []
     rows = Article.objects.filter(pk__in=ids).values_list("id", "title_tokens", "body_tokens")
     for pk, title_tokens, body_tokens in rows:
-        docs.append(ranking.Doc((1, pk), title_tokens.split(), body_tokens.split()))
-    items = _item_docs(terms, on)
+        docs.append(ranking.Doc((1, pk), title_tokens, body_tokens))
+    items = _item_docs(groups, on)
     for key, row in items.items():
-        docs.append(ranking.Doc(key, text.index_tokens(row["name"])))
-    ranked = ranking.rank(docs, groups, _stats(terms))
+        docs.append(ranking.Doc(key, " ".join(text.index_tokens(row["name"]))))
+    ranked = ranking.rank(docs, groups, stats)
     result.matched = len(ranked)
     page = ranked[offset : offset + limit]
     wanted = [d.key[1] for d, _ in page if d.key[0] == 1]

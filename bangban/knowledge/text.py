@@ -110,15 +110,38 @@ def query_words(q: str) -> list[str]:
     return content or seen
 
 
+def group(word: str) -> tuple[str, ...]:
+    """The word and its synonyms."""
+    return synonyms().get(word, (word,))
+
+
 def query_groups(q: str) -> list[tuple[str, ...]]:
     """One group per query word: the word and its synonyms. At most MAX_GROUPS groups."""
-    table = synonyms()
     groups: list[tuple[str, ...]] = []
     for w in query_words(q):
-        group = table.get(w, (w,))
-        if group not in groups:
-            groups.append(group)
+        g = group(w)
+        if g not in groups:
+            groups.append(g)
     return groups[:MAX_GROUPS]
+
+
+def parts(word: str) -> list[str]:
+    """The smallest words inside a compound (食品经营许可证 → 食品, 经营, 许可), without stop words and
+    single characters: what to look for when no document holds the compound itself."""
+    pieces = [p for p in _words(_segmenter().cut_for_search(normalize(word))) if p != word and len(p) >= 2]
+    pieces = [p for p in dict.fromkeys(pieces) if p not in STOP_WORDS]
+    return [p for p in pieces if not any(o != p and o in p for o in pieces)]
+
+
+def relax(groups: list[tuple[str, ...]], df: dict[str, int]) -> list[tuple[str, ...]]:
+    """Groups none of whose words any document holds (df 0) replaced by the groups of their parts."""
+    out: list[tuple[str, ...]] = []
+    for g in groups:
+        pieces = parts(g[0]) if not any(df.get(t, 0) for t in g) else []
+        for new in [group(p) for p in pieces] or [g]:
+            if new not in out:
+                out.append(new)
+    return out[:MAX_GROUPS]
 
 
 def all_terms(groups: list[tuple[str, ...]]) -> list[str]:

@@ -6,7 +6,7 @@ import pytest
 
 from bangban.knowledge import selectors, services
 from bangban.knowledge.models import Article, Corpus, Term
-from bangban.knowledge.tests.factories import draft, published
+from bangban.knowledge.tests.factories import draft, make_item, published
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +110,11 @@ def test_article_public_refuses_drafts(org):
     a = draft(org, "草稿", "内容")
     with pytest.raises(Article.DoesNotExist):
         selectors.article_public(pk=a.pk)
+
+
+def test_a_compound_no_document_holds_is_searched_by_its_parts(org, kb_items):
+    food = make_item(org, "食品经营许可（新办）", 201)
+    article = published(org, "开饭店要办哪些许可", "需要办理食品经营许可，到市场监管窗口申请。")
+    result = selectors.search(q="食品经营许可证")
+    assert ("item", food.pk) in keys(result) and ("article", article.pk) in keys(result)
+    assert "食品" in result.words and "食品经营许可证" not in result.words

@@ -56,3 +56,15 @@ def test_synonym_groups_work_both_ways():
 
 def test_all_terms_lists_each_word_once():
     assert text.all_terms([("a", "b"), ("b", "c")]) == ["a", "b", "c"]
+
+
+def test_compounds_split_into_their_smallest_parts_only_when_nothing_holds_them():
+    assert text.parts("食品经营许可证") == ["食品", "经营", "许可"]
+    assert text.relax([("食品经营许可证",), ("社保", "社会保险")], {"社保": 3}) == [
+        ("食品",),
+        ("经营",),
+        ("许可",),
+        ("社保", "社会保险"),
+    ]
+    assert text.relax([("食品经营许可证",)], {"食品经营许可证": 1}) == [("食品经营许可证",)]
+    assert text.parts("社保") == []
