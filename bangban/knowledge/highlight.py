@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.utils.html import escape
@@ -10,10 +11,15 @@ from django.utils.safestring import SafeString, mark_safe
 from bangban.knowledge.text import normalize
 
 SNIPPET_CHARS = 90
+SCAN_CHARS = 3000
 
 
 def _pattern(terms: list[str]) -> re.Pattern | None:
-    words = sorted({t for t in terms if t}, key=lambda t: (-len(t), t))  # longest first
+    return _compiled(tuple(sorted({t for t in terms if t}, key=lambda t: (-len(t), t))))  # longest first
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(words: tuple[str, ...]) -> re.Pattern | None:
     if not words:
         return None
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
@@ -44,10 +50,14 @@ def mark(text: str, terms: list[str]) -> SafeString:
 
 def snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> SafeString:
     """About `width` characters of `text` around its first match (or its start), marked."""
-    text = " ".join((text or "").split())
+    original = text
+    # Only the start of a long body is looked at: a snippet is for the eye, and NFKC over 20,000
+    # characters for each of ten hits would cost more than the search.
+    text = " ".join((text or "")[:SCAN_CHARS].split())
     spans = _spans(text, terms)
     start = max(spans[0][0] - width // 3, 0) if spans else 0
     end = min(start + width, len(text))
     part = text[start:end]
     # Do not cut a term in two at the edges: marks are found in the part itself.
-    return mark_safe(("…" if start else "") + mark(part, terms) + ("…" if end < len(text) else ""))
+    more = end < len(text) or len(original or "") > SCAN_CHARS
+    return mark_safe(("…" if start else "") + mark(part, terms) + ("…" if more else ""))

@@ -5,7 +5,7 @@ by the services (`sync` in the same transaction as the write). PostgreSQL: a GIN
 to_tsvector('simple', tokens) of the article table itself, kept by the database.
 
 Both only propose candidates: published articles in force holding the query's words, every group
-(AND) first, then any (OR), newest first, at most CANDIDATES. Ranking is ranking.rank, in Python.
+(AND) first, then, when fewer than ENOUGH hold them all, any (OR); newest first, at most CANDIDATES. Ranking is ranking.rank, in Python.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.db import connection
 from bangban.knowledge import workflow
 
 CANDIDATES = 200
+ENOUGH = 20  # every-word matches that make the any-word pass unnecessary
 
 SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_fts USING fts5("
@@ -93,7 +94,9 @@ def candidates(groups: list[tuple[str, ...]], *, on: datetime.date, limit: int =
     with connection.cursor() as cursor:
         for op in passes:
             left = limit - len(ids)
-            if left <= 0:
+            # Articles holding only some of the words are looked for when those holding all are too few
+            # for a page or two: on a large base the any-word match is the costly one.
+            if left <= 0 or (op == "OR" and len(ids) >= ENOUGH):
                 break
             params = [workflow.PUBLISHED, on, on]
             exclude = ""

@@ -49,23 +49,37 @@ def idf(df: int, documents: int) -> float:
 
 def score(doc: Doc, groups: list[tuple[str, ...]], stats: Stats) -> float:
     """Sum over query groups of idf × saturated weighted frequency. A group's frequency adds up its
-    words (synonyms); its idf is the rarest-looking estimate: that of its most frequent word."""
+    words (synonyms); its idf is the cautious estimate: that of its most frequent word."""
+    return _score(doc, _prepared(groups, stats), stats.average_length)
+
+
+def _prepared(groups: list[tuple[str, ...]], stats: Stats) -> list[tuple[tuple[str, ...], float]]:
+    """Each group's padded words (" 社保卡 ", counted whole) and idf: computed once per query."""
+    out = []
+    for group in groups:
+        df = max(stats.df.get(t, 0) for t in group)
+        out.append((tuple(f" {t} " for t in group), idf(df, max(stats.documents, df))))
+    return out
+
+
+def _score(doc: Doc, prepared: list[tuple[tuple[str, ...], float]], average_length: float) -> float:
     title, body = _padded(doc.title), _padded(doc.body)
     length = TITLE_WEIGHT * _length(doc.title) + _length(doc.body)
-    norm = K1 * (1 - B + B * length / max(stats.average_length, 1.0))
+    norm = K1 * (1 - B + B * length / max(average_length, 1.0))
     total = 0.0
-    for group in groups:
-        tf = sum(TITLE_WEIGHT * title.count(f" {t} ") + body.count(f" {t} ") for t in group)
-        if not tf:
-            continue
-        df = max(stats.df.get(t, 0) for t in group)
-        total += idf(df, max(stats.documents, df)) * tf * (K1 + 1) / (tf + norm)
+    for words, weight in prepared:
+        tf = 0
+        for w in words:
+            tf += TITLE_WEIGHT * title.count(w) + body.count(w)
+        if tf:
+            total += weight * tf * (K1 + 1) / (tf + norm)
     return total
 
 
 def rank(docs: list[Doc], groups: list[tuple[str, ...]], stats: Stats) -> list[tuple[Doc, float]]:
     """Docs that match at least one group, best first; equal scores by key (ascending)."""
-    scored = [(d, round(score(d, groups, stats), 9)) for d in docs]
+    prepared = _prepared(groups, stats)
+    scored = [(d, round(_score(d, prepared, stats.average_length), 9)) for d in docs]
     scored = [(d, s) for d, s in scored if s > 0]
     scored.sort(key=lambda pair: (-pair[1], pair[0].key))
     return scored

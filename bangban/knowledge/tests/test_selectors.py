@@ -118,3 +118,10 @@ def test_a_compound_no_document_holds_is_searched_by_its_parts(org, kb_items):
     result = selectors.search(q="食品经营许可证")
     assert ("item", food.pk) in keys(result) and ("article", article.pk) in keys(result)
     assert "食品" in result.words and "食品经营许可证" not in result.words
+
+
+def test_articles_holding_only_some_words_are_found_when_none_holds_all(corpus):
+    result = selectors.search(q="社保卡 火星")
+    assert {corpus["sbk_apply"].pk, corpus["sbk_lost"].pk} <= {
+        h.id for h in result.hits if h.kind == "article"
+    }
