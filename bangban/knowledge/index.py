@@ -1,7 +1,9 @@
 """The full-text index, one per database vendor, behind two functions: `sync` and `candidates`.
 
-SQLite: an FTS5 table `knowledge_fts` (rowid = article id) over the article's tokens, kept in step
-by the services (`sync` in the same transaction as the write). PostgreSQL: a GIN index on
+SQLite: an FTS5 table `knowledge_fts` (rowid = article id) over the tokens of *published* articles,
+kept in step by the services (`sync` on publication, `remove` on withdrawal, in the same
+transaction): FTS5 then hands out the newest matches itself, in rowid order, without touching the
+article table for the thousands of older ones. PostgreSQL: a GIN index on
 to_tsvector('simple', tokens) of the article table itself, kept by the database.
 
 Both only propose candidates: published articles in force holding the query's words, every group
@@ -85,6 +87,35 @@ def _in_force(alias: str) -> str:
     )
 
 
+def _sqlite_newest(cursor, match: str, on: datetime.date, wanted: int, exclude: set[int]) -> list[int]:
+    """The newest `wanted` ids FTS5 matches that are in force on `on` and not in `exclude`: the same
+    set as PostgreSQL's ORDER BY id DESC LIMIT, read from FTS5 newest first, a chunk at a time."""
+    out: list[int] = []
+    below = None
+    chunk = wanted + 50
+    while len(out) < wanted:
+        sql = "SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH %s"
+        args: list = [match]
+        if below is not None:
+            sql += " AND rowid < %s"
+            args.append(below)
+        cursor.execute(sql + " ORDER BY rowid DESC LIMIT %s", [*args, chunk])
+        rows = [r[0] for r in cursor.fetchall()]
+        fresh = [r for r in rows if r not in exclude]
+        if fresh:
+            marks = ", ".join(["%s"] * len(fresh))
+            cursor.execute(
+                f"SELECT a.id FROM knowledge_article a WHERE a.id IN ({marks}) AND {_in_force('a')}",
+                [*fresh, workflow.PUBLISHED, on, on],
+            )
+            valid = {r[0] for r in cursor.fetchall()}
+            out.extend(r for r in fresh if r in valid)
+        if len(rows) < chunk:
+            break
+        below = rows[-1]
+    return out[:wanted]
+
+
 def candidates(groups: list[tuple[str, ...]], *, on: datetime.date, limit: int = CANDIDATES) -> list[int]:
     """Ids of published articles in force on `on` holding every group, then any group; newest first."""
     if not groups:
@@ -98,27 +129,19 @@ def candidates(groups: list[tuple[str, ...]], *, on: datetime.date, limit: int =
             # for a page or two: on a large base the any-word match is the costly one.
             if left <= 0 or (op == "OR" and len(ids) >= ENOUGH):
                 break
+            if connection.vendor == "sqlite":
+                ids.extend(_sqlite_newest(cursor, _fts_query(groups, op), on, left, set(ids)))
+                continue
             params = [workflow.PUBLISHED, on, on]
             exclude = ""
             if ids:
                 exclude = f" AND a.id NOT IN ({', '.join(['%s'] * len(ids))})"
-            if connection.vendor == "sqlite":
-                # The match as a subquery, evaluated once: as a join SQLite would walk the articles
-                # by id and run the match per row (1.5 s instead of 5 ms at 10,000 articles).
-                sql = (
-                    "SELECT a.id FROM knowledge_article a "
-                    "WHERE a.id IN (SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH %s) "
-                    f"AND {_in_force('a')}{exclude} ORDER BY a.id DESC LIMIT %s"
-                )
-                args = [_fts_query(groups, op), *params, *ids, left]
-            else:
-                sql = (
-                    "SELECT a.id FROM knowledge_article a "
-                    "WHERE to_tsvector('simple'::regconfig, a.tokens) @@ to_tsquery('simple'::regconfig, %s) "
-                    f"AND {_in_force('a')}{exclude} ORDER BY a.id DESC LIMIT %s"
-                )
-                args = [_ts_query(groups, "&" if op == "AND" else "|"), *params, *ids, left]
-            cursor.execute(sql, args)
+            sql = (
+                "SELECT a.id FROM knowledge_article a "
+                "WHERE to_tsvector('simple'::regconfig, a.tokens) @@ to_tsquery('simple'::regconfig, %s) "
+                f"AND {_in_force('a')}{exclude} ORDER BY a.id DESC LIMIT %s"
+            )
+            cursor.execute(sql, [_ts_query(groups, "&" if op == "AND" else "|"), *params, *ids, left])
             ids.extend(row[0] for row in cursor.fetchall())
     return ids
 

@@ -5,8 +5,9 @@ NotInScope otherwise, which reveals nothing). A second person publishes: the aut
 cannot publish it (workflow.NOT_BY_AUTHOR).
 
 The search index follows every write in the same transaction: tokens are recomputed when the text
-changes, the SQLite FTS table is synced (index.sync), and the BM25 statistics (Term, Corpus) count
-published articles only, moved by relative UPDATEs on publish and withdraw.
+changes; publication adds the article to the SQLite FTS table (index.sync) and to the BM25
+statistics (Term, Corpus: published articles only, moved by relative UPDATEs), withdrawal takes it
+out of both. Only published articles can be found, and a published article cannot be edited.
 
 Import (12345 export shape: 问题, 答复, 分类, 来源, optional 事项编码, 有效期至): each good row becomes
 an article *submitted for review* (待审核), never published directly, so the four-eyes rule holds
@@ -171,7 +172,6 @@ def article_create(*, by, data: dict, institution: Institution | None = None) ->
     _set_tokens(article)
     article.save()
     _save_items(article, items)
-    index.sync([(article.pk, article.tokens)])
     _audit(by, "create", article, {k: {"from": "", "to": v} for k, v in _snapshot(article).items() if v})
     return article
 
@@ -200,7 +200,6 @@ def article_update(*, by, article: Article, data: dict, expected_version: int | 
     _set_tokens(article)
     article.save()
     _save_items(article, items)
-    index.sync([(article.pk, article.tokens)])
     changes = _changes(before, _snapshot(article))
     after_items = sorted(i.pk for i in items)
     if after_items != before_items:
@@ -255,6 +254,7 @@ def article_publish(*, by, article: Article, expected_version: int | None = None
     article.published_at = timezone.now()
     article.save(update_fields=["status", "version", "reviewed_by", "published_at", "updated_at"])
     _stats_move([article], +1)
+    index.sync([(article.pk, article.tokens)])
     _audit(by, "publish", article, {"status": {"from": before, "to": article.status}})
     return article
 
@@ -267,6 +267,7 @@ def article_withdraw(
     article, before = _transition(by, article, "withdraw", expected_version=expected_version)
     article.save(update_fields=["status", "version", "updated_at"])
     _stats_move([article], -1)
+    index.remove([article.pk])
     _audit(by, "withdraw", article, {"status": {"from": before, "to": article.status}}, note=reason[:500])
     return article
 
@@ -449,7 +450,7 @@ def article_import(*, by, data: bytes) -> ImportReport:
             institution=institution, import_key__in=list(seen)
         )
     }
-    created, synced = [], []
+    created = []
     for number, d, key in parsed:
         items = d.pop("items")
         article = existing.get(key)
@@ -462,7 +463,6 @@ def article_import(*, by, data: bytes) -> ImportReport:
             if items:
                 article.items.set(items)
             created.append(article)
-            synced.append((article.pk, article.tokens))
             report.rows.append(RowOutcome(number, "created", f"第 {number} 行：已新增，待审核", article.pk))
             continue
         same = (
@@ -493,10 +493,8 @@ def article_import(*, by, data: bytes) -> ImportReport:
         _set_tokens(article)
         article.save()
         article.items.set(items)
-        synced.append((article.pk, article.tokens))
         _audit(by, "update", article, _changes(before, _snapshot(article)), note="导入更新")
         report.rows.append(RowOutcome(number, "updated", f"第 {number} 行：已更新答复", article.pk))
-    index.sync(synced)
     report.rows.sort(key=lambda r: r.row)
     audit_record(
         actor=by,

@@ -125,3 +125,15 @@ def test_articles_holding_only_some_words_are_found_when_none_holds_all(corpus):
     assert {corpus["sbk_apply"].pk, corpus["sbk_lost"].pk} <= {
         h.id for h in result.hits if h.kind == "article"
     }
+
+
+def test_candidates_are_the_newest_in_force_even_behind_many_expired_ones(org):
+    from bangban.knowledge import index, text
+
+    valid = published(org, "医保卡激活", "到窗口激活")
+    for i in range(55):  # newer, out of date: more than one chunk of FTS5 rows to read past
+        published(org, f"医保卡旧规{i}", "已失效", valid_to=datetime.date(2021, 1, 1))
+    groups = text.query_groups("医保卡")
+    assert index.candidates(groups, on=datetime.date(2026, 6, 1), limit=1) == [valid.pk]
+    newest = Article.objects.order_by("-id").first()
+    assert index.candidates(groups, on=datetime.date(2020, 6, 1), limit=1) == [newest.pk]
