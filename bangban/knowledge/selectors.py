@@ -160,7 +160,7 @@ def search(*, q: str, on: datetime.date | None = None, limit: int = 10, offset: 
         stats = _stats(text.all_terms(groups))
     terms = text.all_terms(groups)
     result.words = terms
-    ids = index.candidates(groups, on=on)
+    ids = index.candidates(groups, on=on, documents=stats.documents, df=stats.df)
     docs: list[ranking.Doc] = []
     rows = Article.objects.filter(pk__in=ids).values_list("id", "title_tokens", "body_tokens")
     for pk, title_tokens, body_tokens in rows:

@@ -57,3 +57,15 @@ def test_ranking_is_a_total_order_independent_of_input_order(words, n):
     ]
     groups = [("社保卡",), ("身份证",)]
     assert rank(docs, groups, STATS) == rank(list(reversed(docs)), groups, STATS)
+
+
+def test_expected_matches_and_the_way_postgresql_reads_them():
+    from bangban.knowledge.index import _walk_newest, expected_matches
+
+    df = {"老人": 12_000, "老年人": 3_000, "身份证": 5_800}
+    groups = [("老人", "老年人"), ("身份证",)]
+    assert round(expected_matches(groups, "AND", 100_000, df)) == 870
+    assert expected_matches(groups, "OR", 100_000, df) == 20_800
+    assert expected_matches(groups, "AND", 0, df) == 0
+    assert not _walk_newest(870, 100_000, 200)  # rare: collect from the index
+    assert _walk_newest(20_800, 100_000, 200)  # common: walk the newest

@@ -137,3 +137,7 @@ def test_candidates_are_the_newest_in_force_even_behind_many_expired_ones(org):
     assert index.candidates(groups, on=datetime.date(2026, 6, 1), limit=1) == [valid.pk]
     newest = Article.objects.order_by("-id").first()
     assert index.candidates(groups, on=datetime.date(2020, 6, 1), limit=1) == [newest.pk]
+    # Either way PostgreSQL reads (walking ids or collecting from GIN), the same answer.
+    walk = {"documents": 1, "df": {"医保卡": 1}}
+    assert index.candidates(groups, on=datetime.date(2026, 6, 1), limit=1, **walk) == [valid.pk]
+    assert index.candidates(groups, on=datetime.date(2020, 6, 1), limit=1, **walk) == [newest.pk]
