@@ -47,3 +47,37 @@ def test_an_author_submits_and_another_person_publishes(org, page_at, password):
     reviewer.get_by_role("button", name="审核发布").click()
     article.refresh_from_db()
     assert article.status == "published" and article.reviewed_by.username == "county_admin"
+
+
+def test_axe_finds_no_violation_on_the_knowledge_pages(org, browser, live_server, password):
+    from tests.browser.test_accessibility import AXE, describe, run_axe, small_text
+
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (npm ci)")
+    item = make_item(org, "社会保障卡申领", 502)
+    article = published(org, "社会保障卡怎么申领？", "携带居民身份证到社保窗口申领。", items=[item])
+    context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport={"width": 390, "height": 844})
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.base = live_server.url
+    problems = []
+    public = ["/knowledge/", "/knowledge/?q=办社保卡", "/knowledge/?q=火星", f"/knowledge/{article.pk}/"]
+    for path in public:
+        page.goto(live_server.url + path)
+        found = run_axe(page) + small_text(page)
+        if found:
+            problems.append(f"{path}\n{describe(found)}")
+    login(page, "catalog_admin", password)
+    staff = [
+        "/knowledge/manage/",
+        "/knowledge/manage/new/",
+        "/knowledge/manage/import/",
+        f"/knowledge/manage/{article.pk}/",
+    ]
+    for path in staff:
+        page.goto(live_server.url + path)
+        found = run_axe(page) + small_text(page)
+        if found:
+            problems.append(f"{path}\n{describe(found)}")
+    context.close()
+    assert not problems, "\n".join(problems)
