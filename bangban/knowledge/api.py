@@ -30,7 +30,7 @@ class SearchThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class HitSerializer(serializers.Serializer):
+class KnowledgeHitSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         label="类型", choices=["article", "item"], help_text="article 知识；item 办事指南（事项）"
     )
@@ -45,16 +45,16 @@ class HitSerializer(serializers.Serializer):
     snippet_html = serializers.CharField(help_text="摘要，命中词以 <mark> 标出，其余已转义")
 
 
-class SearchSerializer(serializers.Serializer):
+class KnowledgeSearchSerializer(serializers.Serializer):
     q = serializers.CharField(
         label="检索词",
     )
     words = serializers.ListField(child=serializers.CharField(), help_text="分词并扩展同义词后的检索词")
-    results = HitSerializer(many=True)
+    results = KnowledgeHitSerializer(many=True)
     has_next = serializers.BooleanField()
 
 
-class SearchQuerySerializer(serializers.Serializer):
+class KnowledgeSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(label="检索词", max_length=100, allow_blank=True, required=False, default="")
     page = serializers.IntegerField(label="页码", min_value=1, max_value=20, required=False, default=1)
     page_size = serializers.IntegerField(
@@ -69,14 +69,14 @@ class SearchQuerySerializer(serializers.Serializer):
         OpenApiParameter("page", int, description="页码（1–20）"),
         OpenApiParameter("page_size", int, description=f"每页条数（1–{selectors.RESULTS_MAX}，默认 10）"),
     ],
-    responses=SearchSerializer,
+    responses=KnowledgeSearchSerializer,
     auth=[],
 )
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 @throttle_classes([SearchThrottle])
 def search(request):
-    s = SearchQuerySerializer(data=request.query_params)
+    s = KnowledgeSearchQuerySerializer(data=request.query_params)
     s.is_valid(raise_exception=True)
     q, page, size = s.validated_data["q"], s.validated_data["page"], s.validated_data["page_size"]
     result = selectors.search(q=q, limit=size, offset=(page - 1) * size)
@@ -102,7 +102,7 @@ def search(request):
     )
 
 
-class ArticleSerializer(serializers.ModelSerializer):
+class KnowledgeArticleSerializer(serializers.ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     written_by_name = serializers.CharField(source="written_by.display_name", read_only=True)
     reviewed_by_name = serializers.CharField(source="reviewed_by.display_name", read_only=True, default=None)
@@ -145,7 +145,7 @@ class ItemIdsField(serializers.ListField):
             raise serializers.ValidationError(f"应为事项编号（正整数）的列表，最多 {ITEMS_MAX} 个")
 
 
-class ArticleWriteSerializer(serializers.Serializer):
+class KnowledgeArticleWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(label="类型", choices=Article.Kind.choices, default=Article.Kind.QA)
     title = serializers.CharField(label="标题或问题", max_length=TITLE_MAX)
     body = serializers.CharField(label="正文或答复", max_length=BODY_MAX)
@@ -181,14 +181,14 @@ class ArticleWriteSerializer(serializers.Serializer):
         return [found[i] for i in ids]
 
 
-class ActionSerializer(serializers.Serializer):
+class KnowledgeActionSerializer(serializers.Serializer):
     note = serializers.CharField(label="说明", max_length=500, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(
         label="版本", required=False, allow_null=True, min_value=1, max_value=2**31 - 1
     )
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class KnowledgeImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         label="12345 导出工作簿",
         help_text=f"表头：问题、答复、分类、来源（可选：事项编码、有效期至）；.xlsx，不超过 {IMPORT_MAX_BYTES // (1024 * 1024)} MB",
@@ -200,16 +200,16 @@ class ImportUploadSerializer(serializers.Serializer):
         return f
 
 
-class ImportRowSerializer(serializers.Serializer):
+class KnowledgeImportRowSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "skipped", "error"])
     message = serializers.CharField()
     article_id = serializers.IntegerField(allow_null=True)
 
 
-class ImportReportSerializer(serializers.Serializer):
+class KnowledgeImportReportSerializer(serializers.Serializer):
     summary = serializers.CharField()
-    rows = ImportRowSerializer(many=True)
+    rows = KnowledgeImportRowSerializer(many=True)
 
 
 LIST_PARAMS = [
@@ -218,21 +218,25 @@ LIST_PARAMS = [
     OpenApiParameter("source", str, enum=list(Article.Source.values)),
     OpenApiParameter("q", str, description="标题或标签包含"),
 ]
-ACTION_SCHEMA = {"request": ActionSerializer, "responses": ArticleSerializer}
+ACTION_SCHEMA = {"request": KnowledgeActionSerializer, "responses": KnowledgeArticleSerializer}
 
 
 @extend_schema_view(
     list=extend_schema(summary="知识（本辖区）", parameters=LIST_PARAMS),
     retrieve=extend_schema(summary="一条知识"),
     create=extend_schema(
-        summary="新建知识（草稿）", request=ArticleWriteSerializer, responses={201: ArticleSerializer}
+        summary="新建知识（草稿）",
+        request=KnowledgeArticleWriteSerializer,
+        responses={201: KnowledgeArticleSerializer},
     ),
     partial_update=extend_schema(
-        summary="修改草稿或已撤回的知识", request=ArticleWriteSerializer, responses=ArticleSerializer
+        summary="修改草稿或已撤回的知识",
+        request=KnowledgeArticleWriteSerializer,
+        responses=KnowledgeArticleSerializer,
     ),
 )
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = ArticleSerializer
+    serializer_class = KnowledgeArticleSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     filter_backends: list = []
 
@@ -252,29 +256,31 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return selectors.article_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def create(self, request):
-        s = ArticleWriteSerializer(data=request.data)
+        s = KnowledgeArticleWriteSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = dict(s.validated_data)
         d.pop("version", None)
-        return Response(ArticleSerializer(services.article_create(by=request.user, data=d)).data, status=201)
+        return Response(
+            KnowledgeArticleSerializer(services.article_create(by=request.user, data=d)).data, status=201
+        )
 
     def partial_update(self, request, pk=None):
         article = self.get_object()
-        s = ArticleWriteSerializer(data=request.data)
+        s = KnowledgeArticleWriteSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = dict(s.validated_data)
         version = d.pop("version", None)
         saved = services.article_update(by=request.user, article=article, data=d, expected_version=version)
-        return Response(ArticleSerializer(saved).data)
+        return Response(KnowledgeArticleSerializer(saved).data)
 
     def _act(self, request, fn, **extra):
         article = self.get_object()
-        s = ActionSerializer(data=request.data)
+        s = KnowledgeActionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         kwargs = {"by": request.user, "article": article, "expected_version": s.validated_data.get("version")}
         for name, source in extra.items():
             kwargs[name] = s.validated_data[source]
-        return Response(ArticleSerializer(fn(**kwargs)).data)
+        return Response(KnowledgeArticleSerializer(fn(**kwargs)).data)
 
     @extend_schema(summary="提交审核", **ACTION_SCHEMA)
     @action(detail=True, methods=["post"])
@@ -298,8 +304,8 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         summary="导入 12345 导出的问答（.xlsx）：每行成为待审核的问答；返回逐行结果",
-        request={"multipart/form-data": ImportUploadSerializer},
-        responses=ImportReportSerializer,
+        request={"multipart/form-data": KnowledgeImportUploadSerializer},
+        responses=KnowledgeImportReportSerializer,
     )
     @action(
         detail=False,
@@ -312,7 +318,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         from bangban.accounts.roles import Cap
 
         require_cap(request.user, Cap.KNOWLEDGE_MANAGE, services.MANAGE_MESSAGE)
-        s = ImportUploadSerializer(data=request.data)
+        s = KnowledgeImportUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         report = services.article_import(by=request.user, data=s.validated_data["file"].read())
         return Response(
