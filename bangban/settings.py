@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "bangban.training",
     "bangban.emergencies",
     "bangban.portal",
+    "bangban.knowledge",
 ]
 
 MIDDLEWARE = [

@@ -4,3 +4,5 @@ so production never ships the bare view."""
 from bangban.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+# Every wrk client is 127.0.0.1: the public knowledge search's per-address throttle would answer 429.
+BANGBAN_KNOWLEDGE_SEARCH_RATE = None

@@ -185,3 +185,23 @@ def test_indicator_bench_goals():
     assert indicators_load.table([target], 16).splitlines()[-1] == (
         "| API | 5.0 ms | 30.0 ms | 120.0 ms | 500 | 0 | p50 ≤ 50, p99 ≤ 150 ms | yes |"
     )
+
+
+def test_knowledge_articles_are_reproducible_bounded_and_found_by_the_bench_queries():
+    from bangban.knowledge import text
+    from bangban.knowledge.models import BODY_MAX, TITLE_MAX
+    from bench import knowledge_load
+
+    names = ["社会保障卡申领", "居民身份证申领", "个体工商户设立登记", "食品经营许可（新办）"]
+    rows = list(knowledge_load.generate_articles(500, names))
+    assert rows == list(knowledge_load.generate_articles(500, names))
+    assert all(len(t) <= TITLE_MAX and len(b) <= BODY_MAX and 0 <= at < len(names) for t, b, at in rows)
+    tokens = set()
+    for title, body, _ in rows:
+        tokens.update(text.index_tokens(title + body))
+    # Every fixed query (as the search relaxes it) has a word the corpus holds: the bench measures real matches.
+    df = dict.fromkeys(tokens, 1)
+    for q in knowledge_load.QUERIES:
+        assert any(set(g) & tokens for g in text.relax(text.query_groups(q), df)), q
+    script = knowledge_load.lua(["/api/v1/knowledge/search?q=a", "/api/v1/knowledge/search?q=b"])
+    assert script.count("/api/v1/knowledge/search") == 2 and "request = function()" in script

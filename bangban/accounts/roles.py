@@ -43,6 +43,8 @@ class Cap:
     CONSULTATION_HANDLE = "consultation.handle"  # the consultation register
     SUPERVISION_ISSUE = "supervision.issue"  # issue 督办单, set indicator targets, score agents
     TRAINING_MANAGE = "training.manage"  # training courses, sessions, emergency plans and drills
+    # Citizen front door (issue 11).
+    KNOWLEDGE_MANAGE = "knowledge.manage"  # write, review, publish and import knowledge articles
 
 
 _BASE = {Cap.ORG_VIEW, Cap.CATALOG_VIEW}
@@ -60,6 +62,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONSULTATION_HANDLE,
             Cap.COMPLAINT_HANDLE,
             Cap.TRAINING_MANAGE,
+            Cap.KNOWLEDGE_MANAGE,
         }
     ),
     Role.CHIEF_LIAISON: frozenset(_BASE | {Cap.CASE_LIAISON}),
@@ -77,9 +80,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CALENDAR_MANAGE,
             Cap.COMPLAINT_HANDLE,
             Cap.TRAINING_MANAGE,
+            Cap.KNOWLEDGE_MANAGE,
         }
     ),
-    Role.CATALOG_ADMIN: frozenset(_BASE | {Cap.CATALOG_MANAGE, Cap.CATALOG_REVIEW}),
+    Role.CATALOG_ADMIN: frozenset(_BASE | {Cap.CATALOG_MANAGE, Cap.CATALOG_REVIEW, Cap.KNOWLEDGE_MANAGE}),
     Role.SUPERVISOR: frozenset(
         _BASE
         | {

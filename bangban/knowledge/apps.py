@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class KnowledgeConfig(AppConfig):
+    name = "bangban.knowledge"
+    label = "knowledge"
+    verbose_name = "知识库"
+
+    def ready(self):
+        from bangban.accounts.roles import Cap
+        from bangban.audit.actions import register
+        from bangban.core import navigation
+
+        navigation.register(navigation.NavEntry("知识库", "knowledge:manage_list", Cap.KNOWLEDGE_MANAGE, 350))
+        register(
+            {
+                "knowledge.article.create": "新建知识",
+                "knowledge.article.update": "修改知识",
+                "knowledge.article.submit": "知识提交审核",
+                "knowledge.article.return": "知识退回修改",
+                "knowledge.article.publish": "知识审核发布",
+                "knowledge.article.withdraw": "撤回知识",
+                "knowledge.article.import": "导入知识（12345 格式）",
+            }
+        )
