@@ -564,7 +564,21 @@ class CatalogBundleWriteSerializer(serializers.Serializer):
         model = Bundle  # the fields' Chinese names (errors, schema titles)
 
 
+class ImportJobRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="“事项”表中的行号")
+    code = serializers.CharField(help_text="实施编码")
+    name = serializers.CharField(help_text="事项名称")
+    status = serializers.ChoiceField(
+        choices=[("new", "新增"), ("changed", "要素变更"), ("unchanged", "无变化"), ("error", "有错误")]
+    )
+    adjustment = serializers.IntegerField(
+        required=False, help_text="要素变更：提交审核的调整申请（adjustments/{id}/）"
+    )
+    message = serializers.CharField(required=False, help_text="说明（错误原因，含列名）")
+
+
 class CatalogImportJobSerializer(serializers.ModelSerializer):
+    rows = ImportJobRowSerializer(many=True, read_only=True, help_text="逐行结果")
     status = serializers.CharField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     percent = serializers.IntegerField(read_only=True)
@@ -593,6 +607,7 @@ class CatalogImportJobSerializer(serializers.ModelSerializer):
             "adjustment_status",
             "message",
             "errors",
+            "rows",
             "created_at",
             "started_at",
             "finished_at",

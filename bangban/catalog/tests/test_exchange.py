@@ -225,11 +225,13 @@ def test_structural_problems(cat):
         services.catalog_import_xlsx(by=cat.user("town_agent"), data=items_only)
 
 
-def test_import_refuses_codes_already_in_the_catalog(cat, published):
+def test_platform_import_refuses_codes_already_in_the_catalog(cat, published):
+    """The platform (by=None) publishes directly, so it never changes an item in force: refused.
+    (A person's import of a changed row becomes a change request: test_import_changes.)"""
     published()
     m, lb = children(row(cat)["implementation_code"])
     with pytest.raises(ServiceError) as exc:
-        services.catalog_import_xlsx(by=cat.user("catalog_admin"), data=book([row(cat)], m, lb))
+        services.catalog_import_xlsx(by=None, data=book([row(cat)], m, lb))
     assert (
         exc.value.errors[0]["code"] == "duplicate_code" and "已在事项目录中" in exc.value.errors[0]["message"]
     )
