@@ -625,3 +625,25 @@ def diff(before: dict, after: dict) -> list[dict]:
             row["before"], row["after"], row["is_list"] = b, a, False
         rows.append(row)
     return rows
+
+
+NA_TEXT = {"fees": "不收费", "intermediary": "无", "quantity_limit": "无", "conditions": "无特别条件"}
+
+
+def guide_text(version, key: str) -> str:
+    """A scalar guide element as a citizen reads it: its value, 不适用 (or 无 / 不收费), or 暂未公布."""
+    if key == "service_objects":
+        value = "、".join(version.service_object_labels)
+    elif key == "delivery_methods":
+        value = "、".join(version.delivery_labels)
+    elif key == "visits":
+        value = version.visits_label
+    elif key == "online_depth":
+        value = codes.ONLINE_DEPTHS.get(version.online_depth, "")
+    else:
+        value = str(getattr(version, key, "") or "").strip()
+    if value:
+        return value
+    if key in NA_ALLOWED and version.is_na(key):
+        return NA_TEXT.get(key, "不适用")
+    return "暂未公布"

@@ -1303,6 +1303,14 @@ def version_rows(version) -> tuple[dict, list[dict], list[dict]]:
         "result_name": version.result_name,
         "location": version.location,
         "consult_phone": version.consult_phone,
+        "service_objects": "、".join(version.service_object_labels),
+        "visits": version.visits,
+        "online_depth": "一二三四"[int(version.online_depth) - 1] + "级" if version.online_depth else "",
+        "intermediary": version.intermediary,
+        "quantity_limit": version.quantity_limit,
+        "delivery_methods": "、".join(version.delivery_labels),
+        "complaint_phone": version.complaint_phone,
+        "not_applicable": "、".join(elements.GUIDE_LABELS[k] for k in version.not_applicable_keys),
         "is_suspended": _yes(version.is_suspended),
         "valid_from": version.valid_from.isoformat() if version.valid_from else "",
     }
@@ -1332,8 +1340,37 @@ def version_rows(version) -> tuple[dict, list[dict], list[dict]]:
     return item, materials, legal
 
 
-def write_workbook(item_rows, material_rows, legal_rows, *, departments=None) -> bytes:
-    """The workbook from row dicts (iterables, streamed): used by export, template and the benchmark."""
+def guide_rows(version) -> tuple[list[dict], list[dict]]:
+    """The 收费项目 and 办理地点 rows of a version, keyed like their columns."""
+    code = version.implementation_code
+    fees = [
+        {
+            "implementation_code": code,
+            "name": f.name,
+            "amount": str(f.amount),
+            "basis": f.basis,
+            "reduction": f.reduction,
+        }
+        for f in version.fee_items.all()
+    ]
+    places = [
+        {
+            "implementation_code": code,
+            "institution": p.institution.name if p.institution_id else "",
+            "address": p.address,
+            "hours": p.hours,
+            "phone": p.phone,
+        }
+        for p in version.places.all()
+    ]
+    return fees, places
+
+
+def write_workbook(
+    item_rows, material_rows, legal_rows, *, departments=None, fee_rows=None, place_rows=None
+) -> bytes:
+    """The workbook from row dicts (iterables, streamed): used by export, template and the benchmark.
+    The optional 收费项目 / 办理地点 sheets are written only when their rows are given (even empty)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -1345,7 +1382,11 @@ def write_workbook(item_rows, material_rows, legal_rows, *, departments=None) ->
         (ITEMS, ITEM_COLUMNS, item_rows),
         (MATERIALS, MATERIAL_COLUMNS, material_rows),
         (LEGAL, LEGAL_COLUMNS, legal_rows),
+        (FEES, FEE_COLUMNS, fee_rows),
+        (PLACES, PLACE_COLUMNS, place_rows),
     ):
+        if rows is None:
+            continue
         ws = wb.create_sheet(sheet)
         for i, c in enumerate(columns):
             ws.column_dimensions[_letter(i)].width = c.width
@@ -1435,16 +1476,22 @@ def export_workbook(*, on: datetime.date) -> tuple[bytes, int]:
 
     versions = (
         versions_in_force(on=on)
-        .prefetch_related("materials", "legal_bases")
+        .prefetch_related("materials", "legal_bases", "fee_items", "places__institution")
         .order_by("basic_code", "implementation_code")
     )
-    items, materials, legal = [], [], []
+    items, materials, legal, fees, places = [], [], [], [], []
     for version in versions.iterator(chunk_size=1000):
         i, m, lb = version_rows(version)
         items.append(i)
         materials.extend(m)
         legal.extend(lb)
-    return write_workbook(items, materials, legal, departments=_departments_for_lookup()), len(items)
+        f, p = guide_rows(version)
+        fees.extend(f)
+        places.extend(p)
+    data = write_workbook(
+        items, materials, legal, departments=_departments_for_lookup(), fee_rows=fees, place_rows=places
+    )
+    return data, len(items)
 
 
 def template_workbook() -> bytes:
@@ -1474,6 +1521,15 @@ def template_workbook() -> bytes:
         "channels": "窗口、网上",
         "enterprise_tags": "准营准办",
         "result_name": "食品经营许可证",
+        "conditions": "依法取得营业执照的市场主体，有与经营的食品品种、数量相适应的经营场所",
+        "procedure": "申请 → 受理 → 审查（必要时现场核查）→ 决定 → 发证",
+        "consult_phone": "0512-12345",
+        "complaint_phone": "12345",
+        "service_objects": "企业法人、非法人企业",
+        "visits": 0,
+        "online_depth": "四级",
+        "delivery_methods": "电子证照、邮寄送达",
+        "not_applicable": "中介服务、数量限制、收费项目",
         "valid_from": timezone.localdate().isoformat(),
     }
     materials = [
@@ -1503,4 +1559,17 @@ def template_workbook() -> bytes:
             "text": "国家对食品生产经营实行许可制度。从事食品生产、食品销售、餐饮服务，应当依法取得许可。",
         }
     ]
-    return write_workbook([example], materials, legal, departments=departments)
+    places = [
+        {
+            "implementation_code": code,
+            "institution": "",
+            "address": dept.institution.address
+            if dept and dept.institution.address
+            else "政务服务中心综合窗口",
+            "hours": "工作日 9:00–12:00，13:30–17:00",
+            "phone": "",
+        }
+    ]
+    return write_workbook(
+        [example], materials, legal, departments=departments, fee_rows=[], place_rows=places
+    )

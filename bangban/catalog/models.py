@@ -331,6 +331,10 @@ class ItemVersion(models.Model):
     def is_na(self, key: str) -> bool:
         return key in self.not_applicable_keys
 
+    @property
+    def is_na_places(self) -> bool:
+        return self.is_na("places")
+
     def place_for(self, institution_id: int | None):
         """The 办理地点和时间 for the institution the citizen chose, else the item-wide one, else None."""
         places = list(self.places.all())
