@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.forms import formset_factory
@@ -213,7 +215,9 @@ class MaterialForm(forms.Form):
 
 class FeeItemForm(forms.Form):
     name = forms.CharField(label="收费项目", max_length=100)
-    amount = forms.DecimalField(label="金额（元）", max_digits=10, decimal_places=2, min_value=0.01)
+    amount = forms.DecimalField(
+        label="金额（元）", max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
     basis = forms.CharField(label="收费依据", max_length=300)
     reduction = forms.CharField(label="减免政策", max_length=300, required=False)
 
