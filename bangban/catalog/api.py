@@ -678,8 +678,8 @@ class ImportJobRowSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="“事项”表中的行号")
     code = serializers.CharField(help_text="实施编码")
     name = serializers.CharField(help_text="事项名称")
-    status = serializers.ChoiceField(
-        choices=[("new", "新增"), ("changed", "要素变更"), ("unchanged", "无变化"), ("error", "有错误")]
+    status = serializers.CharField(
+        help_text="new 新增 / changed 要素变更（已提交调整申请）/ unchanged 无变化 / error 有错误"
     )
     adjustment = serializers.IntegerField(
         required=False, help_text="要素变更：提交审核的调整申请（adjustments/{id}/）"
