@@ -826,7 +826,12 @@ def _classify(
             rows.append({**row, "status": "new"})
             continue
         if existing[code] == Item.Status.DRAFT:
-            refuse(p, f"实施编码 {code} 已在事项目录中（尚未发布的草稿，可能在待审核的批量导入中）")
+            pending = _pending_import_draft(code, p) if by is not None else None
+            if pending is None:
+                refuse(p, f"实施编码 {code} 已在事项目录中（尚未发布的草稿，可能在待审核的批量导入中）")
+            else:  # the same row imported before, still awaiting review: nothing to do twice
+                message = f"已在待审核的{pending}中，未重复导入"
+                rows.append({**row, "status": "new", "adjustment": pending.pk, "message": message})
             continue
         if by is None:
             refuse(p, f"实施编码 {code} 已在事项目录中")
@@ -858,6 +863,23 @@ def _classify(
     return new, changes, rows
 
 
+def _pending_import_draft(code: str, p: ParsedItem) -> Adjustment | None:
+    """The submitted 批量导入 request already holding a draft identical to this row, if any."""
+    draft = (
+        ItemVersion.objects.filter(
+            item__implementation_code=code,
+            state=ItemVersion.State.DRAFT,
+            adjustment__kind=Adjustment.Kind.IMPORT,
+            adjustment__status=Adjustment.Status.SUBMITTED,
+        )
+        .select_related("adjustment", "department")
+        .first()
+    )
+    if draft is None or _version_signature(draft, p) != _row_signature(p):
+        return None
+    return draft.adjustment
+
+
 def _row_errors(report: Report) -> list[dict]:
     by_row: dict[int, list[str]] = defaultdict(list)
     for e in report.errors:
@@ -877,7 +899,7 @@ def import_workbook(*, by, data: bytes, filename: str, progress: Callable | None
     while those requests are pending creates none twice. Any error refuses the whole file."""
     parsed, report = parse_workbook(data, progress=progress)
     new, changes, rows = ([], [], [])
-    if not report.count:
+    if parsed:  # the good rows are classified even when others are bad, for the per-row report
         new, changes, rows = _classify(by, parsed, report)
         rows += [
             {
