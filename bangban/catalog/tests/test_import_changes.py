@@ -85,7 +85,7 @@ def test_changed_unchanged_new_and_bad_rows_refuse_the_file_with_a_report_per_ro
     assert not ItemVersion.objects.filter(state=ItemVersion.State.DRAFT).exists()
 
 
-def test_changed_rows_become_one_change_request_each_and_reimport_creates_none_twice(cat, two_items):
+def test_changed_rows_become_one_change_request_each_and_reimport_creates_none_twice(cat, two_items, web):
     food, pension = two_items
     data = workbook(
         exported(food, promised_days=3, complaint_phone="0512-12345"),
@@ -110,6 +110,8 @@ def test_changed_rows_become_one_change_request_each_and_reimport_creates_none_t
     assert changed == {"promised_days", "complaint_phone"}
     draft = change.proposed_versions.get()
     assert [f.name for f in draft.fee_items.all()] == ["工本费"]
+    page = web(cat.user("catalog_admin2")).get(f"/catalog/adjustments/{change.pk}/").content.decode()
+    assert "承诺时限（工作日）" in page and "监督投诉电话" in page and "0512-12345" in page
 
     # the same file again, while both requests are pending: nothing new
     again = services.catalog_import_xlsx(by=admin, data=data, filename="changes.xlsx")
