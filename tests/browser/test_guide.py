@@ -57,3 +57,38 @@ def test_public_guide_on_a_phone(org, page_at, settings, tmp_path):
     with page.expect_download() as download:
         page.get_by_role("link", name="下载空白表格").click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+def test_guide_pages_pass_axe(org, browser, live_server, settings):
+    """The public guide (signed out) and the draft editor with its guide sections: no axe violation."""
+    from tests.browser.test_accessibility import AXE, _context, _login, run_axe, small_text
+
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing ({AXE}); run `npm ci`")
+    item = services.item_create(
+        by=None,
+        data=item_data(
+            org,
+            complaint_phone="12345",
+            fee_items=[{"name": "工本费", "amount": "10.00", "basis": "《收费标准》"}],
+            places=[{"institution": None, "address": "政务服务中心 5 号窗口", "hours": "工作日"}],
+        ),
+    )
+    draft = services.item_create(by=org.user("catalog_admin"), data=item_data(org, basic_code="000105003002"))
+    services.item_version_publish(by=None, version=item.versions.get(), valid_from=datetime.date(2025, 1, 1))
+    report = {}
+    context = _context(browser)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/items/{item.pk}/")
+    report["public guide"] = run_axe(page) + small_text(page)
+    context.close()
+    context = _login(browser, live_server, "catalog_admin")
+    page = context.new_page()
+    for url in (
+        f"/catalog/versions/{draft.versions.get().pk}/edit/",
+        f"/catalog/versions/{item.versions.get().pk}/",
+    ):
+        page.goto(live_server.url + url)
+        report[url] = run_axe(page) + small_text(page)
+    context.close()
+    assert {k: v for k, v in report.items() if v} == {}
