@@ -392,8 +392,8 @@ class ItemElementsSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=[(c, label) for c, (label, _a) in codes.TAGS.items()]),
         required=False,
     )
-    conditions = serializers.CharField(required=False, allow_blank=True)
-    procedure = serializers.CharField(required=False, allow_blank=True)
+    conditions = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    procedure = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     result_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     consult_phone = serializers.CharField(max_length=60, required=False, allow_blank=True)

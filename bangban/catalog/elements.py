@@ -110,6 +110,9 @@ TEXT_LIMITS = {
     "complaint_phone": 60,
 }
 
+# 申请条件 and 办理流程 are free text, bounded all the same (forms and API say so too).
+LONG_TEXT_LIMIT = 4000
+
 LEGAL_FIELDS = ["rank", "title", "article", "text"]
 MATERIAL_FIELDS = [
     "name",
@@ -234,6 +237,8 @@ def clean(raw: dict, *, complete: bool = False) -> tuple[dict, list[dict], list[
             problems.append((field, "too_long", f"{LABELS[field]}不能超过 {limit} 个字符"))
     for field in ("conditions", "procedure"):
         v[field] = str(raw.get(field) or "").strip()
+        if len(v[field]) > LONG_TEXT_LIMIT:
+            problems.append((field, "too_long", f"{LABELS[field]}不能超过 {LONG_TEXT_LIMIT} 个字符"))
     if not v["name"]:
         problems.append(("name", "required", "事项名称不能为空"))
     if not v["competent_department"]:

@@ -84,8 +84,12 @@ class ItemForm(forms.Form):
     tags = forms.MultipleChoiceField(
         label="重点领域标签", choices=TAG_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
-    conditions = forms.CharField(label="申请条件", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    procedure = forms.CharField(label="办理流程", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    conditions = forms.CharField(
+        label="申请条件", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    procedure = forms.CharField(
+        label="办理流程", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     result_name = forms.CharField(
         label="办理结果", max_length=200, required=False, help_text="如：食品经营许可证"
     )

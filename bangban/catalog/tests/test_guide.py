@@ -217,3 +217,9 @@ def _zip(*names) -> tuple[bytes, list[str]]:
 )
 def test_kind_is_told_by_content(head, names, ext):
     assert sniff(head, names) == ext
+
+
+def test_free_text_elements_are_bounded():
+    _v, _l, _m, problems = elements.clean({"conditions": "条" * 4001, "procedure": "流" * 4000})
+    assert ("conditions", "too_long", "申请条件不能超过 4000 个字符") in problems
+    assert not any(p[0] == "procedure" for p in problems)
