@@ -288,6 +288,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Uploads: every multipart body and file is bounded before a view sees it (core/uploads.py); the
 # reverse proxy should refuse larger bodies too (nginx client_max_body_size).
 BANGBAN_UPLOAD_MAX_BYTES = env.int("BANGBAN_UPLOAD_MAX_BYTES", default=30 * 1024 * 1024)  # one file
+# A blank form or filled sample of a catalog material (办事指南 downloads): PDF, Word, Excel or an image.
+BANGBAN_CATALOG_ATTACHMENT_MAX_BYTES = env.int(
+    "BANGBAN_CATALOG_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024
+)
 BANGBAN_UPLOAD_MAX_REQUEST_BYTES = env.int(
     "BANGBAN_UPLOAD_MAX_REQUEST_BYTES", default=2 * BANGBAN_UPLOAD_MAX_BYTES + 4 * 1024 * 1024
 )

@@ -25,9 +25,9 @@ class ItemAdmin(ReadOnlyAdmin):
 
 @admin.register(ItemVersion)
 class ItemVersionAdmin(ReadOnlyAdmin):
-    list_display = ["name", "number", "state", "valid_from", "valid_to", "is_suspended"]
+    list_display = ["name", "number", "state", "valid_from", "valid_to", "is_suspended", "guide_complete"]
     search_fields = ["name", "implementation_code"]
-    list_filter = ["state"]
+    list_filter = ["state", "guide_complete"]
 
 
 @admin.register(Adjustment)

@@ -7,6 +7,7 @@ Reading published items, versions and 一件事 needs no login (the catalog is p
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -25,16 +26,18 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.response import Response
 
-from bangban.catalog import codes, exchange, selectors, services
+from bangban.catalog import codes, elements, exchange, selectors, services
 from bangban.catalog.models import (
     Adjustment,
     Bundle,
+    FeeItem,
     ImportJob,
     Item,
     ItemVersion,
     LegalBasis,
     ListingEntry,
     Material,
+    ServicePlace,
 )
 from bangban.catalog.notice import notice_pdf
 from bangban.core import uploads
@@ -123,6 +126,20 @@ class ItemMaterialSerializer(serializers.ModelSerializer):
         return self._url(obj, "sample")
 
 
+class ItemFeeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeeItem
+        fields = ["name", "amount", "basis", "reduction"]
+
+
+class ItemPlaceSerializer(serializers.ModelSerializer):
+    institution_name = serializers.CharField(source="institution.name", read_only=True, default=None)
+
+    class Meta:
+        model = ServicePlace
+        fields = ["institution", "institution_name", "address", "hours", "phone"]
+
+
 class ItemVersionSummarySerializer(serializers.ModelSerializer):
     item_type = serializers.CharField(read_only=True, help_text="GB/T 39046 事项类型代码")
     state = serializers.CharField(read_only=True)
@@ -164,9 +181,48 @@ class ItemVersionSerializer(ItemVersionSummarySerializer):
     channels = serializers.ListField(child=serializers.CharField(), read_only=True)
     legal_bases = ItemLegalBasisSerializer(many=True, read_only=True)
     materials = ItemMaterialSerializer(many=True, read_only=True)
+    service_objects = serializers.SerializerMethodField(help_text="服务对象代码（codes.SERVICE_OBJECTS）")
+    delivery_methods = serializers.SerializerMethodField(help_text="结果送达方式代码")
+    not_applicable = serializers.ListField(
+        source="not_applicable_keys",
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="标为不适用的指南要素",
+    )
+    online_depth = serializers.CharField(read_only=True, help_text="网办深度 1–4 级；空为未填写")
+    visits = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="到现场次数：0 零跑动，1 最多跑一次"
+    )
+    guide_complete = serializers.BooleanField(read_only=True, help_text="办事指南完整（计入信息公开率）")
+    guide_missing = serializers.SerializerMethodField(
+        help_text="办事指南尚缺的要素（既未填写也未标为不适用）"
+    )
+    fee_items = ItemFeeSerializer(many=True, read_only=True)
+    places = ItemPlaceSerializer(many=True, read_only=True)
+
+    def get_service_objects(self, obj) -> list[str]:
+        return codes.tags_decode(obj.service_objects)
+
+    def get_delivery_methods(self, obj) -> list[str]:
+        return codes.tags_decode(obj.delivery_methods)
+
+    def get_guide_missing(self, obj) -> list[str]:
+        return elements.guide_missing(obj)
 
     class Meta(ItemVersionSummarySerializer.Meta):
         fields = ItemVersionSummarySerializer.Meta.fields + [
+            "service_objects",
+            "visits",
+            "online_depth",
+            "intermediary",
+            "quantity_limit",
+            "delivery_methods",
+            "complaint_phone",
+            "not_applicable",
+            "guide_complete",
+            "guide_missing",
+            "fee_items",
+            "places",
             "public_domain",
             "main_basic_code",
             "main_item_name",
@@ -262,6 +318,32 @@ class ItemMaterialWriteSerializer(serializers.Serializer):
         model = Material  # the fields' Chinese names (errors, schema titles)
 
 
+class ItemFeeWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    basis = serializers.CharField(max_length=300)
+    reduction = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = FeeItem
+
+
+class ItemPlaceWriteSerializer(serializers.Serializer):
+    institution = serializers.PrimaryKeyRelatedField(
+        queryset=Institution.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="服务机构编号；null 表示适用于所有办理机构",
+    )
+    address = serializers.CharField(max_length=300)
+    hours = serializers.CharField(max_length=200)
+    phone = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = ServicePlace
+
+
 def _tiers_field():
     return serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=3),
@@ -310,11 +392,42 @@ class ItemElementsSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=[(c, label) for c, (label, _a) in codes.TAGS.items()]),
         required=False,
     )
-    conditions = serializers.CharField(required=False, allow_blank=True)
-    procedure = serializers.CharField(required=False, allow_blank=True)
+    conditions = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    procedure = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     result_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     consult_phone = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    service_objects = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(codes.SERVICE_OBJECTS.items())),
+        required=False,
+        max_length=10,
+    )
+    visits = serializers.IntegerField(
+        min_value=0, max_value=codes.MAX_VISITS, required=False, allow_null=True
+    )
+    online_depth = serializers.ChoiceField(
+        choices=list(codes.ONLINE_DEPTHS.items()), required=False, allow_blank=True
+    )
+    intermediary = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    quantity_limit = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    delivery_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(codes.DELIVERY_METHODS.items())),
+        required=False,
+        max_length=10,
+    )
+    complaint_phone = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    not_applicable = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(k, elements.GUIDE_LABELS[k]) for k in elements.NA_ALLOWED]),
+        required=False,
+        max_length=10,
+        help_text="标为不适用的指南要素（收费项目 fees 不适用即不收费）",
+    )
+    fee_items = ItemFeeWriteSerializer(
+        many=True, required=False, max_length=20, help_text="收费项目；给出时整体替换"
+    )
+    places = ItemPlaceWriteSerializer(
+        many=True, required=False, max_length=50, help_text="办理地点和时间；给出时整体替换"
+    )
     legal_bases = ItemLegalBasisWriteSerializer(
         many=True,
         required=False,
@@ -346,10 +459,7 @@ class ItemElementsSerializer(serializers.Serializer):
 def _elements(data) -> dict:
     s = ItemElementsSerializer(data=data)
     s.is_valid(raise_exception=True)
-    return {
-        k: [dict(e) for e in v] if k in ("legal_bases", "materials") else v
-        for k, v in s.validated_data.items()
-    }
+    return {k: [dict(e) for e in v] if k in elements.LIST_FIELDS else v for k, v in s.validated_data.items()}
 
 
 class ItemVersionSubmitSerializer(serializers.Serializer):
@@ -564,7 +674,21 @@ class CatalogBundleWriteSerializer(serializers.Serializer):
         model = Bundle  # the fields' Chinese names (errors, schema titles)
 
 
+class ImportJobRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="“事项”表中的行号")
+    code = serializers.CharField(help_text="实施编码")
+    name = serializers.CharField(help_text="事项名称")
+    status = serializers.CharField(
+        help_text="new 新增 / changed 要素变更（已提交调整申请）/ unchanged 无变化 / error 有错误"
+    )
+    adjustment = serializers.IntegerField(
+        required=False, help_text="要素变更：提交审核的调整申请（adjustments/{id}/）"
+    )
+    message = serializers.CharField(required=False, help_text="说明（错误原因，含列名）")
+
+
 class CatalogImportJobSerializer(serializers.ModelSerializer):
+    rows = ImportJobRowSerializer(many=True, read_only=True, help_text="逐行结果")
     status = serializers.CharField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     percent = serializers.IntegerField(read_only=True)
@@ -593,6 +717,7 @@ class CatalogImportJobSerializer(serializers.ModelSerializer):
             "adjustment_status",
             "message",
             "errors",
+            "rows",
             "created_at",
             "started_at",
             "finished_at",
@@ -813,10 +938,7 @@ class AdjustmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 effective_on=d["effective_on"],
                 items=d.get("items", []),
                 proposed=[
-                    {
-                        k: [dict(e) for e in v] if k in ("legal_bases", "materials") else v
-                        for k, v in p.items()
-                    }
+                    {k: [dict(e) for e in v] if k in elements.LIST_FIELDS else v for k, v in p.items()}
                     for p in d.get("proposed", [])
                 ],
             )

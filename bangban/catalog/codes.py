@@ -418,3 +418,69 @@ def material_problems(entries: list[dict]) -> list[Problem]:
                 (f"materials[{i - 1}].condition", "required", f"{where}：按情形提交的材料须写明适用情形")
             )
     return out
+
+
+# ---- 办事指南 elements (issue 11): what a citizen reads before coming ---------------------------
+
+# 服务对象 (several may apply).
+SERVICE_OBJECTS = {
+    "person": "自然人",
+    "enterprise": "企业法人",
+    "institution": "事业单位法人",
+    "social_org": "社会组织法人",
+    "unincorporated": "非法人企业",
+    "authority": "行政机关",
+    "other_org": "其他组织",
+}
+
+# 网办深度, the four levels of the national 政务服务 online-depth scale.
+ONLINE_DEPTHS = {
+    "1": "一级：网上提供办事指南、表格下载等信息",
+    "2": "二级：在线预约、网上预审，到现场提交材料办理",
+    "3": "三级：网上申请受理，到现场核验或领取结果（最多跑一次）",
+    "4": "四级：全程网办，结果网上送达（零跑动）",
+}
+
+# 结果送达方式 (several may apply).
+DELIVERY_METHODS = {
+    "window": "窗口领取",
+    "mail": "邮寄送达",
+    "e_license": "电子证照",
+    "online": "网上下载打印",
+    "on_site": "上门送达",
+}
+
+MAX_VISITS = 9
+
+
+def visits_label(visits: int | None) -> str:
+    """到现场次数 in citizen words: 0 零跑动, 1 最多跑一次, n 跑 n 次."""
+    if visits is None:
+        return ""
+    if visits == 0:
+        return "0 次（零跑动）"
+    if visits == 1:
+        return "1 次（最多跑一次）"
+    return f"{visits} 次"
+
+
+def multi_normalize(value: str | Iterable | None, vocabulary: dict[str, str], what: str) -> list[str]:
+    """Codes of a multi-valued element from codes or labels (a list, or text split by 、,;)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = SEPARATORS.split(value.strip(",").strip())
+    else:
+        parts = [str(v) for v in value]
+    by_label = {label: code for code, label in vocabulary.items()}
+    out: list[str] = []
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        code = part if part in vocabulary else by_label.get(part)
+        if code is None:
+            raise ValueError(f"无法识别的{what}“{part}”（可填 {'、'.join(vocabulary.values())}）")
+        if code not in out:
+            out.append(code)
+    return out

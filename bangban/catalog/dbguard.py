@@ -22,18 +22,26 @@ FROZEN = [
 # Migration 0005 added the derived pinyin initials of the name, frozen with it.
 FROZEN_0005 = [*FROZEN, "name_initials"]
 
+# Migration 0006 added the 办事指南 elements and their completeness flag (issue 11).
+FROZEN_0006 = [
+    *FROZEN_0005, "service_objects", "visits", "online_depth", "intermediary", "quantity_limit",
+    "delivery_methods", "complaint_phone", "not_applicable", "guide_complete",
+]  # fmt: skip
+
 MESSAGE = "published catalog version is frozen: update refused"
 CHILDREN = ("catalog_material", "catalog_legalbasis")
+# Migration 0006: fee items and places of a version are frozen with it too.
+CHILDREN_0006 = (*CHILDREN, "catalog_feeitem", "catalog_serviceplace")
 
 
-def _sqlite_statements(frozen: list[str]) -> list[str]:
+def _sqlite_statements(frozen: list[str], children=CHILDREN) -> list[str]:
     changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in frozen)
     out = [
         "CREATE TRIGGER IF NOT EXISTS catalog_itemversion_frozen BEFORE UPDATE ON catalog_itemversion "
         f"WHEN OLD.state = 'published' AND ({changed}) "
         f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
     ]
-    for table in CHILDREN:
+    for table in children:
         out.append(
             f"CREATE TRIGGER IF NOT EXISTS {table}_frozen BEFORE UPDATE ON {table} "
             "WHEN (SELECT state FROM catalog_itemversion WHERE id = OLD.version_id) = 'published' "
@@ -81,20 +89,37 @@ DROP FUNCTION IF EXISTS catalog_child_frozen();
 """
 
 
-def install(schema_editor, frozen: list[str] = FROZEN) -> None:
-    """`frozen`: the columns as of the calling migration (PostgreSQL's guard compares whole rows)."""
+def _postgres_child(table: str, drop: bool = False) -> str:
+    sql = f"DROP TRIGGER IF EXISTS {table}_frozen ON {table};"
+    if not drop:
+        sql += (
+            f" CREATE TRIGGER {table}_frozen BEFORE UPDATE ON {table}"
+            " FOR EACH ROW EXECUTE FUNCTION catalog_child_frozen();"
+        )
+    return sql
+
+
+def install(schema_editor, frozen: list[str] = FROZEN, children=CHILDREN) -> None:
+    """`frozen`, `children`: the columns and child tables as of the calling migration (PostgreSQL's
+    guard compares whole rows)."""
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        for statement in _sqlite_statements(frozen):
+        for statement in _sqlite_statements(frozen, children):
             schema_editor.execute(statement)
     elif vendor == "postgresql":
         schema_editor.execute(POSTGRES_GUARD, None)
+        for table in children:
+            if table not in CHILDREN:
+                schema_editor.execute(_postgres_child(table), None)
 
 
-def uninstall(schema_editor) -> None:
+def uninstall(schema_editor, children=CHILDREN) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        for name in ("catalog_itemversion_frozen", *(f"{t}_frozen" for t in CHILDREN)):
+        for name in ("catalog_itemversion_frozen", *(f"{t}_frozen" for t in children)):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
     elif vendor == "postgresql":
+        for table in children:
+            if table not in CHILDREN:
+                schema_editor.execute(_postgres_child(table, drop=True), None)
         schema_editor.execute(POSTGRES_UNGUARD, None)

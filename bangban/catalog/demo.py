@@ -1301,6 +1301,54 @@ def _data(spec: dict, department: Department) -> dict:
         else "申请 → 受理 → 当场办结",
         "legal_bases": [{"rank": r, "title": t, "article": a, "text": x} for r, t, a, x in spec["legal"]],
         "materials": spec["materials"],
+        **_guide(spec, department),
+    }
+
+
+HOURS = "工作日 9:00–12:00，13:30–17:00（法定节假日除外）"
+# Left with gaps on purpose (no 监督投诉电话, no place and hours), so the demo's 信息公开率 is not 100 %.
+INCOMPLETE_GUIDES = {"临时占用城市道路审批", "城市建筑垃圾处置核准"}
+
+
+def _guide(spec: dict, department: Department) -> dict:
+    """The 办事指南 elements of a demo item (issue 11): who it serves, where and when, how often one
+    comes, how online it is, how the result arrives; what does not apply is marked so."""
+    channels = spec["channels"].split(",")
+    enterprise = any(codes.TAGS.get(t, ("", ""))[1] == codes.ENTERPRISE for t in spec["tags"].split(",") if t)
+    na = ["intermediary", "quantity_limit", "fees"]
+    if not spec.get("conditions"):
+        na.append("conditions")
+    if "online" not in channels:
+        na.append("online_depth")
+    county = department.institution
+    if "1" in spec["handling"]:
+        address = f"{county.name}（{county.address or '地址见中心公告'}）"
+        if department.windows:
+            address += f"，{department.name} {department.windows} 号窗口"
+    else:
+        address = "户籍所在地街道（镇）便民服务中心"
+    places = [{"institution": None, "address": address, "hours": county.opening_hours or HOURS, "phone": ""}]
+    if "2" in spec["handling"]:
+        for town in Institution.objects.filter(
+            parent=county, tier=Institution.Tier.TOWN_CENTER, is_active=True
+        )[:20]:
+            places.append(
+                {
+                    "institution": town,
+                    "address": town.address or town.name,
+                    "hours": town.opening_hours or HOURS,
+                    "phone": town.phone,
+                }
+            )
+    complete = spec["name"] not in INCOMPLETE_GUIDES
+    return {
+        "service_objects": ["enterprise", "unincorporated"] if enterprise else ["person"],
+        "visits": 0 if channels == ["online"] else 1,
+        "online_depth": "3" if "online" in channels else "",
+        "delivery_methods": ["window", "mail"] if "mail" in channels else ["window"],
+        "complaint_phone": "12345" if complete else "",
+        "not_applicable": na,
+        "places": places if complete else [],
     }
 
 

@@ -41,6 +41,15 @@ SCALAR_FIELDS = [
     "result_name",
     "location",
     "consult_phone",
+    # 办事指南 elements (issue 11)
+    "service_objects",
+    "visits",
+    "online_depth",
+    "intermediary",
+    "quantity_limit",
+    "delivery_methods",
+    "complaint_phone",
+    "not_applicable",
 ]
 
 LABELS = {
@@ -76,6 +85,16 @@ LABELS = {
     "is_suspended": "暂停办理",
     "legal_bases": "设定依据",
     "materials": "申请材料",
+    "service_objects": "服务对象",
+    "visits": "到现场次数",
+    "online_depth": "网办深度",
+    "intermediary": "中介服务",
+    "quantity_limit": "数量限制",
+    "delivery_methods": "结果送达方式",
+    "complaint_phone": "监督投诉电话",
+    "not_applicable": "标为不适用的要素",
+    "fee_items": "收费项目",
+    "places": "办理地点和时间",
 }
 
 TEXT_LIMITS = {
@@ -86,7 +105,13 @@ TEXT_LIMITS = {
     "result_name": 200,
     "location": 300,
     "consult_phone": 60,
+    "intermediary": 300,
+    "quantity_limit": 300,
+    "complaint_phone": 60,
 }
+
+# 申请条件 and 办理流程 are free text, bounded all the same (forms and API say so too).
+LONG_TEXT_LIMIT = 4000
 
 LEGAL_FIELDS = ["rank", "title", "article", "text"]
 MATERIAL_FIELDS = [
@@ -101,7 +126,79 @@ MATERIAL_FIELDS = [
     "sample",
 ]
 
+FEE_FIELDS = ["name", "amount", "basis", "reduction"]
+PLACE_FIELDS = ["institution", "address", "hours", "phone"]
+
 Problem = tuple[str, str, str]
+
+
+# ---- 办事指南: what a complete guide answers (issue 11) -----------------------------------------
+
+# (key, label) of every element a citizen's guide must answer, in reading order.
+GUIDE_ELEMENTS = [
+    ("service_objects", "服务对象"),
+    ("conditions", "申请条件"),
+    ("materials", "申请材料"),
+    ("procedure", "办理流程"),
+    ("places", "办理地点和时间"),
+    ("visits", "到现场次数"),
+    ("online_depth", "网办深度"),
+    ("intermediary", "中介服务"),
+    ("quantity_limit", "数量限制"),
+    ("fees", "收费项目"),
+    ("result_name", "办理结果"),
+    ("delivery_methods", "结果送达方式"),
+    ("legal_bases", "设定依据"),
+    ("consult_phone", "咨询电话"),
+    ("complaint_phone", "监督投诉电话"),
+]
+GUIDE_LABELS = dict(GUIDE_ELEMENTS)
+# Elements that may be explicitly marked 不适用 instead of filled (fees 不适用 = 不收费; places and
+# online depth for items handled wholly online or wholly at the window). The others always apply.
+NA_ALLOWED = ("conditions", "places", "online_depth", "intermediary", "quantity_limit", "fees")
+_TEXT_ELEMENTS = ("conditions", "procedure", "intermediary", "quantity_limit", "result_name")
+_PHONE_ELEMENTS = ("consult_phone", "complaint_phone")
+_LIST_ELEMENTS = {"materials": "materials", "legal_bases": "legal_bases", "places": "places"}
+
+
+def _rows(version, name: str) -> list:
+    rows = getattr(version, name, None)
+    if rows is None:
+        return []
+    if hasattr(rows, "all"):
+        rows = rows.all()
+    return list(rows)
+
+
+def _filled(version, key: str) -> bool:
+    if key in _TEXT_ELEMENTS or key in _PHONE_ELEMENTS:
+        return bool(str(getattr(version, key, "") or "").strip())
+    if key in _LIST_ELEMENTS:
+        return bool(_rows(version, _LIST_ELEMENTS[key]))
+    if key in ("service_objects", "delivery_methods"):
+        return bool(codes.tags_decode(getattr(version, key, "") or ""))
+    if key == "visits":
+        return getattr(version, "visits", None) is not None
+    if key == "online_depth":
+        return getattr(version, "online_depth", "") in codes.ONLINE_DEPTHS
+    if key == "fees":
+        legacy = (
+            bool(getattr(version, "charges_fee", False)) and getattr(version, "fee_amount", None) is not None
+        )
+        return bool(_rows(version, "fee_items")) or legacy
+    raise KeyError(key)
+
+
+def guide_missing(version) -> list[str]:
+    """Labels of the 办事指南 elements that are neither filled nor marked 不适用, in reading order.
+
+    The one definition of a complete guide (信息公开率 counts offered items whose guide is
+    complete): empty means complete. `version` is an ItemVersion or anything with its attributes
+    (`materials`, `legal_bases`, `fee_items`, `places` as lists or related managers). A 不适用 mark
+    counts only for the elements in NA_ALLOWED.
+    """
+    marked = set(codes.tags_decode(getattr(version, "not_applicable", "") or "")) & set(NA_ALLOWED)
+    return [label for key, label in GUIDE_ELEMENTS if key not in marked and not _filled(version, key)]
 
 
 def _int_or_none(value, field: str, label: str, problems: list[Problem]):
@@ -126,7 +223,12 @@ def _bool(value) -> bool:
 
 
 def clean(raw: dict, *, complete: bool = False) -> tuple[dict, list[dict], list[dict], list[Problem]]:
-    """(scalar values, legal bases, materials, problems). `complete` also demands materials and legal bases."""
+    """(scalar values, legal bases, materials, problems). `complete` also demands materials and legal bases.
+
+    The 办事指南 children come back inside the values, as `values["fee_items"]` and
+    `values["places"]` (lists of dicts; None when `raw` did not give them: keep the stored ones);
+    `split_children(values)` takes them out before the values are set on a model.
+    """
     problems: list[Problem] = []
     v: dict = {}
     for field, limit in TEXT_LIMITS.items():
@@ -135,6 +237,8 @@ def clean(raw: dict, *, complete: bool = False) -> tuple[dict, list[dict], list[
             problems.append((field, "too_long", f"{LABELS[field]}不能超过 {limit} 个字符"))
     for field in ("conditions", "procedure"):
         v[field] = str(raw.get(field) or "").strip()
+        if len(v[field]) > LONG_TEXT_LIMIT:
+            problems.append((field, "too_long", f"{LABELS[field]}不能超过 {LONG_TEXT_LIMIT} 个字符"))
     if not v["name"]:
         problems.append(("name", "required", "事项名称不能为空"))
     if not v["competent_department"]:
@@ -248,6 +352,8 @@ def clean(raw: dict, *, complete: bool = False) -> tuple[dict, list[dict], list[
         problems.append(("tags", "invalid", f"重点领域标签：{exc}"))
         v["tags"] = ""
 
+    _clean_guide(raw, v, problems)
+
     legal = [_clean_legal(e) for e in raw.get("legal_bases") or []]
     materials = [_clean_material(m) for m in raw.get("materials") or []]
     legal_problems = codes.legal_basis_problems(legal)
@@ -259,6 +365,114 @@ def clean(raw: dict, *, complete: bool = False) -> tuple[dict, list[dict], list[
     if not legal_problems:
         legal = codes.legal_basis_order(legal)
     return v, legal, materials, problems
+
+
+def _clean_guide(raw: dict, v: dict, problems: list[Problem]) -> None:
+    """The 办事指南 elements (issue 11): multi-valued codes, 到现场次数, 网办深度, 不适用 marks, fee items
+    and places. Fee items, when given, make the item a charging one with their sum as its amount."""
+    for field, vocabulary in (
+        ("service_objects", codes.SERVICE_OBJECTS),
+        ("delivery_methods", codes.DELIVERY_METHODS),
+    ):
+        try:
+            v[field] = codes.tags_encode(codes.multi_normalize(raw.get(field), vocabulary, LABELS[field]))
+        except ValueError as exc:
+            problems.append((field, "invalid", str(exc)))
+            v[field] = ""
+    v["visits"] = _int_or_none(raw.get("visits"), "visits", "到现场次数", problems)
+    if v["visits"] is not None and not 0 <= v["visits"] <= codes.MAX_VISITS:
+        problems.append(("visits", "invalid", f"到现场次数应为 0–{codes.MAX_VISITS}（0 为零跑动）"))
+        v["visits"] = None
+    depth = str(raw.get("online_depth") or "").strip()
+    if depth and depth not in codes.ONLINE_DEPTHS:
+        problems.append(("online_depth", "invalid", "网办深度应为 1–4 级"))
+        depth = ""
+    v["online_depth"] = depth
+    try:
+        marked = codes.multi_normalize(
+            raw.get("not_applicable"), {key: GUIDE_LABELS[key] for key in NA_ALLOWED}, "可标为不适用的要素"
+        )
+    except ValueError as exc:
+        problems.append(("not_applicable", "invalid", str(exc)))
+        marked = []
+    v["not_applicable"] = codes.tags_encode(marked)
+
+    fees = raw.get("fee_items")
+    v["fee_items"] = None if fees is None else [_clean_fee(f, i, problems) for i, f in enumerate(fees)]
+    places = raw.get("places")
+    v["places"] = None if places is None else [_clean_place(p, i, problems) for i, p in enumerate(places)]
+    if v["places"]:
+        seen: set = set()
+        for i, p in enumerate(v["places"]):
+            key = getattr(p["institution"], "pk", None)
+            if key in seen:
+                problems.append(
+                    (
+                        f"places[{i}].institution",
+                        "duplicate",
+                        f"办理地点第 {i + 1} 项：同一服务机构只能填写一处",
+                    )
+                )
+            seen.add(key)
+    if v["fee_items"]:
+        if "fees" in marked:
+            problems.append(("not_applicable", "invalid", "已填写收费项目，收费项目不能标为不适用"))
+        if not any(p[0].startswith("fee_items") for p in problems):
+            v["charges_fee"] = True
+            v["fee_amount"] = sum((f["amount"] for f in v["fee_items"]), Decimal("0.00"))
+            bases = list(dict.fromkeys(f["basis"] for f in v["fee_items"]))
+            v["fee_basis"] = "；".join(bases)[: TEXT_LIMITS["fee_basis"]]
+    elif "fees" in marked and v.get("charges_fee"):
+        problems.append(("not_applicable", "invalid", "收费事项不能将收费项目标为不适用（不适用即不收费）"))
+
+
+def _clean_fee(f: dict, i: int, problems: list[Problem]) -> dict:
+    where = f"收费项目第 {i + 1} 项"
+    out = {k: str(f.get(k) or "").strip() for k in ("name", "basis", "reduction")}
+    for key, limit, label, required in (
+        ("name", 100, "名称", True),
+        ("basis", 300, "收费依据", True),
+        ("reduction", 300, "减免政策", False),
+    ):
+        if required and not out[key]:
+            problems.append((f"fee_items[{i}].{key}", "required", f"{where}：须填写{label}"))
+        elif len(out[key]) > limit:
+            problems.append((f"fee_items[{i}].{key}", "too_long", f"{where}：{label}不能超过 {limit} 个字符"))
+    amount = f.get("amount")
+    try:
+        out["amount"] = Decimal(str(amount)).quantize(Decimal("0.01"))
+        if Decimal(str(amount)) != out["amount"] or not Decimal("0") < out["amount"] <= Decimal(
+            "99999999.99"
+        ):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        problems.append(
+            (f"fee_items[{i}].amount", "invalid", f"{where}：金额应为大于 0 的数字（元，最多两位小数）")
+        )
+        out["amount"] = Decimal("0.00")
+    return out
+
+
+def _clean_place(p: dict, i: int, problems: list[Problem]) -> dict:
+    where = f"办理地点第 {i + 1} 项"
+    out = {k: str(p.get(k) or "").strip() for k in ("address", "hours", "phone")}
+    out["institution"] = p.get("institution") or None
+    for key, limit, label, required in (
+        ("address", 300, "办理地点", True),
+        ("hours", 200, "办理时间", True),
+        ("phone", 60, "联系电话", False),
+    ):
+        if required and not out[key]:
+            problems.append((f"places[{i}].{key}", "required", f"{where}：须填写{label}"))
+        elif len(out[key]) > limit:
+            problems.append((f"places[{i}].{key}", "too_long", f"{where}：{label}不能超过 {limit} 个字符"))
+    return out
+
+
+def split_children(values: dict) -> tuple[dict, list[dict] | None, list[dict] | None]:
+    """(model field values, fee items, places) from `clean`'s values."""
+    values = dict(values)
+    return values, values.pop("fee_items", None), values.pop("places", None)
 
 
 def _clean_legal(e: dict) -> dict:
@@ -308,6 +522,8 @@ def raw_from_version(version) -> dict:
         }
         for m in version.materials.all()
     ]
+    raw["fee_items"] = [{f: getattr(e, f) for f in FEE_FIELDS} for e in version.fee_items.all()]
+    raw["places"] = [{f: getattr(p, f) for f in PLACE_FIELDS} for p in version.places.all()]
     return raw
 
 
@@ -321,6 +537,17 @@ def material_line(m) -> str:
     need = "必要" if m.required else f"按情形提交（{m.condition}）"
     notes = f"；{m.notes}" if m.notes else ""
     return f"{m.name}（{codes.MATERIAL_KINDS.get(m.kind, m.kind)} {m.copies} 份，{need}，{codes.MATERIAL_SOURCES.get(m.source, m.source)}{notes}）"
+
+
+def fee_line(f) -> str:
+    reduction = f"；减免：{f.reduction}" if f.reduction else ""
+    return f"{f.name} {f.amount} 元（依据：{f.basis}{reduction}）"
+
+
+def place_line(p) -> str:
+    who = p.institution.name if p.institution_id else "各办理机构"
+    phone = f"；电话 {p.phone}" if p.phone else ""
+    return f"{who}：{p.address}；{p.hours}{phone}"
 
 
 def display(version) -> dict[str, object]:
@@ -357,6 +584,16 @@ def display(version) -> dict[str, object]:
         "is_suspended": "是" if version.is_suspended else "否",
         "legal_bases": [legal_line(e) for e in version.legal_bases.all()],
         "materials": [material_line(m) for m in version.materials.all()],
+        "service_objects": "、".join(version.service_object_labels),
+        "visits": version.visits_label,
+        "online_depth": codes.ONLINE_DEPTHS.get(version.online_depth, ""),
+        "intermediary": version.intermediary,
+        "quantity_limit": version.quantity_limit,
+        "delivery_methods": "、".join(version.delivery_labels),
+        "complaint_phone": version.complaint_phone,
+        "not_applicable": "、".join(GUIDE_LABELS.get(k, k) for k in version.not_applicable_keys),
+        "fee_items": [fee_line(f) for f in version.fee_items.all()],
+        "places": [place_line(p) for p in version.places.all()],
     }
     return out
 
@@ -368,14 +605,19 @@ DIFF_FIELDS = [
     "is_suspended",
     "legal_bases",
     "materials",
+    "fee_items",
+    "places",
 ]
+
+
+LIST_FIELDS = ("legal_bases", "materials", "fee_items", "places")
 
 
 def diff(before: dict, after: dict) -> list[dict]:
     """Side-by-side rows: {field, label, before, after, changed}; list fields mark lines only on one side."""
     rows = []
     for field in DIFF_FIELDS:
-        b, a = before.get(field, "" if field not in ("legal_bases", "materials") else []), after.get(field)
+        b, a = before.get(field, "" if field not in LIST_FIELDS else []), after.get(field)
         if a is None:
             a = [] if isinstance(b, list) else ""
         row = {"field": field, "label": LABELS[field], "changed": b != a}
@@ -388,3 +630,25 @@ def diff(before: dict, after: dict) -> list[dict]:
             row["before"], row["after"], row["is_list"] = b, a, False
         rows.append(row)
     return rows
+
+
+NA_TEXT = {"fees": "不收费", "intermediary": "无", "quantity_limit": "无", "conditions": "无特别条件"}
+
+
+def guide_text(version, key: str) -> str:
+    """A scalar guide element as a citizen reads it: its value, 不适用 (or 无 / 不收费), or 暂未公布."""
+    if key == "service_objects":
+        value = "、".join(version.service_object_labels)
+    elif key == "delivery_methods":
+        value = "、".join(version.delivery_labels)
+    elif key == "visits":
+        value = version.visits_label
+    elif key == "online_depth":
+        value = codes.ONLINE_DEPTHS.get(version.online_depth, "")
+    else:
+        value = str(getattr(version, key, "") or "").strip()
+    if value:
+        return value
+    if key in NA_ALLOWED and version.is_na(key):
+        return NA_TEXT.get(key, "不适用")
+    return "暂未公布"

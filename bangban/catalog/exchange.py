@@ -21,6 +21,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -28,7 +30,15 @@ from django.utils import timezone
 from bangban.audit.models import AuditEvent
 from bangban.audit.services import audit_record, created, snapshot
 from bangban.catalog import codes, elements
-from bangban.catalog.models import Adjustment, Item, ItemVersion, LegalBasis, Material
+from bangban.catalog.models import (
+    Adjustment,
+    FeeItem,
+    Item,
+    ItemVersion,
+    LegalBasis,
+    Material,
+    ServicePlace,
+)
 from bangban.catalog.pinyin import initials
 from bangban.core.context import current_request_meta
 from bangban.core.errors import ServiceError
@@ -36,6 +46,7 @@ from bangban.core.uploads import UploadValidator
 from bangban.org.models import Department
 
 ITEMS, MATERIALS, LEGAL = "事项", "申请材料", "设定依据"
+FEES, PLACES = "收费项目", "办理地点"  # optional sheets: absent, the items keep what they have
 GUIDE, LOOKUP = "填写说明", "代码表"
 FILE_LABEL = "事项目录工作簿"
 BATCH = 2000
@@ -117,6 +128,32 @@ ITEM_COLUMNS = [
     Column("办理结果", "result_name", False, "如：营业执照"),
     Column("办理地点", "location", False, "", 24),
     Column("咨询电话", "consult_phone", False, ""),
+    Column(
+        "服务对象",
+        "service_objects",
+        False,
+        "、".join(codes.SERVICE_OBJECTS.values()) + "，多个用顿号分隔",
+        20,
+    ),
+    Column("到现场次数", "visits", False, "0 零跑动、1 最多跑一次，或实际次数"),
+    Column("网办深度", "online_depth", False, "一级、二级、三级、四级（或 1–4）"),
+    Column("中介服务", "intermediary", False, "需要的中介服务；没有的填“无”或标为不适用", 20),
+    Column("数量限制", "quantity_limit", False, "如：每人限办一次；没有的填“无”或标为不适用", 20),
+    Column(
+        "结果送达方式",
+        "delivery_methods",
+        False,
+        "、".join(codes.DELIVERY_METHODS.values()) + "，多个用顿号分隔",
+        20,
+    ),
+    Column("监督投诉电话", "complaint_phone", False, ""),
+    Column(
+        "不适用要素",
+        "not_applicable",
+        False,
+        "办事指南中不适用的要素，用顿号分隔：申请条件、办理地点和时间、网办深度、中介服务、数量限制、收费项目（不收费）",
+        24,
+    ),
     Column("暂停办理", "is_suspended", False, "是 或 否（默认否）"),
     Column("生效日期", "valid_from", False, "YYYY-MM-DD；留空则自批准发布之日起施行"),
 ]
@@ -137,7 +174,28 @@ LEGAL_COLUMNS = [
     Column("条款", "article", False, "如 第三十五条"),
     Column("条文内容", "text", False, "", 60),
 ]
-SHEETS = {ITEMS: ITEM_COLUMNS, MATERIALS: MATERIAL_COLUMNS, LEGAL: LEGAL_COLUMNS}
+FEE_COLUMNS = [
+    Column("实施编码", "implementation_code", True, "所属事项的实施编码", 36),
+    Column("收费项目", "name", True, "", 24),
+    Column("金额（元）", "amount", True, "大于 0，最多两位小数"),
+    Column("收费依据", "basis", True, "", 36),
+    Column("减免政策", "reduction", False, "", 30),
+]
+PLACE_COLUMNS = [
+    Column("实施编码", "implementation_code", True, "所属事项的实施编码", 36),
+    Column("服务机构", "institution", False, "留空表示适用于所有办理机构；否则填服务机构全称", 28),
+    Column("办理地点", "address", True, "", 36),
+    Column("办理时间", "hours", True, "如：工作日 9:00–12:00，13:30–17:00", 30),
+    Column("联系电话", "phone", False, ""),
+]
+SHEETS = {
+    ITEMS: ITEM_COLUMNS,
+    MATERIALS: MATERIAL_COLUMNS,
+    LEGAL: LEGAL_COLUMNS,
+    FEES: FEE_COLUMNS,
+    PLACES: PLACE_COLUMNS,
+}
+OPTIONAL_SHEETS = (FEES, PLACES)
 
 YES = {"是", "Y", "YES", "TRUE", "1", "√"}
 NO = {"否", "N", "NO", "FALSE", "0", ""}
@@ -245,6 +303,23 @@ def _code_text(value: str) -> str:
     return v
 
 
+DEPTH_BY_LABEL = {"一级": "1", "二级": "2", "三级": "3", "四级": "4"} | {
+    label: code for code, label in codes.ONLINE_DEPTHS.items()
+}
+
+
+def parse_depth(value: str) -> str:
+    v = _int_text(value.strip())
+    if v in codes.ONLINE_DEPTHS:
+        return v
+    if v in DEPTH_BY_LABEL:
+        return DEPTH_BY_LABEL[v]
+    head = v.split("：", 1)[0]
+    if head in DEPTH_BY_LABEL:
+        return DEPTH_BY_LABEL[head]
+    raise CellError("网办深度应为一级、二级、三级或四级")
+
+
 # ---- reading -------------------------------------------------------------------------------
 
 
@@ -288,6 +363,15 @@ def _header_map(sheet: str, rows, report: Report) -> dict[str, str] | None:
     return None if missing else mapping
 
 
+def _institutions() -> dict[str, list]:
+    from bangban.org.models import Institution
+
+    by_name: dict[str, list] = defaultdict(list)
+    for inst in Institution.objects.all().only("id", "name"):
+        by_name[inst.name].append(inst)
+    return by_name
+
+
 def _departments() -> dict[str, list[Department]]:
     by_name: dict[str, list[Department]] = defaultdict(list)
     for d in Department.objects.filter(is_active=True).select_related("institution"):
@@ -303,6 +387,8 @@ class ParsedItem:
     is_suspended: bool
     legal: list
     materials: list
+    fees: list | None = None  # None: the workbook has no 收费项目 sheet (an existing item keeps its own)
+    places: list | None = None
 
 
 FIELD_COLUMN = {c.key: c.header for c in ITEM_COLUMNS} | {
@@ -319,7 +405,7 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
 
     report = Report()
     try:
-        book = read_workbook(data, sheets=[ITEMS, MATERIALS, LEGAL])
+        book = read_workbook(data, sheets=[ITEMS, MATERIALS, LEGAL, FEES, PLACES])
     except WorkbookError as exc:
         message = f"{FILE_LABEL}：{exc.message}；未导入任何事项"
         raise ServiceError(
@@ -330,7 +416,7 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
             report.add(sheet, 0, "", "", "missing_sheet", f"缺少工作表“{sheet}”（请使用导入模板）")
     if report.count:
         return [], report
-    maps = {sheet: _header_map(sheet, book[sheet], report) for sheet in SHEETS}
+    maps = {sheet: _header_map(sheet, book[sheet], report) for sheet in SHEETS if sheet in book}
     if report.count:
         return [], report
     headers = {sheet: {c.key: c.header for c in SHEETS[sheet]} for sheet in SHEETS}
@@ -341,9 +427,14 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
         progress("validate", 0, total)
 
     # -- children first, grouped by implementation code --
-    children: dict[str, dict[str, list]] = defaultdict(lambda: {"legal": [], "materials": []})
+    children: dict[str, dict[str, list]] = defaultdict(
+        lambda: {"legal": [], "materials": [], "fees": [], "places": []}
+    )
     done = 0
-    for sheet, kind in ((MATERIALS, "materials"), (LEGAL, "legal")):
+    institutions = _institutions() if PLACES in book else {}
+    for sheet, kind in ((MATERIALS, "materials"), (LEGAL, "legal"), (FEES, "fees"), (PLACES, "places")):
+        if sheet not in book:
+            continue
         mapping, names = maps[sheet], headers[sheet]
         for row, cells in book[sheet][1:]:
             done += 1
@@ -382,6 +473,23 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
                     bad("copies", "invalid", "份数应为 1–99")
                 if not entry["required"] and not entry["condition"]:
                     bad("condition", "required", "按情形提交的材料须写明适用情形")
+            elif kind == "fees":
+                entry = {k: v.get(k, "") for k in ("name", "amount", "basis", "reduction")}
+            elif kind == "places":
+                entry = {k: v.get(k, "") for k in ("address", "hours", "phone")}
+                entry["institution"] = None
+                if v.get("institution"):
+                    found = institutions.get(v["institution"], [])
+                    if len(found) == 1:
+                        entry["institution"] = found[0]
+                    else:
+                        bad(
+                            "institution",
+                            "unknown_institution" if not found else "ambiguous_institution",
+                            f"未登记的服务机构“{v['institution']}”"
+                            if not found
+                            else f"有多个名为“{v['institution']}”的服务机构",
+                        )
             else:
                 entry = {
                     "title": v.get("title", ""),
@@ -444,6 +552,12 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
                 "help_tiers",
                 "agency_tiers",
                 "channels",
+                "intermediary",
+                "quantity_limit",
+                "complaint_phone",
+                "service_objects",
+                "delivery_methods",
+                "not_applicable",
             )
         }
         parse_failed: set[str] = {c.key for c in ITEM_COLUMNS if c.required and not v.get(c.key)}
@@ -470,6 +584,8 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
             "public_domain", lambda s: _choice(s, DOMAIN_BY_LABEL, codes.PUBLIC_DOMAINS), ""
         )
         raw["level"] = parse("level", lambda s: _choice(_int_text(s), LEVEL_BY_LABEL, codes.LEVELS), "")
+        raw["visits"] = parse("visits", parse_int)
+        raw["online_depth"] = parse("online_depth", parse_depth, "")
         raw["statutory_days"] = parse("statutory_days", parse_int)
         raw["promised_days"] = parse("promised_days", parse_int)
         kind = v.get("is_immediate", "")
@@ -523,7 +639,11 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
         raw["department"] = department
 
         code = raw["implementation_code"]
-        kids = children.get(code, {"legal": [], "materials": []})
+        kids = children.get(code, {"legal": [], "materials": [], "fees": [], "places": []})
+        if FEES in book:
+            raw["fee_items"] = [{k: e.get(k) for k in elements.FEE_FIELDS} for e in kids["fees"]]
+        if PLACES in book:
+            raw["places"] = [{k: e.get(k) for k in elements.PLACE_FIELDS} for e in kids["places"]]
         raw["legal_bases"] = [
             {k: e.get(k) for k in ("rank", "title", "article", "text")} for e in kids["legal"]
         ]
@@ -537,6 +657,17 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
                 base == "implementation_code" and "department" in parse_failed and rule == "mismatch"
             ):
                 continue  # already reported as unreadable
+            if base in ("fee_items", "places"):
+                sheet_name = FEES if base == "fee_items" else PLACES
+                index = re.search(r"\[(\d+)\]", field)
+                kid = (
+                    kids["fees" if base == "fee_items" else "places"][int(index.group(1))] if index else None
+                )
+                column = field.rsplit(".", 1)[-1]
+                header = {c.key: c.header for c in SHEETS[sheet_name]}.get(column, "实施编码")
+                report.add(sheet_name, kid["_row"] if kid else row, header, column, rule, message)
+                row_problems += 1
+                continue
             if base in ("legal_bases", "materials"):
                 if field == base:
                     sheet_name = LEGAL if base == "legal_bases" else MATERIALS
@@ -551,12 +682,18 @@ def parse_workbook(data: bytes, *, progress=None) -> tuple[list[ParsedItem], Rep
             else:
                 seen[code] = row
         if not row_problems:
-            parsed.append(ParsedItem(row, values, valid_from, is_suspended, legal, materials))
+            values, fees, places = elements.split_children(values)
+            parsed.append(ParsedItem(row, values, valid_from, is_suspended, legal, materials, fees, places))
 
     # child rows that point nowhere
     for code, kids in children.items():
         if code not in seen:
-            for kind, sheet in (("materials", MATERIALS), ("legal", LEGAL)):
+            for kind, sheet in (
+                ("materials", MATERIALS),
+                ("legal", LEGAL),
+                ("fees", FEES),
+                ("places", PLACES),
+            ):
                 for e in kids[kind]:
                     report.add(
                         sheet,
@@ -594,49 +731,262 @@ def _existing_codes(codes_in_file: list[str]) -> dict[str, str]:
     return found
 
 
+def _facts(p: ParsedItem) -> SimpleNamespace:
+    """A parsed row shaped like a version, for elements.guide_missing."""
+    return SimpleNamespace(
+        **p.values, materials=p.materials, legal_bases=p.legal, fee_items=p.fees or [], places=p.places or []
+    )
+
+
 @dataclass
 class ImportResult:
     created: int
     materials: int
     legal_bases: int
     adjustment: Adjustment | None = None  # the 批量导入 request awaiting review (an import by a person)
+    rows: list = dataclass_field(default_factory=list)  # per item row, see ROW_STATUS
+    changed: int = 0
+    unchanged: int = 0
+
+
+ROW_STATUS = {"new": "新增", "changed": "要素变更", "unchanged": "无变化", "error": "有错误"}
+
+
+def _signature(values: dict, legal: list, materials: list, fees: list | None, places: list | None) -> tuple:
+    """What the workbook says about an item, in a comparable form (suspension and dates aside:
+    those are adjustments of their own)."""
+    scalar = tuple(
+        (f, getattr(values[f], "pk", None) if f == "department" else values.get(f))
+        for f in elements.SCALAR_FIELDS
+    )
+    return (
+        scalar,
+        tuple(tuple(e.get(k) for k in elements.LEGAL_FIELDS) for e in legal),
+        tuple(tuple(m.get(k) for k in elements.MATERIAL_FIELDS[:7]) for m in materials),
+        None if fees is None else tuple(tuple(f.get(k) for k in elements.FEE_FIELDS) for f in fees),
+        None
+        if places is None
+        else tuple(
+            (getattr(pl["institution"], "pk", None), pl["address"], pl["hours"], pl["phone"]) for pl in places
+        ),
+    )
+
+
+def _version_signature(version: ItemVersion, p: ParsedItem) -> tuple:
+    """The signature of a stored version, cleaned like a row (fee items and places only where the
+    workbook has those sheets)."""
+    values, legal, materials, _problems = elements.clean(elements.raw_from_version(version))
+    values, fees, places = elements.split_children(values)
+    return _signature(
+        values,
+        legal,
+        materials,
+        None if p.fees is None else fees,
+        None if p.places is None else places,
+    )
+
+
+def _row_signature(p: ParsedItem) -> tuple:
+    return _signature(p.values, p.legal, p.materials, p.fees, p.places)
+
+
+@dataclass
+class _Change:
+    parsed: ParsedItem
+    item: Item
+    base: ItemVersion
+    pending: Adjustment | None  # an open request already proposing exactly this row
+
+
+def _classify(
+    by, parsed: list[ParsedItem], report: Report
+) -> tuple[list[ParsedItem], list[_Change], list[dict]]:
+    """Split the rows into new items, changes of items in force and unchanged rows; rows that name an
+    item which cannot take them (a draft, an ended item, one with another request open, or any
+    existing item in a platform import) are reported as errors on 实施编码."""
+    from bangban.catalog.selectors import latest_published
+
+    existing = _existing_codes([p.values["implementation_code"] for p in parsed])
+    items = {
+        i.implementation_code: i
+        for i in Item.objects.filter(
+            implementation_code__in=[c for c in existing if existing[c] != Item.Status.DRAFT]
+        )
+    }
+    new, changes, rows = [], [], []
+
+    def refuse(p, message):
+        report.add(ITEMS, p.row, "实施编码", "implementation_code", "duplicate_code", message)
+
+    for p in parsed:
+        code, name = p.values["implementation_code"], p.values["name"]
+        row = {"row": p.row, "code": code, "name": name}
+        if code not in existing:
+            new.append(p)
+            rows.append({**row, "status": "new"})
+            continue
+        if existing[code] == Item.Status.DRAFT:
+            pending = _pending_import_draft(code, p) if by is not None else None
+            if pending is None:
+                refuse(p, f"实施编码 {code} 已在事项目录中（尚未发布的草稿，可能在待审核的批量导入中）")
+            else:  # the same row imported before, still awaiting review: nothing to do twice
+                message = f"已在待审核的{pending}中，未重复导入"
+                rows.append({**row, "status": "new", "adjustment": pending.pk, "message": message})
+            continue
+        if by is None:
+            refuse(p, f"实施编码 {code} 已在事项目录中")
+            continue
+        item = items[code]
+        base = latest_published(item) if item.status == Item.Status.ACTIVE else None
+        if base is None or base.valid_to is not None:
+            refuse(p, f"事项“{item.name}”{item.get_status_display()}，没有可调整的现行版本")
+            continue
+        wanted = _row_signature(p)
+        if _version_signature(base, p) == wanted:
+            rows.append({**row, "status": "unchanged"})
+            continue
+        open_request = item.adjustments.filter(status__in=Adjustment.OPEN_STATUSES).first()
+        if open_request is not None:
+            draft = open_request.proposed_versions.filter(item=item).first()
+            same = (
+                open_request.kind == Adjustment.Kind.CHANGE
+                and open_request.status == Adjustment.Status.SUBMITTED
+                and draft is not None
+                and _version_signature(draft, p) == wanted
+            )
+            if not same:
+                refuse(p, f"事项“{item.name}”已有未办结的{open_request}，请等待审核或撤回后再导入")
+                continue
+            changes.append(_Change(p, item, base, open_request))
+            continue
+        changes.append(_Change(p, item, base, None))
+    return new, changes, rows
+
+
+def _pending_import_draft(code: str, p: ParsedItem) -> Adjustment | None:
+    """The submitted 批量导入 request already holding a draft identical to this row, if any."""
+    draft = (
+        ItemVersion.objects.filter(
+            item__implementation_code=code,
+            state=ItemVersion.State.DRAFT,
+            adjustment__kind=Adjustment.Kind.IMPORT,
+            adjustment__status=Adjustment.Status.SUBMITTED,
+        )
+        .select_related("adjustment", "department")
+        .first()
+    )
+    if draft is None or _version_signature(draft, p) != _row_signature(p):
+        return None
+    return draft.adjustment
+
+
+def _row_errors(report: Report) -> list[dict]:
+    by_row: dict[int, list[str]] = defaultdict(list)
+    for e in report.errors:
+        if e["sheet"] == ITEMS and e["row"]:
+            by_row[e["row"]].append(e["message"])
+    return [
+        {"row": row, "code": "", "name": "", "status": "error", "message": "；".join(messages)}
+        for row, messages in by_row.items()
+    ]
 
 
 def import_workbook(*, by, data: bytes, filename: str, progress: Callable | None = None) -> ImportResult:
+    """Validate the whole workbook, then write it in one transaction: new items as today (drafts in one
+    批量导入 request, or published by the platform), and, for an import by a person, every row of an
+    item in force whose elements differ as one submitted 要素变更 request per item (with the diff),
+    reviewed by another 事项管理员. Unchanged rows are only reported. Importing the same file again
+    while those requests are pending creates none twice. Any error refuses the whole file."""
     parsed, report = parse_workbook(data, progress=progress)
-    if not report.count:
-        existing = _existing_codes([p.values["implementation_code"] for p in parsed])
-        for p in parsed:
-            code = p.values["implementation_code"]
-            if code in existing:
-                draft = (
-                    "（尚未发布的草稿，可能在待审核的批量导入中）"
-                    if existing[code] == Item.Status.DRAFT
-                    else ""
-                )
-                report.add(
-                    ITEMS,
-                    p.row,
-                    "实施编码",
-                    "implementation_code",
-                    "duplicate_code",
-                    f"实施编码 {code} 已在事项目录中{draft}",
-                )
+    new, changes, rows = ([], [], [])
+    if parsed:  # the good rows are classified even when others are bad, for the per-row report
+        new, changes, rows = _classify(by, parsed, report)
+        rows += [
+            {
+                "row": c.parsed.row,
+                "code": c.item.implementation_code,
+                "name": c.parsed.values["name"],
+                "status": "changed",
+            }
+            for c in changes
+        ]
     if report.count:
         shown = "" if report.count <= MAX_REPORTED else f"（仅列出前 {MAX_REPORTED} 处）"
-        raise ServiceError(
+        error = ServiceError(
             "import_invalid",
             f"导入文件有 {report.count} 处错误{shown}，未导入任何事项，请修改后重新导入",
             errors=report.errors,
         )
+        error.rows = sorted(
+            [r for r in rows if r["row"] not in {e["row"] for e in _row_errors(report)}]
+            + _row_errors(report),
+            key=lambda r: r["row"],
+        )
+        for r in error.rows:
+            if r["status"] != "error":
+                r["message"] = "未导入（文件有错误）"
+        raise error
     if not parsed:
         raise ServiceError("import_empty", "导入文件中没有事项", field="file")
     try:
-        return _write(by=by, parsed=parsed, filename=filename, progress=progress)
+        with transaction.atomic():
+            result = (
+                _write(by=by, parsed=new, filename=filename, progress=progress)
+                if new
+                else ImportResult(created=0, materials=0, legal_bases=0)
+            )
+            by_row = {r["row"]: r for r in rows}
+            for change in changes:
+                adjustment = change.pending or _propose_change(by=by, change=change, filename=filename)
+                by_row[change.parsed.row]["adjustment"] = adjustment.pk
+                if change.pending is not None:
+                    by_row[change.parsed.row]["message"] = f"已在待审核的{adjustment}中，未重复提交"
     except IntegrityError as exc:
         raise ServiceError(
             "import_conflict", "导入时与他人同时写入的事项编码冲突，未导入任何事项，请重试"
         ) from exc
+    result.rows = sorted(rows, key=lambda r: r["row"])
+    result.changed = len(changes)
+    result.unchanged = sum(1 for r in rows if r["status"] == "unchanged")
+    return result
+
+
+def _propose_change(*, by, change: _Change, filename: str) -> Adjustment:
+    """One submitted 要素变更 request for one item: the row's elements on a copy of the version in
+    force (attachments of materials kept by name; fee items and places kept when the workbook has no
+    such sheet), effective from the row's 生效日期 or the earliest day allowed."""
+    from bangban.catalog import services
+
+    p, base = change.parsed, change.base
+    attachments = {m.name: (m.blank_form.name, m.sample.name) for m in base.materials.all()}
+    proposed = {
+        **{k: v for k, v in p.values.items() if k != "implementation_code"},
+        "legal_bases": p.legal,
+        "materials": [
+            {
+                **m,
+                "blank_form": attachments.get(m["name"], ("", ""))[0],
+                "sample": attachments.get(m["name"], ("", ""))[1],
+            }
+            for m in p.materials
+        ],
+    }
+    if p.fees is not None:
+        proposed["fee_items"] = p.fees
+    if p.places is not None:
+        proposed["places"] = p.places
+    today = timezone.localdate()
+    effective_on = max(p.valid_from or today, today, base.valid_from + datetime.timedelta(days=1))
+    adjustment = services.adjustment_create(
+        by=by,
+        kind=Adjustment.Kind.CHANGE,
+        trigger=Adjustment.Trigger.OTHER,
+        justification=f"导入事项目录工作簿“{filename or '工作簿'}”第 {p.row} 行：要素变更",
+        effective_on=effective_on,
+        items=[change.item],
+        proposed=[proposed],
+    )
+    return services.adjustment_submit(by=by, adjustment=adjustment)
 
 
 class _Inserter:
@@ -773,6 +1123,7 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
     item_ids = db.reserve_ids(Item, total)
     version_ids = db.reserve_ids(ItemVersion, total)
     items, versions, legal, materials, audited = [], [], [], [], []
+    fees, places = [], []
     for item_id, version_id, p in zip(item_ids, version_ids, parsed, strict=True):
         v = p.values
         valid_from = p.valid_from if batch else (p.valid_from or today)
@@ -796,6 +1147,7 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
                 "id": version_id,
                 "item_id": item_id,
                 "name_initials": initials(v["name"]),
+                "guide_complete": not elements.guide_missing(_facts(p)),
                 "number": None if batch else 1,
                 "state": ItemVersion.State.DRAFT if batch else ItemVersion.State.PUBLISHED,
                 "adjustment_id": batch.pk if batch else None,
@@ -815,6 +1167,16 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
         materials.extend(
             {"version_id": version_id, "position": i, **m, "blank_form": "", "sample": ""}
             for i, m in enumerate(p.materials)
+        )
+        fees.extend({"version_id": version_id, "position": i, **f} for i, f in enumerate(p.fees or []))
+        places.extend(
+            {
+                "version_id": version_id,
+                "position": i,
+                "institution_id": getattr(pl["institution"], "pk", None),
+                **{k: pl[k] for k in ("address", "hours", "phone")},
+            }
+            for i, pl in enumerate(p.places or [])
         )
         if batch:  # the dates and numbers come with the publication (catalog.version.publish rows)
             changes = {"status": {"before": None, "after": Item.Status.DRAFT.label}}
@@ -836,6 +1198,8 @@ def _write(*, by, parsed: list[ParsedItem], filename: str, progress) -> ImportRe
         progress("write", total // 2, total)
     db.insert(LegalBasis, legal, with_id=False)
     db.insert(Material, materials, with_id=False)
+    db.insert(FeeItem, fees, with_id=False)
+    db.insert(ServicePlace, places, with_id=False)
     if progress:
         progress("write", total * 3 // 4, total)
     db.insert(AuditEvent, audits, with_id=False)
@@ -961,6 +1325,14 @@ def version_rows(version) -> tuple[dict, list[dict], list[dict]]:
         "result_name": version.result_name,
         "location": version.location,
         "consult_phone": version.consult_phone,
+        "service_objects": "、".join(version.service_object_labels),
+        "visits": version.visits,
+        "online_depth": "一二三四"[int(version.online_depth) - 1] + "级" if version.online_depth else "",
+        "intermediary": version.intermediary,
+        "quantity_limit": version.quantity_limit,
+        "delivery_methods": "、".join(version.delivery_labels),
+        "complaint_phone": version.complaint_phone,
+        "not_applicable": "、".join(elements.GUIDE_LABELS[k] for k in version.not_applicable_keys),
         "is_suspended": _yes(version.is_suspended),
         "valid_from": version.valid_from.isoformat() if version.valid_from else "",
     }
@@ -990,8 +1362,37 @@ def version_rows(version) -> tuple[dict, list[dict], list[dict]]:
     return item, materials, legal
 
 
-def write_workbook(item_rows, material_rows, legal_rows, *, departments=None) -> bytes:
-    """The workbook from row dicts (iterables, streamed): used by export, template and the benchmark."""
+def guide_rows(version) -> tuple[list[dict], list[dict]]:
+    """The 收费项目 and 办理地点 rows of a version, keyed like their columns."""
+    code = version.implementation_code
+    fees = [
+        {
+            "implementation_code": code,
+            "name": f.name,
+            "amount": str(f.amount),
+            "basis": f.basis,
+            "reduction": f.reduction,
+        }
+        for f in version.fee_items.all()
+    ]
+    places = [
+        {
+            "implementation_code": code,
+            "institution": p.institution.name if p.institution_id else "",
+            "address": p.address,
+            "hours": p.hours,
+            "phone": p.phone,
+        }
+        for p in version.places.all()
+    ]
+    return fees, places
+
+
+def write_workbook(
+    item_rows, material_rows, legal_rows, *, departments=None, fee_rows=None, place_rows=None
+) -> bytes:
+    """The workbook from row dicts (iterables, streamed): used by export, template and the benchmark.
+    The optional 收费项目 / 办理地点 sheets are written only when their rows are given (even empty)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -1003,7 +1404,11 @@ def write_workbook(item_rows, material_rows, legal_rows, *, departments=None) ->
         (ITEMS, ITEM_COLUMNS, item_rows),
         (MATERIALS, MATERIAL_COLUMNS, material_rows),
         (LEGAL, LEGAL_COLUMNS, legal_rows),
+        (FEES, FEE_COLUMNS, fee_rows),
+        (PLACES, PLACE_COLUMNS, place_rows),
     ):
+        if rows is None:
+            continue
         ws = wb.create_sheet(sheet)
         for i, c in enumerate(columns):
             ws.column_dimensions[_letter(i)].width = c.width
@@ -1093,16 +1498,22 @@ def export_workbook(*, on: datetime.date) -> tuple[bytes, int]:
 
     versions = (
         versions_in_force(on=on)
-        .prefetch_related("materials", "legal_bases")
+        .prefetch_related("materials", "legal_bases", "fee_items", "places__institution")
         .order_by("basic_code", "implementation_code")
     )
-    items, materials, legal = [], [], []
+    items, materials, legal, fees, places = [], [], [], [], []
     for version in versions.iterator(chunk_size=1000):
         i, m, lb = version_rows(version)
         items.append(i)
         materials.extend(m)
         legal.extend(lb)
-    return write_workbook(items, materials, legal, departments=_departments_for_lookup()), len(items)
+        f, p = guide_rows(version)
+        fees.extend(f)
+        places.extend(p)
+    data = write_workbook(
+        items, materials, legal, departments=_departments_for_lookup(), fee_rows=fees, place_rows=places
+    )
+    return data, len(items)
 
 
 def template_workbook() -> bytes:
@@ -1132,6 +1543,15 @@ def template_workbook() -> bytes:
         "channels": "窗口、网上",
         "enterprise_tags": "准营准办",
         "result_name": "食品经营许可证",
+        "conditions": "依法取得营业执照的市场主体，有与经营的食品品种、数量相适应的经营场所",
+        "procedure": "申请 → 受理 → 审查（必要时现场核查）→ 决定 → 发证",
+        "consult_phone": "0512-12345",
+        "complaint_phone": "12345",
+        "service_objects": "企业法人、非法人企业",
+        "visits": 0,
+        "online_depth": "四级",
+        "delivery_methods": "电子证照、邮寄送达",
+        "not_applicable": "中介服务、数量限制、收费项目",
         "valid_from": timezone.localdate().isoformat(),
     }
     materials = [
@@ -1161,4 +1581,17 @@ def template_workbook() -> bytes:
             "text": "国家对食品生产经营实行许可制度。从事食品生产、食品销售、餐饮服务，应当依法取得许可。",
         }
     ]
-    return write_workbook([example], materials, legal, departments=departments)
+    places = [
+        {
+            "implementation_code": code,
+            "institution": "",
+            "address": dept.institution.address
+            if dept and dept.institution.address
+            else "政务服务中心综合窗口",
+            "hours": "工作日 9:00–12:00，13:30–17:00",
+            "phone": "",
+        }
+    ]
+    return write_workbook(
+        [example], materials, legal, departments=departments, fee_rows=[], place_rows=places
+    )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.forms import formset_factory
 
-from bangban.catalog import codes, exchange
+from bangban.catalog import codes, elements, exchange
+from bangban.catalog.attachments import AttachmentValidator
 from bangban.catalog.models import Adjustment, Bundle, ItemVersion
-from bangban.core.uploads import UploadValidator, size_text
-from bangban.org.models import Department
+from bangban.core.uploads import size_text
+from bangban.org.models import Department, Institution
 
 TIER_CHOICES = list(codes.TIERS.items())
 TAG_CHOICES = [
@@ -81,8 +84,12 @@ class ItemForm(forms.Form):
     tags = forms.MultipleChoiceField(
         label="重点领域标签", choices=TAG_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
-    conditions = forms.CharField(label="申请条件", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    procedure = forms.CharField(label="办理流程", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    conditions = forms.CharField(
+        label="申请条件", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    procedure = forms.CharField(
+        label="办理流程", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     result_name = forms.CharField(
         label="办理结果", max_length=200, required=False, help_text="如：食品经营许可证"
     )
@@ -90,6 +97,43 @@ class ItemForm(forms.Form):
         label="办理地点", max_length=300, required=False, help_text="留空则为实施机关所在中心的地址和窗口"
     )
     consult_phone = forms.CharField(label="咨询电话", max_length=60, required=False)
+    # --- 办事指南 (issue 11) ---
+    service_objects = forms.MultipleChoiceField(
+        label="服务对象",
+        choices=list(codes.SERVICE_OBJECTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    visits = forms.IntegerField(
+        label="到现场次数",
+        required=False,
+        min_value=0,
+        max_value=codes.MAX_VISITS,
+        help_text="0 为零跑动，1 为最多跑一次",
+    )
+    online_depth = forms.ChoiceField(
+        label="网办深度", required=False, choices=[("", "请选择")] + list(codes.ONLINE_DEPTHS.items())
+    )
+    intermediary = forms.CharField(
+        label="中介服务", max_length=300, required=False, help_text="需要的中介服务；没有的请标为不适用"
+    )
+    quantity_limit = forms.CharField(
+        label="数量限制", max_length=300, required=False, help_text="如：每人限办一次；没有的请标为不适用"
+    )
+    delivery_methods = forms.MultipleChoiceField(
+        label="结果送达方式",
+        choices=list(codes.DELIVERY_METHODS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    complaint_phone = forms.CharField(label="监督投诉电话", max_length=60, required=False)
+    not_applicable = forms.MultipleChoiceField(
+        label="不适用的指南要素",
+        choices=[(k, elements.GUIDE_LABELS[k]) for k in elements.NA_ALLOWED],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="办事指南的每个要素须填写或标为不适用；收费项目标为不适用即不收费",
+    )
 
     @staticmethod
     def initial_from(version: ItemVersion) -> dict:
@@ -115,8 +159,16 @@ class ItemForm(forms.Form):
                     "result_name",
                     "location",
                     "consult_phone",
+                    "visits",
+                    "online_depth",
+                    "intermediary",
+                    "quantity_limit",
+                    "complaint_phone",
                 )
             },
+            "service_objects": codes.tags_decode(version.service_objects),
+            "delivery_methods": codes.tags_decode(version.delivery_methods),
+            "not_applicable": version.not_applicable_keys,
             "department": version.department_id,
             "handling_tiers": list(version.handling_tiers),
             "help_tiers": list(version.help_tiers),
@@ -154,18 +206,47 @@ class MaterialForm(forms.Form):
         label="空白表格",
         required=False,
         widget=forms.FileInput,
-        validators=[UploadValidator(label="空白表格")],
+        validators=[AttachmentValidator("空白表格")],
+        help_text="PDF、Word、Excel 或图片，按内容识别",
     )
     sample = forms.FileField(
         label="示例样表",
         required=False,
         widget=forms.FileInput,
-        validators=[UploadValidator(label="示例样表")],
+        validators=[AttachmentValidator("示例样表")],
     )
+
+
+class FeeItemForm(forms.Form):
+    name = forms.CharField(label="收费项目", max_length=100)
+    amount = forms.DecimalField(
+        label="金额（元）", max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
+    basis = forms.CharField(label="收费依据", max_length=300)
+    reduction = forms.CharField(label="减免政策", max_length=300, required=False)
+
+
+class InstitutionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class PlaceForm(forms.Form):
+    institution = InstitutionChoiceField(
+        label="服务机构",
+        queryset=Institution.objects.order_by("path"),
+        required=False,
+        empty_label="所有办理机构",
+    )
+    address = forms.CharField(label="办理地点", max_length=300)
+    hours = forms.CharField(label="办理时间", max_length=200, help_text="如：工作日 9:00–12:00，13:30–17:00")
+    phone = forms.CharField(label="联系电话", max_length=60, required=False)
 
 
 LegalBasisFormSet = formset_factory(LegalBasisForm, extra=2, can_delete=True)
 MaterialFormSet = formset_factory(MaterialForm, extra=2, can_delete=True)
+FeeItemFormSet = formset_factory(FeeItemForm, extra=1, can_delete=True, max_num=20, validate_max=True)
+PlaceFormSet = formset_factory(PlaceForm, extra=1, can_delete=True, max_num=50, validate_max=True)
 
 
 def formset_rows(formset) -> list[dict]:
@@ -183,10 +264,14 @@ def formset_rows(formset) -> list[dict]:
     return rows
 
 
-def item_data(form: ItemForm, legal, materials) -> dict:
+def item_data(form: ItemForm, legal, materials, fees=None, places=None) -> dict:
     data = dict(form.cleaned_data)
     data["legal_bases"] = formset_rows(legal)
     data["materials"] = formset_rows(materials)
+    if fees is not None:
+        data["fee_items"] = formset_rows(fees)
+    if places is not None:
+        data["places"] = formset_rows(places)
     return data
 
 

@@ -127,6 +127,29 @@ class ItemVersion(models.Model):
     location = models.CharField("办理地点", max_length=300, blank=True)
     consult_phone = models.CharField("咨询电话", max_length=60, blank=True)
 
+    # --- 办事指南 elements a citizen reads before coming (issue 11); see elements.GUIDE_ELEMENTS ---
+    service_objects = models.CharField(
+        "服务对象", max_length=100, blank=True, help_text="以逗号包围的代码，见 codes.SERVICE_OBJECTS"
+    )
+    visits = models.PositiveSmallIntegerField(
+        "到现场次数", null=True, blank=True, help_text="0 零跑动，1 最多跑一次；空表示未填写"
+    )
+    online_depth = models.CharField(
+        "网办深度", max_length=1, blank=True, choices=list(codes.ONLINE_DEPTHS.items())
+    )
+    intermediary = models.CharField("中介服务", max_length=300, blank=True)
+    quantity_limit = models.CharField("数量限制", max_length=300, blank=True)
+    delivery_methods = models.CharField(
+        "结果送达方式", max_length=100, blank=True, help_text="以逗号包围的代码，见 codes.DELIVERY_METHODS"
+    )
+    complaint_phone = models.CharField("监督投诉电话", max_length=60, blank=True)
+    # Guide elements explicitly marked 不适用, as ",key,key," (elements.NA_ALLOWED only).
+    not_applicable = models.CharField("不适用的指南要素", max_length=200, blank=True)
+    # Every guide element filled or marked 不适用 (elements.guide_missing is empty). Computed by the
+    # services whenever a draft is written and when it is published; frozen with the version, so
+    # the flag of a published version never goes stale. Feeds 信息公开率.
+    guide_complete = models.BooleanField("办事指南完整", default=False, db_index=True, editable=False)
+
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -279,6 +302,48 @@ class ItemVersion(models.Model):
             return "不收费"
         return f"{self.fee_amount} 元（依据：{self.fee_basis}）"
 
+    # --- 办事指南 (issue 11) ---
+
+    @property
+    def service_object_labels(self) -> list[str]:
+        return [
+            codes.SERVICE_OBJECTS[c]
+            for c in codes.tags_decode(self.service_objects)
+            if c in codes.SERVICE_OBJECTS
+        ]
+
+    @property
+    def delivery_labels(self) -> list[str]:
+        return [
+            codes.DELIVERY_METHODS[c]
+            for c in codes.tags_decode(self.delivery_methods)
+            if c in codes.DELIVERY_METHODS
+        ]
+
+    @property
+    def visits_label(self) -> str:
+        return codes.visits_label(self.visits)
+
+    @property
+    def not_applicable_keys(self) -> list[str]:
+        return codes.tags_decode(self.not_applicable)
+
+    def is_na(self, key: str) -> bool:
+        return key in self.not_applicable_keys
+
+    @property
+    def is_na_places(self) -> bool:
+        return self.is_na("places")
+
+    def place_for(self, institution_id: int | None):
+        """The 办理地点和时间 for the institution the citizen chose, else the item-wide one, else None."""
+        places = list(self.places.all())
+        if institution_id is not None:
+            for place in places:
+                if place.institution_id == institution_id:
+                    return place
+        return next((p for p in places if p.institution_id is None), None)
+
     @property
     def time_limit_label(self) -> str:
         statute = (
@@ -361,6 +426,52 @@ class Material(_FrozenChild):
     @property
     def original_or_copy(self) -> str:
         return self.get_kind_display()
+
+
+class FeeItem(_FrozenChild):
+    """收费项目: one fee of the item, with its legal basis and any reduction or exemption."""
+
+    version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE, related_name="fee_items")
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+    name = models.CharField("收费项目", max_length=100)
+    amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2)
+    basis = models.CharField("收费依据", max_length=300)
+    reduction = models.CharField("减免政策", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "收费项目"
+        verbose_name_plural = "收费项目"
+        ordering = ["version_id", "position", "pk"]
+
+    def __str__(self):
+        return f"{self.name} {self.amount} 元"
+
+
+class ServicePlace(_FrozenChild):
+    """办理地点和时间: for one institution, or item-wide (institution empty) as the fallback."""
+
+    version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE, related_name="places")
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+    institution = models.ForeignKey(
+        "org.Institution",
+        verbose_name="服务机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="空表示适用于所有办理机构",
+    )
+    address = models.CharField("办理地点", max_length=300)
+    hours = models.CharField("办理时间", max_length=200)
+    phone = models.CharField("联系电话", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "办理地点和时间"
+        verbose_name_plural = "办理地点和时间"
+        ordering = ["version_id", "position", "pk"]
+
+    def __str__(self):
+        return self.address
 
 
 class Adjustment(models.Model):
@@ -576,6 +687,8 @@ class ImportJob(models.Model):
         related_name="import_jobs",
     )
     errors = models.JSONField("错误", default=list, blank=True)
+    # Per item row: {row, code, name, status new|changed|unchanged|error, adjustment, message}.
+    rows = models.JSONField("逐行结果", default=list, blank=True)
     message = models.TextField("结果说明", blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from bangban.catalog import codes
+from bangban.catalog import codes, elements
 from bangban.catalog.models import ItemVersion
 from bangban.core import pdf
 
@@ -14,9 +14,17 @@ def notice_pdf(version: ItemVersion, *, on: datetime.date, url: str = "") -> byt
     mm = pdf.mm
     dept = version.department
     institution = dept.institution
+    place = version.place_for(None)
     where = version.location or f"{institution.name}（{institution.address or '地址见中心公告'}）"
     if dept.windows:
         where += f"，{dept.name} {dept.windows} 号窗口"
+    hours = institution.opening_hours or "工作日"
+    if place is not None:
+        where, hours = place.address, place.hours
+    elif version.is_na("places"):
+        where = "无需到现场，网上办理"
+    fees = list(version.fee_items.all())
+    fee_text = "；".join(elements.fee_line(f) for f in fees) if fees else version.fee_label
     flow = [
         pdf.p("一次性告知书", "title"),
         pdf.p(f"{version.name}", "h2"),
@@ -42,11 +50,18 @@ def notice_pdf(version: ItemVersion, *, on: datetime.date, url: str = "") -> byt
                 ["实施机关", f"{dept.name}（主管部门：{version.competent_department}）"],
                 ["办件类型", version.case_kind_label],
                 ["办理时限", version.time_limit_label],
-                ["收费", version.fee_label],
+                ["服务对象", elements.guide_text(version, "service_objects")],
+                ["收费", fee_text],
                 ["办理渠道", "、".join(version.channel_labels)],
+                ["到现场次数", elements.guide_text(version, "visits")],
+                ["网办深度", elements.guide_text(version, "online_depth")],
                 ["办理地点", where],
-                ["办公时间", institution.opening_hours or "工作日"],
+                ["办公时间", hours],
+                ["中介服务", elements.guide_text(version, "intermediary")],
+                ["数量限制", elements.guide_text(version, "quantity_limit")],
+                ["结果送达", elements.guide_text(version, "delivery_methods")],
                 ["咨询电话", version.consult_phone or institution.phone or dept.phone or "—"],
+                ["监督投诉电话", version.complaint_phone or "12345"],
                 ["帮办代办", _service_line(version)],
             ],
             [32 * mm, 138 * mm],

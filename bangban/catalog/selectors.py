@@ -44,7 +44,7 @@ def item_version_in_force(*, item: Item | int, on: datetime.date) -> ItemVersion
     item_id = item.pk if isinstance(item, Item) else item
     return (
         _with_related(ItemVersion.objects.filter(in_force_q(on), item_id=item_id))
-        .prefetch_related("materials", "legal_bases")
+        .prefetch_related("materials", "legal_bases", "fee_items", "places__institution")
         .order_by("-valid_from")
         .first()
     )
@@ -182,7 +182,9 @@ def item_get(*, pk, user=None) -> Item:
 
 
 def version_get(*, pk, user=None) -> ItemVersion:
-    qs = _with_related(ItemVersion.objects.all()).prefetch_related("materials", "legal_bases")
+    qs = _with_related(ItemVersion.objects.all()).prefetch_related(
+        "materials", "legal_bases", "fee_items", "places__institution"
+    )
     if user is None or not has_cap(user, Cap.CATALOG_VIEW):
         qs = qs.filter(state=ItemVersion.State.PUBLISHED)
     return qs.get(pk=pk)
@@ -285,7 +287,16 @@ def adjustment_get(*, user, pk) -> Adjustment:
 def adjustment_versions(adjustment: Adjustment, limit: int | None = None) -> list[ItemVersion]:
     qs = (
         adjustment.proposed_versions.select_related("item", "department", "based_on", "based_on__department")
-        .prefetch_related("materials", "legal_bases", "based_on__materials", "based_on__legal_bases")
+        .prefetch_related(
+            "materials",
+            "legal_bases",
+            "fee_items",
+            "places",
+            "based_on__materials",
+            "based_on__legal_bases",
+            "based_on__fee_items",
+            "based_on__places",
+        )
         .order_by("pk")
     )
     return list(qs[:limit] if limit is not None else qs)

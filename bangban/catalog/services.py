@@ -32,12 +32,14 @@ from bangban.catalog.models import (
     Adjustment,
     Bundle,
     BundleItem,
+    FeeItem,
     Item,
     ItemLineage,
     ItemVersion,
     LegalBasis,
     ListingEntry,
     Material,
+    ServicePlace,
 )
 from bangban.catalog.selectors import adjustment_contributor_ids, latest_published
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
@@ -69,13 +71,40 @@ def _elements_snapshot(version: ItemVersion) -> dict:
     return elements.display(version)
 
 
-def _write_children(version: ItemVersion, legal: list[dict], materials: list[dict]) -> None:
+def _write_children(
+    version: ItemVersion,
+    legal: list[dict],
+    materials: list[dict],
+    fees: list[dict] | None = None,
+    places: list[dict] | None = None,
+) -> None:
+    """Replace a draft's children (fee items and places only when given), then store whether its
+    办事指南 is complete."""
     version.legal_bases.all().delete()
     version.materials.all().delete()
     for i, e in enumerate(legal):
         LegalBasis(version=version, position=i, **e).save()
     for i, m in enumerate(materials):
         Material(version=version, position=i, **m).save()
+    if fees is not None:
+        version.fee_items.all().delete()
+        for i, f in enumerate(fees):
+            FeeItem(version=version, position=i, **f).save()
+    if places is not None:
+        version.places.all().delete()
+        for i, p in enumerate(places):
+            ServicePlace(version=version, position=i, **p).save()
+    _guide_refresh(version)
+
+
+def _guide_refresh(version: ItemVersion) -> None:
+    """Store `guide_complete` of a draft (elements.guide_missing, the one rule) after a write."""
+    fresh = ItemVersion.objects.prefetch_related("materials", "legal_bases", "fee_items", "places").get(
+        pk=version.pk
+    )
+    complete = not elements.guide_missing(fresh)
+    ItemVersion.objects.filter(pk=version.pk, state=ItemVersion.State.DRAFT).update(guide_complete=complete)
+    version.guide_complete = complete
 
 
 def _check_code_free(code: str, *, item: Item | None) -> None:
@@ -113,6 +142,7 @@ def item_create(*, by, data: dict) -> Item:
         require_cap(by, Cap.CATALOG_MANAGE, MANAGE_MESSAGE)
     values, legal, materials, problems = elements.clean(data)
     _raise(problems)
+    values, fees, places = elements.split_children(values)
     _check_code_free(values["implementation_code"], item=None)
     item = Item(status=Item.Status.DRAFT, created_by=by)
     _sync_head(item, ItemVersion(**values))
@@ -123,7 +153,7 @@ def item_create(*, by, data: dict) -> Item:
         _check_code_free(values["implementation_code"], item=None)
         raise
     version = ItemVersion.objects.create(item=item, state=ItemVersion.State.DRAFT, created_by=by, **values)
-    _write_children(version, legal, materials)
+    _write_children(version, legal, materials, fees, places)
     _contributed(version, by)
     audit_record(
         actor=by,
@@ -166,12 +196,13 @@ def item_version_update(*, by, version: ItemVersion, data: dict) -> ItemVersion:
     raw.update(data)
     values, legal, materials, problems = elements.clean(raw)
     _raise(problems)
+    values, fees, places = elements.split_children(values)
     item = version.item
     _check_code_free(values["implementation_code"], item=item)
     for field, value in values.items():
         setattr(version, field, value)
     version.save()
-    _write_children(version, legal, materials)
+    _write_children(version, legal, materials, fees, places)
     _contributed(version, by)
     if item.status == Item.Status.DRAFT:
         _sync_head(item, version)
@@ -185,6 +216,7 @@ def item_version_update(*, by, version: ItemVersion, data: dict) -> ItemVersion:
 
 def _publish(version: ItemVersion, *, by, valid_from: datetime.date) -> ItemVersion:
     number = (version.item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version.guide_complete = not elements.guide_missing(version)  # frozen from here on
     version.state = ItemVersion.State.PUBLISHED
     version.number = number
     version.valid_from = valid_from
@@ -367,6 +399,7 @@ def _new_draft(*, by, adjustment, item: Item | None, raw: dict, based_on: ItemVe
     """A draft version proposed by `adjustment`, on `item` (change) or on a new draft item."""
     values, legal, materials, problems = elements.clean(raw)
     _raise(problems)
+    values, fees, places = elements.split_children(values)
     if item is None:
         _check_code_free(values["implementation_code"], item=None)
         item = Item(status=Item.Status.DRAFT, created_by=by)
@@ -383,7 +416,7 @@ def _new_draft(*, by, adjustment, item: Item | None, raw: dict, based_on: ItemVe
         created_by=by,
         **values,
     )
-    _write_children(version, legal, materials)
+    _write_children(version, legal, materials, fees, places)
     _contributed(version, by)
     return version
 
@@ -617,7 +650,7 @@ def _copy_version(version: ItemVersion, *, by, adjustment, is_suspended: bool) -
         **{f: getattr(version, f) for f in elements.SCALAR_FIELDS},
     )
     raw = elements.raw_from_version(version)
-    _write_children(copy, raw["legal_bases"], raw["materials"])
+    _write_children(copy, raw["legal_bases"], raw["materials"], raw["fee_items"], raw["places"])
     return copy
 
 

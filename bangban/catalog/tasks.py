@@ -89,6 +89,7 @@ def run_catalog_import(job_id: int) -> str:
             phase="未通过校验",
             errors=getattr(exc, "errors", [])
             or [{"field": getattr(exc, "field", None), "code": exc.code, "message": exc.message}],
+            rows=getattr(exc, "rows", []),
             message=exc.message,
             finished_at=timezone.now(),
         )
@@ -107,15 +108,22 @@ def run_catalog_import(job_id: int) -> str:
             f"已导入 {result.created} 个事项草稿{counts}，尚未发布：已作为{result.adjustment}提交审核，"
             "须由另一位事项管理员批准后一并发布"
         )
-    else:
+    elif result.created:
         message = f"已导入并发布 {result.created} 个事项{counts}"
+    else:
+        message = "没有新增事项"
+    if result.changed:
+        message += f"；{result.changed} 个已有事项的要素有变化，已逐项提交要素变更申请，经审核批准后生效"
+    if result.unchanged:
+        message += f"；{result.unchanged} 个事项无变化"
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.DONE,
-        phase="待审核" if result.adjustment is not None else "已完成",
+        phase="待审核" if result.adjustment is not None or result.changed else "已完成",
         done=result.created,
         total=result.created,
         created_count=result.created,
         adjustment=result.adjustment,
+        rows=result.rows,
         message=message,
         finished_at=timezone.now(),
     )

@@ -20,10 +20,12 @@ from bangban.catalog.forms import (
     AdjustmentEditForm,
     AdjustmentForm,
     BundleForm,
+    FeeItemFormSet,
     ImportForm,
     ItemForm,
     LegalBasisFormSet,
     MaterialFormSet,
+    PlaceFormSet,
     PublicationForm,
     ReviewForm,
     item_data,
@@ -106,15 +108,33 @@ def item_list_view(request):
     )
 
 
+def _optional_formset(cls, request, prefix: str, initial=None):
+    """A formset bound only when the form sent its rows: a client that leaves out a whole section
+    (older forms, scripts) keeps what the draft has instead of failing on missing management data."""
+    sent = request.method == "POST" and f"{prefix}-TOTAL_FORMS" in request.POST
+    return cls(request.POST if sent else None, prefix=prefix, initial=initial)
+
+
+def _bound(*formsets):
+    """Each formset, or None for one the request did not send (nothing to replace)."""
+    return [f if f.is_bound else None for f in formsets]
+
+
 @login_required
 def item_create_view(request):
     require_cap(request.user, Cap.CATALOG_MANAGE, services.MANAGE_MESSAGE)
     form = ItemForm(request.POST or None)
     legal = LegalBasisFormSet(request.POST or None, prefix="legal")
     materials = MaterialFormSet(request.POST or None, request.FILES or None, prefix="materials")
-    if request.method == "POST" and form.is_valid() and legal.is_valid() and materials.is_valid():
+    fees = _optional_formset(FeeItemFormSet, request, "fees")
+    places = _optional_formset(PlaceFormSet, request, "places")
+    subforms = (legal, materials, fees, places)
+    if request.method == "POST" and form.is_valid() and all([f.is_valid() for f in subforms if f.is_bound]):
         ok, item = call_service(
-            form, lambda: services.item_create(by=request.user, data=item_data(form, legal, materials))
+            form,
+            lambda: services.item_create(
+                by=request.user, data=item_data(form, legal, materials, *_bound(fees, places))
+            ),
         )
         if ok:
             messages.success(
@@ -124,7 +144,14 @@ def item_create_view(request):
     return render(
         request,
         "catalog/version_form.html",
-        {"form": form, "legal": legal, "materials": materials, "title": "新建政务服务事项"},
+        {
+            "form": form,
+            "legal": legal,
+            "materials": materials,
+            "fees": fees,
+            "places": places,
+            "title": "新建政务服务事项",
+        },
     )
 
 
@@ -183,6 +210,7 @@ def version_detail_view(request, pk):
             "item": version.item,
             "display": elements.display(version),
             "labels": elements.LABELS,
+            "missing": elements.guide_missing(version),
         },
     )
 
@@ -217,11 +245,29 @@ def version_edit_view(request, pk):
     materials = MaterialFormSet(
         request.POST or None, request.FILES or None, prefix="materials", initial=material_initial
     )
-    if request.method == "POST" and form.is_valid() and legal.is_valid() and materials.is_valid():
+    fees = _optional_formset(
+        FeeItemFormSet,
+        request,
+        "fees",
+        initial=[{f: getattr(e, f) for f in elements.FEE_FIELDS} for e in version.fee_items.all()],
+    )
+    places = _optional_formset(
+        PlaceFormSet,
+        request,
+        "places",
+        initial=[
+            {"institution": p.institution_id, "address": p.address, "hours": p.hours, "phone": p.phone}
+            for p in version.places.all()
+        ],
+    )
+    subforms = (legal, materials, fees, places)
+    if request.method == "POST" and form.is_valid() and all([f.is_valid() for f in subforms if f.is_bound]):
         ok, _ = call_service(
             form,
             lambda: services.item_version_update(
-                by=request.user, version=version, data=item_data(form, legal, materials)
+                by=request.user,
+                version=version,
+                data=item_data(form, legal, materials, *_bound(fees, places)),
             ),
         )
         if ok:
@@ -236,8 +282,11 @@ def version_edit_view(request, pk):
             "form": form,
             "legal": legal,
             "materials": materials,
+            "fees": fees,
+            "places": places,
             "title": f"编辑草稿：{version.name}",
             "version": version,
+            "missing": elements.guide_missing(version),
         },
     )
 
@@ -685,6 +734,13 @@ def _public_version(request, pk) -> tuple[Item, ItemVersion, datetime.date]:
 def public_guide_view(request, pk):
     item, version, on = _public_version(request, pk)
     history = [v for v in selectors.item_versions(item) if v.is_published]
+    at = parse_id(request.GET.get("at"))
+    place = version.place_for(at)
+    facts = [
+        (label, elements.guide_text(version, key))
+        for key, label in elements.GUIDE_ELEMENTS
+        if key in ("service_objects", "visits", "online_depth", "intermediary", "quantity_limit")
+    ]
     return render(
         request,
         "catalog/public_guide.html",
@@ -692,6 +748,11 @@ def public_guide_view(request, pk):
             "item": item,
             "version": version,
             "on": on,
+            "at": at,
+            "place": place,
+            "facts": facts,
+            "delivery": elements.guide_text(version, "delivery_methods"),
+            "conditions_text": elements.guide_text(version, "conditions"),
             "history": history,
             "lineage": selectors.lineage(item),
             "bundles": item.bundles.filter(is_published=True),

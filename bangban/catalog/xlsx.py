@@ -109,7 +109,8 @@ def open_workbook(data: bytes | BinaryIO, limits: Limits) -> zipfile.ZipFile:
         raise WorkbookError(f"压缩包内的文件超过 {limits.max_entries} 个的上限", "too_many_entries")
     try:
         z = zipfile.ZipFile(fp)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, NotImplementedError) as exc:
+        # NotImplementedError: a damaged directory entry claiming a zip version Python cannot read
         raise WorkbookError("文件不是有效的 Excel 工作簿（.xlsx）") from exc
     entries = z.infolist()
     if len(entries) > limits.max_entries:

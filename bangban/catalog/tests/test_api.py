@@ -272,8 +272,9 @@ def test_import_export_template(cat, api, published, django_capture_on_commit_ca
         response = admin.post("/api/v1/catalog/imports/", {"file": upload}, format="multipart")
     assert response.status_code == 202
     job = admin.get(f"/api/v1/catalog/imports/{response.json()['id']}/").json()
-    # the template's example is the item already published: refused, with the reason
-    assert job["status"] == "failed" and job["errors"][0]["code"] == "duplicate_code"
+    # the template's example is the item already published, with other elements: a change request
+    assert job["status"] == "done" and [r["status"] for r in job["rows"]] == ["changed"]
+    assert Adjustment.objects.get(pk=job["rows"][0]["adjustment"]).kind == Adjustment.Kind.CHANGE
     assert ImportJob.objects.count() == 1
     assert (
         api(cat.user("town_agent"))

@@ -93,9 +93,11 @@ def test_the_importer_cannot_publish_alone_another_admin_approves_the_batch(cat)
 def test_a_returned_batch_stays_unpublished_and_a_withdrawn_one_is_discarded(cat):
     a, b = cat.user("catalog_admin"), cat.user("catalog_admin2")
     batch = services.catalog_import_xlsx(by=a, data=workbook(cat), filename="catalog.xlsx").adjustment
-    with pytest.raises(ServiceError) as exc:  # the same workbook again, while the first awaits review
-        services.catalog_import_xlsx(by=a, data=workbook(cat), filename="catalog.xlsx")
-    assert "待审核的批量导入" in exc.value.errors[0]["message"] and Adjustment.objects.count() == 1
+    # the same workbook again, while the first awaits review: reported as pending, nothing twice
+    again = services.catalog_import_xlsx(by=a, data=workbook(cat), filename="catalog.xlsx")
+    assert again.created == 0 and again.adjustment is None and Adjustment.objects.count() == 1
+    assert {r["adjustment"] for r in again.rows} == {batch.pk}
+    assert all(f"待审核的{batch}" in r["message"] for r in again.rows)
     services.adjustment_return(by=b, adjustment=batch, note="第二个事项的承诺时限有误")
     nothing_published()
 

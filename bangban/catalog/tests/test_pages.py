@@ -321,14 +321,15 @@ def test_material_attachments_are_uploaded_served_and_kept_by_new_versions(
         main_item_name="",
         **management("legal", 1),
         **management("materials", 1),
-        **{"materials-0-blank_form": SimpleUploadedFile("申请书.docx", b"PK blank form")},
+        # a PDF by its content, whatever the name says: stored and served as .pdf
+        **{"materials-0-blank_form": SimpleUploadedFile("申请书.docx", b"%PDF-1.4 blank form")},
     )
     assert admin.post(f"/catalog/versions/{draft.pk}/edit/", form).status_code == 302
     material = draft.materials.get()
-    assert material.blank_form.name.endswith(".docx")
+    assert material.blank_form.name.endswith(".pdf")
     services.item_version_publish(by=None, version=draft)
     download = web(cat.user("town_agent")).get(f"/items/materials/{material.pk}/blank_form/")
-    assert download.status_code == 200 and b"".join(download.streaming_content) == b"PK blank form"
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 blank form"
     adjustment = services.adjustment_create(
         by=cat.user("catalog_admin"),
         kind="change",
