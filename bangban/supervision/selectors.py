@@ -20,7 +20,7 @@ from django.utils import timezone
 from bangban.accounts.models import User
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
-from bangban.catalog.models import Item, ItemVersion, LegalBasis, ListingEntry, Material
+from bangban.catalog.models import Item, ItemVersion, ListingEntry
 from bangban.catalog.selectors import in_force_q
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.org.models import Department, Institution
@@ -181,25 +181,14 @@ def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: lis
     return querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
 
 
-def guide_complete_q(prefix: str = "") -> Q:
-    """A version's 办事指南 is complete: conditions, procedure, place and phone given, at least one
-    material and one legal basis (catalog.elements names them)."""
-    q = Q()
-    for name in ("conditions", "procedure", "location", "consult_phone"):
-        q &= ~Q(**{f"{prefix}{name}": ""})
-    return q
-
-
 def disclosure_counts(ids: list[int], on: dt.date, group: str | None) -> dict:
     """信息公开率, live: {group key: (complete, offered)} over the listing entries of `ids` whose
     item has a published, not suspended version in force on `on` (group: None, "institution_id"
     or "item_id")."""
     versions = ItemVersion.objects.filter(in_force_q(on), item_id=OuterRef("item_id"), is_suspended=False)
-    complete = versions.filter(
-        guide_complete_q(),
-        Exists(Material.objects.filter(version_id=OuterRef("pk"))),
-        Exists(LegalBasis.objects.filter(version_id=OuterRef("pk"))),
-    )
+    # The catalog's one rule (catalog.elements.guide_missing), stored on each version when it is written;
+    # published versions are frozen, so the stored flag never goes stale.
+    complete = versions.filter(guide_complete=True)
     qs = (
         ListingEntry.objects.filter(institution_id__in=ids)
         .annotate(offered=Exists(versions), complete=Exists(complete))

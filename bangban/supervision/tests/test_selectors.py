@@ -155,6 +155,7 @@ def test_drill_refuses_what_it_cannot_show(org):
 def _guided_item(org, name, code_seq, *, legal_basis=True):
     """A published item whose guide has every element (or lacks the legal basis), listed by the town:
     built as a draft (published versions are frozen, children included) and then published."""
+    from bangban.catalog.elements import guide_missing
     from bangban.catalog.models import Item, ItemVersion, LegalBasis, ListingEntry, Material
 
     basic, credit = f"{code_seq:012d}", org.department.credit_code
@@ -167,12 +168,18 @@ def _guided_item(org, name, code_seq, *, legal_basis=True):
         item_type="01", basic_code=basic, implementation_code=f"{credit}1{basic}", competent_department="区市场监督管理局",
         department=org.department, level="3", handling_tiers="123", help_tiers="123", agency_tiers="123",
         statutory_days=20, promised_days=5, conditions="年满十八周岁", procedure="申请—受理—审核—发证",
-        location="一楼 3 号窗口", consult_phone="0512-12345678",
+        location="一楼 3 号窗口", consult_phone="0512-12345678", complaint_phone="12345",
+        service_objects=",person,", delivery_methods=",window,", visits=1, online_depth="3",
+        result_name="许可证", not_applicable=",places,intermediary,quantity_limit,fees,",
     )  # fmt: skip
     Material.objects.create(version=version, name="身份证")
     if legal_basis:
         LegalBasis.objects.create(version=version, rank=1, title="《食品经营许可和备案管理办法》")
-    ItemVersion.objects.filter(pk=version.pk).update(state=ItemVersion.State.PUBLISHED)
+    # The catalog's services store the rule's answer when they write a draft; done by hand here.
+    complete = not guide_missing(version)
+    ItemVersion.objects.filter(pk=version.pk).update(
+        state=ItemVersion.State.PUBLISHED, guide_complete=complete
+    )
     ListingEntry.objects.create(institution=org.town, item=item, offers_help=True)
     return item
 
