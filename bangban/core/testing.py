@@ -190,3 +190,34 @@ def api_token_for(user: User) -> str:
     from bangban.accounts.services import token_issue
 
     return token_issue(by=None, user=user, name="测试令牌")[1]
+
+
+def run_together(n, fn):
+    """Run fn(0) … fn(n-1) in n threads released at once (real transactions, each thread its own
+    connection): [("ok", result) | ("error", ServiceError code) | ("crash", repr)] in index order."""
+    import threading
+
+    from django.db import connection
+
+    from bangban.core.errors import ServiceError
+
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def worker(i):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = ("ok", fn(i))
+        except ServiceError as exc:
+            results[i] = ("error", exc.code)
+        except Exception as exc:  # surfaced in the assertion message
+            results[i] = ("crash", repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results

@@ -1,43 +1,16 @@
 """Concurrent requests with real threads and connections (meaningful on PostgreSQL; SQLite serialises
 writers, and the same assertions hold)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from bangban.bookings import services, verification
 from bangban.bookings.models import Booking, PhoneCode, Slot
 from bangban.bookings.tests.conftest import PHONE, last_code, make_slot
 from bangban.cases.models import Case
 from bangban.cases.tests.conftest import make_item
-from bangban.core.errors import ServiceError
-from bangban.core.testing import make_org
+from bangban.core.testing import make_org, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(n, fn):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = ("ok", fn(i))
-        except ServiceError as exc:
-            results[i] = ("error", exc.code)
-        except Exception as exc:  # surfaced in the assertion message
-            results[i] = ("crash", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_last_place_in_a_slot_goes_to_exactly_one_of_many():

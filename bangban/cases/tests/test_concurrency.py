@@ -1,39 +1,12 @@
 """Concurrent requests never lose or duplicate data (real threads, real transactions, both databases)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from bangban.cases import services
 from bangban.cases.models import Case
-from bangban.core.errors import ServiceError
-from bangban.core.testing import make_org
+from bangban.core.testing import make_org, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(n, fn):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = ("ok", fn(i))
-        except ServiceError as exc:
-            results[i] = ("error", exc.code)
-        except Exception as exc:  # surfaced in the assertion message
-            results[i] = ("crash", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 @pytest.fixture

@@ -1,41 +1,14 @@
 """Two people submitting the same step at once advance the complaint once (real threads, both databases)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from bangban.complaints import services
 from bangban.complaints.models import Complaint, ComplaintStep, Consultation, Status
 from bangban.complaints.tests.conftest import register
-from bangban.core.errors import ServiceError
-from bangban.core.testing import make_org
+from bangban.core.testing import make_org, run_together
 from bangban.notifications.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(n, fn):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = ("ok", fn(i))
-        except ServiceError as exc:
-            results[i] = ("error", exc.code)
-        except Exception as exc:  # surfaced in the assertion message
-            results[i] = ("crash", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_concurrent_step_submissions_do_not_double_advance():

@@ -3,8 +3,7 @@ current versions (real threads and transactions, both databases)."""
 
 import pytest
 
-from bangban.cases.tests.test_concurrency import run_together
-from bangban.core.testing import make_org
+from bangban.core.testing import make_org, run_together
 from bangban.emergencies import services
 from bangban.emergencies.models import Plan
 

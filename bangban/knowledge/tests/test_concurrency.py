@@ -2,8 +2,7 @@
 
 import pytest
 
-from bangban.cases.tests.test_concurrency import run_together
-from bangban.core.testing import make_org
+from bangban.core.testing import make_org, run_together
 from bangban.knowledge import services
 from bangban.knowledge.models import Article, Corpus, Term
 from bangban.knowledge.tests.factories import draft, workbook

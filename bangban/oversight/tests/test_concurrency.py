@@ -2,8 +2,7 @@
 
 import pytest
 
-from bangban.cases.tests.test_concurrency import run_together
-from bangban.core.testing import make_org
+from bangban.core.testing import make_org, run_together
 from bangban.oversight import services
 from bangban.oversight.models import Order, OrderEvent
 from bangban.oversight.tests.conftest import at, open_case

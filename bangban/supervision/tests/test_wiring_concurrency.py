@@ -7,11 +7,10 @@ from django.utils import timezone
 
 from bangban.cases import services as cs
 from bangban.cases.tests.conftest import make_item
-from bangban.core.testing import make_org
+from bangban.core.testing import make_org, run_together
 from bangban.evaluations import services as es
 from bangban.evaluations.models import Rectification
 from bangban.evaluations.tests.conftest import person
-from bangban.evaluations.tests.test_concurrency import run_together
 from bangban.supervision.services import facts_recompute, maintained_counts, maintained_rollup
 
 pytestmark = pytest.mark.django_db(transaction=True)
