@@ -24,6 +24,7 @@ PUBLIC_VIEWS = frozenset(
 CACHEABLE_VIEWS = frozenset(
     {
         "portal:home",
+        "portal:search",
         "portal:help",
         "portal:track",
         "portal:accessibility",

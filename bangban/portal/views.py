@@ -122,6 +122,25 @@ def ask_done(request):
     return render(request, "portal/ask_done.html", {"due": due, "institution": institution})
 
 
+SEARCH_PAGE = 10
+
+
+@require_safe
+def search(request):
+    """The home's search box: the knowledge base's search (word segmentation, synonyms) over items and
+    articles, in the portal's shell. Cacheable: the same answer for everyone."""
+    from bangban.knowledge.selectors import search as knowledge_search
+
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    page = parse_id(request.GET.get("page", "")) or 1
+    page = min(page, 5)
+    result = knowledge_search(q=q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE) if q else None
+    has_next = bool(result and result.matched > page * SEARCH_PAGE)
+    return render(
+        request, "portal/search.html", {"q": q, "result": result, "page": page, "has_next": has_next}
+    )
+
+
 @require_safe
 def help_page(request):
     return render(request, "portal/help.html", {"host": selectors.host_contact()})

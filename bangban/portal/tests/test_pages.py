@@ -389,3 +389,17 @@ def test_the_help_hub_leads_to_each_way_of_asking_and_the_track_hub_to_the_numbe
     assert 'value="door" checked' in page.replace("\n", " ") or re.search(r'value="door"[^>]*checked', page)
     html = client.get("/track/").content.decode()
     assert 'href="/bookings/track/"' in html and 'href="/bookings/manage/"' in html
+
+
+def test_the_home_search_finds_the_item_by_colloquial_words(org, client, item):
+    from bangban.knowledge.tests.factories import published
+
+    article = published(org, "社保卡丢了怎么办", "社会保障卡丢失后先挂失，再到便民服务中心补办社保卡。")
+    assert 'action="/search/"' in client.get("/").content.decode()
+    r = client.get("/search/", {"q": "办社保卡"})
+    html = r.content.decode()
+    assert r.status_code == 200 and 'class="pub-nav"' in html
+    assert f'href="/items/{item.pk}/"' in html and f'href="/knowledge/{article.pk}/"' in html
+    assert "<mark>" in html and "public" in r["Cache-Control"] and not r.cookies
+    assert "没有找到" in client.get("/search/", {"q": "火星签证"}).content.decode()
+    assert client.get("/search/", {"q": "x" * 500, "page": "abc"}).status_code == 200
