@@ -135,8 +135,29 @@ def test_touched_public_pages_pass_axe_in_both_modes(browser, live_server, org):
 
     if not AXE.exists():
         pytest.fail(f"axe-core is missing ({AXE}); run `npm ci`")
+    from bangban.bookings import services
+
     item, _slot, _label = _journey_world(org)
+    services.request_code(phone=PHONE)
+    case = services.request_create(
+        institution=org.town,
+        kind="agency",
+        way="remote",
+        applicant_name="李大爷",
+        phone=PHONE,
+        code=sms_code(),
+        items=[item.pk],
+    )
+    agent = org.user("town_agent")
+    case = case_analyse(case=case, by=agent, analysis="代办")
+    today = timezone.localdate()
+    case_entrust(
+        case=case, by=agent, scope="whole", period_start=today, period_end=today + datetime.timedelta(days=30)
+    )
+    sign_url = services.sign_link_send(by=agent, entrustment=case.entrustments.get())
     pages = [
+        urlsplit(sign_url).path,
+        "/bookings/sign/no-such-link/",
         "/search/?q=办社保卡",
         "/search/?q=火星签证",
         "/help/",
@@ -160,7 +181,7 @@ def test_touched_public_pages_pass_axe_in_both_modes(browser, live_server, org):
         mode = "关怀版" if care else "标准版"
         for url in pages:
             response = page.goto(live_server.url + url)
-            assert response.status == 200, url
+            assert response.status == (404 if "no-such" in url else 200), url
             _check(page, f"{mode} {url}", report, care)
         # Forms sent back with errors, and the code sent.
         page.goto(live_server.url + "/bookings/track/")
