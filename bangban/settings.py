@@ -346,6 +346,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names collide across apps get meaningful names instead of hashes.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseKindEnum": "bangban.cases.models.Kind",
+        "CaseStatusEnum": "bangban.cases.models.Status",
+        "CaseChannelEnum": "bangban.cases.models.Channel",
+        "ComplaintChannelEnum": "bangban.complaints.models.Channel",
+        "ComplaintStatusEnum": "bangban.complaints.models.Status",
+        "ConsultationChannelEnum": "bangban.complaints.models.ConsultChannel",
+        "ReviewLevelEnum": "bangban.evaluations.models.Level",
+        "RectificationStatusEnum": "bangban.evaluations.models.RectStatus",
+        "ArticleKindEnum": "bangban.knowledge.models.Article.Kind",
+        "ArticleSourceEnum": "bangban.knowledge.models.Article.Source",
+    },
 }
 
 # Celery: Redis in production; eager (in-process, after commit) in the embedded default.

@@ -91,4 +91,4 @@ class TemplateForm(forms.Form):
 
 
 class SignatureForm(forms.Form):
-    image = forms.CharField(widget=forms.HiddenInput, max_length=300_000, required=False)
+    image = forms.CharField(label="签名", widget=forms.HiddenInput, max_length=300_000, required=False)

@@ -31,6 +31,7 @@ class PhoneCode(models.Model):
         TRACK = "track", "办件查询"
         BOOKING = "booking", "预约变更"
         SIGN = "sign", "签署委托书"
+        CONSULT = "consult", "留言咨询"
 
     phone_hash = models.CharField("手机号码摘要", max_length=64)
     purpose = models.CharField("用途", max_length=16, choices=Purpose.choices)

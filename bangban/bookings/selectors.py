@@ -54,9 +54,19 @@ def offered_for(institution: Institution, *, kind: str, q: str = ""):
         institution=institution, on=timezone.localdate(), mode="agency" if kind == "agency" else "help"
     )
     q = " ".join((q or "").split())[:50]
-    if q:
-        versions = versions.filter(name__icontains=q)
-    return versions.select_related(None).only("id", "item_id", "name")[:ITEM_LIMIT]
+    versions = versions.select_related(None).only("id", "item_id", "name")
+    if not q:
+        return versions[:ITEM_LIMIT]
+    # The knowledge base's search (word segmentation, synonyms: "办社保卡" finds 社会保障卡申领), best
+    # first; the offered ones among its items. A name typed exactly as listed is found as before.
+    from bangban.knowledge.selectors import ITEM, search
+
+    ranked = [h.id for h in search(q=q, limit=50).hits if h.kind == ITEM]
+    found = {v.item_id: v for v in versions.filter(item_id__in=ranked)}
+    best = [found[i] for i in ranked if i in found]
+    seen = set(found)
+    best += [v for v in versions.filter(name__icontains=q)[:ITEM_LIMIT] if v.item_id not in seen]
+    return best[:ITEM_LIMIT]
 
 
 def open_slots(institution: Institution, *, days: int = SLOT_DAYS) -> QuerySet[Slot]:

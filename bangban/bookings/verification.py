@@ -43,6 +43,7 @@ PURPOSE_WORDS = {
     PhoneCode.Purpose.TRACK: "查询办件进度",
     PhoneCode.Purpose.BOOKING: "变更预约",
     PhoneCode.Purpose.SIGN: "签署委托书",
+    PhoneCode.Purpose.CONSULT: "留言咨询",
 }
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from bangban.accounts.roles import Cap
 from bangban.bookings import forms as f
 from bangban.bookings import selectors, services
-from bangban.bookings.models import PhoneCode
+from bangban.bookings.models import PhoneCode, Way
 from bangban.cases.models import Entrustment
 from bangban.core.context import client_ip
 from bangban.core.errors import ServiceError
@@ -46,6 +46,8 @@ def ask_view(request):
         "institution": institution,
         "q": request.GET.get("q", "")[:50],
         "place": request.GET.get("place", "")[:12],
+        # The portal's 在线求助 links straight to a way (window slot, 上门服务, remote help).
+        "way": request.GET.get("way") if request.GET.get("way") in Way.values else "",
     }
     if institution is None:
         return render(request, "bookings/ask.html", context)
@@ -61,7 +63,8 @@ def ask_view(request):
         except ServiceError as exc:
             messages.error(request, f"「手机号码」：{exc.message}")
         return render(request, "bookings/ask.html", context | {"form": form})
-    form = f.AskForm(request.POST or None, items=items, slots=slots)
+    initial = {"way": context["way"]} if context["way"] else {}
+    form = f.AskForm(request.POST or None, items=items, slots=slots, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         ok, case = call_service(

@@ -24,6 +24,13 @@ class AskForm(forms.Form):
         help_text="答复将以短信发到这个号码；只用于答复您的咨询。",
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
+    code = forms.CharField(
+        label="短信验证码",
+        max_length=6,
+        required=False,
+        help_text="先点「获取验证码」，把短信里的 6 位数字填在这里（5 分钟内有效）。",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
     asker_name = forms.CharField(
         label="怎么称呼您（可不填）",
         max_length=NAME_MAX,

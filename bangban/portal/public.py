@@ -15,11 +15,16 @@ from django.views.decorators.cache import cache_page
 
 # Namespaces whose every page is public, and single public pages of other apps.
 PUBLIC_NAMESPACES = frozenset({"portal", "public_catalog"})
-PUBLIC_VIEWS = frozenset({"cases:track"})
+# The bookings app also has staff pages (slot templates, the signature pad at the window): only these
+# four are public. They post forms with a CSRF token and SMS codes, so none of them is cacheable.
+PUBLIC_VIEWS = frozenset(
+    {"cases:track", "bookings:ask", "bookings:track_lookup", "bookings:manage", "bookings:sign_public"}
+)
 # Same answer for everyone: a proxy may serve them for CACHE_SECONDS.
 CACHEABLE_VIEWS = frozenset(
     {
         "portal:home",
+        "portal:search",
         "portal:help",
         "portal:track",
         "portal:accessibility",

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 
 from django.core.cache import cache
-from django.db import transaction
 
+from bangban.bookings import verification
+from bangban.bookings.models import PhoneCode
 from bangban.complaints.models import Consultation
 from bangban.complaints.services import consultation_receive_online
 from bangban.core.errors import ServiceError
@@ -41,23 +42,27 @@ def _give_back(key: str) -> None:
         pass
 
 
-@transaction.atomic
+def question_code(*, phone: str, client: str = "") -> None:
+    """Send the SMS code that proves the asker holds `phone` (bookings' codes: 5 minutes, used once,
+    throttled per phone and per address)."""
+    verification.code_issue(phone=phone, purpose=PhoneCode.Purpose.CONSULT, client=client or "")
+
+
 def question_submit(
     *,
     institution: Institution,
     question: str,
     phone: str,
+    code: str,
     asker_name: str = "",
     item: int | None = None,
     client: str | None = None,
 ) -> Consultation:
     """留言咨询 from the public portal: registered as an online consultation of `institution` (audited
-    there, answered by SMS to `phone`). Refused with a message, and nothing saved, when the address or
-    the phone number has submitted too often.
-
-    Where the bookings app's SMS verification code is built, the check that `phone` was verified goes
-    here, before anything is counted or saved (PLACEHOLDER: phone verification).
-    """
+    there, answered by SMS to `phone`). Refused with a message, and nothing saved, when the SMS code
+    sent to `phone` (question_code) is not right, or the address or the phone number has submitted too
+    often. The code is used in the same transaction as the consultation: if the consultation is refused
+    the code stays usable (verification.code_consuming, the outermost transaction)."""
     phone = "".join((phone or "").split())
     if not phone:
         raise ServiceError("required", "「手机号码」为必填项", field="phone")
@@ -75,9 +80,10 @@ def question_submit(
             taken.append(key)
             if rules.over_limit(count, limit):
                 raise ServiceError("throttled", TOO_MANY)
-        return consultation_receive_online(
-            institution=institution, question=question, asker_name=asker_name, phone=phone, item=item
-        )
+        with verification.code_consuming(phone=phone, purpose=PhoneCode.Purpose.CONSULT, code=code):
+            return consultation_receive_online(
+                institution=institution, question=question, asker_name=asker_name, phone=phone, item=item
+            )
     except ServiceError:
         # A refused submission does not count against the person.
         for key in taken:

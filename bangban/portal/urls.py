@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("ask/", views.ask, name="ask"),
     path("ask/done/", views.ask_done, name="ask_done"),
+    path("search/", views.search, name="search"),
     path("help/", views.help_page, name="help"),
     path("track/", views.track, name="track"),
     path("accessibility/", views.accessibility, name="accessibility"),

@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
 from bangban.core.context import client_ip
+from bangban.core.errors import ServiceError
 from bangban.core.forms import call_service
 from bangban.core.routing import parse_id
 from bangban.divisions.models import Division
@@ -71,6 +72,16 @@ def ask(request):
         initial["item"] = item[0]
     if not initial["institution"] and (host := selectors.host_contact()):
         initial["institution"] = host.pk
+    if request.method == "POST" and "send_code" in request.POST:
+        # Only the phone matters for the code: the rest of the form is kept as typed, unjudged.
+        form = AskForm(initial=request.POST.dict(), institutions=institutions, item=item)
+        context = {"form": form, "item": item}
+        try:
+            services.question_code(phone=request.POST.get("phone", ""), client=client_ip(request) or "")
+            context["code_sent"] = True
+        except ServiceError as exc:
+            context["code_error"] = f"「手机号码」{exc.message}"
+        return render(request, "portal/ask.html", context)
     form = AskForm(request.POST or None, institutions=institutions, item=item, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -84,6 +95,7 @@ def ask(request):
                     institution=institution,
                     question=data["question"],
                     phone=data["phone"],
+                    code=data["code"],
                     asker_name=data["asker_name"],
                     item=data.get("item"),
                     client=client_ip(request),
@@ -108,6 +120,25 @@ def ask_done(request):
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise Http404("回执无效") from None
     return render(request, "portal/ask_done.html", {"due": due, "institution": institution})
+
+
+SEARCH_PAGE = 10
+
+
+@require_safe
+def search(request):
+    """The home's search box: the knowledge base's search (word segmentation, synonyms) over items and
+    articles, in the portal's shell. Cacheable: the same answer for everyone."""
+    from bangban.knowledge.selectors import search as knowledge_search
+
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    page = parse_id(request.GET.get("page", "")) or 1
+    page = min(page, 5)
+    result = knowledge_search(q=q, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE) if q else None
+    has_next = bool(result and result.matched > page * SEARCH_PAGE)
+    return render(
+        request, "portal/search.html", {"q": q, "result": result, "page": page, "has_next": has_next}
+    )
 
 
 @require_safe

@@ -183,7 +183,7 @@ def test_booking_pages_pass_axe(org, browser, live_server, password):
     check("/bookings/track/ (with errors)")
     page.base = live_server.url
     login(page, "town_admin", password)
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url(live_server.url + "/staff/")
     for url in ["/bookings/templates/", f"/cases/{case.pk}/"]:
         page.goto(live_server.url + url)
         check(url)
@@ -192,7 +192,7 @@ def test_booking_pages_pass_axe(org, browser, live_server, password):
     page = context.new_page()
     page.base = live_server.url
     login(page, "town_agent", password)
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url(live_server.url + "/staff/")
     for url in [f"/bookings/entrustments/{entrustment.pk}/sign/", "/cases/"]:
         page.goto(live_server.url + url)
         check(url)

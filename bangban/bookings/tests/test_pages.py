@@ -1,5 +1,6 @@
 import base64
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -176,3 +177,48 @@ def test_getting_the_code_judges_only_the_phone(client, org, item):
     html = page.content.decode()
     assert "验证码已发送" in html and "「您的姓名」为必填项" not in html
     assert f'value="{slot.pk}" selected' in html  # the choice is kept
+
+
+def test_public_pages_wear_the_portal_shell_are_never_cached_and_check_csrf(org, item):
+    """ask, track, manage, sign: the portal's shell, not the staff one; never cacheable (CSRF tokens,
+    SMS codes); their forms refuse a POST without the CSRF token even though the visitor is anonymous."""
+    from django.test import Client
+
+    from bangban.portal.public import public_view_name
+
+    _case, entrustment = _entrusted(org, item)
+    from bangban.bookings import services
+
+    url = services.sign_link_send(entrustment=entrustment, by=org.user("town_agent"))
+    link_token = url.rstrip("/").rsplit("/", 1)[1]
+    paths = [
+        reverse("bookings:ask") + f"?institution={org.town.pk}",
+        reverse("bookings:track_lookup"),
+        reverse("bookings:manage"),
+        reverse("bookings:sign_public", args=[link_token]),
+    ]
+    strict = Client(enforce_csrf_checks=True)
+    for path in paths:
+        assert public_view_name(path.split("?")[0]) is not None, path
+        r = strict.get(path)
+        html = r.content.decode()
+        assert r.status_code == 200, path
+        assert 'class="pub-nav"' in html and "/care/mode.css" in html and "主导航" not in html, path
+        assert "csrfmiddlewaretoken" in html, path
+        assert "public" not in r.get("Cache-Control", ""), path
+        assert strict.post(path, {}).status_code == 403, path
+    # The staff pages of the app stay staff pages.
+    for name, args in [("bookings:templates", []), ("bookings:sign_window", [entrustment.pk])]:
+        assert public_view_name(reverse(name, args=args)) is None, name
+
+
+def test_a_public_form_posts_with_its_csrf_token(org, item):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    page = strict.get(reverse("bookings:track_lookup"))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    r = strict.post(
+        reverse("bookings:track_lookup"), {"csrfmiddlewaretoken": token, "number": "", "phone": ""}
+    )
+    assert r.status_code == 200 and "「办件编号」" in r.content.decode()

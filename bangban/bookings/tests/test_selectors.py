@@ -58,7 +58,14 @@ def test_offered_items_follow_kind_and_query(org, item):
     agency_names = [v.name for v in selectors.offered_for(org.town, kind="agency")]
     assert set(help_names) == {"社会保障卡申领", "个体工商户登记"}
     assert agency_names == ["社会保障卡申领"]
-    assert [v.name for v in selectors.offered_for(org.town, kind="help", q="社保")] == []
+    # The knowledge base's search: colloquial words and synonyms find the item (its words are known
+    # to the base through an article, as in the demo data).
+    from bangban.knowledge.tests.factories import published
+
+    published(org, "社保卡怎么办", "带上居民身份证到便民服务中心办理社会保障卡。")
+    assert [v.name for v in selectors.offered_for(org.town, kind="help", q="办社保卡")] == ["社会保障卡申领"]
+    assert [v.name for v in selectors.offered_for(org.town, kind="help", q="护照")] == []
+    assert [v.name for v in selectors.offered_for(org.town, kind="agency", q="个体户登记")] == []
     assert [v.name for v in selectors.offered_for(org.town, kind="help", q="社会保障")] == ["社会保障卡申领"]
 
 

@@ -12,9 +12,8 @@ from bangban.portal import selectors
 
 register = template.Library()
 
-# (label, URL name or path). Entries whose page is not on this site yet are left out until it is:
-# PLACEHOLDER — "/knowledge/" is the knowledge base's public search (knowledge app); it shows up in the
-# navigation as soon as that URL resolves.
+# (label, URL name or path). Entries whose page is not on this site are left out: "/knowledge/" is the
+# knowledge base's public search (knowledge app), shown while that URL resolves.
 NAV = [
     ("首页", "portal:home"),
     ("办事指南", "public_catalog:search"),

@@ -7,11 +7,11 @@ import pytest
 
 from bangban.complaints.models import Consultation
 from bangban.portal import rules
-from bangban.portal.tests.conftest import make_case
+from bangban.portal.tests.conftest import fresh_code, make_case
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_NAV = ("首页", "办事指南", "一件事", "在线求助", "进度查询", "无障碍")
+PUBLIC_NAV = ("首页", "办事指南", "一件事", "知识库", "在线求助", "进度查询", "无障碍")
 
 
 def _vary(response) -> set[str]:
@@ -31,7 +31,7 @@ def test_the_home_is_public_and_cacheable_by_a_proxy(org, client):
     assert "cookie" not in _vary(r)
     assert not r.cookies  # no session, no CSRF cookie
     assert "csrfmiddlewaretoken" not in html
-    assert _nav(html) == list(PUBLIC_NAV)  # 知识库 joins once /knowledge/ exists
+    assert _nav(html) == list(PUBLIC_NAV)
 
 
 def test_the_footer_names_the_host_with_a_tap_to_call_phone(org, client):
@@ -182,7 +182,12 @@ def test_leave_a_question_and_read_when_the_answer_comes(org, client):
     assert page.status_code == 200 and f'<option value="{org.town.pk}" selected>' in html
     r = client.post(
         "/ask/",
-        {"question": "老人办社保卡要带什么？", "institution": org.town.pk, "phone": "139 1234 5678"},
+        {
+            "question": "老人办社保卡要带什么？",
+            "institution": org.town.pk,
+            "phone": "139 1234 5678",
+            "code": fresh_code(),
+        },
     )
     assert r.status_code == 302 and r["Location"].startswith("/ask/done/?r=")
     c = Consultation.objects.get()
@@ -199,7 +204,13 @@ def test_a_question_about_an_item_from_its_guide(org, client, item):
     assert f'<option value="{item.pk}" selected>社会保障卡申领</option>' in html
     r = client.post(
         "/ask/",
-        {"question": "要多久？", "institution": org.station.pk, "phone": "13912345678", "item": item.pk},
+        {
+            "question": "要多久？",
+            "institution": org.station.pk,
+            "phone": "13912345678",
+            "item": item.pk,
+            "code": fresh_code(),
+        },
     )
     assert r.status_code == 302
     assert Consultation.objects.get().item_id == item.pk
@@ -219,7 +230,8 @@ def test_a_question_about_an_item_from_its_guide(org, client, item):
     ],
 )
 def test_bad_questions_are_named_and_nothing_is_saved(org, client, data, message):
-    form = {"question": "能上门办吗？", "institution": org.town.pk, "phone": "13912345678"} | data
+    form = {"question": "能上门办吗？", "institution": org.town.pk, "phone": "13912345678"}
+    form = form | {"code": fresh_code()} | data
     r = client.post("/ask/", form)
     html = r.content.decode()
     assert r.status_code == 200 and message in html and 'id="error-summary"' in html
@@ -231,7 +243,14 @@ def test_an_item_the_institution_does_not_offer_is_named(org, client, item):
 
     ListingEntry.objects.filter(institution=org.town, item=item).delete()
     r = client.post(
-        "/ask/", {"question": "要多久？", "institution": org.town.pk, "phone": "13912345678", "item": item.pk}
+        "/ask/",
+        {
+            "question": "要多久？",
+            "institution": org.town.pk,
+            "phone": "13912345678",
+            "item": item.pk,
+            "code": fresh_code(),
+        },
     )
     assert "不在本机构的帮办代办清单中" in r.content.decode()
     assert not Consultation.objects.exists()
@@ -240,9 +259,18 @@ def test_an_item_the_institution_does_not_offer_is_named(org, client, item):
 def test_too_many_questions_from_one_phone_are_refused(org, client):
     limit = rules.ASK_LIMIT_PER_PHONE[0]
     for n in range(limit):
-        client.post("/ask/", {"question": f"问题{n}", "institution": org.town.pk, "phone": "13912345678"})
+        client.post(
+            "/ask/",
+            {
+                "question": f"问题{n}",
+                "institution": org.town.pk,
+                "phone": "13912345678",
+                "code": fresh_code(),
+            },
+        )
     assert Consultation.objects.count() == limit
-    r = client.post("/ask/", {"question": "再问", "institution": org.town.pk, "phone": "13912345678"})
+    data = {"question": "再问", "institution": org.town.pk, "phone": "13912345678", "code": fresh_code()}
+    r = client.post("/ask/", data)
     assert "提交次数过多" in r.content.decode() and Consultation.objects.count() == limit
 
 
@@ -332,3 +360,46 @@ def test_cacheable_pages_are_rendered_once_a_minute(org, client, item, django_as
     with CaptureQueriesContext(connection) as queries:
         client.get(f"/cases/track/{case.tracking_token}/")
     assert len(queries) > 0
+
+
+def test_the_question_page_sends_the_code_then_takes_it(org, client):
+    from bangban.bookings.tests.conftest import last_code
+
+    form = {"question": "能上门办吗？", "institution": org.town.pk, "phone": "13912345678"}
+    r = client.post("/ask/", form | {"send_code": "1"})
+    html = r.content.decode()
+    assert r.status_code == 200 and "验证码已发送" in html and "能上门办吗？" in html
+    assert not Consultation.objects.exists()
+    again = client.post("/ask/", form | {"send_code": "1"}).content.decode()
+    assert "1 分钟后" in again  # the resend throttle of bookings' codes
+    bad = client.post("/ask/", form | {"send_code": "1", "phone": "12"}).content.decode()
+    assert "「手机号码」" in bad
+    wrong = client.post("/ask/", form | {"code": "12"}).content.decode()
+    assert "「短信验证码」" in wrong or "验证码应为 6 位数字" in wrong
+    assert not Consultation.objects.exists()
+    r = client.post("/ask/", form | {"code": last_code()})
+    assert r.status_code == 302 and Consultation.objects.count() == 1
+
+
+def test_the_help_hub_leads_to_each_way_of_asking_and_the_track_hub_to_the_number_form(org, client):
+    html = client.get("/help/").content.decode()
+    for way in ("window", "door", "remote"):
+        assert f'href="/bookings/ask/?way={way}"' in html
+    page = client.get(f"/bookings/ask/?way=door&institution={org.town.pk}").content.decode()
+    assert 'value="door" checked' in page.replace("\n", " ") or re.search(r'value="door"[^>]*checked', page)
+    html = client.get("/track/").content.decode()
+    assert 'href="/bookings/track/"' in html and 'href="/bookings/manage/"' in html
+
+
+def test_the_home_search_finds_the_item_by_colloquial_words(org, client, item):
+    from bangban.knowledge.tests.factories import published
+
+    article = published(org, "社保卡丢了怎么办", "社会保障卡丢失后先挂失，再到便民服务中心补办社保卡。")
+    assert 'action="/search/"' in client.get("/").content.decode()
+    r = client.get("/search/", {"q": "办社保卡"})
+    html = r.content.decode()
+    assert r.status_code == 200 and 'class="pub-nav"' in html
+    assert f'href="/items/{item.pk}/"' in html and f'href="/knowledge/{article.pk}/"' in html
+    assert "<mark>" in html and "public" in r["Cache-Control"] and not r.cookies
+    assert "没有找到" in client.get("/search/", {"q": "火星签证"}).content.decode()
+    assert client.get("/search/", {"q": "x" * 500, "page": "abc"}).status_code == 200

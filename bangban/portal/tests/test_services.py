@@ -5,14 +5,63 @@ import pytest
 from bangban.audit.models import AuditEvent
 from bangban.complaints.models import Consultation
 from bangban.core.errors import ServiceError
+from bangban.core.ids import mobile_problem
 from bangban.portal import rules, services
+from bangban.portal.tests.conftest import fresh_code
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(org, **kw):
     data = dict(institution=org.town, question="能上门办吗？", phone="13912345678", client="10.0.0.1")
-    return services.question_submit(**(data | kw))
+    data |= kw
+    if "code" not in data:
+        data["code"] = "" if mobile_problem(data["phone"] or "x") else fresh_code(data["phone"])
+    return services.question_submit(**data)
+
+
+def test_the_question_needs_the_sms_code_sent_to_the_phone(org):
+    from bangban.bookings.tests.conftest import last_code
+    from bangban.notifications.models import Message
+
+    services.question_code(phone="13912345678", client="10.0.0.1")
+    sms = Message.objects.get(event=Message.Event.VERIFY)
+    assert "留言咨询" in sms.text
+    code = last_code("13912345678")
+    wrong = "000000" if code != "000000" else "111111"
+    with pytest.raises(ServiceError) as e:
+        submit(org, code=wrong)
+    assert e.value.field == "code" and "验证码不正确" in e.value.message
+    with pytest.raises(ServiceError) as e:
+        submit(org, code="")
+    assert e.value.field == "code"
+    assert not Consultation.objects.exists()
+    submit(org, code=code)
+    with pytest.raises(ServiceError) as e:  # used once
+        submit(org, code=code)
+    assert e.value.code == "code_expired"
+    assert Consultation.objects.count() == 1
+
+
+def test_a_code_sent_to_another_phone_or_for_a_request_does_not_do(org):
+    from bangban.bookings import services as bookings
+
+    with pytest.raises(ServiceError):
+        submit(org, code=fresh_code("13812345678"))
+    bookings.request_code(phone="13912345678")
+    from bangban.bookings.tests.conftest import last_code
+
+    with pytest.raises(ServiceError):
+        submit(org, code=last_code("13912345678"))
+    assert not Consultation.objects.exists()
+
+
+def test_a_refused_question_leaves_the_code_usable(org):
+    code = fresh_code()
+    with pytest.raises(ServiceError):
+        submit(org, code=code, question="")
+    submit(org, code=code)
+    assert Consultation.objects.count() == 1
 
 
 def test_a_question_becomes_an_online_consultation_with_its_audit_row(org, item):

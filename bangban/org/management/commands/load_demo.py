@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from bangban.catalog.demo import load_catalog_demo
+from bangban.knowledge.demo import load_knowledge_demo
 from bangban.org.demo import load_demo
 
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         banner = load_demo()
         load_catalog_demo()
+        load_knowledge_demo()
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {banner[0][1]}）："))
         for username, _pw, name, roles, institution in banner:
             self.stdout.write(f"  {username:<20} {name}  {roles}  @ {institution}")
