@@ -43,29 +43,46 @@ class SlotSerializer(serializers.ModelSerializer):
 
 class CodeSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(
-        choices=CODE_PURPOSES, help_text="request 网上申请；track 查询；booking 变更预约"
+        label="用途", choices=CODE_PURPOSES, help_text="request 网上申请；track 查询；booking 变更预约"
     )
-    phone = serializers.CharField(max_length=20)
+    phone = serializers.CharField(label="手机号码", max_length=20)
     number = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, help_text="办件编号（查询、变更预约时必填）"
+        label="办件编号",
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="办件编号（查询、变更预约时必填）",
     )
 
 
 class RequestSerializer(serializers.Serializer):
-    institution = serializers.IntegerField(min_value=1, max_value=ID_MAX)
-    kind = serializers.ChoiceField(choices=Kind.choices)
-    way = serializers.ChoiceField(choices=Way.choices)
-    applicant_name = serializers.CharField(max_length=services.NAME_MAX)
-    phone = serializers.CharField(max_length=20)
-    code = serializers.CharField(max_length=6)
+    institution = serializers.IntegerField(label="办理机构", min_value=1, max_value=ID_MAX)
+    kind = serializers.ChoiceField(label="类型", choices=Kind.choices)
+    way = serializers.ChoiceField(label="服务方式", choices=Way.choices)
+    applicant_name = serializers.CharField(label="申请人", max_length=services.NAME_MAX)
+    phone = serializers.CharField(label="手机号码", max_length=20)
+    code = serializers.CharField(label="短信验证码", max_length=6)
     items = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), required=False, max_length=5
+        label="事项",
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+        required=False,
+        max_length=5,
     )
-    summary = serializers.CharField(max_length=services.SUMMARY_MAX, required=False, allow_blank=True)
-    slot = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False, allow_null=True)
-    address = serializers.CharField(max_length=services.ADDRESS_MAX, required=False, allow_blank=True)
-    visit_for = serializers.CharField(max_length=services.VISIT_FOR_MAX, required=False, allow_blank=True)
-    priority_group = serializers.ChoiceField(choices=PriorityGroup.choices, required=False, allow_blank=True)
+    summary = serializers.CharField(
+        label="诉求", max_length=services.SUMMARY_MAX, required=False, allow_blank=True
+    )
+    slot = serializers.IntegerField(
+        label="预约时段", min_value=1, max_value=ID_MAX, required=False, allow_null=True
+    )
+    address = serializers.CharField(
+        label="上门地址", max_length=services.ADDRESS_MAX, required=False, allow_blank=True
+    )
+    visit_for = serializers.CharField(
+        label="服务对象", max_length=services.VISIT_FOR_MAX, required=False, allow_blank=True
+    )
+    priority_group = serializers.ChoiceField(
+        label="重点群体", choices=PriorityGroup.choices, required=False, allow_blank=True
+    )
 
 
 class RequestResultSerializer(serializers.Serializer):
@@ -75,13 +92,13 @@ class RequestResultSerializer(serializers.Serializer):
 
 
 class CaseCodeSerializer(serializers.Serializer):
-    number = serializers.CharField(max_length=32)
-    phone = serializers.CharField(max_length=20)
-    code = serializers.CharField(max_length=6)
+    number = serializers.CharField(label="办件编号", max_length=32)
+    phone = serializers.CharField(label="手机号码", max_length=20)
+    code = serializers.CharField(label="短信验证码", max_length=6)
 
 
 class RescheduleSerializer(CaseCodeSerializer):
-    slot = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+    slot = serializers.IntegerField(label="新的预约时段", min_value=1, max_value=ID_MAX)
 
 
 class TrackResultSerializer(serializers.Serializer):
@@ -95,7 +112,9 @@ class BookingResultSerializer(serializers.Serializer):
 
 class SignSerializer(serializers.Serializer):
     image = serializers.CharField(
-        max_length=300_000, help_text="签名 PNG 的 Base64（可带 data:image/png;base64, 前缀）"
+        label="签名图片",
+        max_length=300_000,
+        help_text="签名 PNG 的 Base64（可带 data:image/png;base64, 前缀）",
     )
 
 

@@ -184,10 +184,10 @@ class SignLink(models.Model):
     Only the token's hash is stored; the link dies when used or after its expiry."""
 
     entrustment = models.ForeignKey("cases.Entrustment", on_delete=models.CASCADE, related_name="+")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    token_hash = models.CharField("链接摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("发送时间", default=timezone.now)
     expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField("签名时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "签名链接"
@@ -208,8 +208,8 @@ class EntrustmentSignature(models.Model):
         "cases.Entrustment", on_delete=models.PROTECT, related_name="signature"
     )
     image = models.BinaryField("签名图像（PNG）")
-    width = models.PositiveSmallIntegerField()
-    height = models.PositiveSmallIntegerField()
+    width = models.PositiveSmallIntegerField("宽度（像素）")
+    height = models.PositiveSmallIntegerField("高度（像素）")
     signed_at = models.DateTimeField("签名时间", default=timezone.now)
     channel = models.CharField("签名方式", max_length=10, choices=Channel.choices)
     ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)

@@ -423,10 +423,14 @@ class ItemElementsSerializer(serializers.Serializer):
         help_text="标为不适用的指南要素（收费项目 fees 不适用即不收费）",
     )
     fee_items = ItemFeeWriteSerializer(
-        many=True, required=False, max_length=20, help_text="收费项目；给出时整体替换"
+        label="收费项目", many=True, required=False, max_length=20, help_text="收费项目；给出时整体替换"
     )
     places = ItemPlaceWriteSerializer(
-        many=True, required=False, max_length=50, help_text="办理地点和时间；给出时整体替换"
+        label="办理地点和时间",
+        many=True,
+        required=False,
+        max_length=50,
+        help_text="办理地点和时间；给出时整体替换",
     )
     legal_bases = ItemLegalBasisWriteSerializer(
         many=True,

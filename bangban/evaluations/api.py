@@ -120,11 +120,11 @@ class PublicReviewSerializer(ReviewInputSerializer):
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class AppealReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=NOTE_MAX, label="理由")
 
 
-class DecideSerializer(ReasonSerializer):
+class DecideSerializer(AppealReasonSerializer):
     upheld = serializers.BooleanField(label="申诉成立")
 
 
@@ -208,11 +208,13 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             review = services.review_enter(by=request.user, channel=channel, case=case, **d)
         return Response(ReviewSerializer(review).data, status=201)
 
-    @extend_schema(request=ReasonSerializer, responses={201: AppealSerializer}, summary="对评价提出申诉")
+    @extend_schema(
+        request=AppealReasonSerializer, responses={201: AppealSerializer}, summary="对评价提出申诉"
+    )
     @action(detail=True, methods=["post"])
     def appeal(self, request, pk=None):
         appeal = services.appeal_file(
-            review=self.get_object(), by=request.user, **_valid(ReasonSerializer, request)
+            review=self.get_object(), by=request.user, **_valid(AppealReasonSerializer, request)
         )
         return Response(AppealSerializer(appeal).data, status=201)
 
@@ -285,7 +287,7 @@ class RevisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StepSerializer(serializers.ModelSerializer):
+class RectificationStepSerializer(serializers.ModelSerializer):
     class Meta:
         model = RectificationStep
         fields = ["id", "action", "from_status", "to_status", "text", "by", "at"]
@@ -332,7 +334,7 @@ class RectificationSerializer(serializers.ModelSerializer):
 
 class RectificationDetailSerializer(RectificationSerializer):
     revisits = RevisitSerializer(many=True, read_only=True)
-    steps = StepSerializer(many=True, read_only=True)
+    steps = RectificationStepSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField(label="可执行的步骤")
 
     class Meta(RectificationSerializer.Meta):

@@ -62,9 +62,9 @@ class Article(models.Model):
     import_key = models.CharField("导入键", max_length=64, blank=True, editable=False)
     # Segmented words of the title and of the body, space-joined (text.index_tokens); `tokens` is both,
     # the column the full-text indexes cover (FTS5 on SQLite, GIN on PostgreSQL).
-    title_tokens = models.TextField(blank=True, editable=False)
-    body_tokens = models.TextField(blank=True, editable=False)
-    tokens = models.TextField(blank=True, editable=False)
+    title_tokens = models.TextField("标题分词", blank=True, editable=False)
+    body_tokens = models.TextField("正文分词", blank=True, editable=False)
+    tokens = models.TextField("检索词", blank=True, editable=False)
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -100,8 +100,8 @@ class Term(models.Model):
     """How many published articles hold a word (BM25's document frequency). Kept by the services with
     relative UPDATEs, so concurrent publications add up instead of overwriting each other."""
 
-    term = models.CharField(max_length=100, unique=True)
-    df = models.IntegerField(default=0)
+    term = models.CharField("词", max_length=100, unique=True)
+    df = models.IntegerField("含该词的文章数", default=0)
 
     class Meta:
         verbose_name = "检索词频"
@@ -113,8 +113,8 @@ class Term(models.Model):
 class Corpus(models.Model):
     """One row (pk=1): the number of published articles and of their tokens (BM25's average length)."""
 
-    documents = models.IntegerField(default=0)
-    tokens = models.BigIntegerField(default=0)
+    documents = models.IntegerField("文章数", default=0)
+    tokens = models.BigIntegerField("词数", default=0)
 
     class Meta:
         verbose_name = "检索语料统计"

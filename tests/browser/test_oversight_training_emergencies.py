@@ -54,7 +54,7 @@ def test_supervisor_orders_agent_answers_supervisor_closes_on_a_phone(org, brows
     context.close()
 
     context, page = _phone(browser, live_server, "station_agent")
-    page.goto(f"{base}/")
+    page.goto(f"{base}/staff/")
     page.get_by_text("督办 · 待答复").click()
     page.get_by_role("link", name=f"督办单 {order.pk}").click()
     _axe(page, "order page, to answer", report)

@@ -7,7 +7,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
-UNBOUNDED_FORMATS = {"date", "date-time", "binary", "uri", "uuid", "email", "decimal"}
+UNBOUNDED_FORMATS = {"date", "date-time", "time", "binary", "uri", "uuid", "email", "decimal"}
 
 
 @cache

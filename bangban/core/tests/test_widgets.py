@@ -116,6 +116,8 @@ def test_every_project_form_that_builds_without_arguments_renders_as_the_templat
             widget = bound.field.widget
             if getattr(widget, "input_type", None) == "file":
                 continue
+            if hasattr(bound.field, "queryset") and bound.field.queryset is None:
+                continue  # its choices come with arguments the form was not given
             attrs = bound.build_widget_attrs({"id": bound.auto_id})
             value = bound.value()
             assert fast(widget, bound.html_name, value, attrs) == reference(
