@@ -33,6 +33,26 @@ def sms_code() -> str:
     return re.search(r"验证码(\d{6})", message.text).group(1)
 
 
+def agent_sees_booking_and_sends_sign_link(page_at, password, org, case, label):
+    """The town agent finds the booking in the queue, records the entrustment and sends the applicant
+    the signing link by SMS (shared by this test and the issue's journey)."""
+    desk = page_at()
+    login(desk, "town_agent", password)
+    desk.goto(desk.base + "/cases/")
+    assert f"预约 {label}" in desk.locator("table").inner_text()
+    agent = org.user("town_agent")
+    case = case_analyse(case=case, by=agent, analysis="代办社保卡申领")
+    today = timezone.localdate()
+    case_entrust(
+        case=case, by=agent, scope="whole", period_start=today, period_end=today + datetime.timedelta(days=30)
+    )
+    desk.goto(desk.base + f"/cases/{case.pk}/")
+    desk.get_by_role("link", name="请申请人签名").click()
+    desk.get_by_role("button", name="短信发送签名链接").click()
+    desk.locator(".msg").filter(has_text="签名链接已通过短信发送").wait_for()
+    return desk, case
+
+
 def test_citizen_asks_books_tracks_and_signs_on_a_phone(org, page_at, password):
     item = make_item(org, "社会保障卡申领", promised=5)
     day = timezone.localdate() + datetime.timedelta(days=1)
@@ -68,20 +88,7 @@ def test_citizen_asks_books_tracks_and_signs_on_a_phone(org, page_at, password):
     assert case.number in booking_sms.text and label in booking_sms.text
 
     # 2. The agent sees the booking in the queue and records the entrustment.
-    desk = page_at()
-    login(desk, "town_agent", password)
-    desk.goto(desk.base + "/cases/")
-    assert f"预约 {label}" in desk.locator("table").inner_text()
-    agent = org.user("town_agent")
-    case = case_analyse(case=case, by=agent, analysis="代办社保卡申领")
-    today = timezone.localdate()
-    case_entrust(
-        case=case, by=agent, scope="whole", period_start=today, period_end=today + datetime.timedelta(days=30)
-    )
-    desk.goto(desk.base + f"/cases/{case.pk}/")
-    desk.get_by_role("link", name="请申请人签名").click()
-    desk.get_by_role("button", name="短信发送签名链接").click()
-    desk.locator(".msg").filter(has_text="签名链接已通过短信发送").wait_for()
+    desk, case = agent_sees_booking_and_sends_sign_link(page_at, password, org, case, label)
 
     # 3. The citizen tracks the case by number + phone.
     phone.goto(phone.base + "/bookings/track/")

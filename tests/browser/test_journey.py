@@ -15,8 +15,7 @@ from bangban.cases.models import Case
 from bangban.cases.services import case_analyse, case_complete, case_entrust, case_start
 from bangban.notifications.models import Message
 from tests.browser.conftest import shot
-from tests.browser.test_bookings import PHONE, sms_code
-from tests.browser.test_shell import login
+from tests.browser.test_bookings import PHONE, agent_sees_booking_and_sends_sign_link, sms_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,20 +69,8 @@ def test_the_citizen_journey_on_a_phone_in_care_mode(org, page_at, password):
     shot(phone, "journey-asked-care-390")
 
     # 2. The agent sees the booking in the queue; the case becomes 代办 with an entrustment.
-    desk = page_at()
-    login(desk, "town_agent", password)
-    desk.goto(desk.base + "/cases/")
-    assert f"预约 {label}" in desk.locator("table").inner_text()
+    desk, case = agent_sees_booking_and_sends_sign_link(page_at, password, org, case, label)
     agent = org.user("town_agent")
-    case = case_analyse(case=case, by=agent, analysis="代办社保卡申领")
-    today = timezone.localdate()
-    case_entrust(
-        case=case, by=agent, scope="whole", period_start=today, period_end=today + datetime.timedelta(days=30)
-    )
-    desk.goto(desk.base + f"/cases/{case.pk}/")
-    desk.get_by_role("link", name="请申请人签名").click()
-    desk.get_by_role("button", name="短信发送签名链接").click()
-    desk.locator(".msg").filter(has_text="签名链接已通过短信发送").wait_for()
 
     # 3. Tracking by number + phone, from the portal's 进度查询.
     phone.goto(phone.base + "/track/")
