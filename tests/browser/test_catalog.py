@@ -5,6 +5,7 @@ public finds the item and its 一次性告知书 on a phone."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from bangban.accounts.roles import Role
 from bangban.catalog import services
@@ -60,7 +61,7 @@ def test_create_publish_adjust_and_approve_by_another(org, page_at, password):
     page.get_by_label("调整原因").select_option("reform")
     page.get_by_role("button", name="提交审核").click()
     assert "已提交发布审核" in page.locator(".messages").inner_text()
-    assert "须由另一位事项管理员审核" in page.content()
+    expect(page.locator("main")).to_contain_text("须由另一位事项管理员审核")
     assert page.get_by_role("button", name="批准").count() == 0
     logout(page)
 
@@ -86,7 +87,7 @@ def test_create_publish_adjust_and_approve_by_another(org, page_at, password):
     diff = page.locator("table.diff").inner_text()
     assert "承诺件" in diff and "即办件" in diff
     page.get_by_role("button", name="提交审核").click()
-    assert "须由另一位事项管理员审核" in page.content()
+    expect(page.locator("main")).to_contain_text("须由另一位事项管理员审核")
     assert page.get_by_role("button", name="批准").count() == 0
     shot(page, "catalog-adjustment-submitted")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
@@ -116,7 +117,7 @@ def test_public_search_guide_and_notice_on_a_phone(org, page_at):
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("link", name="食品经营许可（新办）").click()
     assert "一次性告知书" in page.get_by_role("link", name="打印一次性告知书（PDF）").inner_text()
-    assert "《中华人民共和国食品安全法》" in page.content()
+    expect(page.locator("main")).to_contain_text("《中华人民共和国食品安全法》")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "catalog-guide-phone")
     href = page.get_by_role("link", name="打印一次性告知书（PDF）").get_attribute("href")
@@ -140,7 +141,9 @@ def test_an_imported_workbook_is_published_only_by_another_admin(org, page_at, p
     progress.get_by_text("尚未发布").wait_for()
     assert "须由另一位事项管理员批准后一并发布" in progress.inner_text()
     progress.get_by_role("link", name="调整申请 #").click()
-    assert "批量导入 3 个新事项" in page.content() and "须由另一位事项管理员审核" in page.content()
+    # the click starts a navigation: read the page through expect, which waits for the new one
+    expect(page.locator("main")).to_contain_text("批量导入 3 个新事项")
+    expect(page.locator("main")).to_contain_text("须由另一位事项管理员审核")
     assert page.get_by_role("button", name="批准").count() == 0
     shot(page, "catalog-import-batch-submitted")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366

@@ -2,6 +2,7 @@
 colleague publishes what an author wrote."""
 
 import pytest
+from playwright.sync_api import expect
 
 from bangban.knowledge.models import Article
 from bangban.knowledge.tests.factories import make_item, published
@@ -26,7 +27,7 @@ def test_a_colloquial_question_on_a_phone_finds_the_item_and_the_answer(org, pag
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "knowledge-search-phone")
     results.get_by_role("link", name=article.title).click()
-    assert "当场制卡" in page.content()
+    expect(page.locator("main")).to_contain_text("当场制卡")
     page.get_by_role("link", name="社会保障卡申领").click()
     assert page.url.endswith(f"/items/{item.pk}/")
 
