@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "bangban.emergencies",
     "bangban.portal",
     "bangban.knowledge",
+    "bangban.ops",
 ]
 
 MIDDLEWARE = [
