@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request id for every log line and the response, and the request timing for /metrics.
+    "bangban.ops.observability.RequestIdMiddleware",
     # Host validation before anything can answer (a forged Host must never reach a view).
     "bangban.core.middleware.HostValidationMiddleware",
     "bangban.core.middleware.RejectNulMiddleware",
@@ -429,10 +431,23 @@ if BANGBAN_SMS_DISPATCH == "relay":
         "schedule": BANGBAN_SMS_RELAY_SECONDS,
     }
 
+# /metrics answers these addresses (the scraper's) or a request with the METRICS_TOKEN bearer token.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Logs: one JSON object per line in production (LOG_FORMAT=json), readable text in development;
+# every line carries the request id (bangban.ops.observability).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if BANGBAN_ENV == "production" else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "bangban.ops.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "bangban.ops.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

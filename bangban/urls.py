@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from bangban.accounts import views as accounts_views
 from bangban.core import views as core_views
+from bangban.ops import observability as ops_observability
 
 admin.site.site_header = "帮办代办平台 · 后台"
 admin.site.site_title = "帮办代办平台"
@@ -35,6 +36,7 @@ urlpatterns = [
     path("admin/logout/", accounts_views.logout_view),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", ops_observability.metrics, name="metrics"),
 ]
 
 # Chinese error pages in the site's layout (core/views.py).

@@ -19,10 +19,28 @@ def home(request):
 
 @require_GET
 def healthz(request):
-    """Liveness and database check for the load balancer (no personal data)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    """Liveness check for the load balancer (no personal data). The database is required: without
+    it the server answers 503 and the proxy sends requests elsewhere. Redis is not: sessions and the
+    cache degrade without it (issue 14), so a Redis failure shows as "degraded" with 200, and the
+    server stays in the pool."""
+    from django.conf import settings
+    from django.db import DatabaseError
+
+    body = {"status": "ok", "database": connection.vendor}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
+            body["redis"] = "ok"
+        except redis.RedisError:
+            body.update(status="degraded", redis="unreachable")
+    return JsonResponse(body)
 
 
 # ---- error pages (urls.handler400/403/404/500, CSRF_FAILURE_VIEW) -----------------------------
