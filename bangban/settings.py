@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "bangban.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bangban.core.middleware.AccessRefusedMiddleware",
+    # API writes with an Idempotency-Key happen once, whatever the retries (bangban.ops.idempotency).
+    "bangban.ops.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "bangban.urls"
@@ -416,6 +418,7 @@ CELERY_BEAT_SCHEDULE = {
     "oversight-escalate": {"task": "bangban.oversight.tasks.escalate_overdue", "schedule": 900.0},
     "bookings-generate-slots": {"task": "bangban.bookings.tasks.generate_slots", "schedule": 6 * 3600.0},
     "bookings-purge-codes": {"task": "bangban.bookings.tasks.purge_codes", "schedule": 3600.0},
+    "ops-purge-idempotency-keys": {"task": "bangban.ops.tasks.purge_idempotency_keys", "schedule": 3600.0},
 }
 
 if BANGBAN_AUDIT_SEAL == "beat":
@@ -434,6 +437,7 @@ if BANGBAN_SMS_DISPATCH == "relay":
 # /metrics answers these addresses (the scraper's) or a request with the METRICS_TOKEN bearer token.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+BANGBAN_IDEMPOTENCY_HOURS = env.int("BANGBAN_IDEMPOTENCY_HOURS", default=24)
 # Logs: one JSON object per line in production (LOG_FORMAT=json), readable text in development;
 # every line carries the request id (bangban.ops.observability).
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if BANGBAN_ENV == "production" else "text")
