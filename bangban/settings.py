@@ -344,7 +344,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "帮办代办平台 API",
-    "DESCRIPTION": "Bangban 政务服务帮办代办平台接口。认证：集成系统使用 `Authorization: Token <令牌>`（在「API 令牌」页面或 `/api/v1/tokens/` 签发，有效期最长 365 天，明文只显示一次），浏览器使用会话。同一客户端失败尝试过多时返回 429。",
+    "DESCRIPTION": "Bangban 政务服务帮办代办平台接口。认证：集成系统使用 `Authorization: Token <令牌>`（在「API 令牌」页面或 `/api/v1/tokens/` 签发，有效期最长 365 天，明文只显示一次），浏览器使用会话。同一客户端失败尝试过多时返回 429。写操作（POST、PUT、PATCH、DELETE）可带请求头 `Idempotency-Key: <1–64 个字母、数字或 _.:->`：超时或断线后用同一键重发，只执行一次并返回第一次的响应（响应头 `Idempotent-Replayed: true`）；同一键用于不同请求返回 422；键保留 24 小时。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -438,6 +438,7 @@ if BANGBAN_SMS_DISPATCH == "relay":
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 BANGBAN_IDEMPOTENCY_HOURS = env.int("BANGBAN_IDEMPOTENCY_HOURS", default=24)
+BANGBAN_BACKUP_DIR = env.str("BANGBAN_BACKUP_DIR", default=str(VAR_DIR / "backups"))
 # Logs: one JSON object per line in production (LOG_FORMAT=json), readable text in development;
 # every line carries the request id (bangban.ops.observability).
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if BANGBAN_ENV == "production" else "text")
