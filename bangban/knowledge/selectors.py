@@ -165,6 +165,7 @@ def _item_docs(groups: list[tuple[str, ...]], on: datetime.date) -> dict[tuple, 
 # tests/test_fast_path.py checks the fast path against the reference on random corpora.
 
 ITEMS_SECONDS = 60
+DF_KEPT_MAX = 50_000
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,8 @@ _items_copy: dict[tuple, tuple[float, list[tuple]]] = {}
 def _stats_cached(terms: list[str], markers: Markers) -> ranking.Stats:
     global _df_copy
     generation, df = _df_copy
-    if generation != markers.generation or not generation:
+    # Kept words are those queried since the last publication: bounded, whatever visitors type.
+    if generation != markers.generation or not generation or len(df) > DF_KEPT_MAX:
         df = {}
         if markers.generation:
             _df_copy = (markers.generation, df)
