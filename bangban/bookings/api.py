@@ -110,6 +110,27 @@ class BookingResultSerializer(serializers.Serializer):
     booking = serializers.CharField(help_text="时段")
 
 
+class CaseBookingSlotSerializer(serializers.Serializer):
+    id = serializers.IntegerField(label="时段编号")
+    date = serializers.DateField(label="日期")
+    start = serializers.TimeField(label="开始时间")
+    end = serializers.TimeField(label="结束时间")
+    label = serializers.CharField(label="时段", help_text="如“12月3日 9:00”")
+    institution = serializers.CharField(label="办理机构")
+
+
+class CaseBookingSerializer(serializers.Serializer):
+    """A case's online request and booking, on the cases API's detail (selectors.case_booking)."""
+
+    way = serializers.ChoiceField(
+        label="服务方式", choices=[("", "—"), *Way.choices], help_text="window 到窗口；door 上门；remote 远程"
+    )
+    way_label = serializers.CharField(label="服务方式名称")
+    address = serializers.CharField(label="上门地址")
+    visit_for = serializers.CharField(label="需上门服务的人员")
+    slot = CaseBookingSlotSerializer(label="预约时段", allow_null=True, help_text="没有有效预约时为空")
+
+
 class SignSerializer(serializers.Serializer):
     image = serializers.CharField(
         label="签名图片",

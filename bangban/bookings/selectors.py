@@ -8,7 +8,7 @@ import datetime as dt
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from bangban.bookings.models import Booking, Slot, SlotTemplate, label_of
+from bangban.bookings.models import Booking, ServiceRequest, Slot, SlotTemplate, label_of
 from bangban.catalog.selectors import offered_items
 from bangban.divisions.models import Division
 from bangban.org.models import Institution
@@ -87,6 +87,36 @@ def booking_labels(case_ids) -> dict[int, str]:
         return {}
     rows = Booking.objects.filter(case_id__in=ids, status=Booking.Status.ACTIVE).select_related("slot")
     return {b.case_id: f"预约 {label_of(b.slot)}" for b in rows}
+
+
+def case_booking(case) -> dict | None:
+    """How a case asked online to be served: the way (window, door-to-door, remote), the address for a
+    visit, and the active booking's slot; None for a case that came in at the window. Two statements."""
+    request = ServiceRequest.objects.filter(case=case).first()
+    booking = (
+        Booking.objects.filter(case=case, status=Booking.Status.ACTIVE)
+        .select_related("slot", "slot__institution")
+        .first()
+    )
+    if request is None and booking is None:
+        return None
+    slot = booking.slot if booking else None
+    return {
+        "way": request.way if request else "",
+        "way_label": request.get_way_display() if request else "",
+        "address": request.address if request else "",
+        "visit_for": request.visit_for if request else "",
+        "slot": None
+        if slot is None
+        else {
+            "id": slot.pk,
+            "date": slot.date,
+            "start": slot.start,
+            "end": slot.end,
+            "label": label_of(slot),
+            "institution": slot.institution.name,
+        },
+    }
 
 
 def templates_for(user) -> QuerySet[SlotTemplate]:

@@ -7,13 +7,15 @@ import threading
 from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bangban.bookings.api import CaseBookingSerializer
+from bangban.bookings.selectors import case_booking
 from bangban.cases import clock, documents, queue, selectors, services, workflow
 from bangban.cases.models import (
     ApplicantType,
@@ -177,6 +179,9 @@ class CaseDetailSerializer(CaseListSerializer):
     calendar_warnings = serializers.SerializerMethodField(
         help_text="办结期限跨入节假日安排尚未公布的年份时的提示（与办件页面相同）"
     )
+    booking = serializers.SerializerMethodField(
+        help_text="网上申请的服务方式、上门地址和有效的预约时段；窗口登记的办件为空"
+    )
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -200,6 +205,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "forms",
             "actions",
             "calendar_warnings",
+            "booking",
         ]
         read_only_fields = fields
 
@@ -217,6 +223,11 @@ class CaseDetailSerializer(CaseListSerializer):
 
     def get_calendar_warnings(self, obj) -> list[str]:
         return clock.calendar_warnings(obj)
+
+    @extend_schema_field(CaseBookingSerializer(allow_null=True))
+    def get_booking(self, obj) -> dict | None:
+        booking = case_booking(obj)
+        return None if booking is None else CaseBookingSerializer(booking).data
 
 
 class _FieldsPerThread:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.forms import formset_factory
 
 from bangban.catalog import codes, elements, exchange
@@ -13,6 +14,7 @@ from bangban.catalog.attachments import AttachmentValidator
 from bangban.catalog.models import Adjustment, Bundle, ItemVersion
 from bangban.core.uploads import size_text
 from bangban.org.models import Department, Institution
+from bangban.org.selectors import institutions_in_scope
 
 TIER_CHOICES = list(codes.TIERS.items())
 TAG_CHOICES = [
@@ -241,6 +243,17 @@ class PlaceForm(forms.Form):
     address = forms.CharField(label="办理地点", max_length=300)
     hours = forms.CharField(label="办理时间", max_length=200, help_text="如：工作日 9:00–12:00，13:30–17:00")
     phone = forms.CharField(label="联系电话", max_length=60, required=False)
+
+    def __init__(self, *args, user=None, keep=(), **kwargs):
+        """`user`: the editor, who picks among the institutions of his scope (plus `keep`, those the
+        version already names, so a row he did not touch still saves)."""
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            scoped = institutions_in_scope(user).values("pk")
+            field = self.fields["institution"]
+            field.queryset = Institution.objects.filter(Q(pk__in=scoped) | Q(pk__in=list(keep))).order_by(
+                "path"
+            )
 
 
 LegalBasisFormSet = formset_factory(LegalBasisForm, extra=2, can_delete=True)

@@ -108,11 +108,11 @@ def item_list_view(request):
     )
 
 
-def _optional_formset(cls, request, prefix: str, initial=None):
+def _optional_formset(cls, request, prefix: str, initial=None, form_kwargs=None):
     """A formset bound only when the form sent its rows: a client that leaves out a whole section
     (older forms, scripts) keeps what the draft has instead of failing on missing management data."""
     sent = request.method == "POST" and f"{prefix}-TOTAL_FORMS" in request.POST
-    return cls(request.POST if sent else None, prefix=prefix, initial=initial)
+    return cls(request.POST if sent else None, prefix=prefix, initial=initial, form_kwargs=form_kwargs)
 
 
 def _bound(*formsets):
@@ -127,7 +127,7 @@ def item_create_view(request):
     legal = LegalBasisFormSet(request.POST or None, prefix="legal")
     materials = MaterialFormSet(request.POST or None, request.FILES or None, prefix="materials")
     fees = _optional_formset(FeeItemFormSet, request, "fees")
-    places = _optional_formset(PlaceFormSet, request, "places")
+    places = _optional_formset(PlaceFormSet, request, "places", form_kwargs={"user": request.user})
     subforms = (legal, materials, fees, places)
     if request.method == "POST" and form.is_valid() and all([f.is_valid() for f in subforms if f.is_bound]):
         ok, item = call_service(
@@ -259,6 +259,10 @@ def version_edit_view(request, pk):
             {"institution": p.institution_id, "address": p.address, "hours": p.hours, "phone": p.phone}
             for p in version.places.all()
         ],
+        form_kwargs={
+            "user": request.user,
+            "keep": [p.institution_id for p in version.places.all() if p.institution_id],
+        },
     )
     subforms = (legal, materials, fees, places)
     if request.method == "POST" and form.is_valid() and all([f.is_valid() for f in subforms if f.is_bound]):

@@ -27,7 +27,21 @@ from bangban.evaluations.models import Appeal, Level, RectStatus
 PAGE = 50
 
 
-def _rate_page(request, *, title: str, submit, intro: str = "", back_url: str = "", status: int = 200):
+# The citizen's pages (SMS link, tracking page) are public pages in the portal shell (portal.public);
+# the window's 请您评价 screen is a staff page, turned to the applicant.
+PUBLIC_BASE, STAFF_BASE = "portal/base.html", "core/base.html"
+
+
+def _rate_page(
+    request,
+    *,
+    title: str,
+    submit,
+    intro: str = "",
+    back_url: str = "",
+    status: int = 200,
+    base: str = PUBLIC_BASE,
+):
     """GET: the rating form; POST: the review through `submit(data)`, then thanks."""
     form = f.RateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -36,18 +50,26 @@ def _rate_page(request, *, title: str, submit, intro: str = "", back_url: str = 
             return render(
                 request,
                 "evaluations/thanks.html",
-                {"review": review, "back_url": back_url, "title": title, "bad": rules.is_bad(review.level)},
+                {
+                    "review": review,
+                    "back_url": back_url,
+                    "title": title,
+                    "bad": rules.is_bad(review.level),
+                    "base": base,
+                },
             )
     return render(
         request,
         "evaluations/rate.html",
-        {"form": form, "title": title, "intro": intro, "back_url": back_url},
+        {"form": form, "title": title, "intro": intro, "back_url": back_url, "base": base},
         status=status,
     )
 
 
 def _refused(request, message: str, status: int = 200):
-    return render(request, "evaluations/refused.html", {"message": message}, status=status)
+    return render(
+        request, "evaluations/refused.html", {"message": message, "base": PUBLIC_BASE}, status=status
+    )
 
 
 def public_review_view(request, token):
@@ -110,6 +132,7 @@ def counter_view(request):
         title="请您评价",
         intro=intro + "，请为工作人员的服务评价。",
         back_url=back,
+        base=STAFF_BASE,
         submit=lambda d: services.review_submit_at_window(
             by=request.user, case=case, level=d["level"], aspects=d["aspects"], comment=d["comment"]
         ),

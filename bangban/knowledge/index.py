@@ -192,6 +192,7 @@ def rebuild() -> None:
     """Recompute everything derived from the articles: the SQLite FTS table and the BM25 statistics
     (Term, Corpus) of published articles. For repairs and bulk loads (the benchmark); services keep
     them in step otherwise. Derived data only: no audit row."""
+    import uuid
     from collections import Counter
 
     from bangban.knowledge.models import Article, Corpus, Term
@@ -206,7 +207,9 @@ def rebuild() -> None:
         df.update(set(words))
     Term.objects.all().delete()
     Term.objects.bulk_create([Term(term=t, df=n) for t, n in sorted(df.items())], batch_size=2000)
-    Corpus.objects.update_or_create(pk=1, defaults={"documents": documents, "tokens": tokens})
+    Corpus.objects.update_or_create(
+        pk=1, defaults={"documents": documents, "tokens": tokens, "generation": uuid.uuid4().hex}
+    )
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM knowledge_fts")

@@ -115,6 +115,10 @@ class Corpus(models.Model):
 
     documents = models.IntegerField("文章数", default=0)
     tokens = models.BigIntegerField("词数", default=0)
+    # A new random value at every change of the statistics (publication, withdrawal, rebuild): what
+    # the search's caches are keyed by, so a change is seen at once by every process. Random, not a
+    # counter, so a rolled-back change never brings back a value another corpus was cached under.
+    generation = models.CharField("统计版本", max_length=32, blank=True, default="")
 
     class Meta:
         verbose_name = "检索语料统计"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -130,7 +131,9 @@ def _stats_move(articles: list[Article], sign: int) -> None:
         df.update(set(words))
     Corpus.objects.bulk_create([Corpus(pk=1)], ignore_conflicts=True)
     Corpus.objects.filter(pk=1).update(
-        documents=F("documents") + sign * len(articles), tokens=F("tokens") + sign * total
+        documents=F("documents") + sign * len(articles),
+        tokens=F("tokens") + sign * total,
+        generation=uuid.uuid4().hex,
     )
     Term.objects.bulk_create([Term(term=t) for t in sorted(df)], ignore_conflicts=True, batch_size=500)
     by_count: dict[int, list[str]] = {}

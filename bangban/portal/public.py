@@ -19,6 +19,9 @@ PUBLIC_NAMESPACES = frozenset({"portal", "public_catalog"})
 # four are public. They post forms with a CSRF token and SMS codes, so none of them is cacheable.
 PUBLIC_VIEWS = frozenset(
     {"cases:track", "bookings:ask", "bookings:track_lookup", "bookings:manage", "bookings:sign_public"}
+    # The knowledge base's search and articles; the citizen's rating pages (SMS link, tracking page):
+    # they post a form with a CSRF token, so they are not cacheable.
+    | {"knowledge:search", "knowledge:article", "evaluations:public_review", "evaluations:track_review"}
 )
 # Same answer for everyone: a proxy may serve them for CACHE_SECONDS.
 CACHEABLE_VIEWS = frozenset(
@@ -32,6 +35,8 @@ CACHEABLE_VIEWS = frozenset(
         "public_catalog:guide",
         "public_catalog:bundles",
         "public_catalog:bundle",
+        "knowledge:search",
+        "knowledge:article",
     }
 )
 CACHE_SECONDS = 60

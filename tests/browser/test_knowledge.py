@@ -21,7 +21,7 @@ def test_a_colloquial_question_on_a_phone_finds_the_item_and_the_answer(org, pag
     page.goto(page.base + "/knowledge/")
     page.get_by_label("您想办什么事？").fill("办社保卡")
     page.keyboard.press("Enter")  # no script needed: a plain GET form
-    results = page.locator("ol.results")
+    results = page.locator("ol.pub-results")  # the portal shell's result list
     assert results.locator("mark").first.inner_text() in ("社会保障卡", "社保卡")
     assert results.get_by_role("link", name="社会保障卡申领").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

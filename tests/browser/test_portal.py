@@ -26,7 +26,16 @@ def world(org):
         inst.address, inst.phone, inst.opening_hours = address, "0512-12345", "周一至周五 9:00-17:00"
         inst.save()
     case = make_case(org, item)
-    return {"item": item, "bundle": bundle, "case": case, "org": org}
+    from bangban.core import crypto
+    from bangban.evaluations.services import review_invite_on_completion
+    from bangban.knowledge.tests.factories import published
+
+    article = published(
+        org, "社保卡丢了怎么补办", "先拨打 12345 挂失，再带身份证到社保窗口补办。", items=[item]
+    )
+    invitation = review_invite_on_completion(case=case)
+    review = f"/r/{crypto.decrypt(invitation.token_encrypted)}/"
+    return {"item": item, "bundle": bundle, "case": case, "org": org, "article": article, "review": review}
 
 
 def _pages(w) -> list[str]:
@@ -44,6 +53,11 @@ def _pages(w) -> list[str]:
         "/help/",
         "/track/",
         "/accessibility/",
+        "/knowledge/",
+        "/knowledge/?q=社保卡丢了",
+        f"/knowledge/{w['article'].pk}/",
+        w["review"],
+        f"/evaluations/track/{w['case'].tracking_token}/",
     ]
 
 
@@ -114,6 +128,12 @@ def test_public_pages_pass_axe_in_both_modes_on_a_phone(browser, live_server, wo
         assert page.evaluate("document.activeElement.id") == "error-summary"
         _check(page, f"{mode} /ask/ (with errors)", report, care)
         shot(page, f"portal-ask-errors-{'care' if care else 'standard'}")
+        # The rating page from the SMS link, sent without a level: the same.
+        page.goto(live_server.url + world["review"])
+        page.get_by_role("button", name="提交评价").click()
+        page.wait_for_load_state()
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        _check(page, f"{mode} /r/… (with errors)", report, care)
         page.goto(live_server.url + "/?town=320505101&village=320505101201")
         shot(page, f"portal-home-{'care' if care else 'standard'}")
         context.close()
@@ -154,9 +174,9 @@ def test_a_citizen_finds_an_item_and_asks_by_keyboard_alone(browser, live_server
     from bangban.bookings.tests.conftest import last_code
 
     page.get_by_label("短信验证码").fill(last_code("13912345678"))
-    page.get_by_role("button", name="提交咨询").focus()
+    # Enter in the code field submits the question (the form's first button), not a new code.
     with page.expect_navigation(url=lambda u: "/ask/done/" in u):
-        page.keyboard.press("Enter")
+        page.get_by_label("短信验证码").press("Enter")
     assert page.locator("h1").inner_text() == "咨询已收到"
     assert Consultation.objects.get().item_id == world["item"].pk
     context.close()

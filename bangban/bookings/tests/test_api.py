@@ -179,3 +179,31 @@ def test_entrustment_signature_out_of_scope_is_404(org, item, api):
     assert r.status_code == 400 and r.json()["field"] == "image"
     r = api(agent).post(f"/api/v1/entrustments/{pk}/signature/", {"image": image}, format="json")
     assert r.status_code == 201 and EntrustmentSignature.objects.get().channel == "window"
+
+
+def test_the_cases_api_shows_a_cases_way_booking_and_address_in_scope_only(org, item, api):
+    from bangban.bookings.tests.conftest import ask
+
+    slot = make_slot(org.town)
+    booked = ask(org, item, slot=slot)
+    agent = api(org.user("town_agent"))
+    body = agent.get(f"/api/v1/cases/{booked.pk}/").json()["booking"]
+    assert body["way"] == "window" and body["way_label"] == "到窗口办理（预约时段）"
+    assert body["slot"] == {
+        "id": slot.pk,
+        "date": "2026-12-02",
+        "start": "09:00:00",
+        "end": "10:00:00",
+        "label": body["slot"]["label"],
+        "institution": org.town.name,
+    }
+    assert "12月2日" in body["slot"]["label"]
+    door = ask(org, item, way="door", phone="13912345670", address="通安镇树山村 8 号", visit_for="卧床老人")
+    body = agent.get(f"/api/v1/cases/{door.pk}/").json()["booking"]
+    assert (body["way"], body["address"], body["visit_for"], body["slot"]) == (
+        "door",
+        "通安镇树山村 8 号",
+        "卧床老人",
+        None,
+    )
+    assert api(org.user("other_admin")).get(f"/api/v1/cases/{door.pk}/").status_code == 404

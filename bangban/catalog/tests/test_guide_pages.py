@@ -224,3 +224,43 @@ def test_the_public_guide_shows_the_chosen_institutions_place_and_every_element(
     text = "".join(p.extract_text() for p in pdf.pages)
     for fragment in ("服务对象", "最多跑一次", "监督投诉电话", "工本费 10.00 元"):
         assert fragment in text, fragment
+
+
+def test_the_place_institutions_offered_are_those_of_the_editors_scope(cat, web):
+    """A county's 事项管理员 picks among the county's institutions; another county's is neither listed
+    nor accepted (a Chinese error on the field, nothing saved). One the version already names stays."""
+    admin = web(cat.user("catalog_admin"))
+    item = services.item_create(
+        by=cat.user("catalog_admin"), data=item_data(cat, main_basic_code="", main_item_name="")
+    )
+    draft = item.versions.get()
+    page = admin.get(f"/catalog/versions/{draft.pk}/edit/").content.decode()
+    options = re.findall(
+        r'<option value="(\d+)"', page.split('name="places-0-institution"')[1].split("</select>")[0]
+    )
+    assert str(cat.town.pk) in options and str(cat.station3.pk) in options
+    assert str(cat.other_county.pk) not in options
+    form = item_form(
+        cat,
+        basic_code="000105003001",
+        main_basic_code="",
+        main_item_name="",
+        **management("legal", 1),
+        **management("materials", 1),
+        **management("places", 1),
+        **{
+            "places-0-institution": str(cat.other_county.pk),
+            "places-0-address": "吴中区中心",
+            "places-0-hours": "工作日",
+        },
+    )
+    response = admin.post(f"/catalog/versions/{draft.pk}/edit/", form)
+    assert response.status_code == 200 and "服务机构" in response.content.decode()
+    assert not draft.places.exists()
+    # A place the version already names outside the scope (set by the platform) is kept on re-save.
+    draft.places.create(institution=cat.other_county, address="吴中区中心", hours="工作日", position=0)
+    page = admin.get(f"/catalog/versions/{draft.pk}/edit/").content.decode()
+    assert f'<option value="{cat.other_county.pk}" selected' in page
+    response = admin.post(f"/catalog/versions/{draft.pk}/edit/", {**form, **management("places", 1, 1)})
+    assert response.status_code == 302
+    assert draft.places.get().institution == cat.other_county
