@@ -19,6 +19,9 @@ PUBLIC_NAMESPACES = frozenset({"portal", "public_catalog"})
 # four are public. They post forms with a CSRF token and SMS codes, so none of them is cacheable.
 PUBLIC_VIEWS = frozenset(
     {"cases:track", "bookings:ask", "bookings:track_lookup", "bookings:manage", "bookings:sign_public"}
+    # Remote help from home (issue 12): the call form and the session reached by the call's secret token.
+    | {"remote:public_help", "remote:public_session", "remote:public_events", "remote:public_post"}
+    | {"remote:public_hangup"}
 )
 # Same answer for everyone: a proxy may serve them for CACHE_SECONDS.
 CACHEABLE_VIEWS = frozenset(
