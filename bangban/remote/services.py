@@ -24,6 +24,7 @@ from bangban.catalog.models import Item
 from bangban.core import crypto
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import mask_phone
+from bangban.core.routing import parse_id
 from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.remote import live
@@ -498,6 +499,11 @@ def _clean_form(body) -> dict:
         if len(value) > max_length:
             raise ServiceError("invalid", f"「{label}」不能超过 {max_length} 个字符", field=key)
         out[key] = value
+    if out["item"]:
+        item = Item.objects.filter(pk=parse_id(out["item"]) or 0, status=Item.Status.ACTIVE).first()
+        if item is None:
+            raise ServiceError("invalid", "「事项」不存在或已停用", field="item")
+        out["item_name"] = item.name  # what the caller's screen shows
     return out
 
 

@@ -44,6 +44,13 @@ def _event_json(e: SessionEvent) -> dict:
 
 
 def _wait(request, call: HelpCall, side: str) -> JsonResponse:
+    try:
+        return _wait_for_events(request, call, side)
+    except HelpCall.DoesNotExist:  # deleted while waiting (only ever in a test's teardown)
+        raise Http404("没有找到该求助") from None
+
+
+def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
     after = parse_id(request.GET.get("after", "0") or "0")
     if after is None and request.GET.get("after", "0") != "0":
         return _json_error(ServiceError("invalid", "after 应为非负整数", field="after"))

@@ -184,7 +184,7 @@
         var dd = dl.querySelector('[data-field="' + k + '"]');
         if (!dd) return;
         var v = e.body[k];
-        if (k === "item") v = (itemNames[v] || v);
+        if (k === "item") v = e.body.item_name || "";
         if (k === "applicant_type") v = { person: "个人", enterprise: "企业" }[v] || v;
         if (k === "mode") v = { guide: "导办", lead: "领办", assist: "协办" }[v] || v;
         dd.textContent = v || "—";
@@ -196,7 +196,6 @@
       $("remote-accept").disabled = true;
     }
   }
-  var itemNames = {};
 
   function onConfirm(e) {
     state.confirmed = e.body.seq;
@@ -262,14 +261,17 @@
 
   if (isAgent) {
     var form = $("remote-form");
-    Array.prototype.forEach.call(form.querySelectorAll("#rf-item option"), function (o) { itemNames[o.value] = o.textContent; });
     var timer = null;
+    var lastForm = "";
     var sync = function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
         var body = {};
         Array.prototype.forEach.call(form.elements, function (el) { if (el.name) body[el.name] = el.value; });
-        post("form", body).catch(function (err) { say("remote-form-state", err.message); });
+        var text = JSON.stringify(body);
+        if (text === lastForm) return; // a change event after the same input: nothing new to confirm
+        lastForm = text;
+        post("form", body).catch(function (err) { lastForm = ""; say("remote-form-state", err.message); });
       }, 300);
     };
     form.addEventListener("input", sync);
