@@ -286,3 +286,20 @@ def test_window_settings_are_the_managers_and_in_scope(org):
     with pytest.raises(ServiceError) as exc:
         services.window_save(by=org.user("town_admin"), institution=org.town, name="x", tiers="4")
     assert exc.value.field == "tiers"
+
+
+def test_demo_windows_are_idempotent(org):
+    from bangban.remote.demo import load_remote_demo
+    from bangban.remote.models import CloudWindow
+
+    load_remote_demo()
+    load_remote_demo()
+    assert CloudWindow.objects.count() == 2
+
+
+def test_bench_percentile_is_nearest_rank():
+    from bench.remote_load import percentile
+
+    values = list(range(1, 101))
+    assert (percentile(values, 50), percentile(values, 99), percentile(values, 100)) == (50, 99, 100)
+    assert percentile([], 99) == 0.0 and percentile([7], 99) == 7
