@@ -11,6 +11,7 @@ class RemoteConfig(AppConfig):
         from bangban.core import navigation
 
         navigation.register(navigation.NavEntry("远程帮办", "remote:duty", None, 170))
+        navigation.register(navigation.NavEntry("云窗口", "remote:windows", None, 171))
         register(
             {
                 "remote.window.save": "保存云窗口",

@@ -41,3 +41,13 @@ def test_concurrent_answers_one_agent_gets_the_call():
     seqs = list(SessionEvent.objects.filter(call=call).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
     assert HelpCall.objects.get(pk=call.pk).last_seq == seqs[-1]
+
+    # Three agents taking "next" with two calls waiting: two calls, each to one agent; the third is told.
+    services.call_hangup(call=call, side="agent", by=HelpCall.objects.get(pk=call.pk).agent)
+    clerk = org.user("station_agent")
+    waiting = [
+        services.call_create_station(by=clerk, caller_name=f"求助人{i}", item=item).pk for i in range(2)
+    ]
+    results = run_together(3, lambda i: services.call_next(by=agents[i]).pk)
+    assert sorted(r[1] for r in results if r[0] == "ok") == waiting, results
+    assert [r[1] for r in results if r[0] != "ok"] == ["empty"], results
