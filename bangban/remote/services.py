@@ -408,20 +408,31 @@ def call_return(*, call: HelpCall, reason: str = "坐席断线，求助退回队
     return call
 
 
+def _stale_action(call: HelpCall, stale) -> str:
+    if call.status == CallStatus.ANSWERED and call.agent_seen_at and call.agent_seen_at < stale:
+        return "close_agent" if call.case_id else "return"
+    if call.status in (CallStatus.QUEUED, CallStatus.ANSWERED) and call.caller_seen_at < stale:
+        return "close_caller"
+    return ""
+
+
 def check_stale(call: HelpCall, now=None) -> str:
-    """Act on one call whose other side went silent (see sweep_stale); "" when nothing was stale."""
+    """Act on one call whose other side went silent (see sweep_stale); "" when nothing was stale.
+    Judged first on the row as read (no lock: this runs on every poll), then again under the lock."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.BANGBAN_REMOTE_STALE_SECONDS)
-    if call.status == CallStatus.ANSWERED and call.agent_seen_at and call.agent_seen_at < stale:
-        if call.case_id:
+    if not _stale_action(call, stale):
+        return ""
+    with transaction.atomic():
+        call = _lock(call)
+        action = _stale_action(call, stale)
+        if action == "close_agent":
             call_hangup(call=call, side=Side.SYSTEM, reason="坐席断线，会话结束（已受理办件）")
-            return "closed"
-        call_return(call=call)
-        return "returned"
-    if call.status in (CallStatus.QUEUED, CallStatus.ANSWERED) and call.caller_seen_at < stale:
-        call_hangup(call=call, side=Side.SYSTEM, reason="求助方断线，求助结束")
-        return "closed"
-    return ""
+        elif action == "return":
+            call_return(call=call)
+        elif action == "close_caller":
+            call_hangup(call=call, side=Side.SYSTEM, reason="求助方断线，求助结束")
+    return {"close_agent": "closed", "close_caller": "closed", "return": "returned"}.get(action, "")
 
 
 def sweep_stale(*, window: CloudWindow | None = None, now=None) -> dict:
