@@ -4,8 +4,6 @@ ways, chat crosses, the agent fills the registration form and the clerk sees and
 is accepted at the station with the agent as handler and the session is on its timeline. Then the same
 call with the camera refused: chat only."""
 
-import shutil
-
 import pytest
 from playwright.sync_api import expect
 
@@ -26,19 +24,13 @@ INBOUND = """async () => {
 }"""
 
 
-@pytest.fixture
-def media_browser():
-    """Chromium with fake camera and microphone; each context grants (or refuses) them itself."""
-    if not CHROMIUM:
-        pytest.skip("chromium not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium") or CHROMIUM, headless=True, args=MEDIA_ARGS
-        )
-        yield browser
-        browser.close()
+@pytest.fixture(scope="module")
+def media_browser(browser):
+    """Chromium with fake camera and microphone, from the session's Playwright (a second sync
+    Playwright cannot start in the same thread); each context grants (or refuses) them itself."""
+    media = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=MEDIA_ARGS)
+    yield media
+    media.close()
 
 
 @pytest.fixture
