@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "bangban.portal",
     "bangban.knowledge",
     "bangban.ops",
+    "bangban.remote",
 ]
 
 MIDDLEWARE = [
@@ -456,3 +457,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Remote help (远程帮办, docs/remote.md): long-poll bounds, heartbeat, ICE servers for WebRTC.
+BANGBAN_REMOTE_WAIT_SECONDS = env.float("BANGBAN_REMOTE_WAIT_SECONDS", default=25.0)
+BANGBAN_REMOTE_POLL_SECONDS = env.float("BANGBAN_REMOTE_POLL_SECONDS", default=0.1)
+BANGBAN_REMOTE_MAX_WAITS = env.int("BANGBAN_REMOTE_MAX_WAITS", default=200)
+BANGBAN_REMOTE_PUBSUB_URL = env.str("BANGBAN_REMOTE_PUBSUB_URL", default=REDIS_URL)
+BANGBAN_REMOTE_STALE_SECONDS = env.int("BANGBAN_REMOTE_STALE_SECONDS", default=45)
+BANGBAN_REMOTE_TARGET_SECONDS = env.int("BANGBAN_REMOTE_TARGET_SECONDS", default=60)
+# JSON list of RTCIceServer objects, e.g. [{"urls": "turn:turn.example.gov.cn:3478", "username": "u",
+# "credential": "p"}]; empty on one LAN (host candidates suffice).
+BANGBAN_REMOTE_ICE_SERVERS = env.json("BANGBAN_REMOTE_ICE_SERVERS", default=[])
+CELERY_BEAT_SCHEDULE["remote-sweep-stale"] = {"task": "bangban.remote.tasks.sweep_stale", "schedule": 15.0}

@@ -22,6 +22,9 @@ PUBLIC_VIEWS = frozenset(
     # The knowledge base's search and articles; the citizen's rating pages (SMS link, tracking page):
     # they post a form with a CSRF token, so they are not cacheable.
     | {"knowledge:search", "knowledge:article", "evaluations:public_review", "evaluations:track_review"}
+    # Remote help from home (issue 12): the call form and the session reached by the call's secret token.
+    | {"remote:public_help", "remote:public_session", "remote:public_events", "remote:public_post"}
+    | {"remote:public_hangup"}
 )
 # Same answer for everyone: a proxy may serve them for CACHE_SECONDS.
 CACHEABLE_VIEWS = frozenset(

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from bangban.catalog.demo import load_catalog_demo
 from bangban.knowledge.demo import load_knowledge_demo
 from bangban.org.demo import load_demo
+from bangban.remote.demo import load_remote_demo
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
         banner = load_demo()
         load_catalog_demo()
         load_knowledge_demo()
+        load_remote_demo()
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {banner[0][1]}）："))
         for username, _pw, name, roles, institution in banner:
             self.stdout.write(f"  {username:<20} {name}  {roles}  @ {institution}")

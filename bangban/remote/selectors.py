@@ -1,0 +1,181 @@
+"""Reads of remote help: who may see which call, queue position and estimated wait, the duty page's
+queue, and the figures (time to answer, session length, abandoned calls) per window and agent."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from bangban.core.errors import NotInScope
+from bangban.core.routing import parse_id
+from bangban.org.selectors import scope_q
+from bangban.remote.models import AgentDuty, CallStatus, CloudWindow, HelpCall, SessionEvent
+
+DEFAULT_SESSION_SECONDS = 300  # the estimate's handling time until a window has history
+
+
+def windows_in_scope(user) -> QuerySet[CloudWindow]:
+    return (
+        CloudWindow.objects.filter(scope_q(user)).select_related("institution").order_by("institution__path")
+    )
+
+
+def windows_of(user) -> QuerySet[CloudWindow]:
+    """The windows whose agents are this user's colleagues (staff of the window's institution)."""
+    if not getattr(user, "institution_id", None):
+        return CloudWindow.objects.none()
+    return CloudWindow.objects.filter(institution_id=user.institution_id, is_active=True).select_related(
+        "institution"
+    )
+
+
+def call_for_staff(user, pk) -> tuple[HelpCall, str]:
+    """A call and the side `user` is on: its answering agent, or the clerk who called. Anyone else:
+    NotInScope (a 404 that reveals nothing)."""
+    if parse_id(str(pk)) is None:
+        raise NotInScope()
+    call = (
+        HelpCall.objects.select_related("window__institution", "station", "clerk", "agent", "item", "case")
+        .filter(pk=pk)
+        .filter(Q(agent=user) | Q(clerk=user))
+        .first()
+    )
+    if call is None:
+        raise NotInScope(target=HelpCall.objects.filter(pk=pk).first())
+    return call, (SessionEvent.Side.AGENT if call.agent_id == user.pk else SessionEvent.Side.CALLER)
+
+
+def call_for_token(token: str) -> HelpCall | None:
+    token = str(token or "")
+    if not token or len(token) > 64:
+        return None
+    return (
+        HelpCall.objects.select_related("window__institution", "item", "agent", "case")
+        .filter(caller_token=token, origin=HelpCall.Origin.PUBLIC)
+        .first()
+    )
+
+
+def agents_on_duty(window: CloudWindow) -> int:
+    return AgentDuty.objects.filter(window=window, ended_at__isnull=True).count()
+
+
+def average_session_seconds(window: CloudWindow) -> int:
+    recent = list(
+        HelpCall.objects.filter(window=window, status=CallStatus.ENDED, answered_at__isnull=False)
+        .order_by("-ended_at")
+        .values_list("answered_at", "ended_at")[:20]
+    )
+    if not recent:
+        return DEFAULT_SESSION_SECONDS
+    return int(sum((e - a).total_seconds() for a, e in recent) / len(recent))
+
+
+def queue_status(call: HelpCall) -> dict:
+    """What the caller sees: status, place in the queue and an estimated wait (places ahead shared
+    among the agents on duty, times the window's recent average session)."""
+    out = {"status": call.status, "status_label": call.get_status_display()}
+    if call.status == CallStatus.QUEUED:
+        ahead = (
+            HelpCall.objects.filter(window_id=call.window_id, status=CallStatus.QUEUED)
+            .filter(Q(queued_at__lt=call.queued_at) | Q(queued_at=call.queued_at, pk__lt=call.pk))
+            .count()
+        )
+        agents = agents_on_duty(call.window)
+        busy = HelpCall.objects.filter(window_id=call.window_id, status=CallStatus.ANSWERED).count()
+        out["position"] = ahead + 1
+        out["agents"] = agents
+        if agents:
+            free = max(0, agents - busy)
+            rounds = 0 if ahead < free else math.ceil((ahead + 1 - free) / agents)
+            out["estimate_seconds"] = rounds * average_session_seconds(call.window)
+        else:
+            out["estimate_seconds"] = None
+    elif call.status == CallStatus.ANSWERED:
+        out["agent"] = call.agent.display_name if call.agent_id else ""
+    if call.case_id:
+        out["case"] = call.case.number
+    out["end_reason"] = call.end_reason
+    return out
+
+
+def waiting_calls(user) -> list[HelpCall]:
+    """Calls waiting at the windows the user is on duty for, longest wait first."""
+    ids = AgentDuty.objects.filter(agent=user, ended_at__isnull=True).values_list("window_id", flat=True)
+    return list(
+        HelpCall.objects.filter(window_id__in=list(ids), status=CallStatus.QUEUED)
+        .select_related("window", "station", "item")
+        .order_by("queued_at", "pk")[:100]
+    )
+
+
+def my_open_calls(user) -> list[HelpCall]:
+    return list(
+        HelpCall.objects.filter(
+            Q(agent=user) | Q(clerk=user), status__in=[CallStatus.QUEUED, CallStatus.ANSWERED]
+        )
+        .select_related("window__institution", "station")
+        .order_by("-created_at")[:20]
+    )
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def figures(*, windows, since=None) -> dict:
+    """Per window and per agent: calls, answered, abandoned, answered within the target, median and
+    average time to answer, average session length."""
+    since = since or timezone.now() - timedelta(days=30)
+    target = settings.BANGBAN_REMOTE_TARGET_SECONDS
+    rows = list(
+        HelpCall.objects.filter(window__in=windows, created_at__gte=since)
+        .select_related("window__institution", "agent")
+        .only(
+            "status",
+            "created_at",
+            "answered_at",
+            "ended_at",
+            "window__name",
+            "window__institution__name",
+            "agent__full_name",
+            "agent__username",
+        )
+    )
+
+    def summarise(calls):
+        answered = [c for c in calls if c.answered_at]
+        waits = [c.wait_seconds for c in answered]
+        sessions = [c.session_seconds for c in answered if c.ended_at]
+        return {
+            "calls": len(calls),
+            "answered": len(answered),
+            "abandoned": sum(1 for c in calls if c.status == CallStatus.ABANDONED),
+            "within_target": sum(1 for w in waits if w <= target),
+            "within_target_rate": round(100 * sum(1 for w in waits if w <= target) / len(waits))
+            if waits
+            else None,
+            "median_wait": _median(waits),
+            "average_wait": round(sum(waits) / len(waits)) if waits else None,
+            "average_session": round(sum(sessions) / len(sessions)) if sessions else None,
+        }
+
+    by_window: dict = {}
+    by_agent: dict = {}
+    for c in rows:
+        by_window.setdefault(c.window, []).append(c)
+        if c.agent_id:
+            by_agent.setdefault(c.agent, []).append(c)
+    return {
+        "target": target,
+        "windows": [(w, summarise(cs)) for w, cs in sorted(by_window.items(), key=lambda kv: kv[0].pk)],
+        "agents": [(a, summarise(cs)) for a, cs in sorted(by_agent.items(), key=lambda kv: kv[0].pk)],
+    }

@@ -1,0 +1,298 @@
+"""Remote help under load: queued callers long-polling, agents in sessions exchanging signals.
+
+Starts granian (WSGI, as in production) on a fresh database, creates a cloud window with AGENTS agents
+on duty and CALLERS citizen calls (tokens, as from the portal), then over HTTP: every caller long-polls
+its call's events; each agent answers one call and, with its caller, posts a WebRTC ICE signal every
+--interval seconds in both directions. The latency of a signal is from just before its POST to the
+moment the other side's long-poll returns it. The other callers stay queued, re-polling their place.
+
+    .venv/bin/python bench/remote_load.py                        # 200 callers, 20 agents, SQLite, 20 s
+    .venv/bin/python bench/remote_load.py --callers 20 --agents 4 --seconds 3     # a quick check
+    .venv/bin/python bench/remote_load.py --database-url postgres://postgres@127.0.0.1:5432/bangban_remote_bench \\
+        --redis-url redis://127.0.0.1:6379/12                       # as in production (Redis pub/sub)
+
+The PostgreSQL database is dropped and created again. Prints signals sent/received, latency p50/p95/p99
+and max, and the long-polls answered per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of values, in their unit; 0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-p * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(url.split("sqlite:///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def environment(url: str, redis: str) -> dict:
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "BANGBAN_ENV": "development",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "600",
+        "BANGBAN_REMOTE_MAX_WAITS": "1000",
+    }
+    env.pop("REDIS_URL", None)
+    if redis:
+        env["REDIS_URL"] = redis
+    return env
+
+
+def prepare(env: dict, callers: int, agents: int) -> tuple[list[str], list[str]]:
+    """Migrate, then the window, its agents on duty and the calls; returns the callers' tokens and the
+    agents' session cookies."""
+    subprocess.run([sys.executable, "-m", "bangban", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bangban.settings"
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from bangban.core.testing import make_org, make_user
+    from bangban.remote import services
+    from bangban.remote.models import HelpCall
+
+    org = make_org()
+    window = services.window_save(by=org.user("town_admin"), institution=org.town, name="压测云窗口")
+    cookies = []
+    for i in range(agents):
+        agent = make_user(f"bench_agent{i}", org.town, ["agent"])
+        services.duty_start(by=agent, window=window)
+        client = Client()
+        client.force_login(agent)
+        cookies.append(client.cookies["sessionid"].value)
+    tokens = [
+        HelpCall.objects.create(
+            window=window, origin="public", caller_name=f"求助人{i}", need="压测"
+        ).caller_token
+        for i in range(callers)
+    ]
+    return tokens, cookies
+
+
+class Run:
+    def __init__(self, base: str, seconds: float, interval: float):
+        self.base, self.interval = base, interval
+        self.until = time.monotonic() + seconds
+        self.sent: dict[str, float] = {}
+        self.latencies: list[float] = []
+        self.polls = 0
+        self.errors = 0
+        self.lock = threading.Lock()
+
+    def received(self, events: list[dict]) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            self.polls += 1
+            for e in events:
+                if e["kind"] == "ice" and e["body"].get("candidate"):
+                    key = e["body"]["candidate"]["candidate"]
+                    if key in self.sent:
+                        self.latencies.append((now - self.sent.pop(key)) * 1000)
+
+    def poll(self, session, url: str, stop: threading.Event) -> None:
+        after = 0
+        while time.monotonic() < self.until and not stop.is_set():
+            try:
+                r = session.get(url, params={"after": after}, timeout=40)
+                data = r.json()
+            except Exception:
+                with self.lock:
+                    self.errors += 1
+                time.sleep(0.5)
+                continue
+            if data["events"]:
+                after = data["events"][-1]["seq"]
+            self.received(data["events"])
+            if data.get("retry_after"):
+                time.sleep(1)
+
+    def send(self, session, url: str, name: str, headers: dict) -> None:
+        n = 0
+        while time.monotonic() < self.until:
+            n += 1
+            key = f"candidate:{name}:{n} 1 udp 1 127.0.0.1 9 typ host"
+            body = {
+                "kind": "ice",
+                "body": {"candidate": {"candidate": key, "sdpMid": "0", "sdpMLineIndex": 0}},
+            }
+            with self.lock:
+                self.sent[key] = time.perf_counter()
+            try:
+                session.post(url, json=body, headers=headers, timeout=30).raise_for_status()
+            except Exception:
+                with self.lock:
+                    self.errors += 1
+                    self.sent.pop(key, None)
+            time.sleep(self.interval)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--callers", type=int, default=200)
+    parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between one side's signals")
+    parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'var' / 'bench_remote.sqlite3'}")
+    parser.add_argument("--redis-url", default="")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=256, help="granian blocking threads per worker")
+    args = parser.parse_args()
+    import requests
+
+    fresh_database(args.database_url)
+    env = environment(args.database_url, args.redis_url)
+    tokens, cookies = prepare(env, args.callers, args.agents)
+    port = free_port()
+    granian = shutil.which("granian", path=str(Path(sys.executable).parent)) or "granian"
+    server = subprocess.Popen(
+        [
+            granian,
+            "--interface",
+            "wsgi",
+            "--workers",
+            str(args.workers),
+            "--blocking-threads",
+            str(args.threads),
+            "--backpressure",
+            str(args.threads),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "bangban.wsgi:application",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(base + "/healthz", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        agents = []
+        for cookie in cookies:
+            s = requests.Session()
+            s.cookies.set("sessionid", cookie)
+            html = s.get(base + "/remote/").text
+            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+            answered = s.post(
+                base + "/remote/next/", headers={"X-CSRFToken": csrf}, data={}, allow_redirects=False
+            )
+            call_id = int(re.search(r"/remote/calls/(\d+)/", answered.headers["Location"]).group(1))
+            agents.append((s, csrf, call_id))
+        answered_ids = {call_id for _, _, call_id in agents}
+        from bangban.remote.models import HelpCall
+
+        token_of = dict(HelpCall.objects.filter(pk__in=answered_ids).values_list("pk", "caller_token"))
+        run = Run(base, args.seconds, args.interval)
+        stop = threading.Event()
+        threads = []
+        for token in tokens:
+            s = requests.Session()
+            threads.append(
+                threading.Thread(target=run.poll, args=(s, f"{base}/remote/c/{token}/events", stop))
+            )
+        for i, (s, csrf, call_id) in enumerate(agents):
+            threads.append(
+                threading.Thread(target=run.poll, args=(s, f"{base}/remote/calls/{call_id}/events", stop))
+            )
+            threads.append(
+                threading.Thread(
+                    target=run.send,
+                    args=(s, f"{base}/remote/calls/{call_id}/post", f"a{i}", {"X-CSRFToken": csrf}),
+                )
+            )
+            caller = requests.Session()
+            caller_csrf = re.search(
+                r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                caller.get(f"{base}/remote/c/{token_of[call_id]}/").text,
+            ).group(1)
+            threads.append(
+                threading.Thread(
+                    target=run.send,
+                    args=(
+                        caller,
+                        f"{base}/remote/c/{token_of[call_id]}/post",
+                        f"c{i}",
+                        {"X-CSRFToken": caller_csrf},
+                    ),
+                )
+            )
+        started = time.monotonic()
+        for t in threads:
+            t.daemon = True
+            t.start()
+        time.sleep(args.seconds + 1)
+        stop.set()
+        elapsed = time.monotonic() - started
+        lat = run.latencies
+        print(
+            f"database {args.database_url.split(':', 1)[0]}, pub/sub {'redis' if args.redis_url else 'none (DB poll)'}, "
+            f"granian {args.workers} workers x {args.threads} threads"
+        )
+        print(
+            f"callers {args.callers} ({len(agents)} in sessions, {args.callers - len(agents)} queued), agents {args.agents}, "
+            f"{args.seconds:.0f} s"
+        )
+        print(f"signals received {len(lat)}, lost or late {len(run.sent)}, errors {run.errors}")
+        if lat:
+            print(
+                f"signal latency ms: p50 {statistics.median(lat):.1f}  p95 {percentile(lat, 95):.1f}  "
+                f"p99 {percentile(lat, 99):.1f}  max {max(lat):.1f}"
+            )
+        print(f"long-polls answered {run.polls} ({run.polls / elapsed:.0f}/s)")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
