@@ -116,11 +116,11 @@ def detail_view(request, pk):
             "meetings": project.meetings.all(),
             "events": project.events.all()[:50],
             "can_manage": can_manage,
-            "request_form": f.RequestForm(departments=depts, items=[r.item for r in rows])
+            "request_form": f.RequestForm(prefix="req", departments=depts, items=[r.item for r in rows])
             if can_manage
             else None,
             "meeting_form": f.MeetingForm(
-                departments=depts, owners=owners, initial={"held_on": services.today()}
+                prefix="mtg", departments=depts, owners=owners, initial={"held_on": services.today()}
             )
             if can_manage
             else None,
@@ -185,7 +185,9 @@ def item_action_view(request, pk, action):
 @require_POST
 def request_send_view(request, pk):
     project = selectors.project_get(user=request.user, pk=pk)
-    form = f.RequestForm(request.POST, departments=_departments(request.user), items=project.items.all())
+    form = f.RequestForm(
+        request.POST, prefix="req", departments=_departments(request.user), items=project.items.all()
+    )
     if form.is_valid():
         ok, _req = call_service(
             form, lambda: services.request_send(by=request.user, project=project, **form.cleaned_data)
@@ -225,7 +227,7 @@ def request_answer_view(request, pk):
 def meeting_create_view(request, pk):
     project = selectors.project_get(user=request.user, pk=pk)
     owners = User.objects.filter(scope_q(request.user), is_active=True)
-    form = f.MeetingForm(request.POST, departments=_departments(request.user), owners=owners)
+    form = f.MeetingForm(request.POST, prefix="mtg", departments=_departments(request.user), owners=owners)
     if form.is_valid():
         d = dict(form.cleaned_data)
         decision, owner, limit = d.pop("decision"), d.pop("owner"), d.pop("limit_workdays")
@@ -330,16 +332,24 @@ def queue_view(request):
     )
 
 
+def _refresh(request) -> int:
+    """Seconds between the wall's updates: ?refresh=N (2–600) for a hall screen, else 30."""
+    value = parse_id(request.GET.get("refresh", ""))
+    return min(max(value, 2), 600) if value else 30
+
+
 @login_required
 @requires(*selectors.PROJECT_READERS)
 def wall_view(request):
-    return render(request, "projects/wall.html", {"wall": selectors.wall_data(user=request.user)})
+    context = {"wall": selectors.wall_data(user=request.user), "refresh": _refresh(request)}
+    return render(request, "projects/wall.html", context)
 
 
 @login_required
 @requires(*selectors.PROJECT_READERS)
 def wall_panel_view(request):
-    return render(request, "projects/_wall_panel.html", {"wall": selectors.wall_data(user=request.user)})
+    context = {"wall": selectors.wall_data(user=request.user), "refresh": _refresh(request)}
+    return render(request, "projects/_wall_panel.html", context)
 
 
 @login_required

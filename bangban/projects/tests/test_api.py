@@ -39,8 +39,13 @@ def test_the_journey_through_the_api(porg, api):
         assert len(items) == 15 and project["light"] == "green"
         # The lead agent starts 备案, completes it, then three departments' items in parallel.
         beian = items["企业投资项目备案"]
-        assert agent.post(f"{URL}items/{beian['id']}/start/", {"version": 0}, format="json").status_code == 200
-        assert agent.post(f"{URL}items/{beian['id']}/complete/", {"text": "已备案"}, format="json").status_code == 200
+        assert (
+            agent.post(f"{URL}items/{beian['id']}/start/", {"version": 0}, format="json").status_code == 200
+        )
+        assert (
+            agent.post(f"{URL}items/{beian['id']}/complete/", {"text": "已备案"}, format="json").status_code
+            == 200
+        )
         refused = agent.post(f"{URL}items/{items['建设用地规划许可证']['id']}/start/", {}, format="json")
         assert refused.status_code == 400 and "前置事项" in refused.json()["message"]
         for name in ("节能审查", "建设项目用地预审与选址意见书", "环境影响评价审批"):
@@ -57,7 +62,9 @@ def test_the_journey_through_the_api(porg, api):
     with at(2026, 3, 4):  # a day late: the request is with the 首席协办员
         queue = liaison.get(f"{URL}requests/").json()["results"]
         assert [q["current_level"] for q in queue] == [1]
-        r = liaison.post(f"{URL}requests/{request_id}/answer/", {"text": "需提供规划条件和红线图"}, format="json")
+        r = liaison.post(
+            f"{URL}requests/{request_id}/answer/", {"text": "需提供规划条件和红线图"}, format="json"
+        )
         assert r.status_code == 200 and r.json()["level"] == 1
         # A meeting's decision becomes an action item and is closed.
         r = coordinator.post(
@@ -69,7 +76,11 @@ def test_the_journey_through_the_api(porg, api):
                 "agenda": "用地预审提速",
                 "departments": [porg.depts["zrzy"].pk],
                 "decisions": [
-                    {"decision": "自然资源局两日内出具预审意见", "owner": porg.user("zrzy_liaison").pk, "limit_workdays": 2}
+                    {
+                        "decision": "自然资源局两日内出具预审意见",
+                        "owner": porg.user("zrzy_liaison").pk,
+                        "limit_workdays": 2,
+                    }
                 ],
             },
             format="json",

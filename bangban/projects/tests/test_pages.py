@@ -63,14 +63,22 @@ def test_start_from_the_page_and_refusals_are_messages(porg, web):
 def test_department_queue_answers_and_completes(porg, web):
     p = register(porg)
     services.item_start(by=porg.user("county_agent"), item=item(p, "企业投资项目备案"))
-    req = services.request_send(by=porg.user("coordinator"), project=p, department=porg.depts["fgw"], kind="question", text="备案材料？")
+    req = services.request_send(
+        by=porg.user("coordinator"),
+        project=p,
+        department=porg.depts["fgw"],
+        kind="question",
+        text="备案材料？",
+    )
     client = web(porg.user("fgw_liaison"))
     page = client.get(reverse("projects:queue")).content.decode()
     assert "备案材料？" in page and "企业投资项目备案" in page and "环境影响评价审批" not in page
     client.post(reverse("projects:request_answer", args=[req.pk]), {"text": "营业执照即可", "next": "queue"})
     req.refresh_from_db()
     assert req.answer == "营业执照即可"
-    client.post(reverse("projects:item_action", args=[item(p, "企业投资项目备案").pk, "complete"]), {"next": "queue"})
+    client.post(
+        reverse("projects:item_action", args=[item(p, "企业投资项目备案").pk, "complete"]), {"next": "queue"}
+    )
     assert item(p, "企业投资项目备案").status == ItemStatus.DONE
     assert client.get(reverse("projects:detail", args=[p.pk])).status_code == 403  # no project reading role
 
@@ -107,7 +115,9 @@ def test_minutes_and_weekly_reports(porg, web):
         attendees="各部门",
         agenda="联办推进",
         minutes="会议议定并联审批",
-        decisions=[{"decision": "三日内完成环评受理", "owner": porg.user("sthj_liaison").pk, "limit_workdays": 3}],
+        decisions=[
+            {"decision": "三日内完成环评受理", "owner": porg.user("sthj_liaison").pk, "limit_workdays": 3}
+        ],
     )
     client = web(porg.user("coordinator"))
     r = client.get(reverse("projects:minutes_pdf", args=[m.pk]))
