@@ -19,6 +19,7 @@ PUBLIC_NAMESPACES = frozenset({"portal", "public_catalog"})
 # four are public. They post forms with a CSRF token and SMS codes, so none of them is cacheable.
 PUBLIC_VIEWS = frozenset(
     {"cases:track", "bookings:ask", "bookings:track_lookup", "bookings:manage", "bookings:sign_public"}
+    | {"projects:track"}  # key projects: the investor's progress page (issue 13)
 )
 # Same answer for everyone: a proxy may serve them for CACHE_SECONDS.
 CACHEABLE_VIEWS = frozenset(

@@ -138,7 +138,9 @@ class Project(models.Model):
     entrustment_scope = models.TextField("委托代办范围")
     entrustment_start = models.DateField("委托期限自")
     entrustment_end = models.DateField("委托期限至")
-    tracking_token = models.CharField("查询令牌", max_length=40, default=new_token, editable=False)
+    tracking_token = models.CharField(
+        "查询令牌", max_length=40, default=new_token, editable=False, unique=True
+    )
     version = models.PositiveIntegerField("版本", default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"

@@ -351,3 +351,52 @@ def wall_data(*, user, on: dt.date | None = None) -> dict:
         "days_to_permit": round(sum(to_permit) / len(to_permit), 1) if to_permit else None,
         "permit_count": len(to_permit),
     }
+
+
+# --- the investor's tracking page (public) ---------------------------------------------------------------
+
+# Citizen wording for each public step of the timeline; staff notes and names never appear.
+PUBLIC_LINES = {
+    "register": "项目已登记，政务服务中心开始为您全程代办",
+    "item.start": "「{item}」已开始办理",
+    "item.complete": "「{item}」已办结",
+    "meeting.record": "政务服务中心已召集相关部门开会协调推进",
+}
+STAGE_WORDS = {"done": "已完成", "running": "正在办理", "pending": "尚未开始"}
+
+
+def project_by_token(token: str) -> Project | None:
+    if not isinstance(token, str) or not 20 <= len(token) <= 40:
+        return None
+    return Project.objects.select_related("institution").filter(tracking_token=token).first()
+
+
+def public_progress(project: Project) -> dict:
+    """The stages in citizen words and the public steps of the timeline."""
+    items = list(project.items.select_related("stage").order_by("stage__order", "order", "id"))
+    stages = []
+    for stage in project.stages.all():
+        mine = [i for i in items if i.stage_id == stage.pk]
+        done = sum(1 for i in mine if i.status == ItemStatus.DONE)
+        state = "done" if mine and done == len(mine) else "running" if stage.actual_start else "pending"
+        stages.append(
+            {
+                "name": stage.name,
+                "state": STAGE_WORDS[state],
+                "done": done,
+                "total": len(mine),
+                "items": [
+                    (
+                        i.name,
+                        "已办结" if i.status == ItemStatus.DONE else "办理中" if i.actual_start else "待办理",
+                    )
+                    for i in mine
+                ],
+            }
+        )
+    lines = []
+    for e in project.events.filter(public=True).select_related("item")[:100]:
+        template = PUBLIC_LINES.get(e.action)
+        if template:
+            lines.append({"at": e.at, "text": template.format(item=e.item.name if e.item else "")})
+    return {"stages": stages, "lines": lines}

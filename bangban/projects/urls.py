@@ -10,6 +10,7 @@ urlpatterns = [
     path("wall/panel/", views.wall_panel_view, name="wall_panel"),
     path("report.xlsx", views.report_view, {"fmt": "xlsx"}, name="report_xlsx"),
     path("report.pdf", views.report_view, {"fmt": "pdf"}, name="report_pdf"),
+    path("track/<str:token>/", views.track_view, name="track"),
     path("<id:pk>/", views.detail_view, name="detail"),
     path("<id:pk>/gantt.json", views.gantt_view, name="gantt"),
     path("<id:pk>/report.xlsx", views.report_view, {"fmt": "xlsx"}, name="project_report_xlsx"),

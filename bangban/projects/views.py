@@ -365,3 +365,11 @@ def report_view(request, fmt, pk=None):
     if fmt == "xlsx":
         return _download(documents.report_xlsx(projects, on), XLSX, f"{name}-{on:%Y%m%d}.xlsx")
     return _download(documents.report_pdf(projects, on), "application/pdf", f"{name}-{on:%Y%m%d}.pdf")
+
+
+def track_view(request, token):
+    """The investor's progress page (public, token link): stages and steps in citizen words only."""
+    project = selectors.project_by_token(token)
+    if project is None:
+        raise Http404("项目不存在")
+    return render(request, "projects/track.html", {"project": project, **selectors.public_progress(project)})

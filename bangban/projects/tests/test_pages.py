@@ -131,3 +131,20 @@ def test_minutes_and_weekly_reports(porg, web):
     assert rows[1][0] == "项目编号" and rows[2][0] == p.number and rows[2][2] == "立项"
     other = web(porg.user("other_admin"))
     assert other.get(reverse("projects:minutes_pdf", args=[m.pk])).status_code == 404
+
+
+def test_the_investor_follows_progress_in_citizen_words(porg, client):
+    p = register(porg)
+    agent = porg.user("county_agent")
+    services.item_start(by=agent, item=item(p, "企业投资项目备案"))
+    services.item_complete(by=agent, item=item(p, "企业投资项目备案"), result="内部备注：材料齐全")
+    services.request_send(
+        by=porg.user("coordinator"), project=p, department=porg.depts["fgw"], kind="question", text="内部问题"
+    )
+    page = client.get(reverse("projects:track", args=[p.tracking_token]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "Cookie" not in page.get("Vary", "")
+    assert "「企业投资项目备案」已办结" in text and "立项：正在办理" in text
+    for hidden in ("内部备注", "内部问题", agent.display_name, "测试coordinator"):
+        assert hidden not in text
+    assert client.get(reverse("projects:track", args=["x" * 32])).status_code == 404
