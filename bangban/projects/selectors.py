@@ -17,12 +17,13 @@ from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.core.errors import NotInScope
 from bangban.core.routing import parse_id
-from bangban.org.selectors import get_in_scope, institution_in_scope, scope_q
+from bangban.org.selectors import get_in_scope, institution_in_scope, scope_q, scope_root_path
 from bangban.projects import rules, services
 from bangban.projects.models import (
     ActionItem,
     Blocker,
     ItemStatus,
+    ItemSuspension,
     LiaisonRequest,
     Project,
     ProjectItem,
@@ -159,15 +160,18 @@ class ItemRow:
     needs: list[int]
 
 
-def item_rows(project: Project, on: dt.date | None = None) -> list[ItemRow]:
+def item_rows(project: Project, on: dt.date | None = None, *, detail: bool = True) -> list[ItemRow]:
     """Every item of the project with its light (rules.item_light, the deadline from the working-day
-    calendar with suspensions) and whether it is on the critical path."""
+    calendar with suspensions) and whether it is on the critical path. `detail`: also load what the
+    project page shows beside each item (liaison, case, catalog version); the Gantt needs less."""
     on = on or services.today()
-    items = list(
-        project.items.select_related(
-            "stage", "department", "liaison", "case", "item_version"
-        ).prefetch_related("suspensions")
+    related = (
+        ("stage", "department", "liaison", "case", "item_version") if detail else ("stage", "department")
     )
+    items = list(project.items.select_related(*related))
+    suspensions: dict[int, list[ItemSuspension]] = defaultdict(list)
+    for s in ItemSuspension.objects.filter(item__project=project).order_by("suspended_on", "id"):
+        suspensions[s.item_id].append(s)
     deps: dict[int, set[int]] = defaultdict(set)
     through = ProjectItem.depends_on.through
     for src, dst in through.objects.filter(from_projectitem__project=project).values_list(
@@ -178,7 +182,7 @@ def item_rows(project: Project, on: dt.date | None = None) -> list[ItemRow]:
     within = yellow_within()
     rows = []
     for i in items:
-        deadline = services.item_deadline(i, on, suspensions=list(i.suspensions.all()))
+        deadline = services.item_deadline(i, on, suspensions=suspensions.get(i.pk, []))
         left = deadline.left_workdays if deadline else None
         due = deadline.due if deadline else None
         light = rules.item_light(
@@ -203,7 +207,7 @@ def project_light(rows: list[ItemRow]) -> str:
 def gantt_data(project: Project, on: dt.date | None = None) -> dict:
     """What the Gantt chart draws: one row per item, planned and actual bars, today's line."""
     on = on or services.today()
-    rows = item_rows(project, on)
+    rows = item_rows(project, on, detail=False)
     return {
         "today": on.isoformat(),
         "project": {"id": project.pk, "number": project.number, "name": project.name},
@@ -280,6 +284,27 @@ def _warn_q(today: dt.date, soon: dt.date, prefix: str = "") -> Q:
 
 
 def wall_data(*, user, on: dt.date | None = None) -> dict:
+    """wall_board, kept for BANGBAN_PROJECT_WALL_SECONDS (default 10) per scope and day: a hall
+    screen and every coordinator's wall poll the same board (every 30 s by default), and one
+    board over 2,000 projects × 60 items costs tens of milliseconds of database time (the
+    benchmark's in-process figure). 0 turns the cache off."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    on = on or services.today()
+    seconds = getattr(settings, "BANGBAN_PROJECT_WALL_SECONDS", 10)
+    root = scope_root_path(user)
+    if not seconds or root is None or not may_read_projects(user):
+        return wall_board(user=user, on=on)
+    key = f"bangban:projects:wall:{root}:{on.isoformat()}"
+    board = cache.get(key)
+    if board is None:
+        board = wall_board(user=user, on=on)
+        cache.set(key, board, seconds)
+    return board
+
+
+def wall_board(*, user, on: dt.date | None = None) -> dict:
     """All projects in scope by current stage and light, and the counts leaders ask for.
 
     Lights here come from the stored due dates (an item's due date is stored at each step); a
