@@ -162,6 +162,18 @@ class ProjectDependencySerializer(serializers.Serializer):
     needs = _id(label="前置事项")
 
 
+class ProjectItemAssignSerializer(serializers.Serializer):
+    department = _id(label="责任部门", required=False, allow_null=True, default=None)
+    liaison = _id(label="专职协办员", required=False, allow_null=True, default=None)
+    limit_workdays = serializers.IntegerField(
+        label="办理时限（工作日）", min_value=0, max_value=365, required=False, allow_null=True, default=None
+    )
+
+
+class ProjectCaseLinkSerializer(serializers.Serializer):
+    case_number = serializers.CharField(label="办件编号", max_length=32)
+
+
 class ProjectTextSerializer(serializers.Serializer):
     text = serializers.CharField(label="内容", max_length=TEXT_MAX)
 

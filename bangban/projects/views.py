@@ -125,6 +125,7 @@ def detail_view(request, pk):
             if can_manage
             else None,
             "today": services.today(),
+            "departments": depts,
         },
     )
 
@@ -177,6 +178,44 @@ def item_action_view(request, pk, action):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"已{rules.ACTION_LABELS[action]}事项「{item.name}」")
+    return _back(request, item)
+
+
+@login_required
+@requires(Cap.PROJECT_MANAGE)
+@require_POST
+def item_assign_view(request, pk):
+    item = selectors.item_get(user=request.user, pk=pk)
+    department, limit = (
+        parse_id(request.POST.get("department", "")),
+        request.POST.get("limit_workdays", "").strip(),
+    )
+    try:
+        if request.POST.get("department") and department is None:
+            raise ServiceError("invalid", "「责任部门」应为编号", field="department")
+        services.item_assign(
+            by=request.user, item=item, department=department, limit_workdays=limit[:6] or None
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已调整事项「{item.name}」")
+    return _back(request, item)
+
+
+@login_required
+@requires(Cap.PROJECT_MANAGE)
+@require_POST
+def item_link_case_view(request, pk):
+    item = selectors.item_get(user=request.user, pk=pk)
+    try:
+        services.item_link_case(
+            by=request.user, item=item, case_number=request.POST.get("case_number", "")[:40]
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"事项「{item.name}」已关联办件")
     return _back(request, item)
 
 

@@ -148,3 +148,19 @@ def test_the_investor_follows_progress_in_citizen_words(porg, client):
     for hidden in ("内部备注", "内部问题", agent.display_name, "测试coordinator"):
         assert hidden not in text
     assert client.get(reverse("projects:track", args=["x" * 32])).status_code == 404
+
+
+def test_assign_a_department_from_the_page(porg, web):
+    p = register(porg)
+    water = item(p, "供水接入")
+    client = web(porg.user("coordinator"))
+    r = client.post(
+        reverse("projects:item_assign", args=[water.pk]),
+        {"department": porg.depts["zjj"].pk, "limit_workdays": "6"},
+        follow=True,
+    )
+    assert "已调整事项「供水接入」" in r.content.decode()
+    water.refresh_from_db()
+    assert water.department == porg.depts["zjj"] and water.limit_workdays == 6
+    r = client.post(reverse("projects:item_assign", args=[water.pk]), {"limit_workdays": "abc"}, follow=True)
+    assert "办理时限" in r.content.decode()

@@ -241,3 +241,31 @@ def test_blocker_climbs_to_the_center_head(porg):
     with at(2026, 3, 13):
         b = services.blocker_resolve(by=agent, blocker=b, resolution="已协调国土部门出具证明")
     assert b.resolved_on == D(2026, 3, 13)
+
+
+def test_an_item_links_the_case_that_handles_it(porg):
+    from bangban.cases.tests.conftest import make_item
+    from bangban.complaints.tests.conftest import make_case
+
+    case = make_case(porg, make_item(porg, "企业投资项目备案"))
+    p = register(porg)
+    beian = services.item_link_case(
+        by=porg.user("coordinator"), item=item(p, "企业投资项目备案"), case_number=case.number
+    )
+    assert beian.case == case
+    with pytest.raises(ServiceError) as exc:
+        services.item_link_case(by=porg.user("coordinator"), item=beian, case_number="BJ-NONE")
+    assert exc.value.field == "case_number"
+
+
+def test_assign_a_department_and_its_liaison(porg):
+    p = register(porg)
+    water = services.item_assign(
+        by=porg.user("coordinator"), item=item(p, "供水接入"), department=porg.depts["zjj"].pk
+    )
+    assert water.department == porg.depts["zjj"] and water.liaison == porg.user("zjj_liaison")
+    with pytest.raises(ServiceError) as exc:
+        services.item_assign(by=porg.user("coordinator"), item=water, liaison=porg.user("fgw_liaison").pk)
+    assert exc.value.field == "liaison"
+    with pytest.raises(NotInScope):
+        services.item_assign(by=porg.user("other_admin"), item=water, department=porg.depts["fgw"].pk)
