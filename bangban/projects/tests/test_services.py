@@ -150,7 +150,9 @@ def test_late_request_escalates_and_the_late_answer_keeps_the_rung(porg):
         )
     assert req.due == D(2026, 3, 3)
     with at(2026, 3, 4):
-        assert services.escalate_overdue() == 1
+        from bangban.projects.tasks import escalate_overdue
+
+        assert escalate_overdue.delay().get() == 1  # the beat task (eager here)
         assert services.escalate_overdue() == 0  # idempotent
     req.refresh_from_db()
     assert req.level == 1
