@@ -143,7 +143,8 @@ def test_the_investor_follows_progress_in_citizen_words(porg, client):
     )
     page = client.get(reverse("projects:track", args=[p.tracking_token]))
     text = page.content.decode()
-    assert page.status_code == 200 and "Cookie" not in page.get("Vary", "")
+    assert page.status_code == 200 and "cookie" not in page.get("Vary", "").lower() and not page.cookies
+    assert 'class="pub-nav"' in text and "主导航" not in text  # the portal shell, not the staff one
     assert "「企业投资项目备案」已办结" in text and "立项：正在办理" in text
     for hidden in ("内部备注", "内部问题", agent.display_name, "测试coordinator"):
         assert hidden not in text
