@@ -7,8 +7,13 @@ class ProjectsConfig(AppConfig):
     verbose_name = "重点项目"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from bangban.audit.actions import register
         from bangban.core import navigation
+        from bangban.projects.seed import seed_after_migrate
+
+        post_migrate.connect(seed_after_migrate, sender=self)
 
         navigation.register(navigation.NavEntry("重点项目", "projects:list", None, 450))
         navigation.register(navigation.NavEntry("部门协办", "projects:queue", None, 451))
