@@ -18,6 +18,7 @@ from bangban.knowledge import api as knowledge_api
 from bangban.notifications import api as notifications_api
 from bangban.org.api import DepartmentViewSet, InstitutionViewSet
 from bangban.oversight import api as oversight_api
+from bangban.projects import api as projects_api
 from bangban.supervision import api as supervision_api
 from bangban.training import api as training_api
 from bangban.workdays import api as workdays_api
@@ -37,6 +38,7 @@ FEATURE_APIS = [
     supervision_api,
     bookings_api,
     knowledge_api,
+    projects_api,
 ]
 
 router = Router()

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "bangban.knowledge",
     "bangban.ops",
     "bangban.remote",
+    "bangban.projects",
 ]
 
 MIDDLEWARE = [
@@ -364,6 +365,11 @@ SPECTACULAR_SETTINGS = {
         "RectificationStatusEnum": "bangban.evaluations.models.RectStatus",
         "ArticleKindEnum": "bangban.knowledge.models.Article.Kind",
         "ArticleSourceEnum": "bangban.knowledge.models.Article.Source",
+        "ProjectLevelEnum": "bangban.projects.models.Level",
+        "ProjectStatusEnum": "bangban.projects.models.ProjectStatus",
+        "ProjectItemStatusEnum": "bangban.projects.models.ItemStatus",
+        "ProjectRequestKindEnum": "bangban.projects.models.RequestKind",
+        "ProjectMeetingKindEnum": "bangban.projects.models.MeetingKind",
     },
 }
 
@@ -420,6 +426,8 @@ CELERY_BEAT_SCHEDULE = {
     "bookings-generate-slots": {"task": "bangban.bookings.tasks.generate_slots", "schedule": 6 * 3600.0},
     "bookings-purge-codes": {"task": "bangban.bookings.tasks.purge_codes", "schedule": 3600.0},
     "ops-purge-idempotency-keys": {"task": "bangban.ops.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    # Key projects: liaison requests and blockers past their limit climb their ladder (idempotent).
+    "projects-escalate": {"task": "bangban.projects.tasks.escalate_overdue", "schedule": 900.0},
 }
 
 if BANGBAN_AUDIT_SEAL == "beat":

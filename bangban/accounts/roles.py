@@ -45,6 +45,9 @@ class Cap:
     TRAINING_MANAGE = "training.manage"  # training courses, sessions, emergency plans and drills
     # Citizen front door (issue 11).
     KNOWLEDGE_MANAGE = "knowledge.manage"  # write, review, publish and import knowledge articles
+    # Key projects (issue 13).
+    PROJECT_MANAGE = "project.manage"  # register key projects, run their items, meetings and blockers
+    PROJECT_LIAISON = "project.liaison"  # a department's queue of project items and liaison requests
 
 
 _BASE = {Cap.ORG_VIEW, Cap.CATALOG_VIEW}
@@ -110,6 +113,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
 }
+
+# Key projects (issue 13): the center's agents, coordinators and heads run projects; the
+# departments' 首席/专职协办员 answer for their department. Added here so the table above stays as merged.
+_PROJECT_CAPS = {
+    Role.AGENT: {Cap.PROJECT_MANAGE},
+    Role.COORDINATOR: {Cap.PROJECT_MANAGE},
+    Role.CENTER_ADMIN: {Cap.PROJECT_MANAGE},
+    Role.CHIEF_LIAISON: {Cap.PROJECT_LIAISON},
+    Role.LIAISON: {Cap.PROJECT_LIAISON},
+}
+for _role, _caps in _PROJECT_CAPS.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
 
 # Roles a holder of STAFF_MANAGE may grant: everything but 系统管理员, which only a 系统管理员 grants.
 PRIVILEGED_ROLES = frozenset({Role.SYSADMIN})

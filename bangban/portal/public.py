@@ -25,6 +25,7 @@ PUBLIC_VIEWS = frozenset(
     # Remote help from home (issue 12): the call form and the session reached by the call's secret token.
     | {"remote:public_help", "remote:public_session", "remote:public_events", "remote:public_post"}
     | {"remote:public_hangup"}
+    | {"projects:track"}  # key projects: the investor's progress page (issue 13)
 )
 # Same answer for everyone: a proxy may serve them for CACHE_SECONDS.
 CACHEABLE_VIEWS = frozenset(

@@ -1,0 +1,427 @@
+"""Reads of key projects, scoped once here.
+
+Center staff (PROJECT_MANAGE) and supervisors see every project of their institution tree
+(org.selectors.scope_q). A department's liaison (PROJECT_LIAISON) sees only their department's
+items and requests (and the action items they own), never a whole project.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+
+from bangban.accounts.permissions import has_cap
+from bangban.accounts.roles import Cap
+from bangban.core.errors import NotInScope
+from bangban.core.routing import parse_id
+from bangban.org.selectors import get_in_scope, institution_in_scope, scope_q, scope_root_path
+from bangban.projects import rules, services
+from bangban.projects.models import (
+    ActionItem,
+    Blocker,
+    ItemStatus,
+    ItemSuspension,
+    LiaisonRequest,
+    Project,
+    ProjectItem,
+    ProjectStage,
+)
+from bangban.workdays.selectors import get_calendar, yellow_within
+
+PROJECT_READERS = (Cap.PROJECT_MANAGE, Cap.SUPERVISION_VIEW)
+OPEN_ITEM = (ItemStatus.RUNNING, ItemStatus.SUSPENDED)
+DONE_STAGE = "已完成"
+
+
+def may_read_projects(user) -> bool:
+    return any(has_cap(user, c) for c in PROJECT_READERS)
+
+
+def _projects(user) -> QuerySet[Project]:
+    if not may_read_projects(user):
+        return Project.objects.none()
+    return Project.objects.select_related("institution", "division", "lead_agent", "coordinator").filter(
+        scope_q(user)
+    )
+
+
+def project_list(*, user, search: str = "", level: str = "") -> QuerySet[Project]:
+    qs = _projects(user)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(number=search) | Q(investor_name__icontains=search))
+    if level:
+        qs = qs.filter(level=level)
+    return qs
+
+
+def project_get(*, user, pk) -> Project:
+    if not may_read_projects(user):
+        raise NotInScope()
+    return get_in_scope(
+        Project.objects.select_related("institution", "division", "lead_agent", "coordinator"), user, pk
+    )
+
+
+def item_get(*, user, pk) -> ProjectItem:
+    """An item the user may see: in a readable project in scope, or of the liaison's department."""
+    if parse_id(str(pk)) is None:
+        raise NotInScope()
+    item = (
+        ProjectItem.objects.select_related("project__institution", "department", "stage")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is not None and (
+        (may_read_projects(user) and institution_in_scope(user, item.project.institution))
+        or services.is_department_liaison(user, item.department_id)
+    ):
+        return item
+    raise NotInScope(target=item)
+
+
+def request_get(*, user, pk) -> LiaisonRequest:
+    if parse_id(str(pk)) is None:
+        raise NotInScope()
+    req = (
+        LiaisonRequest.objects.select_related("project__institution", "department", "item")
+        .filter(pk=pk)
+        .first()
+    )
+    if req is not None and (
+        (may_read_projects(user) and institution_in_scope(user, req.project.institution))
+        or services.is_department_liaison(user, req.department_id)
+    ):
+        return req
+    raise NotInScope(target=req)
+
+
+def action_get(*, user, pk) -> ActionItem:
+    if parse_id(str(pk)) is None:
+        raise NotInScope()
+    action = ActionItem.objects.select_related("project__institution", "owner").filter(pk=pk).first()
+    if action is not None and (
+        action.owner_id == user.pk
+        or (may_read_projects(user) and institution_in_scope(user, action.project.institution))
+    ):
+        return action
+    raise NotInScope(target=action)
+
+
+def blocker_get(*, user, pk) -> Blocker:
+    if parse_id(str(pk)) is None:
+        raise NotInScope()
+    b = Blocker.objects.select_related("project__institution", "item").filter(pk=pk).first()
+    if b is not None and (
+        (may_read_projects(user) and institution_in_scope(user, b.project.institution))
+        or services.is_department_liaison(user, b.item.department_id)
+    ):
+        return b
+    raise NotInScope(target=b)
+
+
+# --- the department queue -----------------------------------------------------------------------------
+
+
+def department_queue(*, user) -> dict:
+    """The liaison's department: its open project items and its liaison requests (open first)."""
+    dept_id = getattr(user, "department_id", None)
+    if not has_cap(user, Cap.PROJECT_LIAISON) or dept_id is None:
+        return {"items": ProjectItem.objects.none(), "requests": LiaisonRequest.objects.none(), "actions": []}
+    items = (
+        ProjectItem.objects.filter(department_id=dept_id)
+        .exclude(status=ItemStatus.DONE)
+        .select_related("project", "stage")
+        .order_by("due", "planned_start", "id")
+    )
+    requests = (
+        LiaisonRequest.objects.filter(department_id=dept_id)
+        .select_related("project", "item")
+        .order_by(F("answered_on").asc(nulls_first=True), "due", "id")
+    )
+    actions = ActionItem.objects.filter(owner=user, closed_on__isnull=True).select_related(
+        "project", "meeting"
+    )
+    return {"items": items, "requests": requests, "actions": actions}
+
+
+# --- one project ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    item: ProjectItem
+    light: str
+    critical: bool
+    left_workdays: int | None
+    due: dt.date | None
+    needs: list[int]
+
+
+def item_rows(project: Project, on: dt.date | None = None, *, detail: bool = True) -> list[ItemRow]:
+    """Every item of the project with its light (rules.item_light, the deadline from the working-day
+    calendar with suspensions) and whether it is on the critical path. `detail`: also load what the
+    project page shows beside each item (liaison, case, catalog version); the Gantt needs less."""
+    on = on or services.today()
+    related = (
+        ("stage", "department", "liaison", "case", "item_version") if detail else ("stage", "department")
+    )
+    items = list(project.items.select_related(*related))
+    suspensions: dict[int, list[ItemSuspension]] = defaultdict(list)
+    for s in ItemSuspension.objects.filter(item__project=project).order_by("suspended_on", "id"):
+        suspensions[s.item_id].append(s)
+    deps: dict[int, set[int]] = defaultdict(set)
+    through = ProjectItem.depends_on.through
+    for src, dst in through.objects.filter(from_projectitem__project=project).values_list(
+        "from_projectitem_id", "to_projectitem_id"
+    ):
+        deps[src].add(dst)
+    critical = rules.critical_path({i.pk: max(i.limit_workdays, 1) for i in items}, deps)
+    within = yellow_within()
+    rows = []
+    for i in items:
+        deadline = services.item_deadline(i, on, suspensions=suspensions.get(i.pk, []))
+        left = deadline.left_workdays if deadline else None
+        due = deadline.due if deadline else None
+        light = rules.item_light(
+            status=i.status,
+            today=on,
+            due=due if i.status != ItemStatus.DONE else i.due,
+            left_workdays=left,
+            planned_start=i.planned_start,
+            planned_end=i.planned_end,
+            actual_end=i.actual_end,
+            yellow_within=within,
+        )
+        rows.append(ItemRow(i, light, i.pk in critical, left, due, sorted(deps.get(i.pk, ()))))
+    return rows
+
+
+def project_light(rows: list[ItemRow]) -> str:
+    """A project's light: the worst light of its items not yet done."""
+    return rules.worst(r.light for r in rows if r.item.status != ItemStatus.DONE)
+
+
+def gantt_data(project: Project, on: dt.date | None = None) -> dict:
+    """What the Gantt chart draws: one row per item, planned and actual bars, today's line."""
+    on = on or services.today()
+    rows = item_rows(project, on, detail=False)
+    return {
+        "today": on.isoformat(),
+        "project": {"id": project.pk, "number": project.number, "name": project.name},
+        "stages": [
+            {
+                "name": s.name,
+                "planned_start": _iso(s.planned_start),
+                "planned_end": _iso(s.planned_end),
+                "actual_start": _iso(s.actual_start),
+                "actual_end": _iso(s.actual_end),
+            }
+            for s in project.stages.all()
+        ],
+        "items": [
+            {
+                "id": r.item.pk,
+                "name": r.item.name,
+                "stage": r.item.stage.name,
+                "department": r.item.department.name if r.item.department else "",
+                "status": r.item.status,
+                "status_label": r.item.get_status_display(),
+                "planned_start": _iso(r.item.planned_start),
+                "planned_end": _iso(r.item.planned_end),
+                "actual_start": _iso(r.item.actual_start),
+                # A running item's actual bar reaches today.
+                "actual_end": _iso(r.item.actual_end or (on if r.item.actual_start else None)),
+                "due": _iso(r.due),
+                "light": r.light,
+                "critical": r.critical,
+                "needs": r.needs,
+            }
+            for r in rows
+        ],
+    }
+
+
+def _iso(d):
+    return d.isoformat() if d else None
+
+
+def open_requests(project: Project) -> list[tuple[LiaisonRequest, int]]:
+    on = services.today()
+    return [
+        (r, max(r.level, services.request_level(r, on)))
+        for r in project.liaison_requests.select_related("department", "item").order_by("answered_on", "due")[
+            :100
+        ]
+    ]
+
+
+def open_blockers(project: Project) -> list[tuple[Blocker, int]]:
+    on = services.today()
+    return [
+        (b, max(b.level, services.blocker_level(b, on)))
+        for b in project.blockers.select_related("item").order_by("resolved_on", "-raised_on")[:100]
+    ]
+
+
+# --- 挂图作战 -------------------------------------------------------------------------------------------
+
+
+def _late_q(today: dt.date, prefix: str = "") -> Q:
+    p = prefix
+    return Q(**{f"{p}status__in": OPEN_ITEM, f"{p}due__lt": today}) | Q(
+        **{f"{p}status": ItemStatus.PENDING, f"{p}planned_end__lt": today}
+    )
+
+
+def _warn_q(today: dt.date, soon: dt.date, prefix: str = "") -> Q:
+    p = prefix
+    return Q(**{f"{p}status__in": OPEN_ITEM, f"{p}due__gte": today, f"{p}due__lte": soon}) | Q(
+        **{f"{p}status": ItemStatus.PENDING, f"{p}planned_start__lt": today, f"{p}planned_end__gte": today}
+    )
+
+
+def wall_data(*, user, on: dt.date | None = None) -> dict:
+    """wall_board, kept for BANGBAN_PROJECT_WALL_SECONDS (default 10) per scope and day: a hall
+    screen and every coordinator's wall poll the same board (every 30 s by default), and one
+    board over 2,000 projects × 60 items costs tens of milliseconds of database time (the
+    benchmark's in-process figure). 0 turns the cache off."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    on = on or services.today()
+    seconds = getattr(settings, "BANGBAN_PROJECT_WALL_SECONDS", 10)
+    root = scope_root_path(user)
+    if not seconds or root is None or not may_read_projects(user):
+        return wall_board(user=user, on=on)
+    key = f"bangban:projects:wall:{root}:{on.isoformat()}"
+    board = cache.get(key)
+    if board is None:
+        board = wall_board(user=user, on=on)
+        cache.set(key, board, seconds)
+    return board
+
+
+def wall_board(*, user, on: dt.date | None = None) -> dict:
+    """All projects in scope by current stage and light, and the counts leaders ask for.
+
+    Lights here come from the stored due dates (an item's due date is stored at each step); a
+    suspended item's clock is stopped and counts as late only if it was already late when
+    suspended (workdays.deadlines), as on the project page."""
+    on = on or services.today()
+    soon = get_calendar().add_workdays(on, yellow_within())
+    current_stage = (
+        ProjectStage.objects.filter(project=OuterRef("pk"), actual_end__isnull=True)
+        .order_by("order")
+        .values("name")[:1]
+    )
+    projects = list(
+        _projects(user)
+        .filter(status="active")
+        .annotate(
+            late=Count("items", filter=_late_q(on, "items__")),
+            warn=Count("items", filter=_warn_q(on, soon, "items__")),
+            stage_name=Subquery(current_stage),
+        )
+        .values("id", "number", "name", "level", "late", "warn", "stage_name")
+        .order_by("-late", "-warn", "number")
+    )
+    stage_names = list(
+        ProjectStage.objects.filter(project__in=_projects(user))
+        .values_list("order", "name")
+        .distinct()
+        .order_by("order")
+    )
+    columns: dict[str, list] = {}
+    for _order, name in stage_names:
+        columns.setdefault(name, [])
+    columns.setdefault(DONE_STAGE, [])
+    for p in projects:
+        p["light"] = rules.RED if p["late"] else rules.YELLOW if p["warn"] else rules.GREEN
+        columns.setdefault(p["stage_name"] or DONE_STAGE, []).append(p)
+    items_late = (
+        ProjectItem.objects.filter(project__in=_projects(user).filter(status="active"))
+        .filter(_late_q(on))
+        .count()
+    )
+    durations: dict[str, list[int]] = defaultdict(list)
+    firsts: dict[int, dict[str, dt.date]] = defaultdict(dict)
+    for pid, name, start, end in ProjectStage.objects.filter(
+        project__in=_projects(user), actual_start__isnull=False
+    ).values_list("project_id", "name", "actual_start", "actual_end"):
+        if end:
+            durations[name].append((end - start).days)
+        firsts[pid][name] = start
+        if end:
+            firsts[pid][name + ":end"] = end
+    to_permit = [
+        (f["施工许可:end"] - f["立项"]).days for f in firsts.values() if "立项" in f and "施工许可:end" in f
+    ]
+    return {
+        "today": on,
+        "columns": [(name, rows) for name, rows in columns.items()],
+        "total": len(projects),
+        "by_light": {
+            light: sum(1 for p in projects if p["light"] == light)
+            for light in (rules.RED, rules.YELLOW, rules.GREEN)
+        },
+        "items_late": items_late,
+        "avg_days": [
+            (name, round(sum(durations[name]) / len(durations[name]), 1))
+            for _o, name in stage_names
+            if durations.get(name)
+        ],
+        "days_to_permit": round(sum(to_permit) / len(to_permit), 1) if to_permit else None,
+        "permit_count": len(to_permit),
+    }
+
+
+# --- the investor's tracking page (public) ---------------------------------------------------------------
+
+# Citizen wording for each public step of the timeline; staff notes and names never appear.
+PUBLIC_LINES = {
+    "register": "项目已登记，政务服务中心开始为您全程代办",
+    "item.start": "「{item}」已开始办理",
+    "item.complete": "「{item}」已办结",
+    "meeting.record": "政务服务中心已召集相关部门开会协调推进",
+}
+STAGE_WORDS = {"done": "已完成", "running": "正在办理", "pending": "尚未开始"}
+
+
+def project_by_token(token: str) -> Project | None:
+    if not isinstance(token, str) or not 20 <= len(token) <= 40:
+        return None
+    return Project.objects.select_related("institution").filter(tracking_token=token).first()
+
+
+def public_progress(project: Project) -> dict:
+    """The stages in citizen words and the public steps of the timeline."""
+    items = list(project.items.select_related("stage").order_by("stage__order", "order", "id"))
+    stages = []
+    for stage in project.stages.all():
+        mine = [i for i in items if i.stage_id == stage.pk]
+        done = sum(1 for i in mine if i.status == ItemStatus.DONE)
+        state = "done" if mine and done == len(mine) else "running" if stage.actual_start else "pending"
+        stages.append(
+            {
+                "name": stage.name,
+                "state": STAGE_WORDS[state],
+                "done": done,
+                "total": len(mine),
+                "items": [
+                    (
+                        i.name,
+                        "已办结" if i.status == ItemStatus.DONE else "办理中" if i.actual_start else "待办理",
+                    )
+                    for i in mine
+                ],
+            }
+        )
+    lines = []
+    for e in project.events.filter(public=True).select_related("item")[:100]:
+        template = PUBLIC_LINES.get(e.action)
+        if template:
+            lines.append({"at": e.at, "text": template.format(item=e.item.name if e.item else "")})
+    return {"stages": stages, "lines": lines}
