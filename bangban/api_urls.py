@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from bangban.accounts.api import StaffViewSet, TokenViewSet, me
+from bangban.assessments import api as assessments_api
 from bangban.audit.api import AuditEventViewSet
 from bangban.bookings import api as bookings_api
 from bangban.cases import api as cases_api
@@ -37,6 +38,7 @@ FEATURE_APIS = [
     supervision_api,
     bookings_api,
     knowledge_api,
+    assessments_api,
 ]
 
 router = Router()

@@ -30,6 +30,7 @@ urlpatterns = [
     path("supervision/", include(("bangban.supervision.urls", "supervision"))),
     path("bookings/", include(("bangban.bookings.urls", "bookings"))),
     path("knowledge/", include(("bangban.knowledge.urls", "knowledge"))),
+    path("assessments/", include(("bangban.assessments.urls", "assessments"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),

@@ -432,3 +432,23 @@ def drill_cases(
                 if len(found) < DRILL_LIMIT:
                     found.append(c)
     return Drill(ind, part, found, count)
+
+
+# --- per agent, for other apps (the monthly assessment) ---------------------------------------
+
+
+def agent_counts(ids: list[int], start: dt.date, end: dt.date) -> dict[tuple[int, int], dict[str, int]]:
+    """{(institution id, agent id): {metric: n}} over start–end for institutions already
+    scope-checked by the caller: the same rollup counters (per-agent cut) the indicator set reads."""
+    out: dict[tuple[int, int], dict[str, int]] = {}
+    for metric, institution_id, agent_id, n in _ranges(
+        ids, start, end, "a", ["metric", "institution_id", "key"]
+    ):
+        bucket = out.setdefault((institution_id, agent_id), {})
+        bucket[metric] = bucket.get(metric, 0) + n
+    return out
+
+
+def cells_of(counts: dict[str, int], targets: dict[str, Decimal]) -> dict[str, Cell]:
+    """The counted indicators' cells for `counts` (the live 信息公开率 has no per-agent figure)."""
+    return {code: cell for code, cell in _cells(counts, targets, None).items() if not cell.indicator.live}
