@@ -57,6 +57,7 @@ def list_view(request):
 
 
 @login_required
+@requires(Cap.CASE_HANDLE)
 def mine_view(request):
     return redirect(f"{reverse('assessments:profile', args=[request.user.pk])}?{request.GET.urlencode()}")
 
