@@ -14,6 +14,7 @@ from bangban.assessments import rules, selectors, services
 from bangban.assessments.models import Assessment
 from bangban.core.errors import ServiceError
 
+MONTH_FORMAT = "「考核月份」须为 YYYY-MM 格式，如 2026-03"
 MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="考核月份 YYYY-MM，默认本月")
 
 
@@ -77,7 +78,11 @@ def _month(request):
 
 class AssessmentScoreSerializer(serializers.Serializer):
     month = serializers.RegexField(
-        r"^\d{4}-\d{2}$", label="考核月份", max_length=7, help_text="YYYY-MM，不能晚于本月"
+        r"^\d{4}-\d{2}$",
+        label="考核月份",
+        max_length=7,
+        help_text="YYYY-MM，不能晚于本月",
+        error_messages={"invalid": MONTH_FORMAT},
     )
     score = serializers.IntegerField(label="主管评分", min_value=rules.SCORE_MIN, max_value=rules.SCORE_MAX)
     comment = serializers.CharField(
@@ -87,7 +92,11 @@ class AssessmentScoreSerializer(serializers.Serializer):
 
 class AssessmentConfirmSerializer(serializers.Serializer):
     month = serializers.RegexField(
-        r"^\d{4}-\d{2}$", label="考核月份", max_length=7, help_text="YYYY-MM，须已结束"
+        r"^\d{4}-\d{2}$",
+        label="考核月份",
+        max_length=7,
+        help_text="YYYY-MM，须已结束",
+        error_messages={"invalid": MONTH_FORMAT},
     )
 
 

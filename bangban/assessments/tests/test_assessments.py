@@ -158,6 +158,7 @@ def test_page_api_and_export_agree(org, march, web, api):
         ({"month": "2026-03", "score": 101}, "score"),
         ({"month": "2026-03", "score": "九十"}, "score"),
         ({"month": "2026-13", "score": 90}, "month"),
+        ({"month": "三月", "score": 90}, "须为 YYYY-MM 格式"),
         ({"month": "2126-01", "score": 90}, "month"),
         ({"month": "2026-03", "score": 90, "comment": "长" * 501}, "comment"),
     ],
