@@ -194,7 +194,9 @@ def _zip(*names) -> tuple[bytes, list[str]]:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         for n in names:
-            z.writestr(n, "x")
+            # A fixed date: the header's bytes are part of the test id, which both xdist workers must
+            # collect identically (the current time made them differ across a 2-second boundary).
+            z.writestr(zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0)), "x")
     return out.getvalue()[:16], list(names)
 
 
