@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from bangban.accounts.api import StaffViewSet, TokenViewSet, me
+from bangban.assessments import api as assessments_api
 from bangban.audit.api import AuditEventViewSet
 from bangban.bookings import api as bookings_api
 from bangban.cases import api as cases_api
@@ -39,6 +40,7 @@ FEATURE_APIS = [
     bookings_api,
     knowledge_api,
     projects_api,
+    assessments_api,
 ]
 
 router = Router()

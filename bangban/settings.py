@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "bangban.ops",
     "bangban.remote",
     "bangban.projects",
+    "bangban.assessments",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,14 @@ BANGBAN_SLOT_WEEKS = env.int("BANGBAN_SLOT_WEEKS", default=4)
 
 # 差评整改: the limit in working days (domain.md §11: default 5, at most 15; checked at start-up).
 BANGBAN_RECTIFY_WORKDAYS = env.int("BANGBAN_RECTIFY_WORKDAYS", default=5)
+# The monthly assessment's weighting (assessments.rules): whole percents summing to 100.
+BANGBAN_ASSESSMENT_WEIGHTS = {
+    "indicators": 40,
+    "reviews": 20,
+    "complaints": 10,
+    "training": 10,
+    "supervisor": 20,
+}
 
 # Public base URL printed in QR codes and SMS (the tracking page); defaults to the request's host.
 BANGBAN_PUBLIC_URL = env.str("BANGBAN_PUBLIC_URL", default="http://127.0.0.1:8000")

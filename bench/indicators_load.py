@@ -1,12 +1,16 @@
-"""Load benchmark of the quality indicators (issue 10): N cases on PostgreSQL, counters rebuilt in bulk,
-16 clients asking the API for random subtrees and periods, and the supervisor's dashboard page.
+"""Load benchmark of the quality indicators (issue 10): N cases, reviews and complaints on PostgreSQL,
+counters rebuilt in bulk, 16 clients asking the API for random subtrees and periods, and the
+supervisor's dashboard page.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bangban_ind_bench REDIS_URL=redis://127.0.0.1:6379/3 \\
-        .venv/bin/python bench/indicators_load.py [--cases 1000000] [--duration 20] [--clients 16] [--reuse]
+        .venv/bin/python bench/indicators_load.py [--cases 1000000] [--reviews 1000000] \\
+        [--complaints 100000] [--duration 20] [--clients 16] [--reuse]
 
 1. (Re)creates the bench database, migrates it, loads the demo organization and catalog and generates N
-   cases with bench/generate.py (the cases benchmark's generator); then rebuilds the indicator counters
-   from the raw rows with `facts_recompute` (the same classifiers the services use), timed.
+   cases with bench/generate.py (the cases benchmark's generator), then the reviews (with their
+   rectifications and 回访) and complaints with bench/generate_feedback.py (COPY, in batches); then
+   rebuilds the indicator counters from the raw rows with `facts_recompute` (the same classifiers the
+   services use), timed.
 2. Starts the app server as production runs it (granian, 2 workers; bench/settings.py adds /bench/bare/).
 3. Logs in as the county centre administrator (zhongxin: SUPERVISION_VIEW over the whole county) and
    measures with wrk, rotating through PATHS random requests each: the API for random subtrees (any
@@ -91,6 +95,8 @@ def table(measured: list, clients: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument("--complaints", type=int, default=100_000)
     parser.add_argument("--duration", type=int, default=20, help="seconds per run at --clients")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
@@ -112,17 +118,22 @@ def main() -> None:
     from django.utils import timezone
 
     from bangban.cases.models import Case
+    from bangban.complaints.models import Complaint
+    from bangban.evaluations.models import Review
     from bangban.org.models import Institution
     from bangban.supervision.models import DailyFact
 
     if not args.reuse:
         from bangban.supervision.services import facts_recompute
         from bench.generate import generate
+        from bench.generate_feedback import generate_feedback
 
         print(f"generating {args.cases:,} cases:")
         started = time.perf_counter()
         generate(url, args.cases, log=print)
         print(f"generated in {time.perf_counter() - started:.0f} s")
+        print(f"generating {args.reviews:,} reviews and {args.complaints:,} complaints:")
+        generate_feedback(url, reviews=args.reviews, complaints=args.complaints, log=print)
         started = time.perf_counter()
         rows = facts_recompute()
         print(f"counters rebuilt from the raw rows: {rows:,} rows in {time.perf_counter() - started:.0f} s")
@@ -130,7 +141,10 @@ def main() -> None:
             cursor.execute("ANALYZE supervision_dailyfact, supervision_rollupfact")
     county = Institution.objects.get(parent__isnull=True, name__contains="政务服务中心")
     institutions = list(Institution.objects.filter(path__startswith=county.path).values_list("id", flat=True))
-    sizes = f"{Case.objects.count():,} cases, {DailyFact.objects.count():,} counter rows, {len(institutions)} institutions"
+    sizes = (
+        f"{Case.objects.count():,} cases, {Review.objects.count():,} reviews, {Complaint.objects.count():,} "
+        f"complaints, {DailyFact.objects.count():,} counter rows, {len(institutions)} institutions"
+    )
     today = timezone.localdate()
     connections.close_all()
     cl.sh(cl.PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)

@@ -4,6 +4,7 @@ reads from wrk and /proc means what the table says."""
 from __future__ import annotations
 
 import pytest
+from django.db import models
 
 from bangban.cases import workflow
 from bangban.cases.models import OPEN_STATUSES
@@ -205,3 +206,38 @@ def test_knowledge_articles_are_reproducible_bounded_and_found_by_the_bench_quer
         assert any(set(g) & tokens for g in text.relax(text.query_groups(q), df)), q
     script = knowledge_load.lua(["/api/v1/knowledge/search?q=a", "/api/v1/knowledge/search?q=b"])
     assert script.count("/api/v1/knowledge/search") == 2 and "request = function()" in script
+
+
+@pytest.mark.parametrize(
+    ("model_path", "columns"),
+    [
+        ("bangban.evaluations.models.Review", "REVIEW_COLUMNS"),
+        ("bangban.evaluations.models.Rectification", "RECT_COLUMNS"),
+        ("bangban.evaluations.models.Revisit", "REVISIT_COLUMNS"),
+        ("bangban.complaints.models.Complaint", "COMPLAINT_COLUMNS"),
+    ],
+)
+def test_generated_feedback_rows_fill_every_required_column(model_path, columns):
+    """COPY bypasses the models: every column without a database default that may not be null is
+    written, and nothing is written to a column that does not exist."""
+    from importlib import import_module
+
+    from bench import generate_feedback
+
+    module, name = model_path.rsplit(".", 1)
+    model = getattr(import_module(module), name)
+    written = set(getattr(generate_feedback, columns))
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    assert written <= set(fields)
+    required = {
+        c for c, f in fields.items() if not f.null and c != "id" and f.db_default is models.NOT_PROVIDED
+    }
+    assert required <= written | {"id"}, required - written
+
+
+def test_generated_levels_and_choices_are_the_apps():
+    from bangban.evaluations.models import Level
+    from bench import generate_feedback
+
+    assert set(generate_feedback.LEVELS) == set(Level.values)
+    assert generate_feedback.LEVELS.count(5) == 70 and len(generate_feedback.LEVELS) == 100

@@ -187,22 +187,65 @@ CASE_COLUMNS = (
 )
 
 
-def all_case_facts(chunk: int = 5000) -> Iterator[list[Fact]]:
-    """Every case's facts, from the raw rows, for the recomputation (in primary-key chunks)."""
-    last = 0
-    while True:
-        cases = list(Case.objects.filter(pk__gt=last).order_by("pk").only(*CASE_COLUMNS)[:chunk])
-        if not cases:
-            return
+def case_records(queryset, chunk: int = 5000) -> Iterator[tuple[Case, list[Fact]]]:
+    """(case, its facts) for every case of `queryset`, from the raw rows, in primary-key chunks
+    (four queries a chunk): the recomputation's loader and the drill-down's candidates."""
+    from bangban.supervision.registry import pk_chunks
+
+    for cases in pk_chunks(queryset, chunk):
         ids = [c.pk for c in cases]
         items = first_item_ids(ids)
         logged = cases_with_log([c.pk for c in cases if closed_as(c) is not None])
         invited = cases_invited_or_reviewed([c.pk for c in cases if needs_invitation(c)])
         for c in cases:
-            yield facts_of_case(
+            yield (
                 c,
-                item_id=items.get(c.pk, 0),
-                has_log=c.pk in logged,
-                has_invitation=(c.pk in invited) if needs_invitation(c) else None,
+                facts_of_case(
+                    c,
+                    item_id=items.get(c.pk, 0),
+                    has_log=c.pk in logged,
+                    has_invitation=(c.pk in invited) if needs_invitation(c) else None,
+                ),
             )
-        last = ids[-1]
+
+
+def all_case_facts(chunk: int = 5000) -> Iterator[list[Fact]]:
+    """Every case's facts, from the raw rows, for the recomputation (in primary-key chunks)."""
+    for _, fs in case_records(Case.objects.only(*CASE_COLUMNS), chunk):
+        yield fs
+
+
+def drill_candidates(ids: list[int], start, end) -> Iterator[tuple[Case, list[Fact]]]:
+    """The cases of `ids` created or finished in start–end: every case fact is dated by one of the two."""
+    from django.db.models import Q
+
+    from bangban.supervision.registry import day_bounds
+
+    lo, hi = day_bounds(start, end)
+    qs = Case.objects.filter(
+        Q(created_at__gte=lo, created_at__lt=hi) | Q(finished_at__gte=lo, finished_at__lt=hi),
+        institution_id__in=ids,
+    ).select_related("institution", "agent")
+    return case_records(qs, 2000)
+
+
+DRILL_HEADERS = ("编号", "申请人", "渠道", "状态", "登记时间", "办结期限", "办结/终止时间", "承办")
+
+
+def drill_row(case: Case) -> tuple[str, list[str]]:
+    from django.urls import reverse
+
+    def when(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+    who = case.institution.name + (f" · {case.agent.display_name}" if case.agent_id else "")
+    return reverse("cases:detail", args=[case.pk]), [
+        case.number,
+        case.applicant_name,
+        case.get_channel_display(),
+        case.get_status_display(),
+        when(case.created_at),
+        f"{case.due_date:%Y-%m-%d}" if case.due_date else "—",
+        when(case.finished_at),
+        who,
+    ]

@@ -64,19 +64,21 @@ COMPLAINT_METRICS = ("complaint.due", "complaint.on_time")
 CONSULTATION_METRICS = ("consultation.total", "consultation.on_time")
 
 
+def _records(queryset, classify, chunk: int):
+    from bangban.supervision.registry import pk_chunks
+
+    for rows in pk_chunks(queryset, chunk):
+        for row in rows:
+            yield row, classify(row)
+
+
 def all_complaint_facts(chunk: int = 5000):
     """Every complaint's facts, from the raw rows, in primary-key chunks."""
     from bangban.complaints.models import Complaint
 
     cols = ("id", "status", "answer_due", "answered_on", "institution_id", "agent_id")
-    last = 0
-    while True:
-        rows = list(Complaint.objects.filter(pk__gt=last).order_by("pk").only(*cols)[:chunk])
-        if not rows:
-            return
-        for c in rows:
-            yield facts_of_complaint(c)
-        last = rows[-1].pk
+    for _, facts in _records(Complaint.objects.only(*cols), facts_of_complaint, chunk):
+        yield facts
 
 
 def all_consultation_facts(chunk: int = 5000):
@@ -92,11 +94,69 @@ def all_consultation_facts(chunk: int = 5000):
         "answered_by_id",
         "item_id",
     )
-    last = 0
-    while True:
-        rows = list(Consultation.objects.filter(pk__gt=last).order_by("pk").only(*cols)[:chunk])
-        if not rows:
-            return
-        for c in rows:
-            yield facts_of_consultation(c)
-        last = rows[-1].pk
+    for _, facts in _records(Consultation.objects.only(*cols), facts_of_consultation, chunk):
+        yield facts
+
+
+# --- the drill-down (supervision.registry.DrillSpec) -----------------------------------------------
+
+
+def drill_complaints(ids: list[int], start: dt.date, end: dt.date):
+    """The complaints of `ids` due for 反馈 in start–end (their facts are dated by answer_due)."""
+    from bangban.complaints.models import Complaint
+
+    qs = Complaint.objects.filter(institution_id__in=ids, answer_due__gte=start, answer_due__lte=end)
+    return _records(qs.select_related("institution", "agent"), facts_of_complaint, 2000)
+
+
+def _who(obj, agent) -> str:
+    return obj.institution.name + (f" · {agent.display_name}" if agent is not None else "")
+
+
+COMPLAINT_HEADERS = ("编号", "渠道", "收到时间", "状态", "反馈期限", "反馈日期", "责任")
+
+
+def complaint_row(c) -> tuple[str, list[str]]:
+    from django.urls import reverse
+    from django.utils import timezone
+
+    return reverse("complaints:detail", args=[c.pk]), [
+        c.number,
+        c.get_channel_display(),
+        timezone.localtime(c.received_at).strftime("%Y-%m-%d %H:%M"),
+        c.get_status_display(),
+        f"{c.answer_due:%Y-%m-%d}",
+        f"{c.answered_on:%Y-%m-%d}" if c.answered_on else "—",
+        _who(c, c.agent),
+    ]
+
+
+def drill_consultations(ids: list[int], start: dt.date, end: dt.date):
+    """The consultations of `ids` asked in start–end (their facts are dated by that day)."""
+    from bangban.complaints.models import Consultation
+    from bangban.supervision.registry import day_bounds
+
+    lo, hi = day_bounds(start, end)
+    qs = Consultation.objects.filter(institution_id__in=ids, asked_at__gte=lo, asked_at__lt=hi)
+    return _records(qs.select_related("institution", "answered_by"), facts_of_consultation, 2000)
+
+
+CONSULTATION_HEADERS = ("咨询时间", "渠道", "事项", "答复期限", "首次答复时间", "已解决", "承办")
+
+
+def consultation_row(c) -> tuple[str, list[str]]:
+    from django.urls import reverse
+    from django.utils import timezone
+
+    def when(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+    return reverse("complaints:consultation", args=[c.pk]), [
+        when(c.asked_at),
+        c.get_channel_display(),
+        c.item_name or "—",
+        f"{c.answer_due:%Y-%m-%d}",
+        when(c.first_answered_at),
+        "是" if c.resolved else "否",
+        _who(c, c.answered_by),
+    ]

@@ -147,9 +147,9 @@ class ComplaintStep(models.Model):
 
     @property
     def label(self) -> str:
-        from bangban.complaints.workflow import ACTION_LABELS
+        from bangban.complaints.workflow import STEP_LABELS
 
-        return ACTION_LABELS.get(self.action, "登记")
+        return STEP_LABELS.get(self.action, "登记")
 
 
 class ConsultChannel(models.TextChoices):

@@ -186,6 +186,24 @@ def _step(complaint: Complaint, by, action: str, *, from_status: str, text: str,
     )
 
 
+def complaint_record_supervision(*, complaint: Complaint, by, text: str) -> ComplaintStep:
+    """A 督办 line on the complaint's own timeline, beside its five steps (the status does not move).
+    Called by the oversight services inside their transaction when an order on the complaint is issued,
+    answered, evaluated or escalated; `by` None means the system."""
+    text = " ".join((text or "").split())
+    if len(text) > 300:
+        text = text[:299] + "…"
+    return ComplaintStep.objects.create(
+        complaint=complaint,
+        action="supervise",
+        from_status=complaint.status,
+        to_status=complaint.status,
+        actor=by,
+        actor_name=by.display_name if by is not None else "系统",
+        text=text,
+    )
+
+
 def _complainant_phone(complaint: Complaint) -> str | None:
     """The named complainant's mobile number, or None (anonymous, none given, a landline)."""
     if complaint.anonymous or not complaint.phone_encrypted:

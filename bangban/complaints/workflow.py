@@ -30,6 +30,8 @@ ACTION_LABELS = {
     "answer": "反馈",
     "archive": "归档",
 }
+# The timeline also shows the 督办 lines the oversight app writes (complaint_record_supervision).
+STEP_LABELS = {**ACTION_LABELS, "supervise": "督办"}
 
 # What the step's text is called on the forms, and whether it must be filled.
 TEXT_LABELS = {

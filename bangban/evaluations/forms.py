@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from bangban.evaluations import rules
 from bangban.evaluations.models import COMMENT_MAX, NOTE_MAX, Aspect, Finding, Level, ReviewChannel, Stage
 
 # Best first, as the applicant reads them; each with a face for those who read little.
@@ -105,3 +106,24 @@ class DecideForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label="裁定理由", max_length=NOTE_MAX)
+
+
+class RectifyLimitForm(forms.Form):
+    institution = forms.ModelChoiceField(
+        label="机构",
+        queryset=None,
+        error_messages={"invalid_choice": "所选机构不存在或不在您的数据范围内", "required": "请选择机构"},
+    )
+    days = forms.IntegerField(
+        label="整改时限（工作日）",
+        required=False,
+        min_value=rules.LIMIT_MIN,
+        max_value=rules.LIMIT_MAX,
+        help_text=f"{rules.LIMIT_MIN} 至 {rules.LIMIT_MAX} 个工作日；留空则沿用上级机构或默认时限",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        from bangban.org.selectors import institutions_in_scope
+
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions_in_scope(user).order_by("path")

@@ -114,59 +114,139 @@ def rectification_facts_now(rect, *, appeal_upheld: bool | None = None) -> list[
     )
 
 
-def all_review_facts(chunk: int = 5000):
-    """Every review's facts, from the raw rows, in primary-key chunks (two queries a chunk)."""
-    from bangban.evaluations.models import Appeal, Review
+def review_records(queryset, chunk: int = 5000):
+    """(review, its facts) for every review of `queryset`, from the raw rows, in primary-key chunks
+    (two queries a chunk): the recomputation's loader and the drill-down's candidates."""
+    from bangban.evaluations.models import Appeal
     from bangban.evaluations.selectors import first_item_ids
+    from bangban.supervision.registry import pk_chunks
 
-    cols = ("id", "level", "created_at", "institution_id", "agent_id", "case_id")
-    last = 0
-    while True:
-        rows = list(
-            Review.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .only(*cols)
-            .annotate(
-                upheld=models.Exists(
-                    Appeal.objects.filter(review=models.OuterRef("pk"), state=Appeal.State.UPHELD)
-                )
-            )[:chunk]
-        )
-        if not rows:
-            return
+    upheld = models.Exists(Appeal.objects.filter(review=models.OuterRef("pk"), state=Appeal.State.UPHELD))
+    for rows in pk_chunks(queryset.annotate(upheld=upheld), chunk):
         items = first_item_ids([r.case_id for r in rows])
         for r in rows:
-            yield facts_of_review(r, appeal_upheld=r.upheld, item_id=items.get(r.case_id, 0))
-        last = rows[-1].pk
+            yield r, facts_of_review(r, appeal_upheld=r.upheld, item_id=items.get(r.case_id, 0))
+
+
+def all_review_facts(chunk: int = 5000):
+    """Every review's facts, from the raw rows, in primary-key chunks."""
+    from bangban.evaluations.models import Review
+
+    cols = ("id", "level", "created_at", "institution_id", "agent_id", "case_id")
+    for _, facts in review_records(Review.objects.only(*cols), chunk):
+        yield facts
+
+
+def rectification_records(queryset, chunk: int = 5000):
+    """(rectification, its facts) for every rectification of `queryset`, in primary-key chunks."""
+    from bangban.evaluations.models import Appeal
+    from bangban.evaluations.selectors import first_item_ids
+    from bangban.supervision.registry import pk_chunks
+
+    qs = queryset.select_related("review").annotate(
+        n_revisits=models.Count("revisits"),
+        upheld=models.Exists(
+            Appeal.objects.filter(review=models.OuterRef("review"), state=Appeal.State.UPHELD)
+        ),
+    )
+    for rows in pk_chunks(qs, chunk):
+        items = first_item_ids([r.review.case_id for r in rows])
+        for r in rows:
+            yield (
+                r,
+                facts_of_rectification(
+                    r,
+                    review=r.review,
+                    revisits=r.n_revisits,
+                    appeal_upheld=r.upheld,
+                    item_id=items.get(r.review.case_id, 0),
+                ),
+            )
 
 
 def all_rectification_facts(chunk: int = 5000):
-    """Every rectification's facts, from the raw rows, in primary-key chunks (two queries a chunk)."""
-    from bangban.evaluations.models import Appeal, Rectification
-    from bangban.evaluations.selectors import first_item_ids
+    """Every rectification's facts, from the raw rows, in primary-key chunks."""
+    from bangban.evaluations.models import Rectification
 
-    last = 0
-    while True:
-        rows = list(
-            Rectification.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .select_related("review")
-            .annotate(
-                n_revisits=models.Count("revisits"),
-                upheld=models.Exists(
-                    Appeal.objects.filter(review=models.OuterRef("review"), state=Appeal.State.UPHELD)
-                ),
-            )[:chunk]
-        )
-        if not rows:
-            return
-        items = first_item_ids([r.review.case_id for r in rows])
-        for r in rows:
-            yield facts_of_rectification(
-                r,
-                review=r.review,
-                revisits=r.n_revisits,
-                appeal_upheld=r.upheld,
-                item_id=items.get(r.review.case_id, 0),
-            )
-        last = rows[-1].pk
+    for _, facts in rectification_records(Rectification.objects.all(), chunk):
+        yield facts
+
+
+# --- the drill-down (supervision.registry.DrillSpec) -----------------------------------------------
+
+
+def drill_reviews(ids: list[int], start: dt.date, end: dt.date):
+    """The reviews of `ids` made in start–end (their facts are dated by that day)."""
+    from bangban.evaluations.models import Review
+    from bangban.supervision.registry import day_bounds
+
+    lo, hi = day_bounds(start, end)
+    qs = Review.objects.filter(institution_id__in=ids, created_at__gte=lo, created_at__lt=hi)
+    return review_records(qs.select_related("institution", "agent", "case"), 2000)
+
+
+REVIEW_HEADERS = ("评价时间", "评价等级", "环节", "渠道", "实名", "办件", "评价内容", "承办")
+
+
+def _who(obj) -> str:
+    return obj.institution.name + (f" · {obj.agent.display_name}" if obj.agent_id else "")
+
+
+def review_row(review) -> tuple[str, list[str]]:
+    from django.urls import reverse
+    from django.utils import timezone
+
+    return reverse("evaluations:review", args=[review.pk]), [
+        timezone.localtime(review.created_at).strftime("%Y-%m-%d %H:%M"),
+        review.get_level_display() + ("（申诉成立，不计入）" if getattr(review, "upheld", False) else ""),
+        review.get_stage_display(),
+        review.get_channel_display(),
+        "是" if review.real_name else "否",
+        review.case.number if review.case_id else "—",
+        review.comment or "—",
+        _who(review),
+    ]
+
+
+def drill_rectifications(ids: list[int], start: dt.date, end: dt.date):
+    """The rectifications of `ids` due in start–end or whose review was made in it (回访 facts are
+    dated by the review)."""
+    from bangban.evaluations.models import Rectification
+    from bangban.supervision.registry import day_bounds
+
+    lo, hi = day_bounds(start, end)
+    qs = Rectification.objects.filter(
+        models.Q(due_date__gte=start, due_date__lte=end)
+        | models.Q(review__created_at__gte=lo, review__created_at__lt=hi),
+        institution_id__in=ids,
+    ).select_related("institution", "agent")
+    return rectification_records(qs, 2000)
+
+
+RECTIFICATION_HEADERS = (
+    "差评时间",
+    "评价等级",
+    "实名",
+    "整改期限",
+    "状态",
+    "整改完成日期",
+    "回访次数",
+    "承办",
+)
+
+
+def rectification_row(rect) -> tuple[str, list[str]]:
+    from django.urls import reverse
+    from django.utils import timezone
+
+    review = rect.review
+    return reverse("evaluations:rectification", args=[rect.pk]), [
+        timezone.localtime(review.created_at).strftime("%Y-%m-%d %H:%M"),
+        review.get_level_display(),
+        "是" if review.real_name else "否",
+        f"{rect.due_date:%Y-%m-%d}",
+        rect.get_status_display(),
+        f"{rect.rectified_on:%Y-%m-%d}" if rect.rectified_on else "—",
+        str(getattr(rect, "n_revisits", "")),
+        _who(rect),
+    ]

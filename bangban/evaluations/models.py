@@ -287,3 +287,30 @@ class Appeal(models.Model):
 
     def __str__(self):
         return f"申诉（{self.get_state_display()}）"
+
+
+class RectifyLimit(models.Model):
+    """整改时限 of one institution's subtree (working days, 1–15): the nearest of an institution and its
+    ancestors with a limit applies to the bad reviews it receives, else settings.BANGBAN_RECTIFY_WORKDAYS.
+    A change applies to rectifications opened afterwards (each keeps the limit it was opened with)."""
+
+    institution = models.OneToOneField(
+        "org.Institution", verbose_name="机构", on_delete=models.CASCADE, related_name="rectify_limit"
+    )
+    days = models.PositiveSmallIntegerField("整改时限（工作日）")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="设置人", on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("设置时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "整改时限"
+        verbose_name_plural = "整改时限"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(days__gte=1, days__lte=15), name="eval_rectify_limit_1_15"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.institution_id}: {self.days} 个工作日"

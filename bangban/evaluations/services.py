@@ -32,6 +32,7 @@ from bangban.evaluations.models import (
     Finding,
     Rectification,
     RectificationStep,
+    RectifyLimit,
     Review,
     ReviewChannel,
     ReviewInvitation,
@@ -41,6 +42,7 @@ from bangban.evaluations.models import (
 from bangban.notifications.models import Message
 from bangban.notifications.services import notify
 from bangban.notifications.texts import signature
+from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.supervision import facts
 from bangban.workdays.selectors import get_calendar
@@ -51,9 +53,53 @@ FINISHED = (Status.COMPLETED, Status.TERMINATED, Status.ARCHIVED)
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def rectify_limit_days() -> int:
-    """The configured 整改 limit in working days (settings.BANGBAN_RECTIFY_WORKDAYS, 1–15)."""
-    return getattr(settings, "BANGBAN_RECTIFY_WORKDAYS", 5)
+def rectify_limit_days(institution: Institution | None = None) -> int:
+    """The 整改 limit in working days for bad reviews of `institution`: set for the nearest of it and
+    its ancestors (RectifyLimit), else the configured default (settings.BANGBAN_RECTIFY_WORKDAYS, 1–15)."""
+    default = getattr(settings, "BANGBAN_RECTIFY_WORKDAYS", 5)
+    if institution is None:
+        return default
+    chain = [int(p) for p in institution.path.strip("/").split("/") if p]
+    limits = dict(RectifyLimit.objects.filter(institution_id__in=chain).values_list("institution_id", "days"))
+    return next((limits[pk] for pk in reversed(chain) if pk in limits), default)
+
+
+@transaction.atomic
+def rectify_limit_set(*, by, institution: Institution, days: int | None) -> RectifyLimit | None:
+    """Set the 整改 limit of `institution`'s subtree (1–15 working days), or remove it (None: the
+    limit above applies again). SUPERVISION_ISSUE within scope; applies to rectifications opened later."""
+    require_cap(by, Cap.SUPERVISION_ISSUE, "您的角色不能设置整改时限")
+    if not institution_in_scope(by, institution):
+        raise NotInScope(target=institution)
+    if days is not None and (problem := rules.limit_problem(days)):
+        raise ServiceError("invalid", problem, field="days")
+    current = RectifyLimit.objects.select_for_update().filter(institution=institution).first()
+    before = current.days if current else None
+    if days is None:
+        if current is not None:
+            current.delete()
+        result = None
+    elif current is None:
+        try:
+            with transaction.atomic():
+                result = RectifyLimit.objects.create(institution=institution, days=days, updated_by=by)
+        except IntegrityError:  # set concurrently: apply ours after theirs
+            result = RectifyLimit.objects.select_for_update().get(institution=institution)
+            before = result.days
+            result.days, result.updated_by, result.updated_at = days, by, timezone.now()
+            result.save()
+    else:
+        result = current
+        result.days, result.updated_by, result.updated_at = days, by, timezone.now()
+        result.save()
+    audit_record(
+        actor=by,
+        action="evaluations.rectify_limit.set",
+        target=institution,
+        institution=institution,
+        changes={"days": {"before": before, "after": days}},
+    )
+    return result
 
 
 def token_hash(token: str) -> str:
@@ -105,7 +151,7 @@ def _step(rect: Rectification, by, action: str, text: str, old: str = "") -> Non
 
 
 def _open_rectification(review: Review) -> Rectification:
-    days = rectify_limit_days()
+    days = rectify_limit_days(review.institution)
     due = get_calendar().add_workdays(local_date(review.created_at), days)
     rect = Rectification.objects.create(
         review=review, institution=review.institution, agent=review.agent, limit_days=days, due_date=due
@@ -742,4 +788,5 @@ ACTION_LABELS = {  # audit action labels (registered in apps.py)
     **{f"evaluations.rectification.{k}": f"差评整改{v}" for k, v in workflow.ACTION_LABELS.items()},
     "evaluations.appeal.file": "提出评价申诉",
     "evaluations.appeal.decide": "裁定评价申诉",
+    "evaluations.rectify_limit.set": "设置整改时限",
 }

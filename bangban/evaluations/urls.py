@@ -10,6 +10,7 @@ urlpatterns = [
     path("evaluations/counter/", views.counter_view, name="counter"),
     path("evaluations/enter/", views.enter_view, name="enter"),
     path("evaluations/rectifications/", views.rectification_list_view, name="rectifications"),
+    path("evaluations/rectifications/limits/", views.rectify_limits_view, name="rectify_limits"),
     path("evaluations/rectifications/<id:pk>/", views.rectification_detail_view, name="rectification"),
     path("evaluations/rectifications/<id:pk>/<str:step>/", views.rectification_step_view, name="rect_step"),
     path("evaluations/<id:pk>/appeal/", views.appeal_file_view, name="appeal"),

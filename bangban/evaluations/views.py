@@ -379,3 +379,32 @@ def rectification_step_view(request, pk, step):
             messages.success(request, f"已{STEP_TITLES[step]}")
             return redirect("evaluations:rectification", pk=rect.pk)
     return _rectification_page(request, selectors.rectification_get(user=request.user, pk=pk), (step, form))
+
+
+@login_required
+@requires(*selectors.READER_CAPS)
+def rectify_limits_view(request):
+    """整改时限 per institution: each institution of the scope with the limit that applies to it."""
+    from bangban.evaluations.models import RectifyLimit
+    from bangban.org.selectors import institutions_in_scope
+
+    user = request.user
+    can_set = has_cap(user, Cap.SUPERVISION_ISSUE)
+    form = f.RectifyLimitForm(request.POST or None, user=user) if can_set else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        d = form.cleaned_data
+        ok, _ = call_service(
+            form, lambda: services.rectify_limit_set(by=user, institution=d["institution"], days=d["days"])
+        )
+        if ok:
+            messages.success(request, f"已保存{d['institution'].name}的整改时限")
+            return redirect("evaluations:rectify_limits")
+    institutions = list(institutions_in_scope(user).order_by("path"))
+    own = dict(RectifyLimit.objects.values_list("institution_id", "days"))
+    rows = [(i, own.get(i.pk), services.rectify_limit_days(i)) for i in institutions]
+    return render(
+        request,
+        "evaluations/rectify_limits.html",
+        {"rows": rows, "form": form, "default": services.rectify_limit_days(None)},
+        status=400 if form is not None and form.errors else 200,
+    )

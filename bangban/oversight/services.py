@@ -64,9 +64,13 @@ def _lock(order: Order) -> Order:
 
 
 def _case_line(order: Order, by, step: str, text: str) -> None:
-    """The 督办 line on the case's timeline (orders on complaints have their own page section)."""
+    """The 督办 line on the target's own timeline: the case's events or the complaint's steps."""
     if order.case_id:
         case_services.case_record_supervision(case=order.case, by=by, text=text, order_id=order.pk, step=step)
+    elif order.complaint_id:
+        from bangban.complaints.services import complaint_record_supervision
+
+        complaint_record_supervision(complaint=order.complaint, by=by, text=text)
 
 
 def _transition(order: Order, action: str) -> str:

@@ -12,16 +12,56 @@ class SupervisionConfig(AppConfig):
         from bangban.complaints import indicators as cp
         from bangban.core import navigation
         from bangban.evaluations import indicators as ev
-        from bangban.supervision.registry import RecordKind, register
+        from bangban.supervision.registry import DrillSpec, RecordKind, register
 
-        # The record kinds whose facts feed the counters (all of them here, one line each).
-        register(RecordKind("case", "办件", case_indicators.METRICS, case_indicators.all_case_facts))
-        register(RecordKind("review", "好差评", ev.REVIEW_METRICS, ev.all_review_facts))
+        # The record kinds whose facts feed the counters (all of them here), each with its drill-down.
         register(
-            RecordKind("rectification", "差评整改", ev.RECTIFICATION_METRICS, ev.all_rectification_facts)
+            RecordKind(
+                "case",
+                "办件",
+                case_indicators.METRICS,
+                case_indicators.all_case_facts,
+                DrillSpec(
+                    "件",
+                    case_indicators.DRILL_HEADERS,
+                    case_indicators.drill_candidates,
+                    case_indicators.drill_row,
+                ),
+            )
         )
-        register(RecordKind("complaint", "投诉", cp.COMPLAINT_METRICS, cp.all_complaint_facts))
-        register(RecordKind("consultation", "咨询", cp.CONSULTATION_METRICS, cp.all_consultation_facts))
+        register(
+            RecordKind(
+                "review",
+                "好差评",
+                ev.REVIEW_METRICS,
+                ev.all_review_facts,
+                DrillSpec("条", ev.REVIEW_HEADERS, ev.drill_reviews, ev.review_row),
+            )
+        )
+        register(
+            RecordKind(
+                "rectification",
+                "差评整改",
+                ev.RECTIFICATION_METRICS,
+                ev.all_rectification_facts,
+                DrillSpec("条", ev.RECTIFICATION_HEADERS, ev.drill_rectifications, ev.rectification_row),
+            )
+        )
+        register(
+            RecordKind(
+                "complaint",
+                "投诉",
+                cp.COMPLAINT_METRICS,
+                cp.all_complaint_facts,
+                DrillSpec("件", cp.COMPLAINT_HEADERS, cp.drill_complaints, cp.complaint_row),
+            )
+        )
+        register(
+            RecordKind(
+                "consultation", "咨询", cp.CONSULTATION_METRICS, cp.all_consultation_facts,
+                DrillSpec("条", cp.CONSULTATION_HEADERS, cp.drill_consultations, cp.consultation_row),
+            )
+        )  # fmt: skip
         register_actions(
             {
                 "supervision.facts.recompute": "重算质量指标计数",

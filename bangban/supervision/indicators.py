@@ -25,11 +25,8 @@ class Indicator:
     denominator_label: str
     higher_is_better: bool = True
     live: bool = False  # computed from the current catalog, not from the counters
-    case_drill: bool = False  # numerator and denominator are case metrics: drill to the cases
-    # For the other apps' indicators: the URL name of their list page that takes the dashboard's query
-    # (root, preset=range, start, end, part=num|den|missed, by, key) and lists the records behind the
-    # figure, e.g. "evaluations:drill". Set when the app is wired; until then the figure has no link.
-    drill_url_name: str = ""
+    # Every counted figure drills down to its records: the kind registered for its metrics
+    # (supervision.registry) finds them and classifies them with its own classifier.
 
 
 D = Decimal
@@ -37,7 +34,7 @@ INDICATOR_LIST = (
     Indicator(
         "on_time", "按时办结率",
         "期内办结的办件中，办结日期不晚于办结期限的比例（终止的办件和无期限的办件不计入）。",
-        "case.completed_on_time", "case.completed", D(100), "按时办结", "办结（有期限）", case_drill=True,
+        "case.completed_on_time", "case.completed", D(100), "按时办结", "办结（有期限）",
     ),
     Indicator(
         "satisfaction", "满意率",
@@ -58,12 +55,12 @@ INDICATOR_LIST = (
         "response", "响应率",
         "期内的诉求（窗口登记、网上申请、电话求助等）中，在响应时限内首次响应的比例：窗口、电话登记即时响应，"
         "网上和上门诉求须在 1 个工作日内首次办理。",
-        "case.responded", "case.request", D(100), "按时响应", "诉求", case_drill=True,
+        "case.responded", "case.request", D(100), "按时响应", "诉求",
     ),
     Indicator(
         "resolution", "解决率",
         "期内办结的办件 ÷ 期内结束（办结 + 终止）的办件。",
-        "case.resolved", "case.closed", D(90), "办结", "办结与终止", case_drill=True,
+        "case.resolved", "case.closed", D(90), "办结", "办结与终止",
     ),
     Indicator(
         "rectification", "差评整改率",
@@ -86,7 +83,7 @@ INDICATOR_LIST = (
         "records", "记录完整率",
         "期内结束（办结或终止）的办件中，有帮办代办日志、相应表单，且办结的办件已发出评价邀请或已有评价（固定电话无法"
         "短信邀评的，纸质、电话或窗口评价同样计入；终止的办件不发评价邀请，不作此要求）的比例。",
-        "case.record_complete", "case.closed", D(100), "记录完整", "结束办件", case_drill=True,
+        "case.record_complete", "case.closed", D(100), "记录完整", "结束办件",
     ),
 )  # fmt: skip
 INDICATORS = {i.code: i for i in INDICATOR_LIST}

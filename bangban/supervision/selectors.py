@@ -10,6 +10,7 @@ Scope (one definition, used by the page, the API, the exports and the drill-down
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -27,6 +28,7 @@ from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.supervision.indicators import (
     INDICATOR_LIST,
+    INDICATORS,
     METRICS,
     Indicator,
     below_target,
@@ -36,7 +38,7 @@ from bangban.supervision.indicators import (
     split_period,
 )
 from bangban.supervision.models import RollupFact, Target
-from bangban.supervision.registry import kind_of_metric
+from bangban.supervision.registry import RecordKind, kind_of_metric
 
 SUBTREE_CAPS = (Cap.SUPERVISION_VIEW, Cap.CASE_COORDINATE)
 VIEW_CAPS = (*SUBTREE_CAPS, Cap.CASE_HANDLE)
@@ -332,7 +334,7 @@ def trend_of(ids: list[int], targets: dict, start: dt.date, end: dt.date) -> lis
     ]
 
 
-# --- drill-down: the cases behind a number ----------------------------------------------------
+# --- drill-down: the records behind a number ---------------------------------------------------
 
 DRILL_PARTS = {"num": "分子", "den": "分母", "missed": "未达标"}
 DRILL_LIMIT = 500
@@ -342,8 +344,21 @@ DRILL_LIMIT = 500
 class Drill:
     indicator: Indicator
     part: str
-    cases: list  # at most DRILL_LIMIT
+    kind: RecordKind
+    rows: list  # [(link, [(header, value)])] of the most recent DRILL_LIMIT records, newest first
     count: int  # all of them
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return self.kind.drill.headers
+
+
+def drill_kind(indicator: Indicator) -> RecordKind | None:
+    """The record kind whose records are behind a counted indicator (None: no drill-down)."""
+    if indicator.live:
+        return None
+    kind = kind_of_metric(indicator.denominator)
+    return kind if kind is not None and kind.drill is not None else None
 
 
 def _drill_key_of(by: str | None, members: list[Institution]):
@@ -365,7 +380,7 @@ def _drill_key_of(by: str | None, members: list[Institution]):
     raise ServiceError("invalid", "分组方式只能是机构、层级、帮办代办员、事项或部门", field="by")
 
 
-def drill_cases(
+def drill_records(
     *,
     user,
     root_institution: Institution | None,
@@ -376,59 +391,54 @@ def drill_cases(
     by: str | None = None,
     key: int | None = None,
 ) -> Drill:
-    """The cases behind a case indicator's numerator, denominator or misses for the same scope,
-    period and group as `indicator_set`: each candidate is classified by the same classifier the
-    counters use, so the count here equals the figure there."""
-    from bangban.cases import indicators as case_rules
-    from bangban.cases.models import Case
-
-    ind = next((i for i in INDICATOR_LIST if i.code == indicator), None)
-    if ind is None or not ind.case_drill:
-        raise ServiceError("invalid", "该指标没有可查看的办件明细", field="indicator")
+    """The records behind a counted indicator's numerator, denominator or misses for the same scope,
+    period and group as `indicator_set`: the indicator's record kind (registry) supplies the
+    candidates with their facts from the classifier the counters use, and a record counts when a
+    fact of the metric lies in the period and the group — so the count here equals the figure there."""
+    ind = INDICATORS.get(indicator)
+    kind = drill_kind(ind) if ind is not None else None
+    if kind is None:
+        raise ServiceError("invalid", "该指标没有可查看的明细", field="indicator")
     if part not in DRILL_PARTS:
         raise ServiceError("invalid", "明细只能是分子、分母或未达标", field="part")
     check_period(start, end)
     root, members = scope_institutions(user=user, root=root_institution)
     group_of = _drill_key_of(by, members)
-    tz = timezone.get_current_timezone()
-    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    on_created = ind.denominator == case_rules.REQUEST
-    period_q = (
-        Q(created_at__gte=lo, created_at__lt=hi) if on_created else Q(finished_at__gte=lo, finished_at__lt=hi)
-    )
-    candidates = (
-        Case.objects.filter(period_q, institution_id__in=[i.pk for i in members])
-        .select_related("institution", "agent")
-        .order_by("-created_at", "-id")
-    )
-    found, count = [], 0
-    for chunk_start in range(0, 10**9, 2000):
-        chunk = list(candidates[chunk_start : chunk_start + 2000])
-        if not chunk:
-            break
-        items = case_rules.first_item_ids([c.pk for c in chunk])
-        logged = case_rules.cases_with_log([c.pk for c in chunk if case_rules.closed_as(c)])
-        invited = case_rules.cases_invited_or_reviewed(
-            [c.pk for c in chunk if case_rules.needs_invitation(c)]
-        )
-        for c in chunk:
-            fs = case_rules.facts_of_case(
-                c,
-                item_id=items.get(c.pk, 0),
-                has_log=c.pk in logged,
-                has_invitation=(c.pk in invited) if case_rules.needs_invitation(c) else None,
-            )
-            mine = {
-                f.metric for f in fs if start <= f.day <= end and (group_of is None or group_of(f) == key)
-            }
-            in_den, in_num = ind.denominator in mine, ind.numerator in mine
-            if (
-                (part == "num" and in_num)
-                or (part == "den" and in_den)
-                or (part == "missed" and in_den and not in_num)
-            ):
-                count += 1
-                if len(found) < DRILL_LIMIT:
-                    found.append(c)
-    return Drill(ind, part, found, count)
+    latest: deque = deque(maxlen=DRILL_LIMIT)
+    count = 0
+    for record, fs in kind.drill.candidates([i.pk for i in members], start, end):
+        mine = {f.metric for f in fs if start <= f.day <= end and (group_of is None or group_of(f) == key)}
+        in_den, in_num = ind.denominator in mine, ind.numerator in mine
+        if (
+            (part == "num" and in_num)
+            or (part == "den" and in_den)
+            or (part == "missed" and in_den and not in_num)
+        ):
+            count += 1
+            latest.append(record)
+    headers = kind.drill.headers
+    rows = []
+    for record in reversed(latest):
+        link, cells = kind.drill.row(record)
+        rows.append((link, list(zip(headers, cells, strict=True))))
+    return Drill(ind, part, kind, rows, count)
+
+
+# --- per agent, for other apps (the monthly assessment) ---------------------------------------
+
+
+def agent_counts(ids: list[int], start: dt.date, end: dt.date) -> dict[tuple[int, int], dict[str, int]]:
+    """{(institution id, agent id): {metric: n}} over start–end for institutions already
+    scope-checked by the caller: the same rollup counters (per-agent cut) the indicator set reads."""
+    out: dict[tuple[int, int], dict[str, int]] = {}
+    for metric, institution_id, agent_id, n in _ranges(
+        ids, start, end, "a", ["metric", "institution_id", "key"]
+    ):
+        bucket = out.setdefault((institution_id, agent_id), {})
+        bucket[metric] = bucket.get(metric, 0) + n
+    return out
+
+
+def cells_of(counts: dict[str, int], targets: dict[str, Decimal]) -> dict[str, Cell]:
+    """The counted indicators' cells for `counts` (the live 信息公开率 has no per-agent figure)."""
+    return {code: cell for code, cell in _cells(counts, targets, None).items() if not cell.indicator.live}

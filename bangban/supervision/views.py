@@ -58,16 +58,15 @@ def _url(name: str) -> str:
 
 
 def _drill_links(query: str, cell, by="", key=None) -> dict:
-    """The drill-down URLs of a cell: the cases behind a case indicator (drill_view), or the list page
-    another app registered for its indicator (Indicator.drill_url_name). `query` is the page's
-    (_params); the added values are codes and integers: nothing to escape."""
-    ind = cell.indicator
-    name = "supervision:drill" if ind.case_drill else ind.drill_url_name
-    if not name:
+    """The drill-down URLs of a cell (every counted indicator: its records, drill_view). `query` is the
+    page's (_params); the added values are codes and integers: nothing to escape."""
+    if selectors.drill_kind(cell.indicator) is None:
         return {}
-    base = _url(name)
+    base = _url("supervision:drill")
     group = f"&by={by}&key={key}" if by and key is not None else ""
-    return {part: f"{base}?{query}&indicator={ind.code}&part={part}{group}" for part in DRILL_PARTS}
+    return {
+        part: f"{base}?{query}&indicator={cell.indicator.code}&part={part}{group}" for part in DRILL_PARTS
+    }
 
 
 def _chart_value(cell):
@@ -149,7 +148,7 @@ def drill_view(request):
         key, error = None, "分组值无效"
     if not error:
         try:
-            drill = selectors.drill_cases(
+            drill = selectors.drill_records(
                 user=request.user, root_institution=q["root"], indicator=indicator, part=part,
                 start=q["start"], end=q["end"], by=by, key=key,
             )  # fmt: skip

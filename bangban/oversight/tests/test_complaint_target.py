@@ -70,8 +70,14 @@ def test_late_complaint_order_is_answered_by_a_handler_in_scope_and_escalates_on
         order = services.order_close(order=order, by=org.user("supervisor"), satisfied=True)
     assert order.state == "closed"
     assert list(order.events.values_list("type", flat=True)) == ["issue", "escalate", "answer", "close"]
-    # a complaint order writes nothing on any case timeline
+    # a complaint order writes nothing on any case timeline, but each of its steps on the complaint's own
     assert not CaseEvent.objects.filter(type=CaseEvent.Type.SUPERVISION).exists()
+    steps = list(complaint.steps.order_by("at", "id"))
+    lines = [s for s in steps if s.action == "supervise"]
+    assert [s.label for s in lines] == ["督办"] * 4
+    assert "签发督办单" in lines[0].text and "升级" in lines[1].text and "答复督办单" in lines[2].text
+    assert lines[1].actor_name == "系统" and lines[2].actor_name == org.user("town_admin").display_name
+    assert all(s.from_status == s.to_status == complaint.status for s in lines)  # the status does not move
 
 
 def test_a_coordinator_above_answers_too(org, complaint):

@@ -43,8 +43,8 @@ def test_every_case_figure_links_to_its_cases(web, org, figures_data):
 
 def test_drill_with_bad_parameters_says_so(web, org):
     client = web(org.user("supervisor"))
-    r = client.get("/supervision/drill/?indicator=satisfaction&part=num")
-    assert r.status_code == 200 and "没有可查看的办件明细" in r.content.decode()
+    r = client.get("/supervision/drill/?indicator=disclosure&part=num")
+    assert r.status_code == 200 and "没有可查看的明细" in r.content.decode()
     r = client.get("/supervision/drill/?indicator=on_time&part=num&key=x")
     assert r.status_code == 200 and "分组值无效" in r.content.decode()
 

@@ -136,18 +136,18 @@ def test_drill_counts_equal_the_figures(org, figures_data, code, by):
     for row in rows:
         cell = row.cells[code]
         for part, expected in (("num", cell.num), ("den", cell.den), ("missed", cell.missed)):
-            drill = selectors.drill_cases(
+            drill = selectors.drill_records(
                 user=sup, root_institution=None, indicator=code, part=part,
                 start=MARCH[0], end=MARCH[1], by=by, key=row.key,
             )  # fmt: skip
-            assert drill.count == expected == len(drill.cases), (code, by, row.label, part)
+            assert drill.count == expected == len(drill.rows), (code, by, row.label, part)
 
 
 def test_drill_refuses_what_it_cannot_show(org):
     sup = org.user("supervisor")
-    for indicator, part in (("satisfaction", "num"), ("on_time", "all"), ("nope", "num")):
+    for indicator, part in (("disclosure", "num"), ("on_time", "all"), ("nope", "num")):
         with pytest.raises(ServiceError):
-            selectors.drill_cases(
+            selectors.drill_records(
                 user=sup, root_institution=None, indicator=indicator, part=part, start=MARCH[0], end=MARCH[1]
             )
 
