@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "bangban.portal",
     "bangban.knowledge",
     "bangban.ops",
+    "bangban.exchange",
 ]
 
 MIDDLEWARE = [
@@ -455,3 +456,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# GB/T 39046 data exchange (bangban.exchange): the daily push to the national platform. HTTPS only
+# (plain http to this machine is allowed outside production, for tests); the token is a bearer token.
+BANGBAN_EXCHANGE_URL = env.str("BANGBAN_EXCHANGE_URL", default="")
+BANGBAN_EXCHANGE_TOKEN = env.str("BANGBAN_EXCHANGE_TOKEN", default="")
+if PRODUCTION and BANGBAN_EXCHANGE_URL and not BANGBAN_EXCHANGE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "生产模式下 BANGBAN_EXCHANGE_URL 必须使用 HTTPS (BANGBAN_EXCHANGE_URL must be https in production)"
+    )
+if BANGBAN_EXCHANGE_URL:
+    from celery.schedules import crontab
+
+    CELERY_BEAT_SCHEDULE["exchange-push-daily"] = {
+        "task": "bangban.exchange.tasks.push_daily",
+        "schedule": crontab(hour=1, minute=30),  # Asia/Shanghai (CELERY_TIMEZONE): yesterday's changes
+    }

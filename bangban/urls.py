@@ -31,6 +31,7 @@ urlpatterns = [
     path("supervision/", include(("bangban.supervision.urls", "supervision"))),
     path("bookings/", include(("bangban.bookings.urls", "bookings"))),
     path("knowledge/", include(("bangban.knowledge.urls", "knowledge"))),
+    path("exchange/", include(("bangban.exchange.urls", "exchange"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),
