@@ -15,6 +15,7 @@ from bangban.core.routing import Router
 from bangban.divisions.api import DivisionViewSet
 from bangban.emergencies import api as emergencies_api
 from bangban.evaluations import api as evaluations_api
+from bangban.exchange import api as exchange_api
 from bangban.knowledge import api as knowledge_api
 from bangban.notifications import api as notifications_api
 from bangban.org.api import DepartmentViewSet, InstitutionViewSet
@@ -41,6 +42,7 @@ FEATURE_APIS = [
     knowledge_api,
     projects_api,
     assessments_api,
+    exchange_api,
 ]
 
 router = Router()

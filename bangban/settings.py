@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "bangban.remote",
     "bangban.projects",
     "bangban.assessments",
+    "bangban.exchange",
 ]
 
 MIDDLEWARE = [
@@ -486,3 +487,18 @@ BANGBAN_REMOTE_TARGET_SECONDS = env.int("BANGBAN_REMOTE_TARGET_SECONDS", default
 # "credential": "p"}]; empty on one LAN (host candidates suffice).
 BANGBAN_REMOTE_ICE_SERVERS = env.json("BANGBAN_REMOTE_ICE_SERVERS", default=[])
 CELERY_BEAT_SCHEDULE["remote-sweep-stale"] = {"task": "bangban.remote.tasks.sweep_stale", "schedule": 15.0}
+# GB/T 39046 data exchange (bangban.exchange): the daily push to the national platform. HTTPS only
+# (plain http to this machine is allowed outside production, for tests); the token is a bearer token.
+BANGBAN_EXCHANGE_URL = env.str("BANGBAN_EXCHANGE_URL", default="")
+BANGBAN_EXCHANGE_TOKEN = env.str("BANGBAN_EXCHANGE_TOKEN", default="")
+if PRODUCTION and BANGBAN_EXCHANGE_URL and not BANGBAN_EXCHANGE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "生产模式下 BANGBAN_EXCHANGE_URL 必须使用 HTTPS (BANGBAN_EXCHANGE_URL must be https in production)"
+    )
+if BANGBAN_EXCHANGE_URL:
+    from celery.schedules import crontab
+
+    CELERY_BEAT_SCHEDULE["exchange-push-daily"] = {
+        "task": "bangban.exchange.tasks.push_daily",
+        "schedule": crontab(hour=1, minute=30),  # Asia/Shanghai (CELERY_TIMEZONE): yesterday's changes
+    }

@@ -34,6 +34,7 @@ urlpatterns = [
     path("remote/", include(("bangban.remote.urls", "remote"))),
     path("projects/", include(("bangban.projects.urls", "projects"))),
     path("assessments/", include(("bangban.assessments.urls", "assessments"))),
+    path("exchange/", include(("bangban.exchange.urls", "exchange"))),
     # The admin (read-only) signs in and out through the staff pages: one login gate, one audit.
     path("admin/login/", accounts_views.admin_login_view),
     path("admin/logout/", accounts_views.logout_view),
