@@ -5,6 +5,7 @@ with DEBUG on or with the development secret key, and turns on secure cookies, H
 and the proxy SSL header. Everything else is the same code in both modes.
 """
 
+from copy import deepcopy
 from datetime import timedelta
 from pathlib import Path
 
@@ -182,11 +183,30 @@ else:
     DATABASES["default"]["OPTIONS"]["options"] = (
         f"{_options} -c max_parallel_workers_per_gather={_parallel}".strip()
     )
+# An optional PostgreSQL read replica for the reports: reads of the indicator counters go there
+# (bangban/core/dbrouter.py), everything else and every write to default. Tests mirror default.
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {
+        **deepcopy(DATABASES["default"]),
+        **{k: v for k, v in env.db("REPLICA_DATABASE_URL").items() if k != "ENGINE"},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["bangban.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Degrades to an empty cache while Redis is down (bangban/core/cache.py): sessions fall back to
+    # the database, requests keep being answered. Short socket timeouts bound what a request waits.
+    _cache_timeout = env.float("CACHE_REDIS_TIMEOUT", default=1.0)
+    CACHES = {
+        "default": {
+            "BACKEND": "bangban.core.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout},
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
