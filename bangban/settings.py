@@ -411,6 +411,10 @@ if BANGBAN_SMS_DISPATCH not in ("immediate", "relay"):
         "短信发送方式只能是 immediate 或 relay (BANGBAN_SMS_DISPATCH must be immediate or relay)"
     )
 BANGBAN_SMS_RELAY_SECONDS = env.float("BANGBAN_SMS_RELAY_SECONDS", default=2.0)
+# A message claimed by a worker that died mid-send (or left pending) is taken again by the sweep once
+# its claim is this old; the sweep runs every BANGBAN_SMS_SWEEP_SECONDS on beat.
+BANGBAN_SMS_STALE_SECONDS = env.int("BANGBAN_SMS_STALE_SECONDS", default=600)
+BANGBAN_SMS_SWEEP_SECONDS = env.float("BANGBAN_SMS_SWEEP_SECONDS", default=300.0)
 # Audit chain (audit.chain): the HMAC-SM3 key lives outside the database; development derives one
 # from SECRET_KEY. Rows are sealed after they commit: by a beat task every BANGBAN_AUDIT_SEAL_SECONDS
 # ("beat", with Redis) or in-process right after each committing transaction ("commit", embedded).
@@ -428,7 +432,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
-    "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
+    "notifications-send-pending": {
+        "task": "bangban.notifications.tasks.send_pending",
+        "schedule": BANGBAN_SMS_SWEEP_SECONDS,
+    },
     # 智能邀评: one reminder per SMS review link unanswered after 3 working days (idempotent).
     "evaluations-remind-invitations": {
         "task": "bangban.evaluations.tasks.remind_invitations",
