@@ -30,6 +30,9 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "bangban.core.views.csrf_failure"
+# Behind the production proxy (deploy/nginx): take the client address from X-Forwarded-For's first
+# entry, which the proxy sets to the address it saw (core.context.client_ip). Off without a proxy.
+BANGBAN_TRUST_PROXY = env.bool("BANGBAN_TRUST_PROXY", default=False)
 
 if PRODUCTION:
     if DEBUG:
