@@ -30,9 +30,9 @@ Needs: PostgreSQL 15 binaries (PGBIN, default /usr/lib/postgresql/15/bin), redis
 from __future__ import annotations
 
 import argparse
-import faulthandler
 import collections
 import datetime as dt
+import faulthandler
 import json
 import os
 import re
@@ -191,7 +191,12 @@ class Topology:
     def spawn(self, name, *cmd, env=None):
         logfile = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env or self.env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=ROOT,
+            env=env or self.env,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.procs[name] = proc
         return proc
@@ -264,7 +269,9 @@ class Topology:
         check(out.returncode == 0, f"pg_ctl start failed: {out.stderr}{out.stdout}")
         self.pg_started = True
         if init:
-            with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres", autocommit=True) as c:
+            with psycopg.connect(
+                f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres", autocommit=True
+            ) as c:
                 c.execute("CREATE ROLE bangban_owner LOGIN")
                 c.execute("CREATE ROLE bangban_app LOGIN")
                 c.execute("CREATE DATABASE bangban OWNER bangban_owner")
@@ -484,7 +491,9 @@ def scenario(topo):
 
     _s, agent = login(topo, "tongan.bangban")
     me = call(agent, "GET", f"{base}/api/v1/me/")
-    offered = call(agent, "GET", f"{base}/api/v1/catalog/offered/?institution={me['institution']}&mode=agency")
+    offered = call(
+        agent, "GET", f"{base}/api/v1/catalog/offered/?institution={me['institution']}&mode=agency"
+    )
     check(offered, "no 代办 item offered at 通安镇便民服务中心")
     item = offered[0]["item"]
     topo.item, topo.institution = item, me["institution"]
@@ -506,7 +515,9 @@ def scenario(topo):
     call(agent, "POST", f"{url}/materials/", json={"name": "房产证", "form": "original"})
     call(agent, "POST", f"{url}/start/")
     call(agent, "POST", f"{url}/suspend/", json={"reason": "materials", "detail": "缺场所证明"})
-    case = call(agent, "POST", f"{url}/resume/", json={"period_end": (today + dt.timedelta(days=90)).isoformat()})
+    case = call(
+        agent, "POST", f"{url}/resume/", json={"period_end": (today + dt.timedelta(days=90)).isoformat()}
+    )
     call(agent, "POST", f"{url}/log/", json={"text": "已向市场监管局提交材料"})
     call(agent, "POST", f"{base}/api/v1/case-materials/{case['materials'][0]['id']}/return/")
     case = call(agent, "POST", f"{url}/complete/", json={"result": "营业执照已送达"})
@@ -524,7 +535,9 @@ def scenario(topo):
 
     rows = wait_for("the case's five SMS to be sent", messages, 120)
     events = [r[0] for r in rows]
-    check(events == ["accepted", "suspended", "resumed", "completed", "review_invite"], f"SMS events {events}")
+    check(
+        events == ["accepted", "suspended", "resumed", "completed", "review_invite"], f"SMS events {events}"
+    )
     texts = wait_for("the gateway to hold the five SMS", lambda: (t := topo.gateway.texts_for([r[2] for r in rows]))
                      and len(t) == 5 and t, 30)  # fmt: skip
     figures["sms_at_gateway"] = len(texts)
@@ -537,7 +550,11 @@ def scenario(topo):
     check(page.status_code == 200 and "服务评价" in page.text, f"review page {page.status_code}")
     done = visitor.post(
         link.group(0),
-        data={"level": "5", "comment": "帮办员上门服务，很耐心", "csrfmiddlewaretoken": form_token(page.text)},
+        data={
+            "level": "5",
+            "comment": "帮办员上门服务，很耐心",
+            "csrfmiddlewaretoken": form_token(page.text),
+        },
         headers={"Referer": link.group(0)},
         timeout=30,
     )
@@ -558,7 +575,9 @@ def scenario(topo):
         return state if state["status"] in ("done", "failed") else None
 
     state = wait_for("the catalog import to be processed by the worker", finished, 180)
-    check(state["status"] == "done", f"import {state['status']}: {state.get('message')} {state.get('errors')}")
+    check(
+        state["status"] == "done", f"import {state['status']}: {state.get('message')} {state.get('errors')}"
+    )
     figures["import_rows"] = len(state["rows"])
     log(f"catalog import done by the worker: {len(state['rows'])} rows "
         f"({collections.Counter(r['status'] for r in state['rows'])})")  # fmt: skip
@@ -579,7 +598,9 @@ class Load:
         self.results = []  # (phase, kind, status or exception name, seconds, key)
         self.stop_flag = threading.Event()
         self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.loop, args=(i, posts), daemon=True) for i in range(threads)]
+        self.threads = [
+            threading.Thread(target=self.loop, args=(i, posts), daemon=True) for i in range(threads)
+        ]
 
     def record(self, kind, outcome, seconds, key=None):
         with self.lock:
@@ -607,7 +628,9 @@ class Load:
             elif n % 3 == 1:
                 self.one("GET api", lambda: self.api.get(f"{base}/api/v1/cases/?page_size=5", timeout=30))
             elif index % 2:
-                self.one("GET page", lambda: self.staff.get(f"{base}/staff/", timeout=30, allow_redirects=False))
+                self.one(
+                    "GET page", lambda: self.staff.get(f"{base}/staff/", timeout=30, allow_redirects=False)
+                )
             else:
                 self.one("GET portal", lambda: self.api.get(f"{base}/", timeout=30))
             time.sleep(0.05)
@@ -629,7 +652,10 @@ class Load:
             by[(phase, kind)][outcome] += 1
             slowest[phase] = max(slowest[phase], seconds)
         for (phase, kind), counts in sorted(by.items()):
-            print(f"    {phase:<7} {kind:<11} " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=str)))
+            print(
+                f"    {phase:<7} {kind:<11} "
+                + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=str))
+            )
         print("    slowest answer by phase: " + ", ".join(f"{p} {s:.1f} s" for p, s in slowest.items()))
         return by
 
@@ -642,7 +668,9 @@ def sms_reconciliation(topo, since_id, timeout=120):
     """Every outbox row since since_id sent, and the gateway holding each exactly once."""
 
     def settled():
-        rows = topo.sql("SELECT status, count(*) FROM notifications_message WHERE id > %s GROUP BY 1", (since_id,))
+        rows = topo.sql(
+            "SELECT status, count(*) FROM notifications_message WHERE id > %s GROUP BY 1", (since_id,)
+        )
         return rows if rows and all(status in ("sent", "failed") for status, _n in rows) else None
 
     try:
@@ -710,7 +738,9 @@ def fault_postgres(topo, args):
     errors = collections.Counter(r[2] for r in posts if r[4] not in acked)
     print(f"    registrations answered 2xx: {len(acked)}; in the database afterwards: {len(acked & stored)}; "
           f"lost acknowledged writes: {len(lost)}")  # fmt: skip
-    print(f"    registrations not acknowledged: {dict(errors)}; of those committed anyway: {len(unacked_stored)}")
+    print(
+        f"    registrations not acknowledged: {dict(errors)}; of those committed anyway: {len(unacked_stored)}"
+    )
     print(f"    after the restart (no app server restarted): {len(after_ok)} answers below 500 "
           f"in {time.monotonic() - restarted:.0f} s")  # fmt: skip
     check(not lost, f"{len(lost)} acknowledged registrations missing")
@@ -721,13 +751,22 @@ def fault_postgres(topo, args):
 
 def worker_children(topo):
     main = topo.procs["worker"].pid
-    out = subprocess.run(["ps", "-o", "pid=,ppid=,args=", "--ppid", str(main)], capture_output=True, text=True)
+    out = subprocess.run(
+        ["ps", "-o", "pid=,ppid=,args=", "--ppid", str(main)], capture_output=True, text=True
+    )
     children = [int(line.split()[0]) for line in out.stdout.splitlines() if "celery" in line]
     # the worker's main process may sit under a wrapper: look one level further down
     if not children:
-        for line in subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout.splitlines():
+        for line in subprocess.run(
+            ["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True
+        ).stdout.splitlines():
             pid, ppid, *cmd = line.split()
-            if "worker" in " ".join(cmd) and "celery" in " ".join(cmd) and int(ppid) != 1 and int(pid) != main:
+            if (
+                "worker" in " ".join(cmd)
+                and "celery" in " ".join(cmd)
+                and int(ppid) != 1
+                and int(pid) != main
+            ):
                 children.append(int(pid))
     return children
 
@@ -802,7 +841,9 @@ def fault_appserver(topo, args):
     print(f"    requests nginx passed to a second server (from its log): {dict(retried) or 0}")
     print(f"    registrations: {len(keys)} keys, {len(acked)} acknowledged (after client retries: {dict(retries)}), "
           f"{len(counts)} cases stored, duplicates: {len(duplicates)}")  # fmt: skip
-    get_failures = [r for r in load.results if r[1].startswith("GET") and not (isinstance(r[2], int) and r[2] < 500)]
+    get_failures = [
+        r for r in load.results if r[1].startswith("GET") and not (isinstance(r[2], int) and r[2] < 500)
+    ]
     print(f"    GETs without a good answer: {len(get_failures)}")
     check(not duplicates, f"duplicate cases {duplicates}")
     check(retried.get("POST", 0) == 0, "nginx retried a POST")
@@ -810,7 +851,12 @@ def fault_appserver(topo, args):
     check(not get_failures, f"GETs failed although another server was up: {get_failures[:5]}")
 
 
-FAULTS = {"redis": fault_redis, "postgres": fault_postgres, "worker": fault_worker, "appserver": fault_appserver}
+FAULTS = {
+    "redis": fault_redis,
+    "postgres": fault_postgres,
+    "worker": fault_worker,
+    "appserver": fault_appserver,
+}
 
 
 def main(argv=None):
@@ -821,7 +867,9 @@ def main(argv=None):
     parser.add_argument("--before", type=float, default=5, help="seconds of load before a fault (5)")
     parser.add_argument("--after", type=float, default=10, help="seconds of load after a fault (10)")
     parser.add_argument("--drain", type=float, default=120, help="seconds to wait for the SMS outbox (120)")
-    parser.add_argument("--sms-stale", type=int, default=20, help="BANGBAN_SMS_STALE_SECONDS for the run (20)")
+    parser.add_argument(
+        "--sms-stale", type=int, default=20, help="BANGBAN_SMS_STALE_SECONDS for the run (20)"
+    )
     parser.add_argument("--app-workers", type=int, default=1, help="granian workers per app server (1)")
     parser.add_argument("--base-port", type=int, default=55432, help="first of the ports used (55432)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
