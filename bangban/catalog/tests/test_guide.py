@@ -194,7 +194,9 @@ def _zip(*names) -> tuple[bytes, list[str]]:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         for n in names:
-            z.writestr(n, "x")
+            # A fixed time: the bytes are in the test ids, and xdist workers collecting a second
+            # apart must build the same ids ("Different tests were collected").
+            z.writestr(zipfile.ZipInfo(n, date_time=(2026, 1, 1, 0, 0, 0)), "x")
     return out.getvalue()[:16], list(names)
 
 
