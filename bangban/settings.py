@@ -5,6 +5,7 @@ with DEBUG on or with the development secret key, and turns on secure cookies, H
 and the proxy SSL header. Everything else is the same code in both modes.
 """
 
+from copy import deepcopy
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +30,9 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "bangban.core.views.csrf_failure"
+# Behind the production proxy (deploy/nginx): take the client address from X-Forwarded-For's first
+# entry, which the proxy sets to the address it saw (core.context.client_ip). Off without a proxy.
+BANGBAN_TRUST_PROXY = env.bool("BANGBAN_TRUST_PROXY", default=False)
 
 if PRODUCTION:
     if DEBUG:
@@ -186,11 +190,30 @@ else:
     DATABASES["default"]["OPTIONS"]["options"] = (
         f"{_options} -c max_parallel_workers_per_gather={_parallel}".strip()
     )
+# An optional PostgreSQL read replica for the reports: reads of the indicator counters go there
+# (bangban/core/dbrouter.py), everything else and every write to default. Tests mirror default.
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {
+        **deepcopy(DATABASES["default"]),
+        **{k: v for k, v in env.db("REPLICA_DATABASE_URL").items() if k != "ENGINE"},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["bangban.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Degrades to an empty cache while Redis is down (bangban/core/cache.py): sessions fall back to
+    # the database, requests keep being answered. Short socket timeouts bound what a request waits.
+    _cache_timeout = env.float("CACHE_REDIS_TIMEOUT", default=1.0)
+    CACHES = {
+        "default": {
+            "BACKEND": "bangban.core.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout},
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -408,6 +431,10 @@ if BANGBAN_SMS_DISPATCH not in ("immediate", "relay"):
         "短信发送方式只能是 immediate 或 relay (BANGBAN_SMS_DISPATCH must be immediate or relay)"
     )
 BANGBAN_SMS_RELAY_SECONDS = env.float("BANGBAN_SMS_RELAY_SECONDS", default=2.0)
+# A message claimed by a worker that died mid-send (or left pending) is taken again by the sweep once
+# its claim is this old; the sweep runs every BANGBAN_SMS_SWEEP_SECONDS on beat.
+BANGBAN_SMS_STALE_SECONDS = env.int("BANGBAN_SMS_STALE_SECONDS", default=600)
+BANGBAN_SMS_SWEEP_SECONDS = env.float("BANGBAN_SMS_SWEEP_SECONDS", default=300.0)
 # Audit chain (audit.chain): the HMAC-SM3 key lives outside the database; development derives one
 # from SECRET_KEY. Rows are sealed after they commit: by a beat task every BANGBAN_AUDIT_SEAL_SECONDS
 # ("beat", with Redis) or in-process right after each committing transaction ("commit", embedded).
@@ -425,7 +452,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     # Resend SMS whose worker died or whose retries ran out of the eager path (idempotent).
-    "notifications-send-pending": {"task": "bangban.notifications.tasks.send_pending", "schedule": 300.0},
+    "notifications-send-pending": {
+        "task": "bangban.notifications.tasks.send_pending",
+        "schedule": BANGBAN_SMS_SWEEP_SECONDS,
+    },
     # 智能邀评: one reminder per SMS review link unanswered after 3 working days (idempotent).
     "evaluations-remind-invitations": {
         "task": "bangban.evaluations.tasks.remind_invitations",

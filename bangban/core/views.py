@@ -49,6 +49,10 @@ _ERRORS = {
     400: ("请求无效", "无法处理这个请求。请检查访问的网址是否正确，或返回首页重新操作。"),
     403: ("无权访问", "您的角色无权访问这个页面。如需办理，请联系本机构的管理员。"),
     404: ("页面不存在", "您访问的页面不存在，或已被移除。"),
+    503: (
+        "服务暂时不可用",
+        "暂时无法连接数据库，这次操作没有完成。请稍等片刻后重试；如果问题持续，请联系系统管理员。",
+    ),
     500: (
         "系统出错了",
         "系统暂时无法完成这个请求，我们已记录错误。请稍后再试；如果问题持续，请联系系统管理员。",
@@ -83,6 +87,27 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # The database restarting or failing over: a 503 with Retry-After says "try again shortly" (to the
+    # user, the API client and the proxy) instead of reporting a bug. Django calls this handler while
+    # the exception is being handled, so sys.exc_info() names it.
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+
+            _title, message = _ERRORS[503]
+            response = JsonResponse(
+                {"code": "database_unavailable", "message": message, "errors": []},
+                status=503,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        else:
+            response = _error_page(503)
+        response["Retry-After"] = "5"
+        return response
     return _error_page(500)
 
 

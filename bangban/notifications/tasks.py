@@ -29,7 +29,16 @@ from bangban.notifications.models import Message
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=10)  # a claim this old belongs to a worker that died
+STALE_AFTER = timedelta(minutes=10)  # a claim this old belongs to a worker that died (default)
+
+
+def _stale_after() -> timedelta:
+    """BANGBAN_SMS_STALE_SECONDS: how old a claim (or a pending row) must be before the sweep takes it."""
+    from django.conf import settings
+
+    return timedelta(seconds=getattr(settings, "BANGBAN_SMS_STALE_SECONDS", STALE_AFTER.total_seconds()))
+
+
 MAX_RETRIES = 5
 SENT, SKIPPED, FAILED, RETRY = "sent", "skipped", "failed", "retry"
 
@@ -45,7 +54,7 @@ def claim(message_id: int) -> str | None:
     now = timezone.now()
     token = uuid.uuid4().hex
     claimable = Q(status=Message.Status.PENDING) | Q(
-        status=Message.Status.SENDING, claimed_at__lt=now - STALE_AFTER
+        status=Message.Status.SENDING, claimed_at__lt=now - _stale_after()
     )
     claimed = Message.objects.filter(claimable, pk=message_id).update(
         status=Message.Status.SENDING,
@@ -128,15 +137,17 @@ def relay_new(limit: int = 500) -> int:
 
 
 @shared_task
-def send_pending(older_than_seconds: int = 600) -> int:
+def send_pending(older_than_seconds: int | None = None) -> int:
     """Re-queue messages whose task was lost: pending for a while (the broker was down at commit,
     or a retry was dropped) or claimed by a worker that died. Meant for celery beat, every few
     minutes; duplicates are harmless (see the claim)."""
     now = timezone.now()
+    if older_than_seconds is None:
+        older_than_seconds = int(_stale_after().total_seconds())
     ids = list(
         Message.objects.filter(
             Q(status=Message.Status.PENDING, updated_at__lt=now - timedelta(seconds=older_than_seconds))
-            | Q(status=Message.Status.SENDING, claimed_at__lt=now - STALE_AFTER)
+            | Q(status=Message.Status.SENDING, claimed_at__lt=now - _stale_after())
         )
         .order_by("updated_at")
         .values_list("pk", flat=True)[:500]

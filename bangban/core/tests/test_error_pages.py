@@ -24,8 +24,16 @@ def _bad(request):
     raise SuspiciousOperation("bad")
 
 
+def _database_gone(request):
+    from django.db import OperationalError
+
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
 urlpatterns = [
     path("test-boom/", _boom),
+    path("test-db-gone/", _database_gone),
+    path("api/test-db-gone/", _database_gone),
     path("test-denied/", _denied),
     path("test-bad/", _bad),
     *project_urls.urlpatterns,
@@ -136,3 +144,16 @@ def test_csrf_failure_is_chinese_and_changes_nothing(org):
     )
     # Still signed in: the refused logout changed nothing.
     assert client.get("/staff/").status_code == 200
+
+
+def test_an_unreachable_database_is_a_503_to_retry_not_a_bug(client):
+    """PostgreSQL restarting: pages and the API say 503 with Retry-After (a clear error, no hang)."""
+    client.raise_request_exception = False
+    response = client.get("/test-db-gone/")
+    html = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "暂时无法连接数据库" in html and _is_site_page(html)
+    api = client.get("/api/test-db-gone/")
+    assert api.status_code == 503 and api.json()["code"] == "database_unavailable"
+    assert "数据库" in api.json()["message"]
+    assert client.get("/test-boom/").status_code == 500

@@ -262,3 +262,20 @@ def test_relay_mode_leaves_the_commit_alone_and_the_relay_queues_each_row_once(
         assert message.status == Message.Status.SENT and message.queued_at is not None
         assert message.attempts == 1
     assert relay_new() == 0  # each row is queued once
+
+
+@pytest.mark.django_db
+def test_the_sweep_takes_a_dead_workers_claim_after_the_configured_staleness(settings):
+    """BANGBAN_SMS_STALE_SECONDS: how long a claim left by a worker killed mid-send blocks a resend."""
+    settings.BANGBAN_SMS_STALE_SECONDS = 30
+    now = timezone.now()
+    recent = _message(
+        dedupe_key="t:recent", status=Message.Status.SENDING, claimed_at=now - dt.timedelta(seconds=10)
+    )
+    dead = _message(
+        dedupe_key="t:dead", status=Message.Status.SENDING, claimed_at=now - dt.timedelta(seconds=40)
+    )
+    assert send_pending() == 1
+    statuses = dict(Message.objects.values_list("dedupe_key", "status"))
+    assert statuses == {"t:recent": "sending", "t:dead": "sent"}
+    assert [s.message_id for s in RecordingBackend.sent] == [dead.pk] and recent.pk

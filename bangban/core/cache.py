@@ -1,0 +1,115 @@
+"""A Redis cache that degrades instead of failing while Redis is down.
+
+The cache holds nothing that is not also somewhere else or that cannot be lost: sessions are
+`cached_db` (the database is the record), counters for throttles and rate limits, copies of
+lookups. So when Redis stops answering, a request should carry on as if the cache were empty,
+not answer 500. `DegradingRedisCache` behaves exactly like Django's `RedisCache` while Redis
+answers; while it does not:
+
+- reads miss (`get` → default, `get_many` → {}, `has_key` → False),
+- writes are dropped (`set`, `set_many`, `delete`, `delete_many`, `touch` report nothing done),
+- `add` reports success (an empty cache would have accepted the key),
+- `incr` raises `ValueError` like a missing key (every caller then falls back to `set`).
+
+After a failure it does not try Redis again for `DOWN_SECONDS` (default 2), so a request that
+touches the cache ten times does not wait for ten connection timeouts; keep the client's socket
+timeouts short (settings pass `socket_connect_timeout`/`socket_timeout`). Each outage is logged
+once as a warning, and once more when Redis answers again.
+
+Throttles and rate limits therefore open while Redis is down (a counter that cannot be kept cannot
+refuse). The login lockout is in the database and keeps working.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger("bangban.cache")
+
+
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    import redis
+
+    # ConnectionError and TimeoutError cover a stopped, restarting or unreachable server;
+    # BusyLoadingError a server still loading; OSError a socket failing underneath.
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+class DegradingRedisCache(RedisCache):
+    DOWN_SECONDS = 2.0
+
+    def __init__(self, server, params):
+        options = dict(params.get("OPTIONS", {}))
+        self.DOWN_SECONDS = float(options.pop("DOWN_SECONDS", self.DOWN_SECONDS))
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._errors = _redis_errors()
+        self._down_until = 0.0
+        self._state_lock = threading.Lock()
+        self._degraded = False
+
+    # -- the breaker -------------------------------------------------------------------------
+    @property
+    def degraded(self) -> bool:
+        return self._degraded
+
+    def _call(self, fallback, method, *args, **kwargs):
+        if self._down_until and time.monotonic() < self._down_until:
+            return fallback()
+        try:
+            result = method(*args, **kwargs)
+        except self._errors as exc:
+            with self._state_lock:
+                self._down_until = time.monotonic() + self.DOWN_SECONDS
+                if not self._degraded:
+                    self._degraded = True
+                    logger.warning("Redis 缓存不可用，按空缓存继续服务：%s", exc)
+            return fallback()
+        if self._degraded:
+            with self._state_lock:
+                if self._degraded:
+                    self._degraded = False
+                    self._down_until = 0.0
+                    logger.warning("Redis 缓存已恢复")
+        return result
+
+    # -- the cache API -----------------------------------------------------------------------
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(lambda: True, super().add, key, value, timeout, version)
+
+    def get(self, key, default=None, version=None):
+        return self._call(lambda: default, super().get, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(lambda: None, super().set, key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(lambda: False, super().touch, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call(lambda: False, super().delete, key, version)
+
+    def get_many(self, keys, version=None):
+        return self._call(dict, super().get_many, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call(lambda: False, super().has_key, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        def missing():
+            raise ValueError(f"Key '{key}' not found (缓存不可用)")
+
+        return self._call(missing, super().incr, key, delta, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call(lambda: list(data), super().set_many, data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call(lambda: None, super().delete_many, keys, version)
+
+    def clear(self):
+        return self._call(lambda: False, super().clear)

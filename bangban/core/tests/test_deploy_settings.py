@@ -1,0 +1,31 @@
+"""Production settings read from the environment by the deployment (deploy/bangban.env.example)."""
+
+import json
+import os
+import subprocess
+import sys
+
+CODE = (
+    "import json, django; django.setup(); from django.conf import settings as s;"
+    "r = s.DATABASES.get('replica');"
+    "print(json.dumps([r and [r['ENGINE'], r['HOST'], r['PORT'], r['TEST']['MIRROR']], s.BANGBAN_TRUST_PROXY]))"
+)
+
+
+def _settings(**env):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bangban.settings", **env}
+    env = {k: v for k, v in env.items() if v is not None}
+    out = subprocess.run([sys.executable, "-c", CODE], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_replica_url_and_trusted_proxy_come_from_the_environment():
+    """REPLICA_DATABASE_URL adds DATABASES["replica"] (default's engine, mirrored in tests);
+    BANGBAN_TRUST_PROXY (README's table) really switches client_ip to X-Forwarded-For."""
+    replica, trust = _settings(
+        DATABASE_URL="postgres://app@primary:5432/bangban",
+        REPLICA_DATABASE_URL="postgres://reader@standby:5433/bangban",
+        BANGBAN_TRUST_PROXY="true",
+    )
+    assert replica == ["bangban.core.db.postgresql", "standby", 5433, "default"] and trust is True
+    assert _settings(REPLICA_DATABASE_URL=None, BANGBAN_TRUST_PROXY=None) == [None, False]
