@@ -48,7 +48,9 @@ class Receiver:
 def receiver(settings, monkeypatch):
     # Eager tasks (no broker in tests) run Celery's retries inline only when they do not propagate
     # the Retry; the backoff's countdown is skipped there, the attempts are the real ones.
-    monkeypatch.setattr(tasks.push_kind.app.conf, "CELERY_TASK_EAGER_PROPAGATES", False)
+    # Through Django's settings, as the notifications tests do: Celery reads them at each use, while an
+    # override on app.conf would outlive the test and shadow them for every later test in the worker.
+    settings.CELERY_TASK_EAGER_PROPAGATES = False
     made = []
 
     def start(fail=0):
