@@ -35,8 +35,10 @@ def healthz(request):
     if settings.REDIS_URL:
         import redis
 
+        from bangban.core.redis_client import quick_client
+
         try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
+            quick_client(settings.REDIS_URL).ping()
             body["redis"] = "ok"
         except redis.RedisError:
             body.update(status="degraded", redis="unreachable")

@@ -196,9 +196,10 @@ def _gauges(registry) -> None:
     if broker.startswith("redis"):
         import redis
 
+        from bangban.core.redis_client import quick_client
+
         try:
-            client = redis.Redis.from_url(broker, socket_timeout=0.5, socket_connect_timeout=0.5)
-            queue.labels("celery").set(client.llen("celery"))
+            queue.labels("celery").set(quick_client(broker).llen("celery"))
         except redis.RedisError:
             queue.labels("celery").set(float("nan"))
 
