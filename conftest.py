@@ -72,3 +72,26 @@ def web(client):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+# --- one database for database-independent tests ----------------------------------------------------
+# `make test` runs the suite twice, on SQLite and on PostgreSQL. A test whose subject cannot depend on
+# the database (axe over rendered pages, a migration's Python) is marked
+# `@pytest.mark.one_database("postgresql")` or `("sqlite")`: when scripts/test.sh announces that both
+# runs happen (BANGBAN_BOTH_DATABASES=1), it runs in the named run only; otherwise it runs everywhere.
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    if os.environ.get("BANGBAN_BOTH_DATABASES") == "1":
+        keep, dropped = [], []
+        for item in items:
+            marker = item.get_closest_marker("one_database")
+            (dropped if marker and marker.args[0] != connection.vendor else keep).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+    # The longest tests (browser) first: xdist hands tests out in this order, and a long test started
+    # last leaves the other worker idle at the end.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)

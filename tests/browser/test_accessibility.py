@@ -221,6 +221,7 @@ def _crawl(
     return seen
 
 
+@pytest.mark.one_database("sqlite")  # rendered pages: the database cannot change axe's result
 def test_axe_finds_no_wcag_violation_on_any_page_for_any_role(browser, live_server):
     if not AXE.exists():
         pytest.fail(f"axe-core is missing ({AXE}); run `npm ci` (scripts/test.sh does)")

@@ -42,6 +42,7 @@ def test_register_a_consultation_by_keyboard(org, page_at, password):
     assert elapsed < 20, elapsed
 
 
+@pytest.mark.one_database("sqlite")  # rendered pages: the database cannot change axe's result
 def test_complaint_and_consultation_pages_pass_axe(org, browser, live_server, password):
     """axe-core (WCAG 2.2 AA) on the complaint and consultation pages with data on them (the crawl's
     demo world has none): a late complaint with steps, a form sent back with errors, a waiting question."""

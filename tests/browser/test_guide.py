@@ -59,6 +59,7 @@ def test_public_guide_on_a_phone(org, page_at, settings, tmp_path):
     assert download.value.suggested_filename.endswith(".pdf")
 
 
+@pytest.mark.one_database("sqlite")  # rendered pages: the database cannot change axe's result
 def test_guide_pages_pass_axe(org, browser, live_server, settings):
     """The public guide (signed out) and the draft editor with its guide sections: no axe violation."""
     from tests.browser.test_accessibility import AXE, _context, _login, run_axe, small_text

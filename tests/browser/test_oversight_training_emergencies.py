@@ -135,6 +135,7 @@ def test_the_case_timeline_shows_the_order_for_staff_only(org, browser, live_ser
     assert not report, "\n".join(f"{w}:\n{describe(v)}" for w, v in report.items())
 
 
+@pytest.mark.one_database("sqlite")  # rendered pages: the database cannot change axe's result
 def test_training_and_emergency_pages_pass_axe(org, browser, live_server):
     from bangban.emergencies import services as emergency
     from bangban.training import services as training

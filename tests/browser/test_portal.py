@@ -101,6 +101,7 @@ def _check(page, where: str, report: dict, care: bool):
         report[where] = violations
 
 
+@pytest.mark.one_database("sqlite")  # rendered pages: the database cannot change axe's result
 def test_public_pages_pass_axe_in_both_modes_on_a_phone(browser, live_server, world):
     if not AXE.exists():
         pytest.fail(f"axe-core is missing ({AXE}); run `npm ci`")
@@ -217,6 +218,7 @@ window.SpeechSynthesisUtterance = function (text) { this.text = text; };
 """
 
 
+@pytest.mark.one_database("sqlite")  # speech synthesis in the browser: the database plays no part
 def test_read_aloud_speaks_the_main_text_in_chinese(browser, live_server, world):
     context = _phone_context(browser)
     context.add_init_script(SPEECH_STUB)

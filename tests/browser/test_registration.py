@@ -94,6 +94,7 @@ def test_register_by_keyboard_from_a_card_swipe_in_25_keys(org, page_at, passwor
     assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
 
 
+@pytest.mark.one_database("sqlite")  # rendered pages: the database cannot change axe's result
 def test_picker_chips_checklist_and_returning_applicant_pass_axe(org, browser, live_server, password):
     """The states the crawl of tests/browser/test_accessibility.py cannot reach (they need typing)."""
     from tests.browser.test_accessibility import _context, describe, run_axe

@@ -51,6 +51,7 @@ def test_station_agent_on_a_phone(org, page_at, password):
     assert page.locator("h1").inner_text() == "页面不存在"
 
 
+@pytest.mark.one_database("sqlite")  # the OpenAPI page from static files: the database plays no part
 def test_interactive_api_docs_render_offline(org, page_at, password):
     """Swagger UI comes from the app's own static files (no CDN) and works under the strict CSP."""
     page = page_at()

@@ -15,6 +15,8 @@ BEFORE = [
 ]
 
 
+# The migration's Python is under test; the production database runs it.
+@pytest.mark.one_database("postgresql")
 @pytest.mark.django_db(transaction=True)
 def test_existing_clear_phones_are_encrypted_by_the_migrations(org):
     institution, user = org.town, org.user("town_agent")

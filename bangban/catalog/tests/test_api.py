@@ -405,3 +405,34 @@ def test_downloads_answer_a_client_asking_for_the_type_they_serve(cat, api, publ
         f"/api/v1/catalog/items/{item.pk}/notice/?on=2020-01-01", HTTP_ACCEPT="application/pdf"
     )
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+
+
+def test_places_and_department_outside_the_scope_are_refused_like_missing_ones(cat, api):
+    """A 事项管理员 names only institutions and departments in their scope; an id elsewhere gets the
+    same answer as an id that does not exist, and nothing is written."""
+    from bangban.org.services import department_create
+
+    other = cat.other_county
+    elsewhere = department_create(by=None, institution=other, name="吴中区市场监督管理局")
+    admin = api(cat.user("catalog_admin"))
+    place = {"address": "中心 3 号窗口", "hours": "工作日 9:00-17:00"}
+    before = Item.objects.count()
+    answers = {}
+    for label, data in {
+        "place elsewhere": elements(cat, places=[{**place, "institution": other.pk}]),
+        "place missing": elements(cat, places=[{**place, "institution": 999999}]),
+        "department elsewhere": elements(cat, department=elsewhere.pk),
+        "department missing": elements(cat, department=999999),
+    }.items():
+        response = admin.post("/api/v1/catalog/items/", data, format="json")
+        assert response.status_code == 400, (label, response.json())
+        error = response.json()["errors"][0]
+        answers[label] = (error["field"], error["code"], error["message"])
+        assert "不存在或不在您的数据范围内" in error["message"], (label, error)
+    assert answers["place elsewhere"] == answers["place missing"]
+    assert answers["department elsewhere"] == answers["department missing"]
+    assert Item.objects.count() == before
+    inside = admin.post(
+        "/api/v1/catalog/items/", elements(cat, places=[{**place, "institution": cat.town.pk}]), format="json"
+    )
+    assert inside.status_code == 201, inside.json()

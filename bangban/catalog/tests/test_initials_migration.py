@@ -13,6 +13,8 @@ from bangban.catalog.models import ItemVersion
 BEFORE = [("catalog", "0004_import_batch_review")]
 
 
+# The migration's Python is under test; the production database runs it.
+@pytest.mark.one_database("postgresql")
 @pytest.mark.django_db(transaction=True)
 def test_existing_versions_get_their_initials_and_stay_frozen(org):
     call_command("migrate", "catalog", BEFORE[0][1], verbosity=0)
