@@ -70,6 +70,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "entrustment_scope",
             "entrustment_start",
             "entrustment_end",
+            "case",
             "created_at",
         ]
         read_only_fields = fields
@@ -435,6 +436,7 @@ class ProjectItemSerializer(serializers.ModelSerializer):
             "due",
             "status",
             "case",
+            "task",
             "version",
         ]
         read_only_fields = fields

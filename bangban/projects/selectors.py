@@ -61,7 +61,9 @@ def project_get(*, user, pk) -> Project:
     if not may_read_projects(user):
         raise NotInScope()
     return get_in_scope(
-        Project.objects.select_related("institution", "division", "lead_agent", "coordinator"), user, pk
+        Project.objects.select_related("institution", "division", "lead_agent", "coordinator", "case"),
+        user,
+        pk,
     )
 
 
@@ -166,7 +168,9 @@ def item_rows(project: Project, on: dt.date | None = None, *, detail: bool = Tru
     project page shows beside each item (liaison, case, catalog version); the Gantt needs less."""
     on = on or services.today()
     related = (
-        ("stage", "department", "liaison", "case", "item_version") if detail else ("stage", "department")
+        ("stage", "department", "liaison", "case", "item_version", "task__case")
+        if detail
+        else ("stage", "department")
     )
     items = list(project.items.select_related(*related))
     suspensions: dict[int, list[ItemSuspension]] = defaultdict(list)
@@ -425,3 +429,21 @@ def public_progress(project: Project) -> dict:
         if template:
             lines.append({"at": e.at, "text": template.format(item=e.item.name if e.item else "")})
     return {"stages": stages, "lines": lines}
+
+
+@dataclass
+class CaseLink:
+    project: Project
+    item: ProjectItem | None
+
+
+def case_links(case) -> list[CaseLink]:
+    """The key projects a case carries: as a project's own case, and for each item it handles (its
+    own case, a case linked by hand, or the case holding the item's joint task). Two statements."""
+    links = [CaseLink(p, None) for p in Project.objects.filter(case=case).order_by("id")[:20]]
+    items = (
+        ProjectItem.objects.filter(Q(case=case) | Q(task__case=case))
+        .select_related("project")
+        .order_by("project_id", "id")[:100]
+    )
+    return links + [CaseLink(i.project, i) for i in items]

@@ -165,3 +165,24 @@ def test_assign_a_department_from_the_page(porg, web):
     assert water.department == porg.depts["zjj"] and water.limit_workdays == 6
     r = client.post(reverse("projects:item_assign", args=[water.pk]), {"limit_workdays": "abc"}, follow=True)
     assert "办理时限" in r.content.decode()
+
+
+def test_the_case_page_and_the_project_page_link_each_other(porg, web):
+    from bangban.cases.tests.conftest import make_item
+
+    make_item(porg, "企业投资项目备案")
+    with at(2026, 3, 2):
+        p = register(porg)
+        agent = porg.user("county_agent")
+        beian = services.item_start(by=agent, item=item(p, "企业投资项目备案"))
+        services.item_complete(by=agent, item=beian)
+        energy = services.item_start(by=agent, item=item(p, "节能审查"))
+    p.refresh_from_db()
+    client = web(porg.user("coordinator"))
+    page = client.get(reverse("projects:detail", args=[p.pk])).content.decode()
+    assert reverse("cases:detail", args=[beian.case_id]) in page  # the item's own case
+    assert reverse("cases:detail", args=[p.case_id]) in page and "项目代办办件" in page
+    case_page = client.get(reverse("cases:detail", args=[beian.case_id])).content.decode()
+    assert f"{reverse('projects:detail', args=[p.pk])}#item-{beian.pk}" in case_page
+    umbrella = client.get(reverse("cases:detail", args=[p.case_id])).content.decode()
+    assert f"#item-{energy.pk}" in umbrella and "重点项目" in umbrella
