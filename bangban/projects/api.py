@@ -216,7 +216,7 @@ class ProjectRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_current_level(self, obj) -> int:
-        return max(obj.level, services.request_level(obj))
+        return services.request_current_level(obj)
 
 
 class ProjectDecisionSerializer(serializers.Serializer):
@@ -288,7 +288,7 @@ class ProjectBlockerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_current_level(self, obj) -> int:
-        return max(obj.level, services.blocker_level(obj))
+        return services.blocker_current_level(obj)
 
 
 class ProjectWallSerializer(serializers.Serializer):

@@ -255,7 +255,7 @@ def _iso(d):
 def open_requests(project: Project) -> list[tuple[LiaisonRequest, int]]:
     on = services.today()
     return [
-        (r, max(r.level, services.request_level(r, on)))
+        (r, services.request_current_level(r, on))
         for r in project.liaison_requests.select_related("department", "item").order_by("answered_on", "due")[
             :100
         ]
@@ -265,7 +265,7 @@ def open_requests(project: Project) -> list[tuple[LiaisonRequest, int]]:
 def open_blockers(project: Project) -> list[tuple[Blocker, int]]:
     on = services.today()
     return [
-        (b, max(b.level, services.blocker_level(b, on)))
+        (b, services.blocker_current_level(b, on))
         for b in project.blockers.select_related("item").order_by("resolved_on", "-raised_on")[:100]
     ]
 

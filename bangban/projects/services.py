@@ -40,6 +40,9 @@ from bangban.core import crypto
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mobile_problem
 from bangban.divisions.models import Division
+from bangban.notifications.models import Message
+from bangban.notifications.services import notify
+from bangban.notifications.texts import signature as sms_signature
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.projects import rules
@@ -1048,39 +1051,127 @@ def blocker_resolve(*, by, blocker: Blocker, resolution: str) -> Blocker:
     return blocker
 
 
-# --- escalation (Celery, idempotent) -----------------------------------------------------------------
+# --- escalation (Celery and on read, idempotent) ----------------------------------------------------
+
+
+def _rung_holder(project: Project, department_id: int | None, rung: str) -> User | None:
+    """The person who answers for a rung of a ladder (rules.REQUEST_LADDER / BLOCKER_LADDER)."""
+    if rung == "协调员":
+        return project.coordinator
+    people = User.objects.filter(is_active=True).order_by("id")
+    if rung == "中心负责人":
+        return people.filter(
+            institution=project.institution, role_assignments__role=Role.CENTER_ADMIN
+        ).first()
+    role = Role.CHIEF_LIAISON if rung == "首席协办员" else Role.LIAISON
+    if department_id is None:
+        return None
+    return people.filter(department_id=department_id, role_assignments__role=role).first()
+
+
+def _escalation_sms(target, kind: str, level: int, holder: User | None, text: str) -> None:
+    """The SMS to the person now responsible, once per rung (the outbox's dedupe key); none for
+    someone without a mobile number on file."""
+    if holder is None or not holder.phone:
+        return
+    notify(
+        phone=holder.phone,
+        text=f"{sms_signature()}{text}",
+        event=Message.Event.ESCALATED,
+        dedupe_key=f"projects:{kind}:{target.pk}:level:{level}",
+        object_type=f"projects.{kind}",
+        object_id=str(target.pk),
+        institution=target.project.institution,
+    )
+
+
+def _request_climb(req: LiaisonRequest, level: int) -> bool:
+    """Record the request's climb from its stored rung to `level`: a conditional update on the old
+    rung, then one timeline row, one audit row and the SMS to the rung's holder (all or nothing)."""
+    with transaction.atomic():
+        if not LiaisonRequest.objects.filter(pk=req.pk, level=req.level, answered_on__isnull=True).update(
+            level=level
+        ):
+            return False
+        req = LiaisonRequest.objects.select_related(
+            "project__institution", "project__coordinator", "department", "item"
+        ).get(pk=req.pk)
+        before, req.level = req.level, level
+        who = rules.REQUEST_LADDER[min(level, len(rules.REQUEST_LADDER) - 1)]
+        _event(
+            req.project,
+            None,
+            "request.escalate",
+            f"{req.department.name}的协办请求超期未答复，已升级至{who}",
+            item=req.item,
+        )
+        _audit(None, "request.escalate", req, req.project, {"level": [before, level]})
+        _escalation_sms(
+            req,
+            "request",
+            level,
+            _rung_holder(req.project, req.department_id, who),
+            f"重点项目「{req.project.name[:16]}」{req.department.name}的协办请求超期未答复，"
+            f"已升级由您（{who}）督促答复。",
+        )
+    return True
+
+
+def _blocker_climb(blocker: Blocker, level: int) -> bool:
+    """As _request_climb, for a blocker."""
+    with transaction.atomic():
+        if not Blocker.objects.filter(pk=blocker.pk, level=blocker.level, resolved_on__isnull=True).update(
+            level=level
+        ):
+            return False
+        b = Blocker.objects.select_related("project__institution", "project__coordinator", "item").get(
+            pk=blocker.pk
+        )
+        before = blocker.level
+        who = rules.BLOCKER_LADDER[min(level, len(rules.BLOCKER_LADDER) - 1)]
+        _event(b.project, None, "blocker.escalate", f"堵点超期未解决，已升级至{who}", item=b.item)
+        _audit(None, "blocker.escalate", b, b.project, {"level": [before, level]})
+        _escalation_sms(
+            b,
+            "blocker",
+            level,
+            _rung_holder(b.project, b.item.department_id, who),
+            f"重点项目「{b.project.name[:16]}」事项「{b.item.name[:16]}」的堵点超期未解决，"
+            f"已升级由您（{who}）协调。",
+        )
+    return True
+
+
+def request_current_level(req: LiaisonRequest, on: dt.date | None = None) -> int:
+    """The rung the request is at now. A climb the beat has not recorded yet is recorded on this
+    read (timeline, audit, SMS), once: pages never show a rung nobody was told about."""
+    level = max(req.level, request_level(req, on))
+    if level > req.level and req.answered_on is None:
+        _request_climb(req, level)
+    return level
+
+
+def blocker_current_level(blocker: Blocker, on: dt.date | None = None) -> int:
+    """As request_current_level, for a blocker."""
+    level = max(blocker.level, blocker_level(blocker, on))
+    if level > blocker.level and blocker.resolved_on is None:
+        _blocker_climb(blocker, level)
+    return level
 
 
 def escalate_overdue(on: dt.date | None = None) -> int:
     """Raise the stored rung of every open request and blocker whose limit passed; one timeline and
-    audit row per rung climbed. Idempotent: a conditional update on the old rung, so two workers
-    (or a rerun) never record the same climb twice."""
+    audit row and one SMS to the person now responsible per climb. Idempotent: a conditional update
+    on the old rung (so two workers, a rerun or a page read never record the same climb twice) and
+    the SMS outbox's dedupe key per rung."""
     on = on or today()
     climbed = 0
-    for req in LiaisonRequest.objects.filter(answered_on__isnull=True, due__lt=on).select_related(
-        "project__institution", "department"
-    ):
+    for req in LiaisonRequest.objects.filter(answered_on__isnull=True, due__lt=on):
         level = request_level(req, on)
-        if level > req.level:
-            with transaction.atomic():
-                if LiaisonRequest.objects.filter(pk=req.pk, level=req.level).update(level=level):
-                    who = rules.REQUEST_LADDER[min(level, len(rules.REQUEST_LADDER) - 1)]
-                    _event(
-                        req.project,
-                        None,
-                        "request.escalate",
-                        f"{req.department.name}的协办请求超期未答复，已升级至{who}",
-                        item=req.item,
-                    )
-                    _audit(None, "request.escalate", req, req.project, {"level": [req.level, level]})
-                    climbed += 1
-    for b in Blocker.objects.filter(resolved_on__isnull=True).select_related("project__institution", "item"):
+        if level > req.level and _request_climb(req, level):
+            climbed += 1
+    for b in Blocker.objects.filter(resolved_on__isnull=True):
         level = blocker_level(b, on)
-        if level > b.level:
-            with transaction.atomic():
-                if Blocker.objects.filter(pk=b.pk, level=b.level).update(level=level):
-                    who = rules.BLOCKER_LADDER[min(level, len(rules.BLOCKER_LADDER) - 1)]
-                    _event(b.project, None, "blocker.escalate", f"堵点超期未解决，已升级至{who}", item=b.item)
-                    _audit(None, "blocker.escalate", b, b.project, {"level": [b.level, level]})
-                    climbed += 1
+        if level > b.level and _blocker_climb(b, level):
+            climbed += 1
     return climbed

@@ -356,7 +356,7 @@ def blocker_resolve_view(request, pk):
 def queue_view(request):
     queue = selectors.department_queue(user=request.user)
     on = services.today()
-    requests_ = [(r, max(r.level, services.request_level(r, on))) for r in queue["requests"][:200]]
+    requests_ = [(r, services.request_current_level(r, on)) for r in queue["requests"][:200]]
     return render(
         request,
         "projects/queue.html",
