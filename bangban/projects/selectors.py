@@ -12,9 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from bangban.accounts.permissions import has_cap
-from bangban.accounts.roles import Cap
+from bangban.accounts.roles import Cap, Role
 from bangban.core.errors import NotInScope
 from bangban.core.routing import parse_id
 from bangban.org.selectors import get_in_scope, institution_in_scope, scope_q, scope_root_path
@@ -28,6 +29,7 @@ from bangban.projects.models import (
     Project,
     ProjectItem,
     ProjectStage,
+    ProjectStatus,
 )
 from bangban.workdays.selectors import get_calendar, yellow_within
 
@@ -447,3 +449,60 @@ def case_links(case) -> list[CaseLink]:
         .order_by("project_id", "id")[:100]
     )
     return links + [CaseLink(i.project, i) for i in items]
+
+
+# --- the 工作台 ---------------------------------------------------------------------------------------
+
+WORKBENCH_ROWS = 10
+
+
+def _my_projects(user) -> QuerySet[Project]:
+    """The projects a center user runs: those they lead or coordinate; all in scope for a center head."""
+    qs = Project.objects.filter(scope_q(user), status=ProjectStatus.ACTIVE)
+    if Role.CENTER_ADMIN in getattr(user, "role_codes", ()):
+        return qs
+    return qs.filter(Q(lead_agent=user) | Q(coordinator=user))
+
+
+def workbench(user, on: dt.date | None = None) -> dict | None:
+    """What the 工作台 shows a user with project capabilities (None without): `late` items (running
+    past their due date, or pending past their planned end) of their projects, or of their
+    department for a liaison; their department's open liaison `requests`; open `blockers` on those
+    items. Querysets ordered most urgent first: the caller slices and counts (a few statements)."""
+    manages, liaison = has_cap(user, Cap.PROJECT_MANAGE), has_cap(user, Cap.PROJECT_LIAISON)
+    dept_id = getattr(user, "department_id", None)
+    if not (manages or (liaison and dept_id)):
+        return None
+    on = on or services.today()
+    if manages:
+        mine = blocker_scope = Q(project__in=_my_projects(user).values("pk"))
+    else:
+        mine = Q(department_id=dept_id, project__status=ProjectStatus.ACTIVE)
+        blocker_scope = Q(item__department_id=dept_id, project__status=ProjectStatus.ACTIVE)
+    late = (
+        ProjectItem.objects.filter(mine)
+        .filter(
+            Q(status__in=OPEN_ITEM, due__lt=on) | Q(status=ItemStatus.PENDING, planned_end__lt=on),
+        )
+        .select_related("project", "department")
+        .order_by(Coalesce("due", "planned_end"), "id")
+    )
+    requests = (
+        LiaisonRequest.objects.filter(department_id=dept_id, answered_on__isnull=True)
+        .select_related("project", "item")
+        .order_by("due", "id")
+        if liaison and dept_id
+        else LiaisonRequest.objects.none()
+    )
+    blockers = (
+        Blocker.objects.filter(blocker_scope, resolved_on__isnull=True)
+        .select_related("project", "item")
+        .order_by("raised_on", "id")
+    )
+    return {
+        "late": late,
+        "requests": requests,
+        "blockers": blockers,
+        "manages": manages,
+        "liaison": bool(liaison and dept_id),
+    }
