@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, DurationField, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from bangban.accounts.permissions import has_cap
@@ -301,13 +301,21 @@ def wall_data(*, user, on: dt.date | None = None) -> dict:
     seconds = getattr(settings, "BANGBAN_PROJECT_WALL_SECONDS", 10)
     root = scope_root_path(user)
     if not seconds or root is None or not may_read_projects(user):
-        return wall_board(user=user, on=on)
-    key = f"bangban:projects:wall:{root}:{on.isoformat()}"
-    board = cache.get(key)
+        return wall_board(user=user, on=on) | {"cache_seconds": 0, "cache_key": ""}
+    key = f"{root}:{on.isoformat()}"
+    board = cache.get(f"bangban:projects:wall:{key}")
     if board is None:
         board = wall_board(user=user, on=on)
-        cache.set(key, board, seconds)
-    return board
+        cache.set(f"bangban:projects:wall:{key}", board, seconds)
+    # The panel's HTML is kept as long (the template's {% cache %}, same scope and day): rendering a
+    # few hundred project cards costs more than reading the board.
+    return board | {"cache_seconds": seconds, "cache_key": key}
+
+
+def _days(value) -> float:
+    """An average duration from the database (a timedelta; SQLite may give microseconds) in days."""
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value) / 1e6
+    return round(seconds / 86400, 1)
 
 
 def wall_board(*, user, on: dt.date | None = None) -> dict:
@@ -352,19 +360,23 @@ def wall_board(*, user, on: dt.date | None = None) -> dict:
         .filter(_late_q(on))
         .count()
     )
-    durations: dict[str, list[int]] = defaultdict(list)
-    firsts: dict[int, dict[str, dt.date]] = defaultdict(dict)
-    for pid, name, start, end in ProjectStage.objects.filter(
-        project__in=_projects(user), actual_start__isnull=False
-    ).values_list("project_id", "name", "actual_start", "actual_end"):
-        if end:
-            durations[name].append((end - start).days)
-        firsts[pid][name] = start
-        if end:
-            firsts[pid][name + ":end"] = end
-    to_permit = [
-        (f["施工许可:end"] - f["立项"]).days for f in firsts.values() if "立项" in f and "施工许可:end" in f
-    ]
+    # Averages in the database: days per finished stage, and 立项 (start) to 施工许可 (end) per project.
+    stages = ProjectStage.objects.filter(project__in=_projects(user), actual_start__isnull=False)
+    avg_stage = dict(
+        stages.filter(actual_end__isnull=False)
+        .values("name")
+        .annotate(avg=Avg(F("actual_end") - F("actual_start"), output_field=DurationField()))
+        .values_list("name", "avg")
+    )
+    permit = (
+        stages.values("project_id")
+        .annotate(
+            start=Min("actual_start", filter=Q(name="立项")),
+            end=Max("actual_end", filter=Q(name="施工许可")),
+        )
+        .filter(start__isnull=False, end__isnull=False)
+        .aggregate(n=Count("project_id"), avg=Avg(F("end") - F("start"), output_field=DurationField()))
+    )
     return {
         "today": on,
         "columns": [(name, rows) for name, rows in columns.items()],
@@ -375,12 +387,10 @@ def wall_board(*, user, on: dt.date | None = None) -> dict:
         },
         "items_late": items_late,
         "avg_days": [
-            (name, round(sum(durations[name]) / len(durations[name]), 1))
-            for _o, name in stage_names
-            if durations.get(name)
+            (name, _days(avg_stage[name])) for _o, name in stage_names if avg_stage.get(name) is not None
         ],
-        "days_to_permit": round(sum(to_permit) / len(to_permit), 1) if to_permit else None,
-        "permit_count": len(to_permit),
+        "days_to_permit": _days(permit["avg"]) if permit["n"] else None,
+        "permit_count": permit["n"],
     }
 
 
