@@ -500,6 +500,7 @@ def item_start(*, by, item: ProjectItem, expected_version: int | None = None) ->
         )
     on = today()
     due = get_calendar().add_workdays(on, item.limit_workdays)
+    linked = item.case_id
     case, task = _item_work_open(by, item, due)
     before = (item.status, item.version)
     _write_item(item, *before, status=new, actual_start=on, due=due, case=case, task=task)
@@ -521,7 +522,7 @@ def item_start(*, by, item: ProjectItem, expected_version: int | None = None) ->
         {
             "status": [before[0], new],
             "due": [None, due.isoformat()],
-            "case": [None, case.pk if case else None],
+            "case": [linked, case.pk if case else None],
             "task": [None, task.pk],
         },
     )
