@@ -125,6 +125,73 @@ def setup_django(env: dict) -> None:
     django.setup()
 
 
+# --- what every load benchmark here shares (cases, projects, indicators) -------------------------
+
+
+def add_common_arguments(
+    parser: argparse.ArgumentParser, *, duration_help: str = "seconds per run at --clients"
+):
+    """--duration, --clients, --workers and --reuse, the same in every benchmark."""
+    parser.add_argument("--duration", type=int, default=20, help=duration_help)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--reuse", action="store_true", help="keep the existing bench database")
+
+
+def bench_environment(default_url: str, default_redis: str) -> tuple[str, str, dict]:
+    """(database URL, Redis URL, the server's environment) from DATABASE_URL / REDIS_URL; exits unless
+    the database is PostgreSQL and wrk is installed."""
+    url = os.environ.get("DATABASE_URL", default_url)
+    redis = os.environ.get("REDIS_URL", default_redis)
+    if not url.startswith("postgres"):
+        sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    return url, redis, django_env(url, redis)
+
+
+def prepare_database(url: str, env: dict, *, reuse: bool) -> None:
+    """Unless `reuse`: a new database, migrated, with the demo organization and catalog (load_demo).
+    Then Django in this process."""
+    if not reuse:
+        recreate_database(url)
+        sh(PY, "manage.py", "migrate", "-v0", env=env)
+        sh(PY, "manage.py", "load_demo", env=env, stdout=subprocess.DEVNULL)
+    setup_django(env)
+
+
+def start_server(
+    env: dict, *, workers: int, threads: int | None = None, server: str = "granian"
+) -> subprocess.Popen:
+    """The app server as production runs it (bench/settings.py adds /bench/bare/), once /healthz answers."""
+    sh(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
+    server_env = env | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
+    if server == "granian":  # production's server (README, Deployment)
+        command = [
+            PY, "-m", "granian", "--interface", "wsgi", "--workers", str(workers),
+            *(["--blocking-threads", str(threads)] if threads else []), "--host", "127.0.0.1",
+            "--port", str(PORT), "--log-level", "warning", "--no-access-log", "bangban.wsgi:application",
+        ]  # fmt: skip
+    else:
+        command = [
+            PY, "-m", "gunicorn", "bangban.wsgi", "-w", str(workers), "--threads", str(threads or 1),
+            "-b", f"127.0.0.1:{PORT}", "--max-requests", "0", "--log-level", "warning",
+        ]  # fmt: skip
+    process = subprocess.Popen(command, env=server_env, cwd=ROOT)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return process
+
+
+def stop(process: subprocess.Popen, timeout: int = 30) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=timeout)
+
+
 @dataclass
 class Fixtures:
     token: str
@@ -495,14 +562,9 @@ def worker_rss(master_pid: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument(
-        "--duration", type=int, default=20, help="seconds per run at --clients (1 client: half)"
-    )
-    parser.add_argument("--clients", type=int, default=16)
+    add_common_arguments(parser, duration_help="seconds per run at --clients (1 client: half)")
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
-    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="threads per worker")
-    parser.add_argument("--reuse", action="store_true", help="keep the existing bench database")
     parser.add_argument(
         "--no-celery",
         action="store_true",
@@ -516,18 +578,10 @@ def main() -> None:
         "search-phone, dashboard, case, audit, audit-actor, audit-dates, api-queue, api-create",
     )
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_cases_bench")
-    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
-    if not url.startswith("postgres"):
-        sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install wrk")
-    env = django_env(url, redis)
-    if not args.reuse:
-        recreate_database(url)
-        sh(PY, "manage.py", "migrate", "-v0", env=env)
-        sh(PY, "manage.py", "load_demo", env=env, stdout=subprocess.DEVNULL)
-    setup_django(env)
+    url, redis, env = bench_environment(
+        "postgres://postgres@127.0.0.1:5432/bangban_cases_bench", "redis://127.0.0.1:6379/13"
+    )
+    prepare_database(url, env, reuse=args.reuse)
     if not args.reuse:
         from bench.generate import generate
 
@@ -547,20 +601,7 @@ def main() -> None:
     from django.db import connections
 
     connections.close_all()
-    sh(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
-    server_env = env | {"DJANGO_SETTINGS_MODULE": "bench.settings"}  # adds /bench/bare/ (bench/urls.py)
-    if args.server == "granian":  # production's server (README, Deployment)
-        command = [
-            PY, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers),
-            "--blocking-threads", str(args.threads), "--host", "127.0.0.1", "--port", str(PORT),
-            "--log-level", "warning", "--no-access-log", "bangban.wsgi:application",
-        ]  # fmt: skip
-    else:
-        command = [
-            PY, "-m", "gunicorn", "bangban.wsgi", "-w", str(args.workers), "--threads", str(args.threads),
-            "-b", f"127.0.0.1:{PORT}", "--max-requests", "0", "--log-level", "warning",
-        ]  # fmt: skip
-    server = subprocess.Popen(command, env=server_env, cwd=ROOT)
+    server = start_server(env, workers=args.workers, threads=args.threads, server=args.server)
     celery = None
     if not args.no_celery:  # as production runs: beat seals the audit chain and relays the SMS outbox
         celery = subprocess.Popen(
@@ -570,12 +611,6 @@ def main() -> None:
         )
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         all_targets = targets(fx, login(AGENT, DEMO_PASSWORD), login(ADMIN, DEMO_PASSWORD))
         unknown = only - {t.name for t in all_targets}
         if unknown:
@@ -595,11 +630,9 @@ def main() -> None:
             time.sleep(5)  # beat's last seal runs
             unsealed = AuditEvent.objects.filter(seal_seq__isnull=True).count()
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
         if celery is not None:
-            celery.send_signal(signal.SIGTERM)
-            celery.wait(timeout=60)
+            stop(celery, timeout=60)
     print()
     print(
         f"command: DATABASE_URL={url} REDIS_URL={redis} {Path(PY).relative_to(ROOT) if Path(PY).is_relative_to(ROOT) else PY} "

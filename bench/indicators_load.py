@@ -25,12 +25,8 @@ import argparse
 import datetime as dt
 import os
 import random
-import shutil
-import signal
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,23 +93,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--reviews", type=int, default=1_000_000)
     parser.add_argument("--complaints", type=int, default=100_000)
-    parser.add_argument("--duration", type=int, default=20, help="seconds per run at --clients")
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--reuse", action="store_true", help="keep the existing bench database and counters")
+    cl.add_common_arguments(parser)  # --reuse keeps the counters too
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_ind_bench")
-    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3")
-    if not url.startswith("postgres"):
-        sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install wrk")
-    env = cl.django_env(url, redis)
-    if not args.reuse:
-        cl.recreate_database(url)
-        cl.sh(cl.PY, "manage.py", "migrate", "-v0", env=env)
-        cl.sh(cl.PY, "manage.py", "load_demo", env=env, stdout=subprocess.DEVNULL)
-    cl.setup_django(env)
+    url, redis, env = cl.bench_environment(
+        "postgres://postgres@127.0.0.1:5432/bangban_ind_bench", "redis://127.0.0.1:6379/3"
+    )
+    cl.prepare_database(url, env, reuse=args.reuse)
     from django.db import connections
     from django.utils import timezone
 
@@ -147,21 +132,8 @@ def main() -> None:
     )
     today = timezone.localdate()
     connections.close_all()
-    cl.sh(cl.PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
-    server_env = env | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
-    command = [
-        cl.PY, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers),
-        "--host", "127.0.0.1", "--port", str(cl.PORT), "--log-level", "warning", "--no-access-log",
-        "bangban.wsgi:application",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, env=server_env, cwd=ROOT)
+    server = cl.start_server(env, workers=args.workers)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{cl.PORT}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         from bangban.org.demo import DEMO_PASSWORD
 
         cookie = {"Cookie": cl.login(ADMIN, DEMO_PASSWORD)}
@@ -184,8 +156,7 @@ def main() -> None:
             many = t.results["many"]
             print(f"  {t.name}: {many['rps']:.0f} req/s, p50 {cl._ms(many['p50'])}", flush=True)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        cl.stop(server)
     print()
     print(
         f"command: DATABASE_URL={url} REDIS_URL={redis} python bench/indicators_load.py {' '.join(sys.argv[1:])}"

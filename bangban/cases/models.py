@@ -412,7 +412,9 @@ class JointTask(models.Model):
 
     class Meta:
         ordering = ["due_date", "id"]
-        constraints = [models.UniqueConstraint(fields=["case", "department"], name="cases_task_unique_dept")]
+        # One task per department is the rule of task_create (under the case's row lock), which a
+        # key project's umbrella case relaxes (one task per project item): no unique constraint.
+        indexes = [models.Index(fields=["case", "department"], name="cases_task_case_dept")]
 
     def __str__(self):
         return self.description[:60]

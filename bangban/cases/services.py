@@ -1129,9 +1129,19 @@ def transfer_return(*, transfer: Transfer, by, reason: str) -> Transfer:
 
 @transaction.atomic
 def task_create(
-    *, case: Case, by, department: Department, description: str, due_date: date, assignee=None
+    *,
+    case: Case,
+    by,
+    department: Department,
+    description: str,
+    due_date: date,
+    assignee=None,
+    repeat: bool = False,
 ) -> JointTask:
-    """One department's part of a joint case, with its own deadline and liaison."""
+    """One department's part of a joint case, with its own deadline and liaison.
+
+    One task per department, unless `repeat`: a case that carries several pieces of work of one
+    department (a key project's umbrella case: one task per project item) may hold several."""
     from bangban.accounts.models import User
 
     case = _lock(case)
@@ -1142,7 +1152,7 @@ def task_create(
         raise ServiceError("required", "请选择联办部门", field="department")
     if not _same_tree(department.institution, case.institution):
         raise ServiceError("invalid", "联办部门须属于本辖区", field="department")
-    if case.tasks.filter(department=department).exists():
+    if not repeat and case.tasks.filter(department=department).exists():
         raise ServiceError("duplicate", f"已向{department.name}发起联办任务", field="department")
     description = (description or "").strip()
     if not description:

@@ -32,6 +32,8 @@ class Message(models.Model):
         # The public side (issue 11): one-time SMS codes and booking confirmations.
         VERIFY = "verify", "验证码"
         BOOKING = "booking", "预约"
+        # Key projects (issue 13): a liaison request or blocker climbed to the person it now waits on.
+        ESCALATED = "escalated", "超期升级"
         OTHER = "other", "其他"
 
     class Status(models.TextChoices):

@@ -70,6 +70,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "entrustment_scope",
             "entrustment_start",
             "entrustment_end",
+            "case",
             "created_at",
         ]
         read_only_fields = fields
@@ -215,7 +216,7 @@ class ProjectRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_current_level(self, obj) -> int:
-        return max(obj.level, services.request_level(obj))
+        return services.request_current_level(obj)
 
 
 class ProjectDecisionSerializer(serializers.Serializer):
@@ -287,7 +288,7 @@ class ProjectBlockerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_current_level(self, obj) -> int:
-        return max(obj.level, services.blocker_level(obj))
+        return services.blocker_current_level(obj)
 
 
 class ProjectWallSerializer(serializers.Serializer):
@@ -435,6 +436,7 @@ class ProjectItemSerializer(serializers.ModelSerializer):
             "due",
             "status",
             "case",
+            "task",
             "version",
         ]
         read_only_fields = fields

@@ -10,7 +10,8 @@ class ProjectsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from bangban.audit.actions import register
-        from bangban.core import navigation
+        from bangban.core import dashboard, navigation
+        from bangban.projects.dashboard import project_sections
         from bangban.projects.seed import seed_after_migrate
 
         post_migrate.connect(seed_after_migrate, sender=self)
@@ -18,9 +19,11 @@ class ProjectsConfig(AppConfig):
         navigation.register(navigation.NavEntry("重点项目", "projects:list", None, 450))
         navigation.register(navigation.NavEntry("部门协办", "projects:queue", None, 451))
         navigation.register(navigation.NavEntry("挂图作战", "projects:wall", None, 452))
+        dashboard.register_section(450, project_sections)
         register(
             {
                 "projects.project.create": "登记重点项目",
+                "projects.project.case": "登记项目代办办件",
                 "projects.item.start": "启动项目事项",
                 "projects.item.suspend": "中止项目事项",
                 "projects.item.resume": "续办项目事项",

@@ -141,6 +141,16 @@ class Project(models.Model):
     tracking_token = models.CharField(
         "查询令牌", max_length=40, default=new_token, editable=False, unique=True
     )
+    # The project's own 代办 case (its entrustment): opened at the first item without a catalog item,
+    # which becomes a joint task on it (services.item_start).
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="项目代办办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     version = models.PositiveIntegerField("版本", default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
@@ -219,6 +229,16 @@ class ProjectItem(models.Model):
     case = models.ForeignKey(
         "cases.Case",
         verbose_name="关联办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The department's joint task (联办) that carries the item: on the item's own case, or on the
+    # project's case for an item without a catalog item (services.item_start).
+    task = models.ForeignKey(
+        "cases.JointTask",
+        verbose_name="联办任务",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -11,10 +11,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, DurationField, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from bangban.accounts.permissions import has_cap
-from bangban.accounts.roles import Cap
+from bangban.accounts.roles import Cap, Role
 from bangban.core.errors import NotInScope
 from bangban.core.routing import parse_id
 from bangban.org.selectors import get_in_scope, institution_in_scope, scope_q, scope_root_path
@@ -28,6 +29,7 @@ from bangban.projects.models import (
     Project,
     ProjectItem,
     ProjectStage,
+    ProjectStatus,
 )
 from bangban.workdays.selectors import get_calendar, yellow_within
 
@@ -61,7 +63,9 @@ def project_get(*, user, pk) -> Project:
     if not may_read_projects(user):
         raise NotInScope()
     return get_in_scope(
-        Project.objects.select_related("institution", "division", "lead_agent", "coordinator"), user, pk
+        Project.objects.select_related("institution", "division", "lead_agent", "coordinator", "case"),
+        user,
+        pk,
     )
 
 
@@ -166,7 +170,9 @@ def item_rows(project: Project, on: dt.date | None = None, *, detail: bool = Tru
     project page shows beside each item (liaison, case, catalog version); the Gantt needs less."""
     on = on or services.today()
     related = (
-        ("stage", "department", "liaison", "case", "item_version") if detail else ("stage", "department")
+        ("stage", "department", "liaison", "case", "item_version", "task__case")
+        if detail
+        else ("stage", "department")
     )
     items = list(project.items.select_related(*related))
     suspensions: dict[int, list[ItemSuspension]] = defaultdict(list)
@@ -251,7 +257,7 @@ def _iso(d):
 def open_requests(project: Project) -> list[tuple[LiaisonRequest, int]]:
     on = services.today()
     return [
-        (r, max(r.level, services.request_level(r, on)))
+        (r, services.request_current_level(r, on))
         for r in project.liaison_requests.select_related("department", "item").order_by("answered_on", "due")[
             :100
         ]
@@ -261,7 +267,7 @@ def open_requests(project: Project) -> list[tuple[LiaisonRequest, int]]:
 def open_blockers(project: Project) -> list[tuple[Blocker, int]]:
     on = services.today()
     return [
-        (b, max(b.level, services.blocker_level(b, on)))
+        (b, services.blocker_current_level(b, on))
         for b in project.blockers.select_related("item").order_by("resolved_on", "-raised_on")[:100]
     ]
 
@@ -295,13 +301,21 @@ def wall_data(*, user, on: dt.date | None = None) -> dict:
     seconds = getattr(settings, "BANGBAN_PROJECT_WALL_SECONDS", 10)
     root = scope_root_path(user)
     if not seconds or root is None or not may_read_projects(user):
-        return wall_board(user=user, on=on)
-    key = f"bangban:projects:wall:{root}:{on.isoformat()}"
-    board = cache.get(key)
+        return wall_board(user=user, on=on) | {"cache_seconds": 0, "cache_key": ""}
+    key = f"{root}:{on.isoformat()}"
+    board = cache.get(f"bangban:projects:wall:{key}")
     if board is None:
         board = wall_board(user=user, on=on)
-        cache.set(key, board, seconds)
-    return board
+        cache.set(f"bangban:projects:wall:{key}", board, seconds)
+    # The panel's HTML is kept as long (the template's {% cache %}, same scope and day): rendering a
+    # few hundred project cards costs more than reading the board.
+    return board | {"cache_seconds": seconds, "cache_key": key}
+
+
+def _days(value) -> float:
+    """An average duration from the database (a timedelta; SQLite may give microseconds) in days."""
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value) / 1e6
+    return round(seconds / 86400, 1)
 
 
 def wall_board(*, user, on: dt.date | None = None) -> dict:
@@ -346,19 +360,23 @@ def wall_board(*, user, on: dt.date | None = None) -> dict:
         .filter(_late_q(on))
         .count()
     )
-    durations: dict[str, list[int]] = defaultdict(list)
-    firsts: dict[int, dict[str, dt.date]] = defaultdict(dict)
-    for pid, name, start, end in ProjectStage.objects.filter(
-        project__in=_projects(user), actual_start__isnull=False
-    ).values_list("project_id", "name", "actual_start", "actual_end"):
-        if end:
-            durations[name].append((end - start).days)
-        firsts[pid][name] = start
-        if end:
-            firsts[pid][name + ":end"] = end
-    to_permit = [
-        (f["施工许可:end"] - f["立项"]).days for f in firsts.values() if "立项" in f and "施工许可:end" in f
-    ]
+    # Averages in the database: days per finished stage, and 立项 (start) to 施工许可 (end) per project.
+    stages = ProjectStage.objects.filter(project__in=_projects(user), actual_start__isnull=False)
+    avg_stage = dict(
+        stages.filter(actual_end__isnull=False)
+        .values("name")
+        .annotate(avg=Avg(F("actual_end") - F("actual_start"), output_field=DurationField()))
+        .values_list("name", "avg")
+    )
+    permit = (
+        stages.values("project_id")
+        .annotate(
+            start=Min("actual_start", filter=Q(name="立项")),
+            end=Max("actual_end", filter=Q(name="施工许可")),
+        )
+        .filter(start__isnull=False, end__isnull=False)
+        .aggregate(n=Count("project_id"), avg=Avg(F("end") - F("start"), output_field=DurationField()))
+    )
     return {
         "today": on,
         "columns": [(name, rows) for name, rows in columns.items()],
@@ -369,12 +387,10 @@ def wall_board(*, user, on: dt.date | None = None) -> dict:
         },
         "items_late": items_late,
         "avg_days": [
-            (name, round(sum(durations[name]) / len(durations[name]), 1))
-            for _o, name in stage_names
-            if durations.get(name)
+            (name, _days(avg_stage[name])) for _o, name in stage_names if avg_stage.get(name) is not None
         ],
-        "days_to_permit": round(sum(to_permit) / len(to_permit), 1) if to_permit else None,
-        "permit_count": len(to_permit),
+        "days_to_permit": _days(permit["avg"]) if permit["n"] else None,
+        "permit_count": permit["n"],
     }
 
 
@@ -425,3 +441,78 @@ def public_progress(project: Project) -> dict:
         if template:
             lines.append({"at": e.at, "text": template.format(item=e.item.name if e.item else "")})
     return {"stages": stages, "lines": lines}
+
+
+@dataclass
+class CaseLink:
+    project: Project
+    item: ProjectItem | None
+
+
+def case_links(case) -> list[CaseLink]:
+    """The key projects a case carries: as a project's own case, and for each item it handles (its
+    own case, a case linked by hand, or the case holding the item's joint task). Two statements."""
+    links = [CaseLink(p, None) for p in Project.objects.filter(case=case).order_by("id")[:20]]
+    items = (
+        ProjectItem.objects.filter(Q(case=case) | Q(task__case=case))
+        .select_related("project")
+        .order_by("project_id", "id")[:100]
+    )
+    return links + [CaseLink(i.project, i) for i in items]
+
+
+# --- the 工作台 ---------------------------------------------------------------------------------------
+
+WORKBENCH_ROWS = 10
+
+
+def _my_projects(user) -> QuerySet[Project]:
+    """The projects a center user runs: those they lead or coordinate; all in scope for a center head."""
+    qs = Project.objects.filter(scope_q(user), status=ProjectStatus.ACTIVE)
+    if Role.CENTER_ADMIN in getattr(user, "role_codes", ()):
+        return qs
+    return qs.filter(Q(lead_agent=user) | Q(coordinator=user))
+
+
+def workbench(user, on: dt.date | None = None) -> dict | None:
+    """What the 工作台 shows a user with project capabilities (None without): `late` items (running
+    past their due date, or pending past their planned end) of their projects, or of their
+    department for a liaison; their department's open liaison `requests`; open `blockers` on those
+    items. Querysets ordered most urgent first: the caller slices and counts (a few statements)."""
+    manages, liaison = has_cap(user, Cap.PROJECT_MANAGE), has_cap(user, Cap.PROJECT_LIAISON)
+    dept_id = getattr(user, "department_id", None)
+    if not (manages or (liaison and dept_id)):
+        return None
+    on = on or services.today()
+    if manages:
+        mine = blocker_scope = Q(project__in=_my_projects(user).values("pk"))
+    else:
+        mine = Q(department_id=dept_id, project__status=ProjectStatus.ACTIVE)
+        blocker_scope = Q(item__department_id=dept_id, project__status=ProjectStatus.ACTIVE)
+    late = (
+        ProjectItem.objects.filter(mine)
+        .filter(
+            Q(status__in=OPEN_ITEM, due__lt=on) | Q(status=ItemStatus.PENDING, planned_end__lt=on),
+        )
+        .select_related("project", "department")
+        .order_by(Coalesce("due", "planned_end"), "id")
+    )
+    requests = (
+        LiaisonRequest.objects.filter(department_id=dept_id, answered_on__isnull=True)
+        .select_related("project", "item")
+        .order_by("due", "id")
+        if liaison and dept_id
+        else LiaisonRequest.objects.none()
+    )
+    blockers = (
+        Blocker.objects.filter(blocker_scope, resolved_on__isnull=True)
+        .select_related("project", "item")
+        .order_by("raised_on", "id")
+    )
+    return {
+        "late": late,
+        "requests": requests,
+        "blockers": blockers,
+        "manages": manages,
+        "liaison": bool(liaison and dept_id),
+    }

@@ -20,12 +20,29 @@ from bangban.accounts.models import User
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap, Role
 from bangban.audit.services import audit_record
-from bangban.cases.models import Case
+from bangban.cases import services as case_services
+from bangban.cases.models import (
+    ApplicantType,
+    Case,
+    Channel,
+    Entrustment,
+    JointTask,
+    Kind,
+    Mode,
+    PriorityGroup,
+    listing_mode,
+)
+from bangban.cases.models import Status as CaseStatus
+from bangban.cases.models import Suspension as CaseSuspension
 from bangban.catalog.models import Item, ItemVersion
+from bangban.catalog.selectors import offered_versions
 from bangban.core import crypto
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem, mobile_problem
 from bangban.divisions.models import Division
+from bangban.notifications.models import Message
+from bangban.notifications.services import notify
+from bangban.notifications.texts import signature as sms_signature
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.projects import rules
@@ -464,28 +481,173 @@ def _touch_stage(item: ProjectItem, on: dt.date) -> None:
 
 @transaction.atomic
 def item_start(*, by, item: ProjectItem, expected_version: int | None = None) -> ProjectItem:
-    """Start an item whose dependencies are all done; its due date is its limit in working days."""
+    """Start an item whose dependencies are all done; its due date is its limit in working days.
+
+    Through the cases services the item becomes work of the center: an item with a pinned catalog
+    item that the project's center may act for becomes a 代办 case of the investor, entrusted and
+    started at once and handled by the project's lead agent, with a joint task (联办) to the item's
+    department; any other item becomes a joint task on the project's own 代办 case (opened at the
+    first such item). All in this transaction: a refusal anywhere writes nothing."""
     item, new = _item_step(by, item, "start", expected_version, "")
     needed = list(item.depends_on.values_list("name", "status"))
     if refusal := rules.start_refusal(item.status, needed):
         raise ServiceError("dependency", refusal, field="status")
     if item.department_id is None:
         raise ServiceError("required", "请先指定「责任部门」", field="department")
+    if not has_cap(by, Cap.CASE_HANDLE):
+        raise AccessRefused(
+            "capability_required", "启动事项将为其登记代办办件或联办任务，须由中心的帮办代办员或协调员启动"
+        )
     on = today()
     due = get_calendar().add_workdays(on, item.limit_workdays)
+    linked = item.case_id
+    case, task = _item_work_open(by, item, due)
     before = (item.status, item.version)
-    _write_item(item, *before, status=new, actual_start=on, due=due)
+    _write_item(item, *before, status=new, actual_start=on, due=due, case=case, task=task)
     _touch_stage(item, on)
+    where = f"办件 {case.number}" if case is not None and case.pk == task.case_id else "项目代办办件"
     _event(
         item.project,
         by,
         "item.start",
-        f"启动事项「{item.name}」，办理期限 {due:%Y-%m-%d}",
+        f"启动事项「{item.name}」，办理期限 {due:%Y-%m-%d}（{where}，{task.department.name}联办）",
         item=item,
         public=True,
     )
-    _audit(by, "item.start", item, item.project, {"status": [before[0], new], "due": [None, due.isoformat()]})
+    _audit(
+        by,
+        "item.start",
+        item,
+        item.project,
+        {
+            "status": [before[0], new],
+            "due": [None, due.isoformat()],
+            "case": [linked, case.pk if case else None],
+            "task": [None, task.pk],
+        },
+    )
     return item
+
+
+def _investor(project: Project) -> dict:
+    """The project's investor as the applicant of its 代办 cases."""
+    return {
+        "applicant_type": ApplicantType.ENTERPRISE,
+        "applicant_name": project.investor_name,
+        "credit_code": project.investor_credit_code,
+        "contact_name": project.contact_name,
+        "phone": crypto.decrypt(project.phone_encrypted),
+    }
+
+
+def _agency_case(by, project: Project, *, items: list[int], summary: str, analysis: str) -> Case:
+    """A 代办 case of the investor at the project's center, handled by its lead agent, analysed."""
+    case = case_services._case_new(  # the cases services' own registration, with the project's agent
+        by=by,
+        agent=project.lead_agent,
+        kind=Kind.AGENCY,
+        mode=Mode.AGENCY,
+        items=items,
+        institution=project.institution,
+        priority_group=PriorityGroup.KEY_PROJECT,
+        channel=Channel.WINDOW,
+        summary=summary,
+        items_required=bool(items),
+        **_investor(project),
+    )
+    return case_services.case_analyse(case=case, by=by, analysis=analysis)
+
+
+def _offered_item_id(item: ProjectItem) -> int | None:
+    """The catalog item of the item's pinned version, if the project's center may act for it today."""
+    if item.item_version_id is None:
+        return None
+    item_id = ItemVersion.objects.filter(pk=item.item_version_id).values_list("item_id", flat=True).first()
+    offered = offered_versions(
+        institution=item.project.institution,
+        on=today(),
+        mode=listing_mode(Kind.AGENCY),
+        item_ids=[item_id],
+        columns=("id", "item_id"),
+    )
+    return item_id if item_id in offered else None
+
+
+def _project_case(by, project_id: int) -> Case:
+    """The project's own 代办 case, opened once (under the project's row lock) at the first need."""
+    project = Project.objects.select_for_update().get(pk=project_id)
+    if project.case_id is not None:
+        return project.case
+    scope = (
+        f"{project.entrustment_scope}（委托期限 {project.entrustment_start} 至 {project.entrustment_end}）"
+    )
+    case = _agency_case(
+        by,
+        project,
+        items=[],
+        summary=f"重点项目「{project.name}」全程代办",
+        analysis=f"重点项目 {project.number}「{project.name}」委托代办：{scope}",
+    )
+    project.case = case
+    project.version += 1
+    project.save(update_fields=["case", "version", "updated_at"])
+    _event(project, by, "project.case", f"登记项目代办办件 {case.number}")
+    _audit(by, "project.case", project, project, {"case": [None, case.pk]})
+    return case
+
+
+def _item_work_open(by, item: ProjectItem, due: dt.date) -> tuple[Case | None, JointTask]:
+    """(the item's case, its joint task): an own 代办 case when its catalog item may be acted for
+    here (and no case is linked already), else a task on the project's case."""
+    project = item.project
+    description = f"重点项目「{project.name}」事项「{item.name}」"
+    item_id = _offered_item_id(item) if item.case_id is None else None
+    if item_id is not None:
+        case = _agency_case(
+            by,
+            project,
+            items=[item_id],
+            summary=description,
+            analysis=f"重点项目 {project.number} 的事项「{item.name}」，按项目委托代办",
+        )
+        case = case_services.case_entrust(
+            case=case,
+            by=by,
+            scope=Entrustment.Scope.WHOLE,
+            period_start=project.entrustment_start,
+            period_end=project.entrustment_end,
+            materials_text=project.entrustment_scope[:500],
+        )
+        case = case_services.case_start(case=case, by=by)
+        repeat = False
+    else:
+        case = _project_case(by, project.pk)
+        repeat = True
+    task = case_services.task_create(
+        case=case,
+        by=by,
+        department=item.department,
+        description=description,
+        due_date=due,
+        assignee=item.liaison,
+        repeat=repeat,
+    )
+    return (case if not repeat else item.case), task
+
+
+def _own_case(item: ProjectItem) -> Case | None:
+    """The case item_start opened for the item (its task is on it), not a case linked by hand."""
+    if item.task_id is None or item.case_id is None:
+        return None
+    task_case = JointTask.objects.filter(pk=item.task_id).values_list("case_id", flat=True).first()
+    return Case.objects.filter(pk=item.case_id).first() if task_case == item.case_id else None
+
+
+def _require_case_handler(by, case: Case, action: str) -> None:
+    if not (has_cap(by, Cap.CASE_HANDLE) and institution_in_scope(by, case.institution)):
+        raise AccessRefused(
+            "capability_required", f"该事项有代办办件 {case.number}，须由中心的帮办代办员{action}"
+        )
 
 
 @transaction.atomic
@@ -494,6 +656,9 @@ def item_suspend(*, by, item: ProjectItem, reason: str, expected_version: int | 
     reason = _text(reason, field="reason", label="中止原因", limit=200)
     item, new = _item_step(by, item, "suspend", expected_version, reason)
     on = today()
+    if (case := _own_case(item)) is not None and case.status == CaseStatus.IN_PROGRESS:
+        _require_case_handler(by, case, "中止")
+        case_services.case_suspend(case=case, by=by, reason=CaseSuspension.Reason.OTHER, detail=reason)
     ItemSuspension.objects.create(item=item, reason=reason, suspended_on=on)
     deadline = item_deadline(item, on)
     before = (item.status, item.version)
@@ -508,6 +673,14 @@ def item_resume(*, by, item: ProjectItem, expected_version: int | None = None) -
     """Resume: the days left run again from the day after resumption (workdays.deadlines)."""
     item, new = _item_step(by, item, "resume", expected_version, "")
     on = today()
+    if (case := _own_case(item)) is not None and case.status == CaseStatus.SUSPENDED:
+        _require_case_handler(by, case, "续办")
+        if item.project.entrustment_end < on:
+            raise ServiceError(
+                "invalid", "项目的委托期限已届满，不能续办该事项的代办办件", field="entrustment_end"
+            )
+        # The renewed entrustment (form E) runs to the end of the project's written entrustment.
+        case_services.case_resume(case=case, by=by, period_end=item.project.entrustment_end)
     open_one = item.suspensions.filter(resumed_on__isnull=True).order_by("-id").first()
     if open_one is not None:
         open_one.resumed_on = on
@@ -535,6 +708,7 @@ def item_complete(
     result = _text(result, field="result", label="办理结果", required=False)
     item, new = _item_step(by, item, "complete", expected_version, result)
     on = today()
+    _item_work_close(by, item, result or f"事项「{item.name}」已办结")
     before = (item.status, item.version)
     _write_item(item, *before, status=new, actual_end=on, result=result)
     _touch_stage(item, on)
@@ -549,6 +723,23 @@ def item_complete(
     )
     _audit(by, "item.complete", item, item.project, {"status": [before[0], new]}, note=result)
     return item
+
+
+def _item_work_close(by, item: ProjectItem, result: str) -> None:
+    """Complete the item's joint task and its own case (the department's liaison completes the
+    task; the case, which tells the investor, is completed by center staff who handle cases)."""
+    if item.task_id is None:
+        return  # started before items became cases and tasks
+    task = JointTask.objects.get(pk=item.task_id)
+    if task.state == JointTask.State.OPEN:
+        case_services.task_complete(task=task, by=by, result=result)
+    case = _own_case(item)
+    if case is None or not case.is_open:
+        return
+    if has_cap(by, Cap.CASE_HANDLE) and institution_in_scope(by, case.institution):
+        case_services.case_complete(case=case, by=by, result=result)
+    else:
+        _event(item.project, by, "item.case_open", f"办件 {case.number} 待代办员办结", item=item)
 
 
 @transaction.atomic
@@ -861,39 +1052,127 @@ def blocker_resolve(*, by, blocker: Blocker, resolution: str) -> Blocker:
     return blocker
 
 
-# --- escalation (Celery, idempotent) -----------------------------------------------------------------
+# --- escalation (Celery and on read, idempotent) ----------------------------------------------------
+
+
+def _rung_holder(project: Project, department_id: int | None, rung: str) -> User | None:
+    """The person who answers for a rung of a ladder (rules.REQUEST_LADDER / BLOCKER_LADDER)."""
+    if rung == "协调员":
+        return project.coordinator
+    people = User.objects.filter(is_active=True).order_by("id")
+    if rung == "中心负责人":
+        return people.filter(
+            institution=project.institution, role_assignments__role=Role.CENTER_ADMIN
+        ).first()
+    role = Role.CHIEF_LIAISON if rung == "首席协办员" else Role.LIAISON
+    if department_id is None:
+        return None
+    return people.filter(department_id=department_id, role_assignments__role=role).first()
+
+
+def _escalation_sms(target, kind: str, level: int, holder: User | None, text: str) -> None:
+    """The SMS to the person now responsible, once per rung (the outbox's dedupe key); none for
+    someone without a mobile number on file."""
+    if holder is None or not holder.phone:
+        return
+    notify(
+        phone=holder.phone,
+        text=f"{sms_signature()}{text}",
+        event=Message.Event.ESCALATED,
+        dedupe_key=f"projects:{kind}:{target.pk}:level:{level}",
+        object_type=f"projects.{kind}",
+        object_id=str(target.pk),
+        institution=target.project.institution,
+    )
+
+
+def _request_climb(req: LiaisonRequest, level: int) -> bool:
+    """Record the request's climb from its stored rung to `level`: a conditional update on the old
+    rung, then one timeline row, one audit row and the SMS to the rung's holder (all or nothing)."""
+    with transaction.atomic():
+        if not LiaisonRequest.objects.filter(pk=req.pk, level=req.level, answered_on__isnull=True).update(
+            level=level
+        ):
+            return False
+        req = LiaisonRequest.objects.select_related(
+            "project__institution", "project__coordinator", "department", "item"
+        ).get(pk=req.pk)
+        before, req.level = req.level, level
+        who = rules.REQUEST_LADDER[min(level, len(rules.REQUEST_LADDER) - 1)]
+        _event(
+            req.project,
+            None,
+            "request.escalate",
+            f"{req.department.name}的协办请求超期未答复，已升级至{who}",
+            item=req.item,
+        )
+        _audit(None, "request.escalate", req, req.project, {"level": [before, level]})
+        _escalation_sms(
+            req,
+            "request",
+            level,
+            _rung_holder(req.project, req.department_id, who),
+            f"重点项目「{req.project.name[:16]}」{req.department.name}的协办请求超期未答复，"
+            f"已升级由您（{who}）督促答复。",
+        )
+    return True
+
+
+def _blocker_climb(blocker: Blocker, level: int) -> bool:
+    """As _request_climb, for a blocker."""
+    with transaction.atomic():
+        if not Blocker.objects.filter(pk=blocker.pk, level=blocker.level, resolved_on__isnull=True).update(
+            level=level
+        ):
+            return False
+        b = Blocker.objects.select_related("project__institution", "project__coordinator", "item").get(
+            pk=blocker.pk
+        )
+        before = blocker.level
+        who = rules.BLOCKER_LADDER[min(level, len(rules.BLOCKER_LADDER) - 1)]
+        _event(b.project, None, "blocker.escalate", f"堵点超期未解决，已升级至{who}", item=b.item)
+        _audit(None, "blocker.escalate", b, b.project, {"level": [before, level]})
+        _escalation_sms(
+            b,
+            "blocker",
+            level,
+            _rung_holder(b.project, b.item.department_id, who),
+            f"重点项目「{b.project.name[:16]}」事项「{b.item.name[:16]}」的堵点超期未解决，"
+            f"已升级由您（{who}）协调。",
+        )
+    return True
+
+
+def request_current_level(req: LiaisonRequest, on: dt.date | None = None) -> int:
+    """The rung the request is at now. A climb the beat has not recorded yet is recorded on this
+    read (timeline, audit, SMS), once: pages never show a rung nobody was told about."""
+    level = max(req.level, request_level(req, on))
+    if level > req.level and req.answered_on is None:
+        _request_climb(req, level)
+    return level
+
+
+def blocker_current_level(blocker: Blocker, on: dt.date | None = None) -> int:
+    """As request_current_level, for a blocker."""
+    level = max(blocker.level, blocker_level(blocker, on))
+    if level > blocker.level and blocker.resolved_on is None:
+        _blocker_climb(blocker, level)
+    return level
 
 
 def escalate_overdue(on: dt.date | None = None) -> int:
     """Raise the stored rung of every open request and blocker whose limit passed; one timeline and
-    audit row per rung climbed. Idempotent: a conditional update on the old rung, so two workers
-    (or a rerun) never record the same climb twice."""
+    audit row and one SMS to the person now responsible per climb. Idempotent: a conditional update
+    on the old rung (so two workers, a rerun or a page read never record the same climb twice) and
+    the SMS outbox's dedupe key per rung."""
     on = on or today()
     climbed = 0
-    for req in LiaisonRequest.objects.filter(answered_on__isnull=True, due__lt=on).select_related(
-        "project__institution", "department"
-    ):
+    for req in LiaisonRequest.objects.filter(answered_on__isnull=True, due__lt=on):
         level = request_level(req, on)
-        if level > req.level:
-            with transaction.atomic():
-                if LiaisonRequest.objects.filter(pk=req.pk, level=req.level).update(level=level):
-                    who = rules.REQUEST_LADDER[min(level, len(rules.REQUEST_LADDER) - 1)]
-                    _event(
-                        req.project,
-                        None,
-                        "request.escalate",
-                        f"{req.department.name}的协办请求超期未答复，已升级至{who}",
-                        item=req.item,
-                    )
-                    _audit(None, "request.escalate", req, req.project, {"level": [req.level, level]})
-                    climbed += 1
-    for b in Blocker.objects.filter(resolved_on__isnull=True).select_related("project__institution", "item"):
+        if level > req.level and _request_climb(req, level):
+            climbed += 1
+    for b in Blocker.objects.filter(resolved_on__isnull=True):
         level = blocker_level(b, on)
-        if level > b.level:
-            with transaction.atomic():
-                if Blocker.objects.filter(pk=b.pk, level=b.level).update(level=level):
-                    who = rules.BLOCKER_LADDER[min(level, len(rules.BLOCKER_LADDER) - 1)]
-                    _event(b.project, None, "blocker.escalate", f"堵点超期未解决，已升级至{who}", item=b.item)
-                    _audit(None, "blocker.escalate", b, b.project, {"level": [b.level, level]})
-                    climbed += 1
+        if level > b.level and _blocker_climb(b, level):
+            climbed += 1
     return climbed

@@ -144,11 +144,49 @@ def _version(request):
     return int(version) if version else None
 
 
-def _back(request, item):
-    target = request.POST.get("next", "")
-    if target == "queue":
+def _back(request, project_id: int):
+    """Where a form post returns: the department queue when it came from there, else the project."""
+    if request.POST.get("next", "") == "queue":
         return redirect("projects:queue")
-    return redirect("projects:detail", pk=item.project_id)
+    return redirect("projects:detail", pk=project_id)
+
+
+def _post(request, run, success: str, back, *, form=None, label: str = ""):
+    """The one shape of a form post here: run the service, say what happened, go back.
+
+    With a bound `form`, the service runs only when the form is valid, and a refusal (invalid input
+    or the service's ServiceError) is told with the field's name (`label` in place of the generic
+    「内容」 of the one-text forms); without one, `run` reads the POST itself."""
+    if form is None:
+        try:
+            run()
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, success)
+        return back
+    if form.is_valid() and call_service(form, run)[0]:
+        messages.success(request, success)
+    else:
+        text = form_error_text(form)
+        messages.error(request, text.replace("内容", label) if label else text)
+    return back
+
+
+ITEM_STEPS = {
+    "start": lambda request, item, version: services.item_start(
+        by=request.user, item=item, expected_version=version
+    ),
+    "complete": lambda request, item, version: services.item_complete(
+        by=request.user, item=item, result=request.POST.get("text", "")[:2000], expected_version=version
+    ),
+    "suspend": lambda request, item, version: services.item_suspend(
+        by=request.user, item=item, reason=request.POST.get("text", "")[:300], expected_version=version
+    ),
+    "resume": lambda request, item, version: services.item_resume(
+        by=request.user, item=item, expected_version=version
+    ),
+}
 
 
 @login_required
@@ -156,29 +194,14 @@ def _back(request, item):
 @require_POST
 def item_action_view(request, pk, action):
     item = selectors.item_get(user=request.user, pk=pk)
-    if action not in rules.TRANSITIONS:
+    if action not in ITEM_STEPS:
         raise Http404
-    try:
-        version = _version(request)
-        if action == "start":
-            services.item_start(by=request.user, item=item, expected_version=version)
-        elif action == "complete":
-            text = request.POST.get("text", "")[:2000]
-            services.item_complete(by=request.user, item=item, result=text, expected_version=version)
-        elif action == "suspend":
-            services.item_suspend(
-                by=request.user,
-                item=item,
-                reason=request.POST.get("text", "")[:300],
-                expected_version=version,
-            )
-        else:
-            services.item_resume(by=request.user, item=item, expected_version=version)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已{rules.ACTION_LABELS[action]}事项「{item.name}」")
-    return _back(request, item)
+    return _post(
+        request,
+        lambda: ITEM_STEPS[action](request, item, _version(request)),
+        f"已{rules.ACTION_LABELS[action]}事项「{item.name}」",
+        _back(request, item.project_id),
+    )
 
 
 @login_required
@@ -186,21 +209,15 @@ def item_action_view(request, pk, action):
 @require_POST
 def item_assign_view(request, pk):
     item = selectors.item_get(user=request.user, pk=pk)
-    department, limit = (
-        parse_id(request.POST.get("department", "")),
-        request.POST.get("limit_workdays", "").strip(),
-    )
-    try:
+
+    def run():
+        department = parse_id(request.POST.get("department", ""))
         if request.POST.get("department") and department is None:
             raise ServiceError("invalid", "「责任部门」应为编号", field="department")
-        services.item_assign(
-            by=request.user, item=item, department=department, limit_workdays=limit[:6] or None
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已调整事项「{item.name}」")
-    return _back(request, item)
+        limit = request.POST.get("limit_workdays", "").strip()[:6] or None
+        services.item_assign(by=request.user, item=item, department=department, limit_workdays=limit)
+
+    return _post(request, run, f"已调整事项「{item.name}」", _back(request, item.project_id))
 
 
 @login_required
@@ -208,15 +225,14 @@ def item_assign_view(request, pk):
 @require_POST
 def item_link_case_view(request, pk):
     item = selectors.item_get(user=request.user, pk=pk)
-    try:
-        services.item_link_case(
+    return _post(
+        request,
+        lambda: services.item_link_case(
             by=request.user, item=item, case_number=request.POST.get("case_number", "")[:40]
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"事项「{item.name}」已关联办件")
-    return _back(request, item)
+        ),
+        f"事项「{item.name}」已关联办件",
+        _back(request, item.project_id),
+    )
 
 
 @login_required
@@ -227,15 +243,13 @@ def request_send_view(request, pk):
     form = f.RequestForm(
         request.POST, prefix="req", departments=_departments(request.user), items=project.items.all()
     )
-    if form.is_valid():
-        ok, _req = call_service(
-            form, lambda: services.request_send(by=request.user, project=project, **form.cleaned_data)
-        )
-        if ok:
-            messages.success(request, "已发出协办请求")
-            return redirect("projects:detail", pk=project.pk)
-    messages.error(request, form_error_text(form))
-    return redirect("projects:detail", pk=project.pk)
+    return _post(
+        request,
+        lambda: services.request_send(by=request.user, project=project, **form.cleaned_data),
+        "已发出协办请求",
+        redirect("projects:detail", pk=project.pk),
+        form=form,
+    )
 
 
 @login_required
@@ -244,19 +258,13 @@ def request_send_view(request, pk):
 def request_answer_view(request, pk):
     req = selectors.request_get(user=request.user, pk=pk)
     form = f.TextForm(request.POST)
-    if form.is_valid():
-        ok, _ = call_service(
-            form,
-            lambda: services.request_answer(by=request.user, request=req, answer=form.cleaned_data["text"]),
-        )
-        if ok:
-            messages.success(request, "已答复协办请求")
-    if form.errors:
-        messages.error(request, form_error_text(form).replace("内容", "答复"))
-    return (
-        redirect("projects:queue")
-        if request.POST.get("next") == "queue"
-        else redirect("projects:detail", pk=req.project_id)
+    return _post(
+        request,
+        lambda: services.request_answer(by=request.user, request=req, answer=form.cleaned_data["text"]),
+        "已答复协办请求",
+        _back(request, req.project_id),
+        form=form,
+        label="答复",
     )
 
 
@@ -267,22 +275,23 @@ def meeting_create_view(request, pk):
     project = selectors.project_get(user=request.user, pk=pk)
     owners = User.objects.filter(scope_q(request.user), is_active=True)
     form = f.MeetingForm(request.POST, prefix="mtg", departments=_departments(request.user), owners=owners)
-    if form.is_valid():
+
+    def run():
         d = dict(form.cleaned_data)
         decision, owner, limit = d.pop("decision"), d.pop("owner"), d.pop("limit_workdays")
         if decision and owner is None:
-            form.add_error("owner", "「责任人」为必填项（填写了会议决定时）")
-        else:
-            decisions = [{"decision": decision, "owner": owner, "limit_workdays": limit}] if decision else []
-            ok, _m = call_service(
-                form,
-                lambda: services.meeting_record(by=request.user, project=project, decisions=decisions, **d),
-            )
-            if ok:
-                messages.success(request, "已登记会议" + ("，会议决定已转为待办事项" if decisions else ""))
-                return redirect("projects:detail", pk=project.pk)
-    messages.error(request, form_error_text(form))
-    return redirect("projects:detail", pk=project.pk)
+            raise ServiceError("required", "「责任人」为必填项（填写了会议决定时）", field="owner")
+        decisions = [{"decision": decision, "owner": owner, "limit_workdays": limit}] if decision else []
+        return services.meeting_record(by=request.user, project=project, decisions=decisions, **d)
+
+    decided = bool(request.POST.get("mtg-decision", "").strip())
+    return _post(
+        request,
+        run,
+        "已登记会议" + ("，会议决定已转为待办事项" if decided else ""),
+        redirect("projects:detail", pk=project.pk),
+        form=form,
+    )
 
 
 @login_required
@@ -300,18 +309,14 @@ def minutes_pdf_view(request, pk):
 def action_close_view(request, pk):
     action = selectors.action_get(user=request.user, pk=pk)
     form = f.TextForm(request.POST)
-    if form.is_valid():
-        ok, _ = call_service(
-            form,
-            lambda: services.action_close(by=request.user, action=action, result=form.cleaned_data["text"]),
-        )
-        if ok:
-            messages.success(request, "会议决定事项已办结")
-    if form.errors:
-        messages.error(request, form_error_text(form).replace("内容", "落实情况"))
-    if request.POST.get("next") == "queue":
-        return redirect("projects:queue")
-    return redirect("projects:detail", pk=action.project_id)
+    return _post(
+        request,
+        lambda: services.action_close(by=request.user, action=action, result=form.cleaned_data["text"]),
+        "会议决定事项已办结",
+        _back(request, action.project_id),
+        form=form,
+        label="落实情况",
+    )
 
 
 @login_required
@@ -320,15 +325,14 @@ def action_close_view(request, pk):
 def blocker_raise_view(request, pk):
     item = selectors.item_get(user=request.user, pk=pk)
     form = f.TextForm(request.POST)
-    if form.is_valid():
-        ok, _ = call_service(
-            form, lambda: services.blocker_raise(by=request.user, item=item, text=form.cleaned_data["text"])
-        )
-        if ok:
-            messages.success(request, "已提出堵点")
-    if form.errors:
-        messages.error(request, form_error_text(form).replace("内容", "堵点描述"))
-    return _back(request, item)
+    return _post(
+        request,
+        lambda: services.blocker_raise(by=request.user, item=item, text=form.cleaned_data["text"]),
+        "已提出堵点",
+        _back(request, item.project_id),
+        form=form,
+        label="堵点描述",
+    )
 
 
 @login_required
@@ -337,18 +341,16 @@ def blocker_raise_view(request, pk):
 def blocker_resolve_view(request, pk):
     blocker = selectors.blocker_get(user=request.user, pk=pk)
     form = f.TextForm(request.POST)
-    if form.is_valid():
-        ok, _ = call_service(
-            form,
-            lambda: services.blocker_resolve(
-                by=request.user, blocker=blocker, resolution=form.cleaned_data["text"]
-            ),
-        )
-        if ok:
-            messages.success(request, "堵点已解决")
-    if form.errors:
-        messages.error(request, form_error_text(form).replace("内容", "解决情况"))
-    return redirect("projects:detail", pk=blocker.project_id)
+    return _post(
+        request,
+        lambda: services.blocker_resolve(
+            by=request.user, blocker=blocker, resolution=form.cleaned_data["text"]
+        ),
+        "堵点已解决",
+        redirect("projects:detail", pk=blocker.project_id),
+        form=form,
+        label="解决情况",
+    )
 
 
 @login_required
@@ -356,7 +358,7 @@ def blocker_resolve_view(request, pk):
 def queue_view(request):
     queue = selectors.department_queue(user=request.user)
     on = services.today()
-    requests_ = [(r, max(r.level, services.request_level(r, on))) for r in queue["requests"][:200]]
+    requests_ = [(r, services.request_current_level(r, on)) for r in queue["requests"][:200]]
     return render(
         request,
         "projects/queue.html",

@@ -19,6 +19,7 @@ the N working days after it. `add_workdays(start, 0)` is `start` itself (即办�
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -100,6 +101,9 @@ class WorkCalendar:
             raise ValueError(f"dates both holiday and working day: {sorted(both)}")
         self.complete_years = frozenset(complete_years)
         self._fallback: dict[int, dict[dt.date, str]] = {}
+        # {year: [working days among the year's first k days, k = 0 … 366]}: workdays_between in
+        # constant time per year spanned (a Gantt asks it for every item, spans of months).
+        self._prefix: dict[int, list[int]] = {}
 
     @classmethod
     def from_package(cls) -> WorkCalendar:
@@ -176,11 +180,25 @@ class WorkCalendar:
         _check_date(a), _check_date(b)
         if b < a:
             return -self.workdays_between(b, a)
-        count, day = 0, a
-        while day < b:
-            day += ONE_DAY
-            count += self.is_workday(day)
+        count = self._rank(b) - self._rank(a)
+        for year in range(a.year, b.year):
+            count += self._year_prefix(year)[-1]
         return count
+
+    def _year_prefix(self, year: int) -> list[int]:
+        prefix = self._prefix.get(year)
+        if prefix is None:
+            first, days = dt.date(year, 1, 1), 366 if calendar.isleap(year) else 365
+            prefix, count = [0], 0
+            for k in range(days):
+                count += self.is_workday(first + dt.timedelta(days=k))
+                prefix.append(count)
+            self._prefix[year] = prefix  # idempotent: threads racing here store equal lists
+        return prefix
+
+    def _rank(self, day: dt.date) -> int:
+        """Working days from 1 January of day's year up to and including `day`."""
+        return self._year_prefix(day.year)[day.timetuple().tm_yday]
 
     def next_workday(self, day: dt.date) -> dt.date:
         """The first working day strictly after `day` (== add_workdays(day, 1))."""

@@ -165,3 +165,91 @@ def test_assign_a_department_from_the_page(porg, web):
     assert water.department == porg.depts["zjj"] and water.limit_workdays == 6
     r = client.post(reverse("projects:item_assign", args=[water.pk]), {"limit_workdays": "abc"}, follow=True)
     assert "办理时限" in r.content.decode()
+
+
+def test_the_case_page_and_the_project_page_link_each_other(porg, web):
+    from bangban.cases.tests.conftest import make_item
+
+    make_item(porg, "企业投资项目备案")
+    with at(2026, 3, 2):
+        p = register(porg)
+        agent = porg.user("county_agent")
+        beian = services.item_start(by=agent, item=item(p, "企业投资项目备案"))
+        services.item_complete(by=agent, item=beian)
+        energy = services.item_start(by=agent, item=item(p, "节能审查"))
+    p.refresh_from_db()
+    client = web(porg.user("coordinator"))
+    page = client.get(reverse("projects:detail", args=[p.pk])).content.decode()
+    assert reverse("cases:detail", args=[beian.case_id]) in page  # the item's own case
+    assert reverse("cases:detail", args=[p.case_id]) in page and "项目代办办件" in page
+    case_page = client.get(reverse("cases:detail", args=[beian.case_id])).content.decode()
+    assert f"{reverse('projects:detail', args=[p.pk])}#item-{beian.pk}" in case_page
+    umbrella = client.get(reverse("cases:detail", args=[p.case_id])).content.decode()
+    assert f"#item-{energy.pk}" in umbrella and "重点项目" in umbrella
+
+
+def test_every_form_post_says_what_happened_and_names_the_field(porg, web):
+    """The form posts of the project page (one shape in views._post): success, a refusal naming the
+    field, and the way back."""
+    from bangban.projects.models import ActionItem, Blocker, LiaisonRequest
+
+    with at(2026, 3, 2):
+        p = register(porg)
+        services.item_start(by=porg.user("county_agent"), item=item(p, "企业投资项目备案"))
+        client = web(porg.user("coordinator"))
+        detail = reverse("projects:detail", args=[p.pk])
+        beian = item(p, "企业投资项目备案")
+
+        def post(name, pk, data):
+            r = client.post(reverse(f"projects:{name}", args=[pk]), data, follow=True)
+            assert r.redirect_chain[-1][0].startswith(detail), r.redirect_chain
+            return r.content.decode()
+
+        assert "「请求内容」" in post("request_send", p.pk, {"req-department": porg.depts["fgw"].pk})
+        page = post(
+            "request_send",
+            p.pk,
+            {
+                "req-department": porg.depts["fgw"].pk,
+                "req-kind": "question",
+                "req-text": "材料？",
+                "req-limit_workdays": 1,
+            },
+        )
+        assert "已发出协办请求" in page and LiaisonRequest.objects.count() == 1
+        req = LiaisonRequest.objects.get()
+        assert "「答复」" in post("request_answer", req.pk, {"text": ""})
+        assert "已答复协办请求" in post("request_answer", req.pk, {"text": "营业执照"})
+        meeting = {
+            "mtg-kind": "joint",
+            "mtg-held_on": "2026-03-02",
+            "mtg-attendees": "各部门",
+            "mtg-agenda": "选址",
+        }
+        assert "「责任人」" in post(
+            "meeting_create", p.pk, meeting | {"mtg-decision": "出具意见", "mtg-limit_workdays": 3}
+        )
+        owner = porg.user("fgw_liaison").pk
+        page = post(
+            "meeting_create",
+            p.pk,
+            meeting | {"mtg-decision": "出具意见", "mtg-owner": owner, "mtg-limit_workdays": 3},
+        )
+        assert "会议决定已转为待办事项" in page
+        action = ActionItem.objects.get()
+        assert "「落实情况」" in post("action_close", action.pk, {"text": ""})
+        assert "会议决定事项已办结" in post("action_close", action.pk, {"text": "已出具"})
+        assert "「堵点描述」" in post("blocker_raise", beian.pk, {"text": ""})
+        assert "已提出堵点" in post("blocker_raise", beian.pk, {"text": "缺证明"})
+        blocker = Blocker.objects.get()
+        assert "「解决情况」" in post("blocker_resolve", blocker.pk, {"text": ""})
+        assert "堵点已解决" in post("blocker_resolve", blocker.pk, {"text": "已协调"})
+        assert "「办件编号」" in post("item_link_case", beian.pk, {"case_number": "NONE"})
+        assert "「责任部门」应为编号" in post("item_assign", beian.pk, {"department": "x"})
+        assert "已调整事项" in post(
+            "item_assign", item(p, "供水接入").pk, {"department": porg.depts["zjj"].pk}
+        )
+        r = client.post(
+            reverse("projects:item_action", args=[beian.pk, "suspend"]), {"text": "等材料"}, follow=True
+        )
+        assert "已中止事项「企业投资项目备案」" in r.content.decode()

@@ -89,3 +89,24 @@ def test_wall_counts_average_stage_days_and_days_to_permit(porg):
         wall = selectors.wall_data(user=porg.user("coordinator"))
     assert dict(wall["avg_days"]) == {"立项": 7.0}
     assert wall["days_to_permit"] is None
+
+
+def test_wall_averages_are_computed_in_the_database(porg):
+    """Stage days and 立项 → 施工许可 days averaged by the database, as the Python definition would."""
+    import datetime as dt
+
+    from bangban.projects.models import ProjectStage
+
+    D = dt.date
+    with at(2026, 3, 2):
+        a, b, c = (register(porg, name=n) for n in ("甲", "乙", "丙"))
+    for p, start, permit in ((a, D(2026, 1, 5), D(2026, 2, 4)), (b, D(2026, 1, 10), D(2026, 3, 1))):
+        ProjectStage.objects.filter(project=p, name="立项").update(actual_start=start, actual_end=start)
+        ProjectStage.objects.filter(project=p, name="施工许可").update(
+            actual_start=permit - dt.timedelta(days=5), actual_end=permit
+        )
+    ProjectStage.objects.filter(project=c, name="立项").update(actual_start=D(2026, 2, 1))  # no permit yet
+    with at(2026, 3, 2):
+        wall = selectors.wall_board(user=porg.user("coordinator"))
+    assert wall["days_to_permit"] == round((30 + 50) / 2, 1) and wall["permit_count"] == 2
+    assert dict(wall["avg_days"]) == {"立项": 0.0, "施工许可": 5.0}

@@ -172,3 +172,20 @@ def test_no_working_day_is_skipped(start, n):
         day += dt.timedelta(days=1)
         seen += CAL.is_workday(day)
     assert seen == n
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=dates, span=st.integers(min_value=0, max_value=900))
+def test_counting_agrees_with_walking_the_days(a, span):
+    """workdays_between reads per-year running counts; walking day by day must give the same."""
+    b = a + dt.timedelta(days=span)
+    day, seen = a, 0
+    while day < b:
+        day += dt.timedelta(days=1)
+        seen += CAL.is_workday(day)
+    assert CAL.workdays_between(a, b) == seen
+
+
+def test_counting_reaches_the_last_representable_year():
+    cal = WorkCalendar()
+    assert cal.workdays_between(D(9999, 12, 24), D(9999, 12, 31)) == 5
