@@ -162,7 +162,9 @@ def main() -> None:
         generate(args.projects)
         print(f"generated in {time.perf_counter() - started:.0f} s")
         with connections["default"].cursor() as cursor:
-            cursor.execute("ANALYZE projects_project, projects_projectstage, projects_projectitem, projects_projectitem_depends_on")
+            cursor.execute(
+                "ANALYZE projects_project, projects_projectstage, projects_projectitem, projects_projectitem_depends_on"
+            )
     ids = list(Project.objects.values_list("id", flat=True))
     sizes = f"{len(ids):,} projects, {ProjectItem.objects.count():,} items"
     admin = User.objects.get(username=ADMIN)
