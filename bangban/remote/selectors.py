@@ -7,7 +7,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from bangban.core.errors import NotInScope
@@ -22,6 +22,29 @@ def windows_in_scope(user) -> QuerySet[CloudWindow]:
     return (
         CloudWindow.objects.filter(scope_q(user)).select_related("institution").order_by("institution__path")
     )
+
+
+def windows_for_api(user) -> QuerySet[CloudWindow]:
+    """Windows in the user's scope, with the agents on duty and whether the user is one of them."""
+    open_duty = Q(duties__ended_at__isnull=True)
+    return (
+        windows_in_scope(user)
+        .annotate(
+            agents_on_duty=Count("duties", filter=open_duty),
+            me_on_duty=Exists(
+                AgentDuty.objects.filter(window=OuterRef("pk"), agent_id=user.pk, ended_at__isnull=True)
+            ),
+        )
+        .order_by("institution__path", "pk")
+    )
+
+
+def calls_for_api(user, *, status: str | None = None) -> QuerySet[HelpCall]:
+    """Calls routed to windows in the user's scope, and those the user made (clerk) or answered."""
+    qs = HelpCall.objects.filter(scope_q(user, "window__institution") | Q(clerk=user) | Q(agent=user))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("window", "station", "item", "agent", "case").order_by("-created_at", "-pk")
 
 
 def windows_of(user) -> QuerySet[CloudWindow]:
