@@ -2,6 +2,9 @@
 acceptance. Each state change is one transaction with one audit row and one STATE event on the call's
 own timeline; waking waiters (live.publish) runs after commit.
 
+Every change of a call's status or answer time keeps the counters of 远程帮办及时响应率 in the same
+transaction (indicators.facts_of_call before and after, supervision.facts.apply).
+
 Exactly one agent gets a call: answering is a conditional UPDATE (status = queued) and only the
 agent whose UPDATE changed the row proceeds. Session events are numbered under the call's row lock
 (UPDATE … last_seq = last_seq + 1), so their numbers commit in order and `after=<seq>` never skips one.
@@ -27,8 +30,9 @@ from bangban.core.ids import mask_phone
 from bangban.core.routing import parse_id
 from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
-from bangban.remote import live
+from bangban.remote import indicators, live
 from bangban.remote.models import AgentDuty, CallStatus, CloudWindow, HelpCall, SessionEvent
+from bangban.supervision import facts
 
 Side = SessionEvent.Side
 Kind = SessionEvent.Kind
@@ -313,6 +317,7 @@ def call_answer(*, by, call: HelpCall) -> HelpCall:
     if taken != 1:
         raise ServiceError("taken", "该求助已被其他坐席接听或已结束", field="call")
     call = HelpCall.objects.select_related("window__institution").get(pk=call.pk)
+    facts.apply([], indicators.facts_of_call(call))  # a queued call counts nothing
     wait = call.wait_seconds
     _state(call, f"{by.display_name} 接听（等待 {wait} 秒）", agent=by.display_name, wait=wait)
     _audit(by, "remote.call.answer", call, {"status": {"before": "queued", "after": "answered"}})
@@ -357,6 +362,7 @@ def call_hangup(*, call: HelpCall, side: str, by=None, reason: str = "") -> Help
     call = _lock(call)
     if call.status in (CallStatus.ENDED, CallStatus.ABANDONED):
         return call
+    before = indicators.facts_of_call(call)
     now = timezone.now()
     if call.status == CallStatus.QUEUED:
         if side != Side.CALLER and side != Side.SYSTEM:
@@ -371,6 +377,7 @@ def call_hangup(*, call: HelpCall, side: str, by=None, reason: str = "") -> Help
         action = "remote.call.end"
     call.ended_at, call.end_reason = now, text[:200]
     call.save(update_fields=["status", "ended_at", "end_reason"])
+    facts.apply(before, indicators.facts_of_call(call))
     _state(call, text)
     if call.case_id and call.status == CallStatus.ENDED:
         _session_on_case(call)
@@ -393,9 +400,11 @@ def call_return(*, call: HelpCall, reason: str = "坐席断线，求助退回队
     if call.status != CallStatus.ANSWERED:
         return call
     agent = call.agent
+    before = indicators.facts_of_call(call)
     call.status, call.agent, call.answered_at = CallStatus.QUEUED, None, None
     call.returned_count += 1
     call.save(update_fields=["status", "agent", "answered_at", "returned_count"])
+    facts.apply(before, indicators.facts_of_call(call))
     _state(call, reason, previous_agent=agent.display_name if agent else "")
     _audit(
         None,
