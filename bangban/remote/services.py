@@ -30,7 +30,7 @@ from bangban.core.ids import mask_phone
 from bangban.core.routing import parse_id
 from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
-from bangban.remote import indicators, live
+from bangban.remote import indicators, live, selectors
 from bangban.remote.models import AgentDuty, CallStatus, CloudWindow, HelpCall, SessionEvent
 from bangban.supervision import facts
 
@@ -153,6 +153,7 @@ def duty_start(*, by, window: CloudWindow, skills=()) -> AgentDuty:
         except IntegrityError:  # a concurrent start won
             duty = AgentDuty.objects.get(window=window, agent=by, ended_at__isnull=True)
     duty.skills.set(list(skills))
+    selectors.queue_changed(window.pk)
     audit_record(actor=by, action="remote.duty.start", target=window, institution=window.institution)
     return duty
 
@@ -164,6 +165,7 @@ def duty_stop(*, by, window: CloudWindow) -> int:
         ended_at=timezone.now()
     )
     if n:
+        selectors.queue_changed(window.pk)
         audit_record(actor=by, action="remote.duty.stop", target=window, institution=window.institution)
     return n
 
@@ -213,6 +215,7 @@ def _check_item(item) -> Item | None:
 
 
 def _state(call: HelpCall, text: str, **data) -> SessionEvent:
+    selectors.queue_changed(call.window_id)  # every change of a call's status comes through here
     return _append(call, Side.SYSTEM, Kind.STATE, {"text": text, "status": call.status, **data})
 
 
