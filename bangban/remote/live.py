@@ -171,56 +171,64 @@ def _ensure_threads() -> None:
 
 def _pause() -> None:
     """Sleep one tick: the poll interval, or SAFETY_SECONDS while Redis carries the wake-ups (judged
-    anew every 0.1 s, so a subscription lost or regained changes the pace at once)."""
-    started = time.monotonic()
+    anew every 0.1 s, so a subscription lost or regained changes the pace at once). Counts the time
+    it slept rather than reading a clock, which a test may move."""
+    slept = 0.0
     while True:
         listener = _listener()
         redis_up = listener is not None and listener.ready.is_set()
-        left = (
-            started
-            + (SAFETY_SECONDS if redis_up else settings.BANGBAN_REMOTE_POLL_SECONDS)
-            - time.monotonic()
-        )
+        left = (SAFETY_SECONDS if redis_up else settings.BANGBAN_REMOTE_POLL_SECONDS) - slept
         if left <= 0:
             return
         if not _waiters and connection.connection is not None:
             connection.close()  # nobody waits: hold no database connection (and let tests drop theirs)
         _watcher_state["connected"] = connection.connection is not None
-        time.sleep(min(left, 0.1))
+        step = min(left, 0.1)
+        time.sleep(step)
+        slept += step
 
 
 def _watch() -> None:
-    from bangban.remote.models import HelpCall
-
     failing = False  # logged once per outage, not on every tick
     while True:
-        _pause()
-        with _lock:
-            ids = list(_waiters)
-        if not ids:
-            continue
-        _watcher_state["connected"] = True
         try:
-            close_old_connections()
-            seqs: dict[int, int] = {}
-            for start in range(0, len(ids), ID_CHUNK):
-                chunk = ids[start : start + ID_CHUNK]
-                seqs.update(HelpCall.objects.filter(pk__in=chunk).values_list("pk", "last_seq"))
-        except Exception as exc:  # the database away: waiters end on their own time
-            if not failing:
-                log.warning("remote: watcher could not read the calls (%s)", exc)
-            failing = True
-            connection.close()
-            continue
-        failing = False
-        with _lock:
-            for call_id, group in _waiters.items():
-                seq = seqs.get(call_id)
-                for w in group:
-                    # Gone (deleted) or moved past what the waiter has seen: let it re-read.
-                    if seq is None or w.seen is None or seq > w.seen:
-                        w.seen = seq
-                        w.event.set()
+            _pause()
+            failing = _tick(failing)
+        except Exception:  # never let the watcher die: every waiter of the process depends on it
+            log.exception("remote: watcher tick failed")
+            time.sleep(1.0)
+
+
+def _tick(failing: bool) -> bool:
+    """One read of every waited call's counter; wakes the waiters whose call moved. Returns whether
+    the database could not be read (so an outage is logged once)."""
+    from bangban.remote.models import HelpCall
+
+    with _lock:
+        ids = list(_waiters)
+    if not ids:
+        return failing
+    _watcher_state["connected"] = True
+    try:
+        close_old_connections()
+        seqs: dict[int, int] = {}
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = ids[start : start + ID_CHUNK]
+            seqs.update(HelpCall.objects.filter(pk__in=chunk).values_list("pk", "last_seq"))
+    except Exception as exc:  # the database away: waiters end on their own time
+        if not failing:
+            log.warning("remote: watcher could not read the calls (%s)", exc)
+        connection.close()
+        return True
+    with _lock:
+        for call_id, group in _waiters.items():
+            seq = seqs.get(call_id)
+            for w in group:
+                # Gone (deleted) or moved past what the waiter has seen: let it re-read.
+                if seq is None or w.seen is None or seq > w.seen:
+                    w.seen = seq
+                    w.event.set()
+    return False
 
 
 # --- the API of this module ------------------------------------------------------------------------
