@@ -21,6 +21,7 @@ from bangban.notifications import api as notifications_api
 from bangban.org.api import DepartmentViewSet, InstitutionViewSet
 from bangban.oversight import api as oversight_api
 from bangban.projects import api as projects_api
+from bangban.remote import api as remote_api
 from bangban.supervision import api as supervision_api
 from bangban.training import api as training_api
 from bangban.workdays import api as workdays_api
@@ -43,6 +44,7 @@ FEATURE_APIS = [
     projects_api,
     assessments_api,
     exchange_api,
+    remote_api,
 ]
 
 router = Router()

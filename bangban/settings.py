@@ -403,6 +403,11 @@ SPECTACULAR_SETTINGS = {
         "ProjectItemStatusEnum": "bangban.projects.models.ItemStatus",
         "ProjectRequestKindEnum": "bangban.projects.models.RequestKind",
         "ProjectMeetingKindEnum": "bangban.projects.models.MeetingKind",
+        "RemoteCallStatusEnum": "bangban.remote.models.CallStatus",
+        "RemoteCallOriginEnum": "bangban.remote.models.HelpCall.Origin",
+        "RemoteEventSideEnum": "bangban.remote.models.SessionEvent.Side",
+        "RemoteEventKindEnum": "bangban.remote.models.SessionEvent.Kind",
+        "RemotePartySideEnum": "bangban.remote.api.PARTY_SIDES",
     },
 }
 

@@ -120,6 +120,8 @@ class Run:
         self.latencies: list[float] = []
         self.polls = 0
         self.errors = 0
+        self.post_ms: list[float] = []  # a signal's POST, request to response
+        self.probe_ms: list[float] = []  # a queued caller's poll that does not wait (wait=0)
         self.lock = threading.Lock()
 
     def received(self, events: list[dict]) -> None:
@@ -149,6 +151,22 @@ class Run:
             if data.get("retry_after"):
                 time.sleep(1)
 
+    def probe(self, session, urls: list[str]) -> None:
+        """The cost of one poll when nothing changed: queued callers' polls that answer at once."""
+        i = 0
+        while time.monotonic() < self.until:
+            url = urls[i % len(urls)]
+            i += 1
+            try:
+                started = time.perf_counter()
+                session.get(url, params={"after": 10**9, "wait": "0"}, timeout=30).raise_for_status()
+                with self.lock:
+                    self.probe_ms.append((time.perf_counter() - started) * 1000)
+            except Exception:
+                with self.lock:
+                    self.errors += 1
+            time.sleep(0.05)
+
     def send(self, session, url: str, name: str, headers: dict) -> None:
         n = 0
         while time.monotonic() < self.until:
@@ -161,7 +179,10 @@ class Run:
             with self.lock:
                 self.sent[key] = time.perf_counter()
             try:
+                started = time.perf_counter()
                 session.post(url, json=body, headers=headers, timeout=30).raise_for_status()
+                with self.lock:
+                    self.post_ms.append((time.perf_counter() - started) * 1000)
             except Exception:
                 with self.lock:
                     self.errors += 1
@@ -266,6 +287,9 @@ def main() -> None:
                     ),
                 )
             )
+        queued = [f"{base}/remote/c/{t}/events" for t in tokens if t not in set(token_of.values())]
+        if queued:
+            threads.append(threading.Thread(target=run.probe, args=(requests.Session(), queued)))
         started = time.monotonic()
         for t in threads:
             t.daemon = True
@@ -289,6 +313,12 @@ def main() -> None:
                 f"p99 {percentile(lat, 99):.1f}  max {max(lat):.1f}"
             )
         print(f"long-polls answered {run.polls} ({run.polls / elapsed:.0f}/s)")
+        for name, values in (("signal POST", run.post_ms), ("queued poll, wait=0", run.probe_ms)):
+            if values:
+                print(
+                    f"{name} ms ({len(values)}): p50 {statistics.median(values):.1f}  "
+                    f"p95 {percentile(values, 95):.1f}  p99 {percentile(values, 99):.1f}"
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)

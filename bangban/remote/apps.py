@@ -9,6 +9,20 @@ class RemoteConfig(AppConfig):
     def ready(self):
         from bangban.audit.actions import register
         from bangban.core import navigation
+        from bangban.remote import indicators
+        from bangban.supervision.registry import DrillSpec, RecordKind
+        from bangban.supervision.registry import register as register_kind
+
+        # 远程帮办及时响应率 (supervision.indicators): the calls' facts and their drill-down.
+        register_kind(
+            RecordKind(
+                "remote_call",
+                "远程帮办求助",
+                indicators.METRICS,
+                indicators.all_call_facts,
+                DrillSpec("次", indicators.HEADERS, indicators.drill_calls, indicators.call_row),
+            )
+        )
 
         navigation.register(navigation.NavEntry("远程帮办", "remote:duty", None, 170))
         navigation.register(navigation.NavEntry("云窗口", "remote:windows", None, 171))

@@ -7,7 +7,8 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from bangban.core.errors import NotInScope
@@ -22,6 +23,29 @@ def windows_in_scope(user) -> QuerySet[CloudWindow]:
     return (
         CloudWindow.objects.filter(scope_q(user)).select_related("institution").order_by("institution__path")
     )
+
+
+def windows_for_api(user) -> QuerySet[CloudWindow]:
+    """Windows in the user's scope, with the agents on duty and whether the user is one of them."""
+    open_duty = Q(duties__ended_at__isnull=True)
+    return (
+        windows_in_scope(user)
+        .annotate(
+            agents_on_duty=Count("duties", filter=open_duty),
+            me_on_duty=Exists(
+                AgentDuty.objects.filter(window=OuterRef("pk"), agent_id=user.pk, ended_at__isnull=True)
+            ),
+        )
+        .order_by("institution__path", "pk")
+    )
+
+
+def calls_for_api(user, *, status: str | None = None) -> QuerySet[HelpCall]:
+    """Calls routed to windows in the user's scope, and those the user made (clerk) or answered."""
+    qs = HelpCall.objects.filter(scope_q(user, "window__institution") | Q(clerk=user) | Q(agent=user))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("window", "station", "item", "agent", "case").order_by("-created_at", "-pk")
 
 
 def windows_of(user) -> QuerySet[CloudWindow]:
@@ -75,24 +99,63 @@ def average_session_seconds(window: CloudWindow) -> int:
     return int(sum((e - a).total_seconds() for a, e in recent) / len(recent))
 
 
+QUEUE_KEY = "remote:queue:{}"
+QUEUE_SECONDS = 2  # a window's queue snapshot is shared this long, unless a change drops it sooner
+
+
+def _queue_snapshot(window_id: int) -> dict:
+    """One window's queue as every caller's poll needs it: the waiting calls in order (position by
+    id), agents on duty, calls in session, the recent average session. Computed once for all its
+    callers and kept in the cache (shared by the app servers) for QUEUE_SECONDS; `queue_changed`
+    drops it when a call joins, leaves or is answered there, or an agent comes or goes."""
+    key = QUEUE_KEY.format(window_id)
+    snap = cache.get(key)
+    if snap is None:
+        ids = HelpCall.objects.filter(window_id=window_id, status=CallStatus.QUEUED).order_by(
+            "queued_at", "pk"
+        )
+        window = CloudWindow(pk=window_id)
+        snap = {
+            "place": {pk: n for n, pk in enumerate(ids.values_list("pk", flat=True), 1)},
+            "agents": agents_on_duty(window),
+            "busy": HelpCall.objects.filter(window_id=window_id, status=CallStatus.ANSWERED).count(),
+            "average": average_session_seconds(window),
+        }
+        cache.set(key, snap, QUEUE_SECONDS)
+    return snap
+
+
+def queue_changed(window_id: int) -> None:
+    """Drop the window's queue snapshot now and again after commit (a poll in between may have
+    stored the state before the change)."""
+    from django.db import transaction
+
+    key = QUEUE_KEY.format(window_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def queue_status(call: HelpCall) -> dict:
     """What the caller sees: status, place in the queue and an estimated wait (places ahead shared
-    among the agents on duty, times the window's recent average session)."""
+    among the agents on duty, times the window's recent average session). O(1) per poll: the
+    window's snapshot is shared by all its callers."""
     out = {"status": call.status, "status_label": call.get_status_display()}
     if call.status == CallStatus.QUEUED:
-        ahead = (
-            HelpCall.objects.filter(window_id=call.window_id, status=CallStatus.QUEUED)
-            .filter(Q(queued_at__lt=call.queued_at) | Q(queued_at=call.queued_at, pk__lt=call.pk))
-            .count()
-        )
-        agents = agents_on_duty(call.window)
-        busy = HelpCall.objects.filter(window_id=call.window_id, status=CallStatus.ANSWERED).count()
-        out["position"] = ahead + 1
+        snap = _queue_snapshot(call.window_id)
+        position = snap["place"].get(call.pk)
+        if position is None:  # joined after the snapshot was taken: count for this one
+            position = 1 + (
+                HelpCall.objects.filter(window_id=call.window_id, status=CallStatus.QUEUED)
+                .filter(Q(queued_at__lt=call.queued_at) | Q(queued_at=call.queued_at, pk__lt=call.pk))
+                .count()
+            )
+        ahead, agents, busy = position - 1, snap["agents"], snap["busy"]
+        out["position"] = position
         out["agents"] = agents
         if agents:
             free = max(0, agents - busy)
             rounds = 0 if ahead < free else math.ceil((ahead + 1 - free) / agents)
-            out["estimate_seconds"] = rounds * average_session_seconds(call.window)
+            out["estimate_seconds"] = rounds * snap["average"]
         else:
             out["estimate_seconds"] = None
     elif call.status == CallStatus.ANSWERED:

@@ -2,6 +2,9 @@
 acceptance. Each state change is one transaction with one audit row and one STATE event on the call's
 own timeline; waking waiters (live.publish) runs after commit.
 
+Every change of a call's status or answer time keeps the counters of 远程帮办及时响应率 in the same
+transaction (indicators.facts_of_call before and after, supervision.facts.apply).
+
 Exactly one agent gets a call: answering is a conditional UPDATE (status = queued) and only the
 agent whose UPDATE changed the row proceeds. Session events are numbered under the call's row lock
 (UPDATE … last_seq = last_seq + 1), so their numbers commit in order and `after=<seq>` never skips one.
@@ -27,8 +30,9 @@ from bangban.core.ids import mask_phone
 from bangban.core.routing import parse_id
 from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
-from bangban.remote import live
+from bangban.remote import indicators, live, selectors
 from bangban.remote.models import AgentDuty, CallStatus, CloudWindow, HelpCall, SessionEvent
+from bangban.supervision import facts
 
 Side = SessionEvent.Side
 Kind = SessionEvent.Kind
@@ -149,6 +153,7 @@ def duty_start(*, by, window: CloudWindow, skills=()) -> AgentDuty:
         except IntegrityError:  # a concurrent start won
             duty = AgentDuty.objects.get(window=window, agent=by, ended_at__isnull=True)
     duty.skills.set(list(skills))
+    selectors.queue_changed(window.pk)
     audit_record(actor=by, action="remote.duty.start", target=window, institution=window.institution)
     return duty
 
@@ -160,6 +165,7 @@ def duty_stop(*, by, window: CloudWindow) -> int:
         ended_at=timezone.now()
     )
     if n:
+        selectors.queue_changed(window.pk)
         audit_record(actor=by, action="remote.duty.stop", target=window, institution=window.institution)
     return n
 
@@ -209,6 +215,7 @@ def _check_item(item) -> Item | None:
 
 
 def _state(call: HelpCall, text: str, **data) -> SessionEvent:
+    selectors.queue_changed(call.window_id)  # every change of a call's status comes through here
     return _append(call, Side.SYSTEM, Kind.STATE, {"text": text, "status": call.status, **data})
 
 
@@ -313,6 +320,7 @@ def call_answer(*, by, call: HelpCall) -> HelpCall:
     if taken != 1:
         raise ServiceError("taken", "该求助已被其他坐席接听或已结束", field="call")
     call = HelpCall.objects.select_related("window__institution").get(pk=call.pk)
+    facts.apply([], indicators.facts_of_call(call))  # a queued call counts nothing
     wait = call.wait_seconds
     _state(call, f"{by.display_name} 接听（等待 {wait} 秒）", agent=by.display_name, wait=wait)
     _audit(by, "remote.call.answer", call, {"status": {"before": "queued", "after": "answered"}})
@@ -357,6 +365,7 @@ def call_hangup(*, call: HelpCall, side: str, by=None, reason: str = "") -> Help
     call = _lock(call)
     if call.status in (CallStatus.ENDED, CallStatus.ABANDONED):
         return call
+    before = indicators.facts_of_call(call)
     now = timezone.now()
     if call.status == CallStatus.QUEUED:
         if side != Side.CALLER and side != Side.SYSTEM:
@@ -371,6 +380,7 @@ def call_hangup(*, call: HelpCall, side: str, by=None, reason: str = "") -> Help
         action = "remote.call.end"
     call.ended_at, call.end_reason = now, text[:200]
     call.save(update_fields=["status", "ended_at", "end_reason"])
+    facts.apply(before, indicators.facts_of_call(call))
     _state(call, text)
     if call.case_id and call.status == CallStatus.ENDED:
         _session_on_case(call)
@@ -393,9 +403,11 @@ def call_return(*, call: HelpCall, reason: str = "坐席断线，求助退回队
     if call.status != CallStatus.ANSWERED:
         return call
     agent = call.agent
+    before = indicators.facts_of_call(call)
     call.status, call.agent, call.answered_at = CallStatus.QUEUED, None, None
     call.returned_count += 1
     call.save(update_fields=["status", "agent", "answered_at", "returned_count"])
+    facts.apply(before, indicators.facts_of_call(call))
     _state(call, reason, previous_agent=agent.display_name if agent else "")
     _audit(
         None,

@@ -56,11 +56,11 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
         return _json_error(ServiceError("invalid", "after 应为非负整数", field="after"))
     after = after or 0
     services.heartbeat(call, side)
-    services.check_stale(call)
+    if services.check_stale(call):
+        call = _reload(call)
     wait = settings.BANGBAN_REMOTE_WAIT_SECONDS
     if request.GET.get("wait") == "0":
         wait = 0
-    call.refresh_from_db(fields=["status"])
     if call.status == CallStatus.QUEUED:
         wait = min(wait, 5.0)  # the place in the queue moves without an event: refresh it
     elif call.status in (CallStatus.ENDED, CallStatus.ABANDONED):
@@ -71,11 +71,17 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
     else:
         busy = False
     try:
-        events = live.wait_for(call.pk, lambda: services.events_after(call, side, after), wait)
+        # The call was read just now, before the first check: its last_seq is what this wait has seen.
+        events = live.wait_for(
+            call.pk, lambda: services.events_after(call, side, after), wait, seen=call.last_seq
+        )
     finally:
         if wait and not busy:
             live.give_slot()
-    call = HelpCall.objects.select_related("window", "agent", "case").get(pk=call.pk)
+    if events:
+        # Every change of status, agent or case comes with an event: without one, the call read at
+        # the start of this request is still current.
+        call = _reload(call)
     return JsonResponse(
         {
             "events": [_event_json(e) for e in events],
@@ -83,6 +89,10 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
             "retry_after": 1 if busy else 0,
         }
     )
+
+
+def _reload(call: HelpCall) -> HelpCall:
+    return HelpCall.objects.select_related("window", "agent", "case").get(pk=call.pk)
 
 
 def _post(request, call: HelpCall, side: str) -> JsonResponse:

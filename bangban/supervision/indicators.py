@@ -85,6 +85,13 @@ INDICATOR_LIST = (
         "短信邀评的，纸质、电话或窗口评价同样计入；终止的办件不发评价邀请，不作此要求）的比例。",
         "case.record_complete", "case.closed", D(100), "记录完整", "结束办件",
     ),
+    Indicator(
+        "remote_response", "远程帮办及时响应率",
+        "期内发起、已有结果的远程帮办求助（已接听，或排队时放弃）中，自发起起 60 秒内被坐席接听的比例；"
+        "排队时挂断或断线放弃的求助计为未及时响应，仍在排队的求助暂不计入。按接听的云窗口所属机构统计，"
+        "退回队列后再次接听的求助按最后一次接听计算等待时间。",
+        "remote.answered_in_time", "remote.calls", D(90), "60 秒内接听", "已接听和放弃的求助",
+    ),
 )  # fmt: skip
 INDICATORS = {i.code: i for i in INDICATOR_LIST}
 METRICS = tuple(sorted({m for i in INDICATOR_LIST for m in (i.numerator, i.denominator) if m}))

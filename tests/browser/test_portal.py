@@ -5,6 +5,7 @@ read-aloud through the browser's speech synthesis."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import shot
 from tests.browser.test_accessibility import AXE, describe, run_axe
@@ -51,6 +52,7 @@ def _pages(w) -> list[str]:
         "/ask/",
         f"/ask/?item={w['item'].pk}",
         "/help/",
+        "/remote/help/",
         "/track/",
         "/accessibility/",
         "/knowledge/",
@@ -122,6 +124,14 @@ def test_public_pages_pass_axe_in_both_modes_on_a_phone(browser, live_server, wo
             assert response.status == 200, url
             assert page.get_by_role("link", name="返回标准版").is_visible() == care, url
             _check(page, f"{mode} {url}", report, care)
+        # Remote help (远程帮办) is one tap away from the home and the help page in both modes.
+        for start in ("/", "/help/"):
+            page.goto(live_server.url + start)
+            link = page.get_by_role("link", name="远程帮办", exact=True)
+            expect(link).to_be_visible()
+            link.click()
+            expect(page).to_have_url(live_server.url + "/remote/help/")
+            expect(page.get_by_role("heading", level=1)).to_contain_text("远程")
         # The form sent back with its errors: the summary takes the focus and passes too.
         page.goto(live_server.url + "/ask/")
         page.get_by_role("button", name="提交咨询").click()

@@ -403,3 +403,13 @@ def test_the_home_search_finds_the_item_by_colloquial_words(org, client, item):
     assert "<mark>" in html and "public" in r["Cache-Control"] and not r.cookies
     assert "没有找到" in client.get("/search/", {"q": "火星签证"}).content.decode()
     assert client.get("/search/", {"q": "x" * 500, "page": "abc"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/help/"])
+def test_home_and_help_link_to_remote_help_in_both_modes(org, client, path):
+    """关怀版 is a stylesheet over the same page: the link is there, and not among what it hides."""
+    for care in ("", rules.CARE_ON):
+        client.cookies[rules.CARE_COOKIE] = care
+        html = client.get(path).content.decode()
+        links = re.findall(r'<a class="([^"]*)" href="/remote/help/">远程帮办</a>', html)
+        assert links and not any("care-hide" in c for c in links), path

@@ -32,3 +32,17 @@ FORM = {
     "mode": "guide",
     "summary": "个体户开业",
 }
+
+
+@pytest.fixture(autouse=True)
+def _watcher_lets_go():
+    """After a test, the process's watcher (remote.live) gives its connection back once nobody waits."""
+    yield
+    import time
+
+    from bangban.remote import live
+
+    for _ in range(40):
+        if not live.watcher_holds_connection():
+            return
+        time.sleep(0.05)

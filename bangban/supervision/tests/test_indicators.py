@@ -18,11 +18,12 @@ from bangban.supervision.indicators import (
 )
 
 
-def test_all_ten_indicators_of_domain_13():
+def test_all_ten_indicators_of_domain_13_and_remote_help():
     names = {i.name for i in INDICATOR_LIST}
     assert names == {
         "按时办结率", "满意率", "咨询及时处理率", "投诉及时处理率", "响应率",
         "解决率", "差评整改率", "实名差评回访率", "信息公开率", "记录完整率",
+        "远程帮办及时响应率",  # issue 12: the remote help first-response figure
     }  # fmt: skip
     assert all(i.definition for i in INDICATOR_LIST)
 

@@ -1,0 +1,114 @@
+"""The long-poll path's cost and its wake-ups: few queries per poll, nothing per waiter while asleep,
+the queue position shared per window, a waiter woken by another server (database or Redis)."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from bangban.core.testing import redis_url_or_skip
+from bangban.remote import live, selectors, services
+from bangban.remote.models import HelpCall
+
+
+def _poll(client, url):
+    with CaptureQueriesContext(connection) as q:
+        data = client.get(url, {"after": 10**6, "wait": "0"}).json()
+    return data, [x["sql"] for x in q.captured_queries]
+
+
+@pytest.mark.django_db
+def test_a_poll_when_nothing_changed_reads_the_call_and_its_events_only(org, web, window, item, settings):
+    settings.BANGBAN_REMOTE_PUBSUB_URL = ""
+    clerk = org.user("station_agent")
+    calls = [services.call_create_station(by=clerk, caller_name=f"甲{i}", item=item) for i in range(6)]
+    services.call_answer(by=org.user("town_agent"), call=calls[0])
+    c = web(clerk)
+    c.get(f"/remote/calls/{calls[4].pk}/events", {"after": 0, "wait": "0"})  # heartbeat, snapshot
+    data, queries = _poll(c, f"/remote/calls/{calls[4].pk}/events")
+    assert data["status"]["position"] == 4 and data["status"]["agents"] == 1
+    remote = [q for q in queries if "remote_" in q]
+    # The call (with its window, agent, case), its events after `after`; the queue from the snapshot.
+    assert len(remote) == 2, remote
+    # Other callers of the window share the snapshot: no count over the waiting calls.
+    data, queries = _poll(c, f"/remote/calls/{calls[5].pk}/events")
+    assert data["status"]["position"] == 5
+    assert not [q for q in queries if "COUNT(" in q.upper()]
+    agent = web(org.user("town_agent"))
+    agent.get(f"/remote/calls/{calls[0].pk}/events", {"after": 0, "wait": "0"})
+    _, queries = _poll(agent, f"/remote/calls/{calls[0].pk}/events")
+    assert len([q for q in queries if "remote_" in q]) == 2
+
+
+@pytest.mark.django_db
+def test_the_queue_snapshot_follows_every_change(org, window, item):
+    clerk, agent = org.user("station_agent"), org.user("town_agent")
+    a, b, c = (services.call_create_station(by=clerk, caller_name=n, item=item) for n in "甲乙丙")
+    assert [selectors.queue_status(x)["position"] for x in (a, b, c)] == [1, 2, 3]
+    services.call_hangup(call=a, side="caller", by=clerk)
+    assert selectors.queue_status(HelpCall.objects.get(pk=c.pk))["position"] == 2
+    services.duty_stop(by=agent, window=window)
+    assert selectors.queue_status(HelpCall.objects.get(pk=c.pk))["agents"] == 0
+    services.duty_start(by=agent, window=window)
+    services.call_answer(by=agent, call=b)
+    status = selectors.queue_status(HelpCall.objects.get(pk=c.pk))
+    assert status["position"] == 1 and status["agents"] == 1
+    d = services.call_create_station(by=clerk, caller_name="丁", item=item)
+    assert selectors.queue_status(d)["position"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_server_without_redis_wakes_a_waiter_through_the_database(org, window, item, settings):
+    """No publish reaches this process: the watcher's one query per tick sees the call's counter move."""
+    settings.BANGBAN_REMOTE_PUBSUB_URL = ""
+    settings.BANGBAN_REMOTE_POLL_SECONDS = 0.05
+    call = services.call_create_station(by=org.user("station_agent"), caller_name="甲", item=item)
+    seen = call.last_seq
+
+    def other_server():
+        time.sleep(0.3)
+        HelpCall.objects.filter(pk=call.pk).update(last_seq=F("last_seq") + 1)
+        connection.close()
+
+    def check():
+        return HelpCall.objects.filter(pk=call.pk, last_seq__gt=seen).exists()
+
+    threading.Thread(target=other_server).start()
+    started = time.monotonic()
+    assert live.wait_for(call.pk, check, 10, seen=seen) is True
+    assert time.monotonic() - started < 2
+    assert live.waiting_calls() == 0
+
+
+@pytest.mark.django_db
+def test_a_message_from_another_server_on_redis_wakes_a_waiter(settings):
+    """Published by a plain Redis client (not this process's publish): the process's one subscriber
+    hears it; the waiter holds no Redis connection of its own."""
+    import redis
+
+    url = redis_url_or_skip()
+    settings.BANGBAN_REMOTE_PUBSUB_URL = url
+    settings.BANGBAN_REMOTE_POLL_SECONDS = 30  # the database watcher is not what wakes it here
+    seen = []
+
+    def check():
+        return seen[:] if seen else None
+
+    live.wait_for(535353, check, 0.01)  # starts this process's subscriber
+    for _ in range(50):
+        if live._listener() is not None and live._listener().ready.is_set():
+            break
+        time.sleep(0.1)
+
+    def other_server():
+        time.sleep(0.3)
+        seen.append(1)
+        redis.Redis.from_url(url).publish(live.CHANNEL.format(535353), "1")
+
+    threading.Thread(target=other_server).start()
+    started = time.monotonic()
+    assert live.wait_for(535353, check, 10) == [1]
+    assert time.monotonic() - started < 0.9
