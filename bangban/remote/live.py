@@ -218,8 +218,12 @@ def _tick(failing: bool) -> bool:
     except Exception as exc:  # the database away: waiters end on their own time
         if not failing:
             log.warning("remote: watcher could not read the calls (%s)", exc)
-        connection.close()
         return True
+    finally:
+        # Held only for the read: a connection kept between ticks outlived its users (a browser's
+        # long-poll still waiting when the test run dropped its database).
+        connection.close()
+        _watcher_state["connected"] = False
     with _lock:
         for call_id, group in _waiters.items():
             seq = seqs.get(call_id)
