@@ -36,8 +36,6 @@ class InstitutionInScopeField(InScopeRelatedField):
 
 
 class DepartmentInScopeField(InScopeRelatedField):
-    scope_field = "institution"
-
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", Department.objects.filter(is_active=True))
         super().__init__(**kwargs)

@@ -180,9 +180,6 @@ def _pause() -> None:
         left = (SAFETY_SECONDS if redis_up else settings.BANGBAN_REMOTE_POLL_SECONDS) - slept
         if left <= 0:
             return
-        if not _waiters and connection.connection is not None:
-            connection.close()  # nobody waits: hold no database connection (and let tests drop theirs)
-        _watcher_state["connected"] = connection.connection is not None
         step = min(left, 0.1)
         time.sleep(step)
         slept += step
