@@ -68,3 +68,21 @@ def test_the_cache_works_and_recovers_on_a_real_redis():
     cache._degraded = True  # as after an outage: the next answer clears it
     assert cache.get("bangban-degrade-test") == 42 and not cache.degraded
     cache.delete("bangban-degrade-test")
+
+
+@pytest.mark.redis
+def test_one_redis_client_serves_every_call():
+    """Django builds a redis.Redis per cache call; ours keeps one per connection pool, and it still
+    reaches the same server (a value set through it is read back through a fresh Django client)."""
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    from bangban.core.testing import redis_url_or_skip
+
+    url = redis_url_or_skip()
+    cache = _cache(url)
+    client = cache._cache.get_client("a")
+    assert cache._cache.get_client("b", write=True) is client
+    cache.set("bangban-shared-client-test", "值", 30)
+    plain = RedisCacheClient([url])
+    assert plain.get(cache.make_and_validate_key("bangban-shared-client-test"), None) == "值"
+    cache.delete("bangban-shared-client-test")
