@@ -1,7 +1,7 @@
 """/api/v1/: every app's API in one router, the OpenAPI schema and its local docs."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
 from bangban.accounts.api import StaffViewSet, TokenViewSet, me
 from bangban.assessments import api as assessments_api
@@ -12,6 +12,7 @@ from bangban.catalog import api as catalog_api
 from bangban.complaints import api as complaints_api
 from bangban.core.api_errors import not_found
 from bangban.core.routing import Router
+from bangban.core.schema_view import SchemaView
 from bangban.divisions.api import DivisionViewSet
 from bangban.emergencies import api as emergencies_api
 from bangban.evaluations import api as evaluations_api
@@ -62,7 +63,7 @@ for module in FEATURE_APIS[1:]:
 
 urlpatterns = [
     path("me/", me, name="me"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     *[u for module in FEATURE_APIS for u in module.urls],

@@ -4,6 +4,8 @@ AutoSchema (settings: REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]) adds to every oper
 answers it can give, in the one error format (core.api_errors), and gives every request field its
 Chinese name as `title` (the same label the error messages use). Per-operation declarations
 (@extend_schema) still win: an error code an operation documents itself is left as it is.
+
+The document itself is built once per process: core.schema_view.
 """
 
 from __future__ import annotations

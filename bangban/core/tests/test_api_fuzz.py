@@ -26,7 +26,6 @@ import os
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
-from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
@@ -38,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from bangban.accounts.roles import Role
+from bangban.core.schema_view import openapi_document
 from bangban.core.testing import api_token_for
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
@@ -46,7 +46,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 def _load_schema():
-    document = SchemaGenerator().get_schema(request=None, public=True)
+    document = openapi_document()
     loaded = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(document)))
     loaded.app = get_wsgi_application()
     loaded.config.phases.coverage.enabled = COVERAGE

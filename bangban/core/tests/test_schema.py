@@ -1,18 +1,17 @@
 """The OpenAPI schema is true and complete: limits, Chinese field names and error answers documented."""
 
 import re
-from functools import cache
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
+
+from bangban.core.schema_view import openapi_document
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 UNBOUNDED_FORMATS = {"date", "date-time", "time", "binary", "uri", "uuid", "email", "decimal"}
 
 
-@cache
 def schema() -> dict:
-    return SchemaGenerator().get_schema(request=None, public=True)
+    return openapi_document()
 
 
 def _resolve(node: dict) -> dict:
@@ -118,3 +117,27 @@ def test_audit_filters_are_documented():
         "text",
         "cursor",
     } <= names
+
+
+def test_the_served_schema_is_generated_once_per_process(client, monkeypatch):
+    """/api/v1/schema/ is public and generating it costs seconds of CPU: it is built once and kept,
+    without any request, so every caller is served the same document."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from bangban.core import schema_view as schema_module
+
+    calls = []
+    generate = SchemaGenerator.get_schema
+
+    def counting(self, request=None, public=False):
+        calls.append(request)
+        return generate(self, request=request, public=public)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    monkeypatch.setattr(schema_module, "_documents", {})
+    first = client.get("/api/v1/schema/", {"format": "json"})
+    second = client.get("/api/v1/schema/", {"format": "json"}, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert calls == [None]
+    assert first.json()["paths"].keys() == schema()["paths"].keys()
