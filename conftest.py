@@ -79,6 +79,9 @@ def password():
 # the database (axe over rendered pages, a migration's Python) is marked
 # `@pytest.mark.one_database("postgresql")` or `("sqlite")`: when scripts/test.sh announces that both
 # runs happen (BANGBAN_BOTH_DATABASES=1), it runs in the named run only; otherwise it runs everywhere.
+# Browser tests are one_database("sqlite") unless marked otherwise: they drive the pages through
+# Chromium, what the embedded default (`make run`) serves; every page and API they use is also tested
+# through Django's test client on both databases.
 
 
 def pytest_collection_modifyitems(config, items):
@@ -88,7 +91,8 @@ def pytest_collection_modifyitems(config, items):
         keep, dropped = [], []
         for item in items:
             marker = item.get_closest_marker("one_database")
-            (dropped if marker and marker.args[0] != connection.vendor else keep).append(item)
+            vendor = marker.args[0] if marker else "sqlite" if item.get_closest_marker("browser") else None
+            (dropped if vendor and vendor != connection.vendor else keep).append(item)
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = keep

@@ -41,14 +41,18 @@ fi
 WORKERS=${TEST_WORKERS:-2}
 
 # The fuzzer's boundary (coverage) phase is most of its time: on SQLite it runs only when no
-# PostgreSQL run follows to run it (bangban/core/tests/test_api_fuzz.py).
+# PostgreSQL run follows to run it (bangban/core/tests/test_api_fuzz.py), and there it tries half as many random examples per operation (3, not 6) as the PostgreSQL run.
 # Likewise tests marked one_database(vendor) (database-independent: axe over rendered pages, a
-# migration's Python) run in their named run only when both runs happen (conftest.py).
+# migration's Python) and the browser tests (SQLite's) run in one run only when both happen (conftest.py).
 SQLITE_FUZZ_COVERAGE=1
-if [ -n "${TEST_DATABASE_URL:-}" ]; then SQLITE_FUZZ_COVERAGE=0; export BANGBAN_BOTH_DATABASES=1; fi
+SQLITE_FUZZ_EXAMPLES=6
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  SQLITE_FUZZ_COVERAGE=0 SQLITE_FUZZ_EXAMPLES=3
+  export BANGBAN_BOTH_DATABASES=1
+fi
 
 echo "== SQLite =="
-FUZZ_COVERAGE=${FUZZ_COVERAGE:-$SQLITE_FUZZ_COVERAGE} env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q --junitxml=var/test-results/sqlite.xml "$@"
+FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-$SQLITE_FUZZ_EXAMPLES} FUZZ_COVERAGE=${FUZZ_COVERAGE:-$SQLITE_FUZZ_COVERAGE} env -u DATABASE_URL $BIN/pytest -n "$WORKERS" -q --junitxml=var/test-results/sqlite.xml "$@"
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   echo "== PostgreSQL =="

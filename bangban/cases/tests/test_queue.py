@@ -143,8 +143,10 @@ def test_api_rows_match_the_serializer_over_case_list(org, cases):
     for who in USERS:
         user = org.user(who)
         user = type(user).objects.select_related("institution").get(pk=user.pk)
-        for filters in _filter_sets(org, cases):
-            for offset, limit in [(0, 100), (0, 3), (3, 3), (30, 5)]:
+        for n, filters in enumerate(_filter_sets(org, cases)):
+            # Every filter over the whole list; the page windows (offset/limit) over a few filters:
+            # paging does not depend on the filter, and every window over every filter cost minutes.
+            for offset, limit in [(0, 100)] + ([(0, 3), (3, 3), (30, 5)] if n < 3 or filters.q else []):
                 expected = _reference(user, filters, offset, limit)
                 got = queue.render(
                     queue.page(user=user, filters=filters, offset=offset, limit=limit, on=TODAY), on=TODAY
