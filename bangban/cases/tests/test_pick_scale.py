@@ -1,9 +1,6 @@
-"""The picker over a 清单 of 5,000 items (issue 9: server-side, ≤ 50 ms): the right item first for
-short initials at scale, and the time each search takes through the whole stack, printed (run with
--s to see it; no timed assert, the machine's load is not the code's)."""
-
-import statistics
-import time
+"""The picker over a 清单 of 5,000 items (issue 9: server-side): the right item first for short
+initials at scale, a page rather than every match, a bounded number of queries. Its speed is not measured
+here (a test is no benchmark)."""
 
 import pytest
 from django.db import connection
@@ -31,15 +28,6 @@ def test_picker_over_five_thousand_items(org, web, django_assert_max_num_queries
     assert len(client.get("/cases/new/pick/", {"q": "xkz"}).json()["items"]) == 15  # a page, not 1,500
     with django_assert_max_num_queries(8):  # session, user, frequent items, two searches, bundles
         client.get("/cases/new/pick/", {"q": "spjy"})
-    timings = {}
-    for q in QUERIES:
-        runs = []
-        for _ in range(15):
-            started = time.perf_counter()
-            response = client.get("/cases/new/pick/", {"q": q, "kind": "help"})
-            runs.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        timings[q or "(empty: frequent)"] = statistics.median(runs)
-    print("\npicker over 5,002 items, median of 15 test-client requests (ms):")
-    for q, ms in timings.items():
-        print(f"  {q!r:>22}: {ms:6.1f}")
+    for q in QUERIES:  # every kind of query answers at this scale
+        response = client.get("/cases/new/pick/", {"q": q, "kind": "help"})
+        assert response.status_code == 200, q
