@@ -187,7 +187,7 @@ else:
             )
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": min(2, _pool_max),
+            "min_size": 1,  # a Celery process or a command uses one
             "max_size": _pool_max,
             # A request waits this long for a free connection, then fails (PoolTimeout, a 500).
             "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
