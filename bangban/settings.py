@@ -171,9 +171,33 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Our PostgreSQL backend lets Django's test flush past the audit table's TRUNCATE trigger.
         DATABASES["default"]["ENGINE"] = "bangban.core.db.postgresql"
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    # A health check costs a round trip per request; a broken connection is dropped at the end
-    # of the request that met it anyway (turn checks on where the database fails over often).
+    # Connections come from a pool per process (psycopg_pool): a thread takes one for a request and
+    # gives it back when the request ends, or before a remote-help long-poll goes to sleep, so the
+    # server threads (hundreds, for the open long-polls) share DB_POOL_MAX_SIZE connections and
+    # PostgreSQL's max_connections is counted in processes, not threads (docs/deployment.md §9).
+    # The pool keeps its connections open, so no persistent connection per thread (Django requires
+    # CONN_MAX_AGE=0 with a pool). DB_POOL_MAX_SIZE=0: no pool, each thread keeps its own connection
+    # for CONN_MAX_AGE seconds (only where threads are few, or behind PgBouncer).
+    _pool_max = env.int("DB_POOL_MAX_SIZE", default=10)
+    if _pool_max > 0:
+        if env.int("CONN_MAX_AGE", default=0):
+            raise ImproperlyConfigured(
+                "连接池与持久连接不能同时使用：请删除 CONN_MAX_AGE，或设 DB_POOL_MAX_SIZE=0 "
+                "(CONN_MAX_AGE requires DB_POOL_MAX_SIZE=0)"
+            )
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,  # a Celery process or a command uses one
+            "max_size": _pool_max,
+            # A request waits this long for a free connection, then fails (PoolTimeout, a 500).
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            "max_idle": 300,
+        }
+    else:
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A health check costs a round trip per request (with the pool: per connection lent); a broken
+    # connection is dropped at the end of the request that met it anyway (turn checks on where the
+    # database fails over often).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
     # Server-side binding lets psycopg prepare statements the app repeats (after 5 uses), so
     # PostgreSQL parses and plans the hot queries once per connection instead of on every request.

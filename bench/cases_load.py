@@ -111,7 +111,6 @@ def django_env(url: str, redis: str) -> dict:
         "BANGBAN_FIELD_KEYS": "bench:" + "5b" * 16,
         "BANGBAN_LOOKUP_KEY": "bench-lookup-" + "l" * 40,
         "BANGBAN_AUDIT_KEY": "bench-audit-" + "a" * 40,
-        "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     }
 

@@ -70,7 +70,6 @@ def environment(url: str, redis: str) -> dict:
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "600"),
         "BANGBAN_REMOTE_MAX_WAITS": "1000",
     }
     env.pop("REDIS_URL", None)

@@ -29,6 +29,8 @@ def replica(transactional_db, settings):
         yield connections["replica"]
     finally:
         connections["replica"].close()
+        if getattr(connections["replica"], "pool", None):  # PostgreSQL: the alias's own pool
+            connections["replica"].close_pool()
         del connections["replica"]
 
 

@@ -29,3 +29,27 @@ def test_replica_url_and_trusted_proxy_come_from_the_environment():
     )
     assert replica == ["bangban.core.db.postgresql", "standby", 5433, "default"] and trust is True
     assert _settings(REPLICA_DATABASE_URL=None, BANGBAN_TRUST_PROXY=None) == [None, False]
+
+
+POOL = (
+    "import json, django; django.setup(); from django.conf import settings as s;"
+    "d = s.DATABASES['default']; print(json.dumps([d['CONN_MAX_AGE'], d['OPTIONS'].get('pool')]))"
+)
+
+
+def test_postgresql_connections_come_from_a_pool_unless_turned_off():
+    """A pool per process (DB_POOL_MAX_SIZE) and no persistent connection per thread; CONN_MAX_AGE
+    only without the pool, and both at once refused."""
+
+    def run(**env):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bangban.settings", **env}
+        env = {k: v for k, v in env.items() if v is not None}
+        return subprocess.run([sys.executable, "-c", POOL], env=env, capture_output=True, text=True)
+
+    url = "postgres://app@primary:5432/bangban"
+    out = run(DATABASE_URL=url, DB_POOL_MAX_SIZE=None, CONN_MAX_AGE=None)
+    assert json.loads(out.stdout) == [0, {"min_size": 1, "max_size": 10, "timeout": 10.0, "max_idle": 300}]
+    out = run(DATABASE_URL=url, DB_POOL_MAX_SIZE="0", CONN_MAX_AGE="60")
+    assert json.loads(out.stdout) == [60, None]
+    out = run(DATABASE_URL=url, DB_POOL_MAX_SIZE=None, CONN_MAX_AGE="60")
+    assert out.returncode != 0 and "DB_POOL_MAX_SIZE=0" in out.stderr

@@ -112,3 +112,103 @@ def test_a_message_from_another_server_on_redis_wakes_a_waiter(settings):
     started = time.monotonic()
     assert live.wait_for(535353, check, 10) == [1]
     assert time.monotonic() - started < 0.9
+
+
+class _RecordingWaiter(live._Waiter):
+    """A waiter that notes, each time it goes to sleep, whether its thread holds a connection."""
+
+    held: list[bool] = []
+
+    def __init__(self, seen):
+        super().__init__(seen)
+        outer = self
+
+        class Event(threading.Event):
+            def wait(self, timeout=None):
+                outer.held.append(connection.connection is not None)
+                return super().wait(timeout)
+
+        self.event = Event()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiting_long_poll_holds_no_database_connection(org, web, window, item, settings, monkeypatch):
+    settings.BANGBAN_REMOTE_PUBSUB_URL = ""
+    settings.BANGBAN_REMOTE_WAIT_SECONDS = 0.3
+    monkeypatch.setattr(live, "_Waiter", _RecordingWaiter)
+    monkeypatch.setattr(_RecordingWaiter, "held", [])
+    clerk = org.user("station_agent")
+    call = services.call_create_station(by=clerk, caller_name="甲", item=item)
+    c = web(clerk)
+    data = c.get(f"/remote/calls/{call.pk}/events", {"after": call.last_seq}).json()
+    assert data["events"] == []
+    assert _RecordingWaiter.held and not any(_RecordingWaiter.held), _RecordingWaiter.held
+
+
+@pytest.mark.django_db(transaction=True)
+def test_more_long_polls_than_pooled_connections_wait_at_once(org, window, settings):
+    """PostgreSQL: the server's threads share a pool; a long-poll gives its connection back before it
+    sleeps and a request at its end, so more waits than connections sleep together, and once woken
+    (each reads again) the threads, alive as a server's, keep no connection of their own. Run as
+    granian does: the WSGI handler, whose response's close ends the request."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a connection pool is PostgreSQL's")
+    max_size = settings.DATABASES["default"]["OPTIONS"].get("pool", {}).get("max_size", 10)
+    settings.BANGBAN_REMOTE_PUBSUB_URL = ""
+    settings.BANGBAN_REMOTE_POLL_SECONDS = 30  # the watcher stays out of the count
+    settings.BANGBAN_REMOTE_WAIT_SECONDS = 2.0
+    n = max_size + 5
+    tokens = [
+        HelpCall.objects.create(
+            window=window, origin="public", caller_name=f"甲{i}", need="测试"
+        ).caller_token
+        for i in range(n)
+    ]
+    handler, answered, leave = WSGIHandler(), [], threading.Event()
+
+    def caller(token):
+        environ = RequestFactory().get(f"/remote/c/{token}/events", {"after": 0}).environ
+        response = handler(environ, lambda status, headers: None)
+        answered.append(response.status_code)
+        response.close()
+        leave.wait(10)  # a server's thread lives on after its request
+
+    threads = [threading.Thread(target=caller, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+
+    def backends():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0]
+
+    try:
+        for _ in range(100):
+            if live.open_waits() == n:
+                break
+            time.sleep(0.02)
+        assert live.open_waits() == n, f"{live.open_waits()} of {n} long-polls asleep at once"
+        assert backends() <= max_size
+        for token in tokens:  # woken, each reads its event and the call again
+            services.event_post(
+                call=HelpCall.objects.get(caller_token=token),
+                side="caller",
+                kind="chat",
+                body={"text": "在吗"},
+            )
+        for _ in range(200):
+            if len(answered) == n:
+                break
+            time.sleep(0.02)
+        assert answered == [200] * n
+        assert backends() <= max_size
+    finally:
+        leave.set()
+        for t in threads:
+            t.join()
