@@ -111,7 +111,8 @@ MIDDLEWARE = [
     "bangban.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # No LocaleMiddleware: the one language (LANGUAGES) is active without it. It only added
+    # `Vary: Accept-Language`, which made a proxy keep a copy of each public page per browser language.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -28,8 +28,10 @@ def test_the_home_is_public_and_cacheable_by_a_proxy(org, client):
     html = r.content.decode()
     assert r.status_code == 200 and "有事要办，我们免费帮您办" in html
     assert "public" in r["Cache-Control"] and "max-age=60" in r["Cache-Control"]
-    assert "cookie" not in _vary(r)
+    assert "cookie" not in _vary(r) and "accept-language" not in _vary(r)  # one copy for every browser
     assert not r.cookies  # no session, no CSRF cookie
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert english.content == r.content and '<html lang="zh-Hans">' in html  # Chinese whatever is asked
     assert "csrfmiddlewaretoken" not in html
     assert _nav(html) == list(PUBLIC_NAV)
 
