@@ -89,3 +89,12 @@ def test_rebuild_racing_services_is_exact(world):
     results = run_together(6, lambda i: facts_recompute() if i == 0 else write(i))
     assert all(r[0] == "ok" for r in results), results
     _assert_exact()
+
+
+def test_repair_in_small_parts_leaves_no_zero_counters(world):
+    """Outside a transaction, in parts of 3 counters: the error is repaired, the counters it brought to
+    0 are gone."""
+    facts_recompute(batch=3)
+    _assert_exact()
+    assert not DailyFact.objects.filter(n=0).exists()
+    assert not RollupFact.objects.filter(n=0).exists()
