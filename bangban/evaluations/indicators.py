@@ -116,7 +116,7 @@ def rectification_facts_now(rect, *, appeal_upheld: bool | None = None) -> list[
 
 def review_records(queryset, chunk: int = 5000):
     """(review, its facts) for every review of `queryset`, from the raw rows, in primary-key chunks
-    (two queries a chunk): the recomputation's loader and the drill-down's candidates."""
+    (two queries a chunk): the drill-down's candidates (the recomputation reads plain rows: all_review_facts)."""
     from bangban.evaluations.models import Appeal
     from bangban.evaluations.selectors import first_item_ids
     from bangban.supervision.registry import pk_chunks

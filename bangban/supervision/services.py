@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal, InvalidOperation
 
+from django.db import DEFAULT_DB_ALIAS as DEFAULT_DB
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -54,7 +55,13 @@ def _drift(wanted: dict, model, fields: tuple[str, ...], metrics) -> dict:
     """What to add to the counters of `metrics` in `model` so that they read `wanted` (no zeros).
     `wanted` becomes the result (no copy: at a million records it holds millions of counters)."""
     delta = wanted
-    rows = model.objects.filter(metric__in=list(metrics)).exclude(n=0).values_list(*fields, "n")
+    # From the primary, in the snapshot's transaction: the router sends counter reads to a replica.
+    rows = (
+        model.objects.using(DEFAULT_DB)
+        .filter(metric__in=list(metrics))
+        .exclude(n=0)
+        .values_list(*fields, "n")
+    )
     for *k, n in rows.iterator(chunk_size=20_000):
         k = tuple(k)
         delta[k] = delta.get(k, 0) - n
