@@ -4,7 +4,7 @@ supervisor's dashboard page.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bangban_ind_bench REDIS_URL=redis://127.0.0.1:6379/3 \\
         .venv/bin/python bench/indicators_load.py [--cases 1000000] [--reviews 1000000] \\
-        [--complaints 100000] [--duration 20] [--clients 16] [--reuse]
+        [--complaints 100000] [--duration 20] [--clients 16] [--reuse] [--rebuild-only]
 
 1. (Re)creates the bench database, migrates it, loads the demo organization and catalog and generates N
    cases with bench/generate.py (the cases benchmark's generator), then the reviews (with their
@@ -25,6 +25,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -93,6 +94,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--reviews", type=int, default=1_000_000)
     parser.add_argument("--complaints", type=int, default=100_000)
+    parser.add_argument(
+        "--rebuild-only",
+        action="store_true",
+        help="stop after generating the rows and rebuilding the counters",
+    )
     cl.add_common_arguments(parser)  # --reuse keeps the counters too
     args = parser.parse_args()
     url, redis, env = cl.bench_environment(
@@ -120,10 +126,14 @@ def main() -> None:
         print(f"generating {args.reviews:,} reviews and {args.complaints:,} complaints:")
         generate_feedback(url, reviews=args.reviews, complaints=args.complaints, log=print)
         started = time.perf_counter()
-        rows = facts_recompute()
+        rows = facts_recompute(progress=lambda message: print("  " + message, flush=True))
         print(f"counters rebuilt from the raw rows: {rows:,} rows in {time.perf_counter() - started:.0f} s")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(f"peak memory of this process: {peak:,} MB")
         with connections["default"].cursor() as cursor:
             cursor.execute("ANALYZE supervision_dailyfact, supervision_rollupfact")
+        if args.rebuild_only:
+            return
     county = Institution.objects.get(parent__isnull=True, name__contains="政务服务中心")
     institutions = list(Institution.objects.filter(path__startswith=county.path).values_list("id", flat=True))
     sizes = (

@@ -108,11 +108,19 @@ def facts_of_case(
 # --- loading what the classifier needs (the services' hook and the recomputation) ---------------
 
 
-def first_item_ids(case_ids: Iterable[int]) -> dict[int, int]:
+def _of_cases(case_ids: Iterable[int], between: tuple[int, int] | None) -> dict:
+    """The filter on case_id: the ids, or every id in `between` (lowest, highest) when the caller has
+    all the cases of that range (a 5,000-id IN list costs more to send and plan than the range)."""
+    if between:
+        return {"case_id__gte": between[0], "case_id__lte": between[1]}
+    return {"case_id__in": list(case_ids)}
+
+
+def first_item_ids(case_ids: Iterable[int], *, between: tuple[int, int] | None = None) -> dict[int, int]:
     """{case id: catalog Item id of its first CaseItem}."""
     out: dict[int, int] = {}
     rows = (
-        CaseItem.objects.filter(case_id__in=list(case_ids))
+        CaseItem.objects.filter(**_of_cases(case_ids, between))
         .order_by("case_id", "id")
         .values_list("case_id", "item_version__item_id")
     )
@@ -121,23 +129,24 @@ def first_item_ids(case_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
-def cases_with_log(case_ids: Iterable[int]) -> set[int]:
+def cases_with_log(case_ids: Iterable[int], *, between: tuple[int, int] | None = None) -> set[int]:
     return set(
-        CaseEvent.objects.filter(case_id__in=list(case_ids), type=CaseEvent.Type.LOG)
+        CaseEvent.objects.filter(**_of_cases(case_ids, between), type=CaseEvent.Type.LOG)
         .values_list("case_id", flat=True)
         .distinct()
     )
 
 
-def cases_invited_or_reviewed(case_ids: Iterable[int]) -> set[int]:
+def cases_invited_or_reviewed(case_ids: Iterable[int], *, between: tuple[int, int] | None = None) -> set[int]:
     """The cases with an evaluation invitation or at least one review (one query)."""
     from bangban.evaluations.models import Review, ReviewInvitation
 
     ids = list(case_ids)
-    if not ids:
+    if not ids and not between:
         return set()
-    invited = ReviewInvitation.objects.filter(case_id__in=ids).order_by().values_list("case_id", flat=True)
-    reviewed = Review.objects.filter(case_id__in=ids).order_by().values_list("case_id", flat=True)
+    of = _of_cases(ids, between)
+    invited = ReviewInvitation.objects.filter(**of).order_by().values_list("case_id", flat=True)
+    reviewed = Review.objects.filter(**of).order_by().values_list("case_id", flat=True)
     return set(invited.union(reviewed))
 
 
@@ -187,32 +196,44 @@ CASE_COLUMNS = (
 )
 
 
+def _with_facts(cases: list, *, whole_range: bool = False) -> Iterator[tuple]:
+    """(case, its facts) for one chunk of cases (model instances or `CASE_COLUMNS` rows): three
+    queries for the chunk's first items, logs and invitations. `whole_range`: the chunk holds every
+    case between its first and last id (then the queries read that range: the sets may then hold
+    cases that need no log or invitation, which the classifier does not ask about)."""
+    between = (cases[0].id, cases[-1].id) if whole_range else None
+    items = first_item_ids([c.id for c in cases], between=between)
+    logged = cases_with_log([c.id for c in cases if closed_as(c) is not None], between=between)
+    invited = cases_invited_or_reviewed([c.id for c in cases if needs_invitation(c)], between=between)
+    for c in cases:
+        yield (
+            c,
+            facts_of_case(
+                c,
+                item_id=items.get(c.id, 0),
+                has_log=c.id in logged,
+                has_invitation=(c.id in invited) if needs_invitation(c) else None,
+            ),
+        )
+
+
 def case_records(queryset, chunk: int = 5000) -> Iterator[tuple[Case, list[Fact]]]:
     """(case, its facts) for every case of `queryset`, from the raw rows, in primary-key chunks
-    (four queries a chunk): the recomputation's loader and the drill-down's candidates."""
+    (four queries a chunk): the drill-down's candidates."""
     from bangban.supervision.registry import pk_chunks
 
     for cases in pk_chunks(queryset, chunk):
-        ids = [c.pk for c in cases]
-        items = first_item_ids(ids)
-        logged = cases_with_log([c.pk for c in cases if closed_as(c) is not None])
-        invited = cases_invited_or_reviewed([c.pk for c in cases if needs_invitation(c)])
-        for c in cases:
-            yield (
-                c,
-                facts_of_case(
-                    c,
-                    item_id=items.get(c.pk, 0),
-                    has_log=c.pk in logged,
-                    has_invitation=(c.pk in invited) if needs_invitation(c) else None,
-                ),
-            )
+        yield from _with_facts(cases)
 
 
 def all_case_facts(chunk: int = 5000) -> Iterator[list[Fact]]:
-    """Every case's facts, from the raw rows, for the recomputation (in primary-key chunks)."""
-    for _, fs in case_records(Case.objects.only(*CASE_COLUMNS), chunk):
-        yield fs
+    """Every case's facts, from the raw rows, for the recomputation (in primary-key chunks of plain
+    rows, not model instances: the classifier reads only these columns)."""
+    from bangban.supervision.registry import row_chunks
+
+    for cases in row_chunks(Case.objects.all(), CASE_COLUMNS, chunk):
+        for _, fs in _with_facts(cases, whole_range=True):
+            yield fs
 
 
 def drill_candidates(ids: list[int], start, end) -> Iterator[tuple[Case, list[Fact]]]:

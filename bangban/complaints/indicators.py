@@ -73,17 +73,19 @@ def _records(queryset, classify, chunk: int):
 
 
 def all_complaint_facts(chunk: int = 5000):
-    """Every complaint's facts, from the raw rows, in primary-key chunks."""
+    """Every complaint's facts, from the raw rows, in primary-key chunks of plain rows."""
     from bangban.complaints.models import Complaint
+    from bangban.supervision.registry import row_chunks
 
     cols = ("id", "status", "answer_due", "answered_on", "institution_id", "agent_id")
-    for _, facts in _records(Complaint.objects.only(*cols), facts_of_complaint, chunk):
-        yield facts
+    for rows in row_chunks(Complaint.objects.all(), cols, chunk):
+        yield from map(facts_of_complaint, rows)
 
 
 def all_consultation_facts(chunk: int = 5000):
-    """Every consultation's facts, from the raw rows, in primary-key chunks."""
+    """Every consultation's facts, from the raw rows, in primary-key chunks of plain rows."""
     from bangban.complaints.models import Consultation
+    from bangban.supervision.registry import row_chunks
 
     cols = (
         "id",
@@ -94,8 +96,8 @@ def all_consultation_facts(chunk: int = 5000):
         "answered_by_id",
         "item_id",
     )
-    for _, facts in _records(Consultation.objects.only(*cols), facts_of_consultation, chunk):
-        yield facts
+    for rows in row_chunks(Consultation.objects.all(), cols, chunk):
+        yield from map(facts_of_consultation, rows)
 
 
 # --- the drill-down (supervision.registry.DrillSpec) -----------------------------------------------

@@ -116,7 +116,7 @@ def rectification_facts_now(rect, *, appeal_upheld: bool | None = None) -> list[
 
 def review_records(queryset, chunk: int = 5000):
     """(review, its facts) for every review of `queryset`, from the raw rows, in primary-key chunks
-    (two queries a chunk): the recomputation's loader and the drill-down's candidates."""
+    (two queries a chunk): the drill-down's candidates (the recomputation reads plain rows: all_review_facts)."""
     from bangban.evaluations.models import Appeal
     from bangban.evaluations.selectors import first_item_ids
     from bangban.supervision.registry import pk_chunks
@@ -129,12 +129,18 @@ def review_records(queryset, chunk: int = 5000):
 
 
 def all_review_facts(chunk: int = 5000):
-    """Every review's facts, from the raw rows, in primary-key chunks."""
-    from bangban.evaluations.models import Review
+    """Every review's facts, from the raw rows, in primary-key chunks of plain rows (two queries a
+    chunk; the classifier reads only these columns)."""
+    from bangban.evaluations.models import Appeal, Review
+    from bangban.evaluations.selectors import first_item_ids
+    from bangban.supervision.registry import row_chunks
 
-    cols = ("id", "level", "created_at", "institution_id", "agent_id", "case_id")
-    for _, facts in review_records(Review.objects.only(*cols), chunk):
-        yield facts
+    upheld = models.Exists(Appeal.objects.filter(review=models.OuterRef("pk"), state=Appeal.State.UPHELD))
+    cols = ("id", "level", "created_at", "institution_id", "agent_id", "case_id", "upheld")
+    for rows in row_chunks(Review.objects.annotate(upheld=upheld), cols, chunk):
+        items = first_item_ids([r.case_id for r in rows])
+        for r in rows:
+            yield facts_of_review(r, appeal_upheld=r.upheld, item_id=items.get(r.case_id, 0))
 
 
 def rectification_records(queryset, chunk: int = 5000):
@@ -165,11 +171,44 @@ def rectification_records(queryset, chunk: int = 5000):
 
 
 def all_rectification_facts(chunk: int = 5000):
-    """Every rectification's facts, from the raw rows, in primary-key chunks."""
-    from bangban.evaluations.models import Rectification
+    """Every rectification's facts, from the raw rows, in primary-key chunks of plain rows (their
+    review's two columns the classifier reads passed as a small object)."""
+    from types import SimpleNamespace
 
-    for _, facts in rectification_records(Rectification.objects.all(), chunk):
-        yield facts
+    from bangban.evaluations.models import Appeal, Rectification
+    from bangban.evaluations.selectors import first_item_ids
+    from bangban.supervision.registry import row_chunks
+
+    qs = Rectification.objects.annotate(
+        n_revisits=models.Count("revisits"),
+        upheld=models.Exists(
+            Appeal.objects.filter(review=models.OuterRef("review"), state=Appeal.State.UPHELD)
+        ),
+    )
+    cols = (
+        "id",
+        "institution_id",
+        "agent_id",
+        "due_date",
+        "status",
+        "rectified_on",
+        "review__real_name",
+        "review__created_at",
+        "review__case_id",
+        "n_revisits",
+        "upheld",
+    )
+    for rows in row_chunks(qs, cols, chunk):
+        items = first_item_ids([r.review__case_id for r in rows])
+        for r in rows:
+            review = SimpleNamespace(real_name=r.review__real_name, created_at=r.review__created_at)
+            yield facts_of_rectification(
+                r,
+                review=review,
+                revisits=r.n_revisits,
+                appeal_upheld=r.upheld,
+                item_id=items.get(r.review__case_id, 0),
+            )
 
 
 # --- the drill-down (supervision.registry.DrillSpec) -----------------------------------------------

@@ -73,3 +73,18 @@ def pk_chunks(queryset, chunk: int = 5000) -> Iterator[list]:
             return
         yield rows
         last = rows[-1].pk
+
+
+def row_chunks(queryset, fields: tuple[str, ...], chunk: int = 5000) -> Iterator[list]:
+    """The queryset's rows as named tuples of `fields` (the first must be "id"), in ascending
+    primary-key chunks (keyset pagination, like pk_chunks): for the recomputation, which feeds the
+    classifiers these rows instead of model instances (a classifier reads attributes only, and a
+    model instance costs several times the tuple to build)."""
+    last = 0
+    qs = queryset.order_by("pk").values_list(*fields, named=True)
+    while True:
+        rows = list(qs.filter(pk__gt=last)[:chunk])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id

@@ -181,7 +181,10 @@ def test_recompute_command_runs(db, org, items, capsys):
         by=org.user("town_agent"), kind="help", mode="assist", items=[items["license"]], **_person()
     )
     DailyFact.objects.all().delete()
-    call_command("recompute_facts")
-    assert "重算完成" in capsys.readouterr().out
+    call_command("recompute_facts", batch=1)
+    out = capsys.readouterr().out
+    assert "重算完成：2 条计数" in out
+    assert "办件：共 1 条记录，2 个计数" in out  # the progress, kind by kind
+    assert "办件：修正日计数 2 个" in out
     assert maintained_counts(indicators.METRICS) == recomputed_counts()
     assert _metric_total(indicators.REQUEST) == 1
