@@ -53,3 +53,15 @@ def test_postgresql_connections_come_from_a_pool_unless_turned_off():
     assert json.loads(out.stdout) == [60, None]
     out = run(DATABASE_URL=url, DB_POOL_MAX_SIZE=None, CONN_MAX_AGE="60")
     assert out.returncode != 0 and "DB_POOL_MAX_SIZE=0" in out.stderr
+
+
+def test_the_shipped_app_server_has_threads_for_every_remote_help_wait_and_for_pages(settings):
+    """A remote-help long-poll holds a server thread while it waits; the unit we ship must leave threads
+    for pages beyond the per-process cap of open waits (one thread: one waiting caller stalls a worker)."""
+    import re
+    from pathlib import Path
+
+    unit = (Path(settings.BASE_DIR) / "deploy" / "systemd" / "bangban-web@.service").read_text()
+    threads = int(re.search(r"--blocking-threads (\d+)", unit).group(1))
+    backpressure = int(re.search(r"--backpressure (\d+)", unit).group(1))
+    assert threads >= backpressure > settings.BANGBAN_REMOTE_MAX_WAITS + 16
