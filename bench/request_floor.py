@@ -4,9 +4,11 @@ does nothing (/bench/bare/, bench/urls.py), in process, with production settings
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<a database with the demo loaded> \\
     REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/request_floor.py [--n 2000] [--anonymous]
     … bench/request_floor.py --callgrind [--n 100]
+    … bench/request_floor.py --http [--duration 10]
 
 Prints the mean wall and CPU time per request of Django's test client against the WSGI handler (no
-HTTP server). --callgrind runs the same twice under valgrind (N requests and none after the same
+HTTP server). --http starts the app server as production runs it (granian, 2 workers) and runs wrk at
+1 and 16 clients, signed in through the login form (or --anonymous). --callgrind runs the same twice under valgrind (N requests and none after the same
 warm-up) and prints the difference in instructions per request: a figure that does not move with the
 machine's load, for comparing two commits (run it in each checkout; it takes minutes).
 """
@@ -64,13 +66,36 @@ def instructions(n: int, anonymous: bool, path: str) -> int:
     return int(found.group(1))
 
 
+def http(duration: int, anonymous: bool, path: str) -> None:
+    from bench import cases_load as cl
+
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_cases_bench")
+    env = cl.django_env(url, os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9"))
+    server = cl.start_server(env, workers=2)
+    try:
+        headers = {} if anonymous else {"Cookie": cl.login("tongan.bangban", "Gaoxin@2026!")}
+        target = cl.Target("floor", path, [path], headers, "")
+        print(cl.preflight(target))
+        for clients in (1, 16):
+            r = cl.run_wrk(cl.lua(target), clients, duration)
+            print(f"{clients:>2} clients: p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, "
+                  f"{r['rps']:.0f} req/s, non-2xx {r['non2xx']}")  # fmt: skip
+    finally:
+        cl.stop(server)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--path", default="/bench/bare/")
     parser.add_argument("--anonymous", action="store_true", help="no session (as a public page)")
     parser.add_argument("--callgrind", action="store_true", help="instructions per request (valgrind)")
+    parser.add_argument("--http", action="store_true", help="through granian and wrk")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (--http)")
     args = parser.parse_args()
+    if args.http:
+        http(args.duration, args.anonymous, args.path)
+        return
     if not args.callgrind:
         requests(args.n, args.anonymous, args.path)
         return
