@@ -57,31 +57,36 @@ def windows_of(user) -> QuerySet[CloudWindow]:
     )
 
 
-def call_for_staff(user, pk) -> tuple[HelpCall, str]:
+# What a page or an API answer about a call shows, read with it. The live endpoints read less:
+# posting an event needs the call's id (the service reads the rest under its own lock), a poll its
+# status line (LIVE_RELATED: queue_status names the agent and the case). They run several times a
+# second per session, and joining six tables (the case's encrypted columns decrypted) was most of
+# their CPU.
+FULL_RELATED = ("window__institution", "station", "clerk", "agent", "item", "case")
+LIVE_RELATED = ("agent", "case")
+
+
+def _reading(related: tuple[str, ...]):
+    # select_related() with no names would follow every non-null foreign key: not "nothing".
+    return HelpCall.objects.select_related(*related) if related else HelpCall.objects.all()
+
+
+def call_for_staff(user, pk, *, related: tuple[str, ...] = FULL_RELATED) -> tuple[HelpCall, str]:
     """A call and the side `user` is on: its answering agent, or the clerk who called. Anyone else:
-    NotInScope (a 404 that reveals nothing)."""
+    NotInScope (a 404 that reveals nothing). `related`: what is read with it (FULL_RELATED)."""
     if parse_id(str(pk)) is None:
         raise NotInScope()
-    call = (
-        HelpCall.objects.select_related("window__institution", "station", "clerk", "agent", "item", "case")
-        .filter(pk=pk)
-        .filter(Q(agent=user) | Q(clerk=user))
-        .first()
-    )
+    call = _reading(related).filter(pk=pk).filter(Q(agent=user) | Q(clerk=user)).first()
     if call is None:
         raise NotInScope(target=HelpCall.objects.filter(pk=pk).first())
     return call, (SessionEvent.Side.AGENT if call.agent_id == user.pk else SessionEvent.Side.CALLER)
 
 
-def call_for_token(token: str) -> HelpCall | None:
+def call_for_token(token: str, *, related: tuple[str, ...] = FULL_RELATED) -> HelpCall | None:
     token = str(token or "")
     if not token or len(token) > 64:
         return None
-    return (
-        HelpCall.objects.select_related("window__institution", "item", "agent", "case")
-        .filter(caller_token=token, origin=HelpCall.Origin.PUBLIC)
-        .first()
-    )
+    return _reading(related).filter(caller_token=token, origin=HelpCall.Origin.PUBLIC).first()
 
 
 def agents_on_duty(window: CloudWindow) -> int:

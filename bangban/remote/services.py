@@ -538,7 +538,7 @@ def event_post(*, call: HelpCall, side: str, kind: str, body) -> SessionEvent:
     allowed = CALLER_KINDS if side == Side.CALLER else AGENT_KINDS
     if kind not in allowed:
         raise ServiceError("invalid", "该类消息不能由此方发送", field="kind")
-    call = HelpCall.objects.select_related("window__institution").get(pk=call.pk)
+    call = HelpCall.objects.get(pk=call.pk)  # as it is now (the caller's copy may be older)
     if call.status != CallStatus.ANSWERED:
         if not (kind == Kind.CHAT and call.status == CallStatus.QUEUED and side == Side.CALLER):
             raise ServiceError("closed", "会话未在进行中", field="call")

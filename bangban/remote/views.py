@@ -291,14 +291,14 @@ def session_view(request, pk):
 @login_required
 @require_GET
 def events_view(request, pk):
-    call, side = selectors.call_for_staff(request.user, pk)
+    call, side = selectors.call_for_staff(request.user, pk, related=selectors.LIVE_RELATED)
     return _wait(request, call, side)
 
 
 @login_required
 @require_POST
 def post_view(request, pk):
-    call, side = selectors.call_for_staff(request.user, pk)
+    call, side = selectors.call_for_staff(request.user, pk, related=())
     return _post(request, call, side)
 
 
@@ -363,8 +363,8 @@ def public_help_view(request):
     return render(request, "remote/public_help.html", {"form": form})
 
 
-def _public_call(token) -> HelpCall:
-    call = selectors.call_for_token(token)
+def _public_call(token, related=selectors.FULL_RELATED) -> HelpCall:
+    call = selectors.call_for_token(token, related=related)
     if call is None:
         raise Http404("没有找到该求助")
     return call
@@ -387,12 +387,12 @@ def public_session_view(request, token):
 
 @require_GET
 def public_events_view(request, token):
-    return _wait(request, _public_call(token), SessionEvent.Side.CALLER)
+    return _wait(request, _public_call(token, selectors.LIVE_RELATED), SessionEvent.Side.CALLER)
 
 
 @require_POST
 def public_post_view(request, token):
-    return _post(request, _public_call(token), SessionEvent.Side.CALLER)
+    return _post(request, _public_call(token, ()), SessionEvent.Side.CALLER)
 
 
 @require_POST

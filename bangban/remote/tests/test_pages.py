@@ -67,6 +67,34 @@ def test_long_poll_resumes_after_a_number_and_carries_the_status(org, web, call)
     assert clerk.get(f"/remote/calls/{call.pk}/events", {"after": "x"}).status_code == 400
 
 
+def test_the_live_endpoints_read_the_call_alone_yet_still_refuse_others(org, web, call):
+    """A signal POST and a poll run several times a second per session: they must not join the call's
+    case, item, window and users (a page's read); the scope check is the same as the page's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.call_answer(by=org.user("town_agent"), call=call)
+    agent, clerk = web(org.user("town_agent")), web(org.user("station_agent"))
+    body = json.dumps({"kind": "chat", "body": {"text": "您好"}})
+    with CaptureQueriesContext(connection) as posted:
+        assert (
+            agent.post(f"/remote/calls/{call.pk}/post", body, content_type="application/json").status_code
+            == 200
+        )
+    with CaptureQueriesContext(connection) as polled:
+        data = clerk.get(f"/remote/calls/{call.pk}/events", {"after": 0, "wait": "0"}).json()
+    assert data["status"]["agent"] and data["events"][-1]["body"] == {"text": "您好"}
+    lookups = [
+        q["sql"] for q in posted.captured_queries + polled.captured_queries if "remote_helpcall" in q["sql"]
+    ]
+    bad = [q for q in lookups if "catalog_item" in q or "org_institution" in q]
+    assert lookups and not bad, [q[q.find("FROM") :] for q in bad]
+    other = web(org.user("town2_agent"))
+    assert (
+        other.post(f"/remote/calls/{call.pk}/post", body, content_type="application/json").status_code == 404
+    )
+
+
 @override_settings(BANGBAN_REMOTE_WAIT_SECONDS=0.3, BANGBAN_REMOTE_PUBSUB_URL="")
 def test_a_wait_without_events_ends_in_time(org, web, call):
     services.call_answer(by=org.user("town_agent"), call=call)
