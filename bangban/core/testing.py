@@ -165,17 +165,6 @@ class CeleryWorker:
     def send(self, name: str, *args):
         return self.client.send_task(name, args=list(args), queue=self.queue)
 
-    @staticmethod
-    def result(sent, timeout: float = 60):
-        """Wait for a sent task's result. Celery refuses to wait inside a task, and judges that by a
-        process-wide flag that eager tasks set and restore around themselves: two eager tasks on two
-        threads of one test process (a concurrency test, the live server) can leave it set, and a later
-        test's wait would fail. This process is no task: waiting is allowed."""
-        from celery.result import allow_join_result
-
-        with allow_join_result():
-            return sent.get(timeout=timeout)
-
     def __exit__(self, *exc):
         self.process.terminate()
         self.output = self.process.communicate(timeout=30)[0].decode(errors="replace")

@@ -13,6 +13,6 @@ from bangban.core.testing import CeleryWorker, redis_url_or_skip
 def test_task_runs_through_redis_worker(tmp_path):
     url = redis_url_or_skip()
     with CeleryWorker(url, env={"BANGBAN_VAR_DIR": str(tmp_path), "DATABASE_URL": None}) as worker:
-        reply = worker.result(worker.send("bangban.core.tasks.ping", "你好"))
+        reply = worker.send("bangban.core.tasks.ping", "你好").get(timeout=60)
     assert reply["echo"] == "你好", worker.output
     assert reply["worker"]
