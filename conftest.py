@@ -44,6 +44,17 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _outside_any_celery_task():
+    """Every test starts outside any Celery task. Celery refuses a result wait "inside a task", judged by
+    a process-wide flag that each eager task sets and restores around itself: eager tasks on two threads
+    of this process (a concurrency test, the live server) can leave it set, and a later test's wait for
+    a result would fail depending on the order the tests ran in."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
 @pytest.fixture
 def org(db):
     return make_org()
