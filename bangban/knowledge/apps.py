@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class KnowledgeConfig(AppConfig):
@@ -9,7 +10,15 @@ class KnowledgeConfig(AppConfig):
     def ready(self):
         from bangban.accounts.roles import Cap
         from bangban.audit.actions import register
+        from bangban.catalog.models import ItemVersion
         from bangban.core import navigation
+        from bangban.knowledge import selectors
+
+        # The search's kept markers (selectors._markers) follow this process's catalog changes at once.
+        post_save.connect(selectors.forget_markers, sender=ItemVersion, dispatch_uid="knowledge-markers-save")
+        post_delete.connect(
+            selectors.forget_markers, sender=ItemVersion, dispatch_uid="knowledge-markers-delete"
+        )
 
         navigation.register(navigation.NavEntry("知识库", "knowledge:manage_list", Cap.KNOWLEDGE_MANAGE, 350))
         register(

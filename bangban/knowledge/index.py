@@ -195,6 +195,7 @@ def rebuild() -> None:
     import uuid
     from collections import Counter
 
+    from bangban.knowledge import selectors
     from bangban.knowledge.models import Article, Corpus, Term
 
     df: Counter = Counter()
@@ -210,6 +211,7 @@ def rebuild() -> None:
     Corpus.objects.update_or_create(
         pk=1, defaults={"documents": documents, "tokens": tokens, "generation": uuid.uuid4().hex}
     )
+    selectors.forget_markers()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM knowledge_fts")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -176,7 +176,39 @@ class Markers:
     catalog: tuple
 
 
+MARKERS_SECONDS = 1.0
+_markers_copy: tuple[float, Markers] | None = None
+
+
 def _markers() -> Markers:
+    """The markers, read at most once a MARKERS_SECONDS per process (a search then costs no database
+    round trip once its result is cached). This process's own writes forget them (forget_markers), so
+    what it publishes or changes in the catalog is searched at once; other processes see it within
+    MARKERS_SECONDS."""
+    global _markers_copy
+    kept, now = _markers_copy, time.monotonic()
+    if kept is not None and now - kept[0] < MARKERS_SECONDS:
+        return kept[1]
+    markers = _markers_read()
+    _markers_copy = (now, markers)
+    return markers
+
+
+def forget_markers(**_ignored) -> None:
+    """Read the markers again at the next search, now and once the write's transaction commits (a
+    search on another thread in between would keep the old ones). Called by the corpus's writers and,
+    as a signal receiver, on any change to the catalog's versions (apps.py)."""
+    global _markers_copy
+    _markers_copy = None
+    transaction.on_commit(_forget_now)
+
+
+def _forget_now() -> None:
+    global _markers_copy
+    _markers_copy = None
+
+
+def _markers_read() -> Markers:
     corpus, version = Corpus._meta.db_table, ItemVersion._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

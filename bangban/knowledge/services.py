@@ -34,7 +34,7 @@ from bangban.accounts.roles import Cap
 from bangban.audit.services import audit_record
 from bangban.catalog.models import Item
 from bangban.core.errors import NotInScope, ServiceError
-from bangban.knowledge import index, text, workflow
+from bangban.knowledge import index, selectors, text, workflow
 from bangban.knowledge.models import BODY_MAX, TAGS_MAX, TITLE_MAX, Article, Corpus, Term
 from bangban.org.models import Institution
 from bangban.org.selectors import institution_in_scope
@@ -135,6 +135,7 @@ def _stats_move(articles: list[Article], sign: int) -> None:
         tokens=F("tokens") + sign * total,
         generation=uuid.uuid4().hex,
     )
+    selectors.forget_markers()
     Term.objects.bulk_create([Term(term=t) for t in sorted(df)], ignore_conflicts=True, batch_size=500)
     by_count: dict[int, list[str]] = {}
     for t, n in df.items():

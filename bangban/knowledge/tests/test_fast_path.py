@@ -1,6 +1,7 @@
 """The fast search path (kept statistics, kept catalog, cached results) answers exactly what the
 reference (`search(fast=False)`: every figure read from the database, nothing kept) answers, on
-random corpora, and a publication, a withdrawal or a catalog change is seen at once."""
+random corpora, and a publication, a withdrawal or a catalog change is seen at once in the process that
+made it (within selectors.MARKERS_SECONDS in the others)."""
 
 import datetime
 import random
@@ -12,8 +13,8 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bangban.knowledge import index, selectors, services
-from bangban.knowledge.models import Article
+from bangban.knowledge import index, selectors, services, workflow
+from bangban.knowledge.models import Article, Corpus
 from bangban.knowledge.tests.factories import make_item, published
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +123,28 @@ def test_publication_withdrawal_and_catalog_changes_are_seen_at_once(org):
     item = make_item(org, "住房公积金提取", 301)
     assert keys(selectors.search(q="公积金")) == keys(selectors.search(q="公积金", fast=False))
     assert ("item", item.pk) in keys(selectors.search(q="公积金"))
+
+
+def test_another_process_change_is_seen_once_the_kept_markers_expire(
+    org, monkeypatch, django_assert_num_queries
+):
+    """Markers are read once a MARKERS_SECONDS per process: a cached search then costs no query. A
+    change no signal tells this process about (another process's publication, a bulk SQL update of the
+    catalog) is seen once they expire."""
+    a = published(org, "公积金提取条件", "公积金提取")
+    clock = [1000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
+    selectors.forget_markers()
+    assert keys(selectors.search(q="公积金")) == [("article", a.pk)]
+    with django_assert_num_queries(0):
+        assert keys(selectors.search(q="公积金")) == [("article", a.pk)]
+    # As another process would: the article withdrawn and the corpus's generation moved, no signal here.
+    Article.objects.filter(pk=a.pk).update(status=workflow.WITHDRAWN)
+    Corpus.objects.filter(pk=1).update(generation="moved-elsewhere", documents=0)
+    clock[0] += selectors.MARKERS_SECONDS / 2
+    assert keys(selectors.search(q="公积金")) == [("article", a.pk)]  # still kept, as designed
+    clock[0] += selectors.MARKERS_SECONDS
+    assert keys(selectors.search(q="公积金")) == []
 
 
 def test_the_same_words_share_a_cache_entry_but_keep_their_own_query(org):
