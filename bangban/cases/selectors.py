@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import clock, tracking
-from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, JointTask, Status, Transfer
+from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, CaseEvent, JointTask, Status, Transfer
 from bangban.core.errors import AccessRefused, NotInScope
 from bangban.core.routing import parse_id
 from bangban.org.models import Institution
@@ -270,18 +270,52 @@ def case_by_token(token: str) -> Case | None:
     return Case.objects.select_related("institution").filter(tracking_token=token).first()
 
 
+# What the public tracking page reads of a case (cases/track.html, tracking.*): a handful of columns,
+# not the ~50 of a case (the ORM's compiling of those cost more than the query).
+TRACK_FIELDS = (
+    "number", "kind", "status", "due_date", "accepted_on", "finished_at", "tracking_token",
+    "institution__name", "institution__phone",
+)  # fmt: skip
+
+
+def track_mark(token: str) -> str | None:
+    """What the tracking page of this token shows changes only with the case (its version) or its
+    timeline (a new event): "<id>:<version>:<last event id>", or None for an unknown token. One small
+    query, for the page's cache key (views.track_view)."""
+    case, event = Case._meta.db_table, CaseEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id, c.version, (SELECT MAX(e.id) FROM {event} e WHERE e.case_id = c.id) "
+            f"FROM {case} c WHERE c.tracking_token = %s",
+            [token],
+        )
+        row = cursor.fetchone()
+    return None if row is None else f"{row[0]}:{row[1]}:{row[2] or 0}"
+
+
+def case_for_tracking(token: str) -> Case | None:
+    return Case.objects.select_related("institution").only(*TRACK_FIELDS).filter(tracking_token=token).first()
+
+
 def track_events(case: Case) -> list[tracking.TrackEvent]:
     """The timeline as the public tracking page may use it: types, statuses, dates and the facts
-    the citizen lines need (suspension category, the institution a transfer went to), never texts."""
-    suspensions = dict(case.suspensions.values_list("pk", "reason"))
-    transfers = {t.pk: t for t in case.transfers.select_related("to_institution")}
-    events = (
+    the citizen lines need (suspension category, the institution a transfer went to), never texts.
+    Suspensions and transfers are read only when the timeline has one."""
+    events = list(
         case.events.filter(type__in=("transition", "transfer", "deadline"))
         .order_by("at", "id")
         # case_id too: the related manager attaches `case` to each event it yields, which would otherwise
         # load the deferred column once per event (seen: one query per timeline line).
         .only("case_id", "at", "type", "from_status", "to_status", "data")
     )
+    suspensions: dict = {}
+    if any(e.type == "transition" and e.to_status == Status.SUSPENDED for e in events):
+        suspensions = dict(case.suspensions.values_list("pk", "reason"))
+    transfers: dict = {}
+    if any(e.type == "transfer" for e in events):
+        transfers = {t.pk: t for t in case.transfers.select_related("to_institution").only(
+            "state", "to_institution__name"
+        )}  # fmt: skip
     seen_transfers: set = set()
     out = []
     for event in events:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -590,10 +594,34 @@ def form_pdf_view(request, pk, code):
     return response
 
 
+TRACK_SECONDS = 60
+
+
 def track_view(request, token):
     """Public tracking page (QR code on every form, SMS link): progress in fixed citizen wording
-    (cases.tracking), never staff notes, names or numbers typed by staff."""
-    case = selectors.case_by_token(token)
+    (cases.tracking), never staff notes, names or numbers typed by staff.
+
+    The page is kept in the app's cache under the case's mark (selectors.track_mark: its version and
+    last timeline event), so a change to the case shows at once; what the mark does not follow (the
+    institution's phone) shows within TRACK_SECONDS. A visitor with a session or flash messages (sent
+    here after booking in bookings.views) gets the page rendered for them."""
+    mark = selectors.track_mark(token)
+    if mark is None:
+        raise Http404("办件不存在")
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES:
+        return _track_page(request, token)
+    key = "cases:track:" + hashlib.sha256(f"{mark}|{request.get_full_path()}".encode()).hexdigest()
+    html = cache.get(key)
+    if html is not None:
+        return HttpResponse(html)
+    response = _track_page(request, token)
+    if response.status_code == 200 and not response.cookies:
+        cache.set(key, response.content.decode(), TRACK_SECONDS)
+    return response
+
+
+def _track_page(request, token):
+    case = selectors.case_for_tracking(token)
     if case is None:
         raise Http404("办件不存在")
     return render(
@@ -604,6 +632,6 @@ def track_view(request, token):
             "lines": tracking.lines(selectors.track_events(case)),
             "status_text": tracking.current_status(case.status, selectors.open_suspension_reason(case)),
             "next_step": tracking.next_step(case.kind, case.status),
-            "items": case.items.all(),
+            "items": case.items.only("case_id", "name"),
         },
     )

@@ -5,6 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
 
 from bangban.cases import services
 
@@ -104,14 +108,85 @@ def test_the_page_costs_the_same_queries_however_long_the_timeline(org, items, c
     case = services.case_entrust(case=case, by=town, scope="whole", period_start=today, period_end=end)
     case = services.case_start(case=case, by=town)
 
-    def queries() -> int:
+    def queries() -> int:  # of a rendering (the kept page is one query: test below)
+        cache.clear()
         with CaptureQueriesContext(connection) as captured:
             assert client.get(f"/cases/track/{case.tracking_token}/").status_code == 200
         return len(captured)
 
-    queries()  # warm: the public shell caches its footer's host contact
+    queries()
+    plain = queries()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/cases/track/{case.tracking_token}/").status_code == 200
+    assert len(captured) == 1  # kept: the case's mark only
+    case = services.case_suspend(case=case, by=town, reason="materials")
+    case = services.case_resume(case=case, by=town, period_end=end)
     short = queries()
+    assert short == plain + 1  # the suspensions are read only once the timeline has one
     for _ in range(3):
         case = services.case_suspend(case=case, by=town, reason="materials")
         case = services.case_resume(case=case, by=town, period_end=end)
     assert queries() == short
+
+
+def test_the_kept_page_is_the_page_rendered_afresh_after_every_kind_of_change(org, items, client):
+    """The page is kept in the app's cache under the case's mark (version, last timeline event): after
+    each change, what a visitor gets (from the cache when the mark did not move) is what a fresh
+    rendering gives; a visitor with a session or flash messages gets a fresh rendering."""
+    station, town = org.user("station_agent"), org.user("town_agent")
+    url = None
+
+    def same_as_fresh():
+        served = client.get(url)  # kept since the previous step unless the mark moved
+        again = client.get(url)  # from the cache now
+        cache.clear()
+        fresh = client.get(url)
+        assert served.status_code == again.status_code == fresh.status_code == 200
+        assert served.content == again.content == fresh.content
+        return fresh.content.decode()
+
+    with at(2025, 9, 30):
+        case = services.case_create(
+            by=station,
+            kind="agency",
+            mode="agency",
+            applicant_type="person",
+            applicant_name="李大爷",
+            id_number="11010519491231002X",
+            phone="13800001111",
+            items=[items["license"]],
+        )
+        url = f"/cases/track/{case.tracking_token}/"
+        assert "已登记您的诉求" in same_as_fresh()
+        transfer = services.transfer_send(case=case, by=station, to_institution=org.town, reason="转镇")
+        same_as_fresh()
+        case = services.transfer_accept(transfer=transfer, by=town)
+        assert f"已转由{org.town.name}办理" in same_as_fresh()
+        case = services.case_analyse(case=case, by=town, analysis="全程代办")
+        same_as_fresh()
+        case = services.case_entrust(
+            case=case,
+            by=town,
+            scope="whole",
+            period_start=datetime.date(2025, 9, 30),
+            period_end=datetime.date(2025, 12, 31),
+        )
+        case = services.case_start(case=case, by=town)
+        same_as_fresh()
+    with at(2025, 10, 9):
+        case = services.case_extend(case=case, by=org.user("town_admin"), days=3, reason="延期")
+        assert "办结期限调整为" in same_as_fresh()
+        case = services.case_suspend(case=case, by=town, reason="materials", detail="缺材料")
+        assert "原因类别：材料不齐需补正" in same_as_fresh()
+        case = services.case_resume(case=case, by=town, period_end=datetime.date(2025, 12, 31))
+        same_as_fresh()
+        case = services.case_complete(case=case, by=town, result="已办结")
+        assert "评价本次服务" in same_as_fresh()
+
+    # A flash message (as after a booking, bookings.views) is shown, not the kept page without it.
+    carrier, request = HttpResponse(), HttpRequest()
+    storage = CookieStorage(request)
+    storage.add(messages.SUCCESS, "预约已取消")
+    storage.update(carrier)
+    client.cookies[CookieStorage.cookie_name] = carrier.cookies[CookieStorage.cookie_name].value
+    assert "预约已取消" in client.get(url).content.decode()
