@@ -159,16 +159,31 @@ def prepare_database(url: str, env: dict, *, reuse: bool) -> None:
     setup_django(env)
 
 
+UNIT = ROOT / "deploy" / "systemd" / "bangban-web@.service"
+
+
+def unit_threads() -> list[str]:
+    """granian's thread flags as the shipped unit sets them (--blocking-threads, --backpressure): the
+    benchmarks measure the server production runs, from that one place."""
+    unit = UNIT.read_text()
+    return [
+        f
+        for name in ("--blocking-threads", "--backpressure")
+        for f in (name, re.search(rf"{name} (\d+)", unit)[1])
+    ]
+
+
 def start_server(
     env: dict, *, workers: int, threads: int | None = None, server: str = "granian"
 ) -> subprocess.Popen:
-    """The app server as production runs it (bench/settings.py adds /bench/bare/), once /healthz answers."""
+    """The app server as production runs it (bench/settings.py adds /bench/bare/), once /healthz answers.
+    threads=None: the shipped unit's thread flags (unit_threads)."""
     sh(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     server_env = env | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
     if server == "granian":  # production's server (README, Deployment)
         command = [
             PY, "-m", "granian", "--interface", "wsgi", "--workers", str(workers),
-            *(["--blocking-threads", str(threads)] if threads else []), "--host", "127.0.0.1",
+            *(["--blocking-threads", str(threads)] if threads else unit_threads()), "--host", "127.0.0.1",
             "--port", str(PORT), "--log-level", "warning", "--no-access-log", "bangban.wsgi:application",
         ]  # fmt: skip
     else:
@@ -304,6 +319,9 @@ class Target:
     expect: int = 200
     contains: list[str] = field(default_factory=list)  # what the first paths' answers must show
     results: dict = field(default_factory=dict)
+    # Paths drawn at random, seeded per wrk thread and run, instead of every thread rotating through
+    # them in the same order: for pages that should be seen for the first time (rarely drawn twice).
+    draw: bool = False
 
 
 GOALS = {"page": "p50 ≤ 50, p99 ≤ 200 ms", "api": "p50 ≤ 15 ms", "create": "≥ 300 req/s", "": "—"}
@@ -385,6 +403,12 @@ def lua(target: Target) -> str:
     if target.body:
         lines.append(f"wrk.body = {string(target.body)}")
     lines.append("local paths = {" + ", ".join(string(p) for p in target.paths) + "}")
+    if target.draw:
+        lines.append("local threads = 0")
+        lines.append("setup = function(thread)\n  threads = threads + 1\n  thread:set('id', threads)\nend")
+        lines.append("init = function()\n  math.randomseed(os.time() * 1000 + id)\nend")
+        lines.append("request = function()\n  return wrk.format(nil, paths[math.random(#paths)])\nend")
+        return "\n".join(lines) + "\n"
     lines.append("local n = 0")
     lines.append("request = function()\n  n = n + 1\n  return wrk.format(nil, paths[1 + n % #paths])\nend")
     return "\n".join(lines) + "\n"
@@ -563,7 +587,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     add_common_arguments(parser, duration_help="seconds per run at --clients (1 client: half)")
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads per worker (default: as deploy/systemd's unit)"
+    )
     parser.add_argument(
         "--no-celery",
         action="store_true",

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 sys.path.insert(0, str(ROOT))
 
-from bench.cases_load import PORT, django_env, recreate_database, run_wrk, sh  # noqa: E402
+from bench.cases_load import PORT, django_env, recreate_database, run_wrk, sh, unit_threads  # noqa: E402
 
 QUERIES = [
     "办社保卡",
@@ -265,8 +265,9 @@ def main() -> None:
         server_env["BENCH_KNOWLEDGE_RESULT_SECONDS"] = "0"
 
     command = [
-        PY, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers), "--host", "127.0.0.1",
-        "--port", str(PORT), "--log-level", "warning", "--no-access-log", "bangban.wsgi:application",
+        PY, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers), *unit_threads(),
+        "--host", "127.0.0.1", "--port", str(PORT), "--log-level", "warning", "--no-access-log",
+        "bangban.wsgi:application",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=server_env, cwd=ROOT)
     try:

@@ -45,10 +45,12 @@ from bench.cases_load import (  # noqa: E402
     recreate_database,
     setup_django,
     sh,
+    unit_threads,
     worker_rss,
 )
 
 GOAL_P50_MS = 30
+FIRST_VIEWS = 20_000  # cases for the first-view tracking target: ~2,000 drawn in a run, few twice
 WEIGHT_LIMIT = 60 * 1024
 ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src)="([^"]+)"')
 
@@ -64,7 +66,7 @@ def public_paths(sample: int = 200) -> dict[str, list[str]]:
     items = list(
         versions_in_force(on=timezone.localdate()).order_by("?").values_list("item_id", flat=True)[:sample]
     )
-    tokens = list(Case.objects.order_by("?").values_list("tracking_token", flat=True)[:sample])
+    tokens = list(Case.objects.order_by("?").values_list("tracking_token", flat=True)[: sample + FIRST_VIEWS])
     towns = selectors.towns()
     near = []
     for town in towns:
@@ -76,7 +78,9 @@ def public_paths(sample: int = 200) -> dict[str, list[str]]:
         "home": ["/"],
         "home-near": near,
         "guide": [f"/items/{pk}/" for pk in items],
-        "track": [f"/cases/track/{t}/" for t in tokens],
+        "track": [f"/cases/track/{t}/" for t in tokens[:sample]],
+        # Pages nobody opened in this run: each is rendered, not served from the app's cache.
+        "track-first": [f"/cases/track/{t}/" for t in tokens[sample:]],
     }
 
 
@@ -142,7 +146,7 @@ def main() -> None:
     sh(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     server_env = env | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
     command = [
-        PY, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers), "--blocking-threads", "1",
+        PY, "-m", "granian", "--interface", "wsgi", "--workers", str(args.workers), *unit_threads(),
         "--host", "127.0.0.1",
         "--port", str(PORT), "--log-level", "warning", "--no-access-log", "bangban.wsgi:application",
     ]  # fmt: skip
@@ -152,7 +156,17 @@ def main() -> None:
         Target("home", "/ portal home", paths["home"], {}, "public"),
         Target("home-near", "/?town=…&village=… (nearest institutions)", paths["home-near"], {}, "public"),
         Target("guide", "/items/<id>/ item guide", paths["guide"], {}, "public"),
-        Target("track", "/cases/track/<token>/ tracking", paths["track"], {}, "public"),
+        Target(
+            "track", "/cases/track/<token>/ tracking (200 cases, opened again)", paths["track"], {}, "public"
+        ),
+        Target(
+            "track-first",
+            "/cases/track/<token>/ tracking, first view",
+            paths["track-first"],
+            {},
+            "public",
+            draw=True,
+        ),
     ]
     weights = {}
     try:
@@ -163,8 +177,8 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         for t in targets[1:]:
-            check_public(t.name, t.paths[0], cacheable=t.name != "track")
-            weights[t.name] = weight(t.paths[0])
+            check_public(t.name, t.paths[-1], cacheable=not t.name.startswith("track"))
+            weights[t.name] = weight(t.paths[-1])
         load_before = f"{os.getloadavg()[0]:.2f}"
         for t in targets:
             measure(t, args.clients, args.duration)

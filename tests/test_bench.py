@@ -3,6 +3,11 @@ reads from wrk and /proc means what the table says."""
 
 from __future__ import annotations
 
+import shutil
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 from django.db import models
 
@@ -100,6 +105,37 @@ def test_lua_rotates_paths_and_escapes_quotes():
     assert 'wrk.body = \'{"n": "o\\\'k"}\'' in script
     assert "local paths = {'/a/', '/b/?q=%E7%8E%8B'}" in script
     assert "paths[1 + n % #paths]" in script
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
+def test_drawn_paths_differ_between_threads_and_runs(monkeypatch):
+    """A first-view target (draw=True) must not send every wrk thread, nor the next run, through the
+    same paths in the same order (they would then be served from the app's cache)."""
+    seen: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(cases_load, "PORT", server.server_address[1])
+    target = Target("x", "x", [f"/p/{n}/" for n in range(20_000)], {}, "page", draw=True)
+    try:
+        cases_load.run_wrk(lua(target), 4, 1)
+        first = list(seen)
+        time.sleep(1.1)  # the next run's seed: another second
+        cases_load.run_wrk(lua(target), 4, 1)
+    finally:
+        server.shutdown()
+    assert len(first) > 50 and len(seen) > len(first)
+    assert len(set(seen)) > 0.9 * len(seen)  # few drawn twice, across threads and runs
 
 
 def _result(p50, p99=0.0, rps=0.0):
