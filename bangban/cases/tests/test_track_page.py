@@ -22,20 +22,24 @@ def at(y, m, d):
     return time_machine.travel(datetime.datetime(y, m, d, 10, tzinfo=SH), tick=False)
 
 
+def _agency_case(by, items, **fields):
+    return services.case_create(
+        by=by,
+        kind="agency",
+        mode="agency",
+        applicant_type="person",
+        applicant_name="李大爷",
+        id_number="11010519491231002X",
+        phone="13800001111",
+        items=[items["license"]],
+        **fields,
+    )
+
+
 def test_staff_notes_names_and_numbers_never_reach_the_public_page(org, items, client):
     station, town = org.user("station_agent"), org.user("town_agent")
     with at(2025, 9, 30):
-        case = services.case_create(
-            by=station,
-            kind="agency",
-            mode="agency",
-            applicant_type="person",
-            applicant_name="李大爷",
-            id_number="11010519491231002X",
-            phone="13800001111",
-            items=[items["license"]],
-            summary=NOTE,
-        )
+        case = _agency_case(station, items, summary=NOTE)
         transfer = services.transfer_send(case=case, by=station, to_institution=org.town, reason=NOTE)
         case = services.transfer_accept(transfer=transfer, by=town)
         case = services.case_analyse(case=case, by=town, analysis=NOTE)
@@ -146,16 +150,7 @@ def test_the_kept_page_is_the_page_rendered_afresh_after_every_kind_of_change(or
         return fresh.content.decode()
 
     with at(2025, 9, 30):
-        case = services.case_create(
-            by=station,
-            kind="agency",
-            mode="agency",
-            applicant_type="person",
-            applicant_name="李大爷",
-            id_number="11010519491231002X",
-            phone="13800001111",
-            items=[items["license"]],
-        )
+        case = _agency_case(station, items)
         url = f"/cases/track/{case.tracking_token}/"
         assert "已登记您的诉求" in same_as_fresh()
         transfer = services.transfer_send(case=case, by=station, to_institution=org.town, reason="转镇")
