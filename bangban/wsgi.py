@@ -5,6 +5,8 @@ from importlib import import_module
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from bangban.core import warmup
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangban.settings")
 application = get_wsgi_application()
 
@@ -14,5 +16,6 @@ application = get_wsgi_application()
 # the first request) and move what exists into the permanent generation (gc.freeze), so collections
 # walk only what requests create. A URLconf that fails to import now stops the worker at start-up.
 import_module(settings.ROOT_URLCONF)
+warmup.run()  # what apps would otherwise load on a first request (core.warmup)
 gc.collect()
 gc.freeze()

@@ -11,8 +11,10 @@ class KnowledgeConfig(AppConfig):
         from bangban.accounts.roles import Cap
         from bangban.audit.actions import register
         from bangban.catalog.models import ItemVersion
-        from bangban.core import navigation
-        from bangban.knowledge import selectors
+        from bangban.core import navigation, warmup
+        from bangban.knowledge import selectors, text
+
+        warmup.register(text.warm)  # app servers load the segmenter before serving, not on a first search
 
         # The search's kept markers (selectors._markers) follow this process's catalog changes at once.
         post_save.connect(selectors.forget_markers, sender=ItemVersion, dispatch_uid="knowledge-markers-save")

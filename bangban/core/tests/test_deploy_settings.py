@@ -67,15 +67,19 @@ def test_the_shipped_app_server_has_threads_for_every_remote_help_wait_and_for_p
     assert threads >= backpressure > settings.BANGBAN_REMOTE_MAX_WAITS + 16
 
 
-def test_the_app_server_entry_point_freezes_what_it_loaded():
-    """bangban.wsgi (what granian and gunicorn load) imports the URLconf at start-up and moves the
+def test_the_app_server_entry_point_warms_up_and_freezes_what_it_loaded():
+    """bangban.wsgi (what granian and gunicorn load) imports the URLconf and runs the apps' warm-ups
+    (core.warmup) at start-up, and moves the
     long-lived objects out of the collector's reach, so a full collection walks only what requests
     create (it walked ~170,000 objects, tens of ms with no answer)."""
     code = (
         "import gc, sys, bangban.wsgi; from django.conf import settings as s;"
-        "print(gc.get_freeze_count(), s.ROOT_URLCONF in sys.modules)"
+        "from bangban.knowledge import text;"
+        "print(gc.get_freeze_count(), s.ROOT_URLCONF in sys.modules, text._segmenter.cache_info().currsize)"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bangban.settings"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    frozen, urlconf_loaded = out.stdout.split()
+    frozen, urlconf_loaded, segmenters = out.stdout.split()
     assert int(frozen) > 100_000 and urlconf_loaded == "True"
+    # core.warmup: the search's segmenter is loaded before the first visitor, not by them.
+    assert segmenters == "1"
