@@ -48,6 +48,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (all its threads), from /proc; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and its descendants (granian's workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, ()))
+    return out
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy (everything on the machine, not only this bench)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def fresh_database(url: str) -> None:
     if url.startswith("sqlite"):
         path = Path(url.split("sqlite:///", 1)[1])
@@ -289,6 +323,13 @@ def main() -> None:
         queued = [f"{base}/remote/c/{t}/events" for t in tokens if t not in set(token_of.values())]
         if queued:
             threads.append(threading.Thread(target=run.probe, args=(requests.Session(), queued)))
+        load_before = os.getloadavg()
+        server_pids = process_tree(server.pid)
+        cpu_before = (
+            time.process_time(),
+            sum(cpu_seconds(p) for p in server_pids),
+            machine_busy_seconds(),
+        )
         started = time.monotonic()
         for t in threads:
             t.daemon = True
@@ -296,10 +337,17 @@ def main() -> None:
         time.sleep(args.seconds + 1)
         stop.set()
         elapsed = time.monotonic() - started
+        cpu_after = (
+            time.process_time(),
+            sum(cpu_seconds(p) for p in server_pids),
+            machine_busy_seconds(),
+        )
+        client_cpu, server_cpu, machine_cpu = (a - b for a, b in zip(cpu_after, cpu_before, strict=True))
         lat = run.latencies
         print(
             f"database {args.database_url.split(':', 1)[0]}, pub/sub {'redis' if args.redis_url else 'none (DB poll)'}, "
-            f"granian {args.workers} workers x {args.threads} threads"
+            f"granian {args.workers} workers x {args.threads} threads, "
+            f"load average before {load_before[0]:.2f} / after {os.getloadavg()[0]:.2f}"
         )
         print(
             f"callers {args.callers} ({len(agents)} in sessions, {args.callers - len(agents)} queued), agents {args.agents}, "
@@ -312,6 +360,12 @@ def main() -> None:
                 f"p99 {percentile(lat, 99):.1f}  max {max(lat):.1f}"
             )
         print(f"long-polls answered {run.polls} ({run.polls / elapsed:.0f}/s)")
+        requests_served = run.polls + len(run.post_ms) + len(run.probe_ms)
+        print(
+            f"CPU over {elapsed:.1f} s (cores busy): server {server_cpu / elapsed:.2f} "
+            f"({1000 * server_cpu / max(1, requests_served):.1f} ms a request, {requests_served} requests), "
+            f"bench client {client_cpu / elapsed:.2f}, whole machine {machine_cpu / elapsed:.2f} of {os.cpu_count()}"
+        )
         for name, values in (("signal POST", run.post_ms), ("queued poll, wait=0", run.probe_ms)):
             if values:
                 print(
