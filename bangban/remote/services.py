@@ -54,8 +54,8 @@ FORM_FIELDS = {
 SEEN_EVERY = timedelta(seconds=5)  # a heartbeat writes at most this often
 
 
-def _wake(call_id: int) -> None:
-    transaction.on_commit(partial(live.publish, call_id))
+def _wake(call_id: int, to: str = "") -> None:
+    transaction.on_commit(partial(live.publish, call_id, to))
 
 
 def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
@@ -228,7 +228,7 @@ def _append(call: HelpCall, side: str, kind: str, body: dict, to: str = "") -> S
         raise ServiceError("limit", "本次会话的消息已达上限，请结束后重新发起", field="kind")
     seq = HelpCall.objects.filter(pk=call.pk).values_list("last_seq", flat=True).get()
     call.last_seq = seq
-    _wake(call.pk)
+    _wake(call.pk, to)
     return SessionEvent.objects.create(call=call, seq=seq, side=side, kind=kind, to=to, body=body)
 
 

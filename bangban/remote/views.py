@@ -73,7 +73,7 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
     try:
         # The call was read just now, before the first check: its last_seq is what this wait has seen.
         events = live.wait_for(
-            call.pk, lambda: services.events_after(call, side, after), wait, seen=call.last_seq
+            call.pk, lambda: services.events_after(call, side, after), wait, seen=call.last_seq, side=side
         )
     finally:
         if wait and not busy:
