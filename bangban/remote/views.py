@@ -78,9 +78,9 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
     finally:
         if wait and not busy:
             live.give_slot()
-    if events:
-        # Every change of status, agent or case comes with an event: without one, the call read at
-        # the start of this request is still current.
+    if any(e.kind == SessionEvent.Kind.STATE for e in events):
+        # Every change of status, agent or case comes with a state event: without one (chat,
+        # signalling, the form), the call read at the start of this request is still current.
         call = _reload(call)
     return JsonResponse(
         {
