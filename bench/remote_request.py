@@ -6,12 +6,12 @@ settings as bench/remote_load.py starts them, and CSRF enforced as for a browser
     .venv/bin/python bench/remote_request.py                                 # SQLite, N=500 rounds
     .venv/bin/python bench/remote_request.py --database-url postgres://postgres@127.0.0.1:5432/bangban_remote_req \\
         --redis-url redis://127.0.0.1:6379/12
-    … --profile post|poll|queued     # cProfile of that request, the top functions by own time
-    … --callgrind [--n 100]          # instructions per round and per request (valgrind, minutes)
+    … --profile post|poll|queued     # cProfile (CPU time) of that request: top functions, own and cumulative
+    … --reuse                        # the database as the previous run left it
 
 The database is dropped and created again (200 queued calls, 20 agents, one session answered).
-Prints the mean wall and CPU time of each request; --callgrind the instructions of each, a figure
-that does not move with the machine's load (compare two commits with it).
+Prints the mean wall and CPU time of each request (the test client's own work included, about the
+same for every request; the database server's CPU is not in it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -147,17 +146,6 @@ def profile(rounds: Round, kind: str, n: int) -> None:
     stats.sort_stats("cumulative").print_stats(60)
 
 
-def instructions(args, n: int, kind: str) -> int:
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__]
-    command += ["--n", str(n), "--database-url", args.database_url, "--redis-url", args.redis_url]
-    command += ["--reuse", "--only", kind]
-    out = subprocess.run(command, capture_output=True, text=True, cwd=ROOT).stderr
-    found = re.search(r"Collected : (\d+)", out)
-    if not found:
-        sys.exit(f"valgrind gave no count:\n{out[-2000:]}")
-    return int(found.group(1))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=500)
@@ -166,28 +154,10 @@ def main() -> None:
     )
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--profile", choices=KINDS)
-    parser.add_argument("--callgrind", action="store_true", help="instructions per request (valgrind)")
     parser.add_argument("--reuse", action="store_true", help="the database as a previous run left it")
-    parser.add_argument("--only", choices=KINDS, help=argparse.SUPPRESS)  # --callgrind's runs
     args = parser.parse_args()
-    if args.callgrind:
-        setup(args.database_url, args.redis_url, fresh=not args.reuse)
-        n = min(args.n, 200)
-        for kind in KINDS:
-            per = (instructions(args, n, kind) - instructions(args, 0, kind)) / n
-            print(f"{kind:7s} {per / 1e6:6.2f} M instructions a request")
-        return
     tokens, _ = setup(args.database_url, args.redis_url, fresh=not args.reuse)
     rounds = Round(*clients(tokens))
-    if args.only:  # under valgrind: warm up, then n requests of one kind (a poll's post is counted
-        # in its own run too, so the post run's figure is subtracted: see below)
-        for _ in range(WARMUP):
-            rounds.post(), rounds.poll(), rounds.queued()
-        for _ in range(args.n):
-            if args.only == "poll":
-                rounds.post()
-            getattr(rounds, args.only)()
-        return
     if args.profile:
         profile(rounds, args.profile, args.n)
         return
