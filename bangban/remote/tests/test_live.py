@@ -153,7 +153,7 @@ def test_a_long_poll_woken_for_nothing_sleeps_again_without_its_connection(
     sleeps again, not only before its first sleep (with a pool, such sleepers held every connection)."""
     settings.BANGBAN_REMOTE_PUBSUB_URL = ""
     settings.BANGBAN_REMOTE_POLL_SECONDS = 30
-    settings.BANGBAN_REMOTE_WAIT_SECONDS = 1.0
+    settings.BANGBAN_REMOTE_WAIT_SECONDS = 2.0
     monkeypatch.setattr(live, "_Waiter", _RecordingWaiter)
     monkeypatch.setattr(_RecordingWaiter, "held", [])
     clerk = org.user("station_agent")
@@ -162,14 +162,18 @@ def test_a_long_poll_woken_for_nothing_sleeps_again_without_its_connection(
     call.refresh_from_db()
 
     def nudge():
+        for _ in range(200):  # once the long-poll waits (a first request can take a while)
+            if live.waiting_calls():
+                break
+            time.sleep(0.01)
         for _ in range(3):
-            time.sleep(0.2)
+            time.sleep(0.1)
             live.publish(call.pk)  # nothing new to read
 
     threading.Thread(target=nudge).start()
     data = web(clerk).get(f"/remote/calls/{call.pk}/events", {"after": call.last_seq}).json()
     assert data["events"] == []
-    assert len(_RecordingWaiter.held) >= 3, _RecordingWaiter.held
+    assert len(_RecordingWaiter.held) >= 3, _RecordingWaiter.held  # asleep again after each wake-up
     assert not any(_RecordingWaiter.held), _RecordingWaiter.held
 
 
