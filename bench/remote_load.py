@@ -12,12 +12,20 @@ moment the other side's long-poll returns it. The other callers stay queued, re-
         --redis-url redis://127.0.0.1:6379/12                       # as in production (Redis pub/sub)
 
 The PostgreSQL database is dropped and created again. Prints signals sent/received, latency p50/p95/p99
-and max, and the long-polls answered per second.
+and max, the long-polls answered per second, and the CPU the server (granian and its workers), this
+bench's own client and the whole machine used over the run, with the load average (other work on the
+machine shows there).
+
+The client: one thread per party (200 callers' long-polls, each agent's long-poll, 40 senders, one
+prober), each on its own keep-alive connection through http.client (`Client`). Until 2026-12 it used
+`requests`, which cost about 2 ms of the bench's CPU a request, a third of a core of the two the
+server runs on; the requests, their headers and cookies, and the pacing are the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -46,6 +54,41 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int, system_only: bool = False) -> float:
+    """User + system (or system only) CPU seconds of one process (all its threads), from /proc; 0 once
+    it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[12]) + (0 if system_only else int(fields[11]))) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and its descendants (granian's workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, ()))
+    return out
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy (everything on the machine, not only this bench)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def fresh_database(url: str) -> None:
@@ -111,6 +154,55 @@ def prepare(env: dict, callers: int, agents: int) -> tuple[list[str], list[str]]
     return tokens, cookies
 
 
+class Client:
+    """One party's keep-alive HTTP connection, on http.client: the load's requests go through this
+    rather than `requests`, whose per-request work took the bench's process about 2 ms of CPU a
+    request (a third of a core at 1,500 a second, on the two cores the server runs on). Same
+    requests, headers and cookies; setup (sign-in, CSRF tokens) still uses `requests`."""
+
+    def __init__(self, base: str, cookies=None):
+        import http.client
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(base)
+        self._connect = lambda: http.client.HTTPConnection(parts.hostname, parts.port, timeout=40)
+        self.conn = self._connect()
+        self.base = base
+        self.cookie = "; ".join(f"{c.name}={c.value}" for c in cookies) if cookies else ""
+
+    def _request(self, method: str, url: str, body: bytes | None, headers: dict):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"Host": parts.netloc, **headers}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (ConnectionError, OSError):
+                self.conn.close()
+                self.conn = self._connect()
+                if attempt == 2:
+                    raise
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: HTTP {response.status}")
+        return data
+
+    def get_json(self, url: str, params: dict) -> dict:
+        from urllib.parse import urlencode
+
+        return json.loads(self._request("GET", f"{url}?{urlencode(params)}", None, {}))
+
+    def post_json(self, url: str, payload: dict, headers: dict) -> None:
+        body = json.dumps(payload).encode()
+        self._request("POST", url, body, {"Content-Type": "application/json", **headers})
+
+
 class Run:
     def __init__(self, base: str, seconds: float, interval: float):
         self.base, self.interval = base, interval
@@ -137,8 +229,7 @@ class Run:
         after = 0
         while time.monotonic() < self.until and not stop.is_set():
             try:
-                r = session.get(url, params={"after": after}, timeout=40)
-                data = r.json()
+                data = session.get_json(url, {"after": after})
             except Exception:
                 with self.lock:
                     self.errors += 1
@@ -158,7 +249,7 @@ class Run:
             i += 1
             try:
                 started = time.perf_counter()
-                session.get(url, params={"after": 10**9, "wait": "0"}, timeout=30).raise_for_status()
+                session.get_json(url, {"after": 10**9, "wait": "0"})
                 with self.lock:
                     self.probe_ms.append((time.perf_counter() - started) * 1000)
             except Exception:
@@ -179,7 +270,7 @@ class Run:
                 self.sent[key] = time.perf_counter()
             try:
                 started = time.perf_counter()
-                session.post(url, json=body, headers=headers, timeout=30).raise_for_status()
+                session.post_json(url, body, headers)
                 with self.lock:
                     self.post_ms.append((time.perf_counter() - started) * 1000)
             except Exception:
@@ -256,18 +347,28 @@ def main() -> None:
         stop = threading.Event()
         threads = []
         for token in tokens:
-            s = requests.Session()
             threads.append(
-                threading.Thread(target=run.poll, args=(s, f"{base}/remote/c/{token}/events", stop))
+                threading.Thread(
+                    target=run.poll, args=(Client(base), f"{base}/remote/c/{token}/events", stop)
+                )
             )
         for i, (s, csrf, call_id) in enumerate(agents):
+            # The agent's long-poll and its posts each on a connection of their own (as a browser).
             threads.append(
-                threading.Thread(target=run.poll, args=(s, f"{base}/remote/calls/{call_id}/events", stop))
+                threading.Thread(
+                    target=run.poll,
+                    args=(Client(base, s.cookies), f"{base}/remote/calls/{call_id}/events", stop),
+                )
             )
             threads.append(
                 threading.Thread(
                     target=run.send,
-                    args=(s, f"{base}/remote/calls/{call_id}/post", f"a{i}", {"X-CSRFToken": csrf}),
+                    args=(
+                        Client(base, s.cookies),
+                        f"{base}/remote/calls/{call_id}/post",
+                        f"a{i}",
+                        {"X-CSRFToken": csrf},
+                    ),
                 )
             )
             caller = requests.Session()
@@ -279,7 +380,7 @@ def main() -> None:
                 threading.Thread(
                     target=run.send,
                     args=(
-                        caller,
+                        Client(base, caller.cookies),
                         f"{base}/remote/c/{token_of[call_id]}/post",
                         f"c{i}",
                         {"X-CSRFToken": caller_csrf},
@@ -288,7 +389,15 @@ def main() -> None:
             )
         queued = [f"{base}/remote/c/{t}/events" for t in tokens if t not in set(token_of.values())]
         if queued:
-            threads.append(threading.Thread(target=run.probe, args=(requests.Session(), queued)))
+            threads.append(threading.Thread(target=run.probe, args=(Client(base), queued)))
+        load_before = os.getloadavg()
+        server_pids = process_tree(server.pid)
+        cpu_before = (
+            time.process_time(),
+            sum(cpu_seconds(p) for p in server_pids),
+            sum(cpu_seconds(p, system_only=True) for p in server_pids),
+            machine_busy_seconds(),
+        )
         started = time.monotonic()
         for t in threads:
             t.daemon = True
@@ -296,10 +405,20 @@ def main() -> None:
         time.sleep(args.seconds + 1)
         stop.set()
         elapsed = time.monotonic() - started
+        cpu_after = (
+            time.process_time(),
+            sum(cpu_seconds(p) for p in server_pids),
+            sum(cpu_seconds(p, system_only=True) for p in server_pids),
+            machine_busy_seconds(),
+        )
+        client_cpu, server_cpu, server_sys, machine_cpu = (
+            a - b for a, b in zip(cpu_after, cpu_before, strict=True)
+        )
         lat = run.latencies
         print(
             f"database {args.database_url.split(':', 1)[0]}, pub/sub {'redis' if args.redis_url else 'none (DB poll)'}, "
-            f"granian {args.workers} workers x {args.threads} threads"
+            f"granian {args.workers} workers x {args.threads} threads, "
+            f"load average before {load_before[0]:.2f} / after {os.getloadavg()[0]:.2f}"
         )
         print(
             f"callers {args.callers} ({len(agents)} in sessions, {args.callers - len(agents)} queued), agents {args.agents}, "
@@ -312,6 +431,13 @@ def main() -> None:
                 f"p99 {percentile(lat, 99):.1f}  max {max(lat):.1f}"
             )
         print(f"long-polls answered {run.polls} ({run.polls / elapsed:.0f}/s)")
+        requests_served = run.polls + len(run.post_ms) + len(run.probe_ms)
+        print(
+            f"CPU over {elapsed:.1f} s (cores busy): server {server_cpu / elapsed:.2f} "
+            f"({100 * server_sys / max(server_cpu, 1e-9):.0f}% in the kernel, "
+            f"{1000 * server_cpu / max(1, requests_served):.1f} ms a request, {requests_served} requests), "
+            f"bench client {client_cpu / elapsed:.2f}, whole machine {machine_cpu / elapsed:.2f} of {os.cpu_count()}"
+        )
         for name, values in (("signal POST", run.post_ms), ("queued poll, wait=0", run.probe_ms)):
             if values:
                 print(

@@ -4,10 +4,12 @@ A wait (long-poll) reads SessionEvent rows after the client's `after`; when none
 until woken or its time is up. The database stays the truth; what wakes a sleeper is shared by all
 the waits of one process, so a waiting client costs no query and no connection while asleep:
 
-- Every service that wrote an event calls `publish(call_id)` after commit: it wakes the waiters of
+- Every service that wrote an event calls `publish(call_id, to)` after commit: it wakes the waiters of
   this process at once and, with `BANGBAN_REMOTE_PUBSUB_URL` (default: REDIS_URL), publishes the call
   id on Redis. One listener thread per process holds one Redis connection subscribed to every call
-  (a pattern) and wakes the waiters of the calls it hears about.
+  (a pattern) and wakes the waiters of the calls it hears about. An event for one side only (WebRTC
+  signalling: `to`) wakes that side's waiters, not the sender's own long-poll, which would find
+  nothing to read (in a session both sides signal several times a second).
 - One watcher thread per process reads, in one query, the event counter (`HelpCall.last_seq`) of
   every call somebody waits on, and wakes a waiter whose call has moved past what it has seen: every
   BANGBAN_REMOTE_POLL_SECONDS without Redis (the embedded SQLite default, or Redis unreachable), and
@@ -32,6 +34,7 @@ CHANNEL = "bangban:remote:{}"
 PATTERN = "bangban:remote:*"
 SAFETY_SECONDS = 1.0  # the watcher's pace while Redis carries the wake-ups
 ID_CHUNK = 500  # ids per watcher query (SQLite allows 999 parameters)
+SIDES = ("caller", "agent")  # SessionEvent.Side of the two parties (not imported: no models here)
 
 _slots_lock = threading.Lock()
 _open_waits = 0
@@ -56,19 +59,20 @@ def _redis():
 
 
 class _Waiter:
-    __slots__ = ("event", "seen")
+    __slots__ = ("event", "seen", "side")
 
-    def __init__(self, seen: int | None):
+    def __init__(self, seen: int | None, side: str = ""):
         self.event = threading.Event()
         self.seen = seen  # the call's last_seq this waiter has looked past (None: not known yet)
+        self.side = side  # the side it reads for ("": every event)
 
 
 _lock = threading.Lock()
 _waiters: dict[int, set[_Waiter]] = {}
 
 
-def _add(call_id: int, seen: int | None) -> _Waiter:
-    w = _Waiter(seen)
+def _add(call_id: int, seen: int | None, side: str = "") -> _Waiter:
+    w = _Waiter(seen, side)
     with _lock:
         _waiters.setdefault(call_id, set()).add(w)
     _ensure_threads()
@@ -84,10 +88,12 @@ def _remove(call_id: int, w: _Waiter) -> None:
                 del _waiters[call_id]
 
 
-def _wake(call_id: int) -> None:
+def _wake(call_id: int, to: str = "") -> None:
+    """Wake the waiters of a call that can read an event for `to` ("": for both sides)."""
     with _lock:
         for w in _waiters.get(call_id, ()):
-            w.event.set()
+            if not to or not w.side or w.side == to:
+                w.event.set()
 
 
 def _wake_all() -> None:
@@ -132,7 +138,7 @@ class _Listener(threading.Thread):
                     message = pubsub.get_message(timeout=30)
                     if message and message.get("type") == "pmessage":
                         try:
-                            _wake(int(message["channel"].rsplit(b":", 1)[-1]))
+                            _wake(int(message["channel"].rsplit(b":", 1)[-1]), _side_of(message["data"]))
                         except (ValueError, TypeError):
                             pass
             except Exception as exc:  # Redis away: the watcher polls the database meanwhile
@@ -140,6 +146,13 @@ class _Listener(threading.Thread):
                     log.warning("remote: Redis subscription lost (%s); polling the database", exc)
                 self.ready.clear()
                 time.sleep(1.0)
+
+
+def _side_of(data) -> str:
+    """The side a published message is for: its data names it, anything else (an older server's "1")
+    is for both."""
+    side = data.decode() if isinstance(data, bytes) else str(data)
+    return side if side in SIDES else ""
 
 
 _listeners: dict[str, _Listener] = {}
@@ -235,14 +248,15 @@ def _tick(failing: bool) -> bool:
 # --- the API of this module ------------------------------------------------------------------------
 
 
-def publish(call_id: int) -> None:
-    """Tell every waiter on this call to re-read (call after commit; never raises)."""
-    _wake(call_id)
+def publish(call_id: int, to: str = "") -> None:
+    """Tell the waiters on this call that can read an event for `to` ("": both sides) to re-read
+    (call after commit; never raises)."""
+    _wake(call_id, to)
     client = _redis()
     if client is None:
         return
     try:
-        client.publish(CHANNEL.format(call_id), "1")
+        client.publish(CHANNEL.format(call_id), to if to in SIDES else "*")
     except Exception:  # the watcher's next read wakes the other servers' waiters
         pass
 
@@ -266,27 +280,29 @@ def open_waits() -> int:
     return _open_waits
 
 
-def wait_for(call_id: int, check, timeout: float, *, seen: int | None = None):
+def wait_for(call_id: int, check, timeout: float, *, seen: int | None = None, side: str = ""):
     """Run `check()` until it returns something truthy or `timeout` seconds pass, sleeping between
-    runs until this call is published (this process or Redis) or its event counter moves past `seen`
-    (the call's last_seq read before the first check; None: unknown, the watcher's first read wakes
-    once). Returns the last result of `check()`. Costs no query while asleep."""
+    runs until this call is published (this process or Redis) for `side` ("": any event) or its event
+    counter moves past `seen` (the call's last_seq read before the first check; None: unknown, the
+    watcher's first read wakes once). Returns the last result of `check()`. Costs no query and holds
+    no database connection while asleep."""
     deadline = time.monotonic() + max(0.0, timeout)
     if timeout <= 0:
         return check()
-    waiter = _add(call_id, seen)
+    waiter = _add(call_id, seen, side)
     try:
         result = check()
-        released = False
         while not result:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            if not released and not connection.in_atomic_block:
+            if connection.connection is not None and not connection.in_atomic_block:
                 # Asleep nothing needs the database: give the connection back, so 200 open waits
-                # do not hold 200 PostgreSQL connections (the bench ran out of them).
+                # do not hold 200 PostgreSQL connections (the bench ran out of them). Before every
+                # sleep, not only the first: a waiter woken for nothing it can read (the watcher's
+                # safety net) that slept on with its pooled connection starved the pool, and the
+                # other requests queued for one (the bench's posts and polls waited seconds).
                 connection.close()
-                released = True
             if not waiter.event.wait(left):
                 break
             waiter.event.clear()

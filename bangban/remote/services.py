@@ -16,8 +16,8 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bangban.accounts.permissions import require_cap
@@ -25,6 +25,7 @@ from bangban.accounts.roles import Cap
 from bangban.audit.services import audit_record
 from bangban.catalog.models import Item
 from bangban.core import crypto
+from bangban.core.db.rows import insert_groups, selection
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import mask_phone
 from bangban.core.routing import parse_id
@@ -54,8 +55,8 @@ FORM_FIELDS = {
 SEEN_EVERY = timedelta(seconds=5)  # a heartbeat writes at most this often
 
 
-def _wake(call_id: int) -> None:
-    transaction.on_commit(partial(live.publish, call_id))
+def _wake(call_id: int, to: str = "") -> None:
+    transaction.on_commit(partial(live.publish, call_id, to))
 
 
 def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
@@ -219,17 +220,32 @@ def _state(call: HelpCall, text: str, **data) -> SessionEvent:
     return _append(call, Side.SYSTEM, Kind.STATE, {"text": text, "status": call.status, **data})
 
 
+def _next_seq(call_id: int) -> int | None:
+    """The call's next event number (UPDATE … RETURNING: one statement, hand-written as a signal
+    arrives several times a second per session), None at MAX_EVENTS_PER_CALL."""
+    quote = connection.ops.quote_name
+    seq = quote("last_seq")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(HelpCall._meta.db_table)} SET {seq} = {seq} + 1 "
+            f"WHERE {quote(HelpCall._meta.pk.column)} = %s AND {seq} < %s RETURNING {seq}",
+            [call_id, MAX_EVENTS_PER_CALL],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _append(call: HelpCall, side: str, kind: str, body: dict, to: str = "") -> SessionEvent:
     """Number and write one session event (takes the call's row lock until commit)."""
-    n = HelpCall.objects.filter(pk=call.pk, last_seq__lt=MAX_EVENTS_PER_CALL).update(
-        last_seq=F("last_seq") + 1
-    )
-    if n != 1:
+    seq = _next_seq(call.pk)
+    if seq is None:
         raise ServiceError("limit", "本次会话的消息已达上限，请结束后重新发起", field="kind")
-    seq = HelpCall.objects.filter(pk=call.pk).values_list("last_seq", flat=True).get()
     call.last_seq = seq
-    _wake(call.pk)
-    return SessionEvent.objects.create(call=call, seq=seq, side=side, kind=kind, to=to, body=body)
+    _wake(call.pk, to)
+    event = SessionEvent(call=call, seq=seq, side=side, kind=kind, to=to, body=body)
+    event.pk = insert_groups([[event]], returning_pk=True)
+    event._state.adding = False
+    return event
 
 
 @transaction.atomic
@@ -538,7 +554,7 @@ def event_post(*, call: HelpCall, side: str, kind: str, body) -> SessionEvent:
     allowed = CALLER_KINDS if side == Side.CALLER else AGENT_KINDS
     if kind not in allowed:
         raise ServiceError("invalid", "该类消息不能由此方发送", field="kind")
-    call = HelpCall.objects.get(pk=call.pk)  # as it is now (the caller's copy may be older)
+    call = _current(call.pk)  # as it is now (the caller's copy may be older)
     if call.status != CallStatus.ANSWERED:
         if not (kind == Kind.CHAT and call.status == CallStatus.QUEUED and side == Side.CALLER):
             raise ServiceError("closed", "会话未在进行中", field="call")
@@ -575,12 +591,36 @@ def event_post(*, call: HelpCall, side: str, kind: str, body) -> SessionEvent:
     return _append(call, side, kind, {"url": url, "title": title})
 
 
+def _current(call_id: int) -> HelpCall:
+    """The call as it is now (hand-written: read on every post)."""
+    quote = connection.ops.quote_name
+    sel = selection(HelpCall, "c")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sel.sql} FROM {quote(HelpCall._meta.db_table)} c "
+            f"WHERE c.{quote(HelpCall._meta.pk.column)} = %s",
+            [call_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise HelpCall.DoesNotExist
+    return sel.instance(row)
+
+
 def events_after(call: HelpCall, side: str, after: int, limit: int = 200) -> list[SessionEvent]:
-    return list(
-        SessionEvent.objects.filter(call=call, seq__gt=after)
-        .exclude(to=Side.AGENT if side == Side.CALLER else Side.CALLER)
-        .order_by("seq")[:limit]
-    )
+    """The events `side` reads after seq `after`, in order: what every long-poll runs (hand-written,
+    see selectors._live_read); signalling meant for the other side is left out."""
+    quote = connection.ops.quote_name
+    sel = selection(SessionEvent, "e")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sel.sql} FROM {quote(SessionEvent._meta.db_table)} e "
+            f"WHERE e.{quote(SessionEvent.call.field.column)} = %s AND e.{quote('seq')} > %s "
+            f"AND e.{quote('to')} <> %s ORDER BY e.{quote('seq')} LIMIT %s",
+            [call.pk, after, Side.AGENT.value if side == Side.CALLER else Side.CALLER.value, limit],
+        )
+        rows = cursor.fetchall()
+    return [sel.instance(row) for row in rows]
 
 
 # --- remote acceptance --------------------------------------------------------------------------

@@ -73,14 +73,14 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
     try:
         # The call was read just now, before the first check: its last_seq is what this wait has seen.
         events = live.wait_for(
-            call.pk, lambda: services.events_after(call, side, after), wait, seen=call.last_seq
+            call.pk, lambda: services.events_after(call, side, after), wait, seen=call.last_seq, side=side
         )
     finally:
         if wait and not busy:
             live.give_slot()
-    if events:
-        # Every change of status, agent or case comes with an event: without one, the call read at
-        # the start of this request is still current.
+    if any(e.kind == SessionEvent.Kind.STATE for e in events):
+        # Every change of status, agent or case comes with a state event: without one (chat,
+        # signalling, the form), the call read at the start of this request is still current.
         call = _reload(call)
     return JsonResponse(
         {

@@ -119,8 +119,8 @@ class _RecordingWaiter(live._Waiter):
 
     held: list[bool] = []
 
-    def __init__(self, seen):
-        super().__init__(seen)
+    def __init__(self, seen, *side):
+        super().__init__(seen, *side)
         outer = self
 
         class Event(threading.Event):
@@ -143,6 +143,72 @@ def test_a_waiting_long_poll_holds_no_database_connection(org, web, window, item
     data = c.get(f"/remote/calls/{call.pk}/events", {"after": call.last_seq}).json()
     assert data["events"] == []
     assert _RecordingWaiter.held and not any(_RecordingWaiter.held), _RecordingWaiter.held
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_poll_woken_for_nothing_sleeps_again_without_its_connection(
+    org, web, window, item, settings, monkeypatch
+):
+    """Woken, it reads (a connection again) and finds nothing: it gives the connection back before it
+    sleeps again, not only before its first sleep (with a pool, such sleepers held every connection)."""
+    settings.BANGBAN_REMOTE_PUBSUB_URL = ""
+    settings.BANGBAN_REMOTE_POLL_SECONDS = 30
+    settings.BANGBAN_REMOTE_WAIT_SECONDS = 2.0
+    monkeypatch.setattr(live, "_Waiter", _RecordingWaiter)
+    monkeypatch.setattr(_RecordingWaiter, "held", [])
+    clerk = org.user("station_agent")
+    call = services.call_create_station(by=clerk, caller_name="甲", item=item)
+    services.call_answer(by=org.user("town_agent"), call=call)
+    call.refresh_from_db()
+
+    def nudge():
+        for _ in range(200):  # once the long-poll waits (a first request can take a while)
+            if live.waiting_calls():
+                break
+            time.sleep(0.01)
+        for _ in range(3):
+            time.sleep(0.1)
+            live.publish(call.pk)  # nothing new to read
+
+    threading.Thread(target=nudge).start()
+    data = web(clerk).get(f"/remote/calls/{call.pk}/events", {"after": call.last_seq}).json()
+    assert data["events"] == []
+    assert len(_RecordingWaiter.held) >= 3, _RecordingWaiter.held  # asleep again after each wake-up
+    assert not any(_RecordingWaiter.held), _RecordingWaiter.held
+
+
+@pytest.mark.django_db
+def test_a_signal_wakes_the_other_sides_long_poll_not_the_senders(
+    org, window, item, settings, django_capture_on_commit_callbacks
+):
+    """Signalling goes to one side: the sender's own long-poll, which could not read it, sleeps on;
+    a chat (for both) wakes both. On Redis the message names the side (an older server's "1": both)."""
+    settings.BANGBAN_REMOTE_PUBSUB_URL = ""
+    agent = org.user("town_agent")
+    call = services.call_create_station(by=org.user("station_agent"), caller_name="甲", item=item)
+    services.call_answer(by=agent, call=call)
+    on_agent, on_caller = live._add(call.pk, None, "agent"), live._add(call.pk, None, "caller")
+    try:
+        candidate = {"candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"}}
+        with django_capture_on_commit_callbacks(execute=True):
+            services.event_post(call=call, side="agent", kind="ice", body=candidate)
+        assert on_caller.event.is_set() and not on_agent.event.is_set()
+        on_caller.event.clear()
+        live.publish(call.pk, "agent")
+        assert on_agent.event.is_set() and not on_caller.event.is_set()
+        on_agent.event.clear()
+        live.publish(call.pk)
+        assert on_agent.event.is_set() and on_caller.event.is_set()
+    finally:
+        live._remove(call.pk, on_agent)
+        live._remove(call.pk, on_caller)
+    assert [live._side_of(d) for d in (b"caller", b"agent", b"*", b"1", "agent")] == [
+        "caller",
+        "agent",
+        "",
+        "",
+        "agent",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
