@@ -72,6 +72,16 @@ def project_get(*, user, pk) -> Project:
     )
 
 
+def project_get_for_gantt(*, user, pk) -> Project:
+    """project_get with only what gantt_data reads (its id, number, name and revision): the chart's
+    endpoints are polled, and the five joins of the full read cost more than a cached chart."""
+    if not may_read_projects(user):
+        raise NotInScope()
+    return get_in_scope(
+        Project.objects.only("id", "number", "name", "revision", "institution_id").order_by(), user, pk
+    )
+
+
 def item_get(*, user, pk) -> ProjectItem:
     """An item the user may see: in a readable project in scope, or of the liaison's department."""
     if parse_id(str(pk)) is None:
@@ -435,6 +445,36 @@ def wall_html(*, user, render, on: dt.date | None = None) -> str:
         fresh=fresh,
         keep=keep,
     )[0]
+
+
+def wall_summary(*, user, on: dt.date | None = None) -> dict:
+    """The wall's counts without its project cards (the API's answer), kept like the panel
+    (wall_html): a small copy to read instead of the whole board on every poll."""
+    on = on or services.today()
+    cached = _wall_cache(user, on)
+    if cached is None:
+        return _summary(wall_board(user=user, on=on))
+    key, fresh, keep = cached
+    return refreshed(
+        f"bangban:projects:wall-summary:{key}",
+        lambda: _summary(wall_data(user=user, on=on)),
+        fresh=fresh,
+        keep=keep,
+    )[0]
+
+
+def _summary(wall: dict) -> dict:
+    return {
+        "total": wall["total"],
+        "by_light": wall["by_light"],
+        "items_late": wall["items_late"],
+        "days_to_permit": wall["days_to_permit"],
+        "stages": {
+            name: {light: sum(1 for p in rows if p["light"] == light) for light in wall["by_light"]}
+            for name, rows in wall["columns"]
+        },
+        "avg_days": dict(wall["avg_days"]),
+    }
 
 
 def _days(value) -> float:

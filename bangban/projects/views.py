@@ -135,7 +135,7 @@ def detail_view(request, pk):
 @login_required
 @requires(*selectors.PROJECT_READERS)
 def gantt_view(request, pk):
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = selectors.project_get_for_gantt(user=request.user, pk=pk)
     return JsonResponse(selectors.gantt_data(project))
 
 
@@ -399,7 +399,9 @@ def wall_view(request):
 @login_required
 @requires(*selectors.PROJECT_READERS)
 def wall_panel_view(request):
-    return render(request, "projects/_wall_panel.html", _wall_context(request))
+    # Without the request's context processors (the navigation's two dozen URL reversals and
+    # capability checks): the panel, polled by every open wall, uses none of them.
+    return HttpResponse(render_to_string("projects/_wall_panel.html", _wall_context(request)))
 
 
 @login_required
