@@ -20,7 +20,14 @@ from bangban.core.cache import refreshed
 from bangban.core.errors import NotInScope
 from bangban.core.routing import parse_id
 from bangban.org.models import Department
-from bangban.org.selectors import get_in_scope, institution_in_scope, scope_q, scope_root_path
+from bangban.org.selectors import (
+    DEPARTMENT_NAMES_KEY,
+    department_names_version,
+    get_in_scope,
+    institution_in_scope,
+    scope_q,
+    scope_root_path,
+)
 from bangban.projects import rules, services
 from bangban.projects.models import (
     ActionItem,
@@ -232,29 +239,45 @@ def gantt_data(project: Project, on: dt.date | None = None) -> dict:
     The computed chart (deadlines with suspensions, lights, critical path) is kept in the cache
     under everything it is computed from: the project's revision (replaced in the transaction of
     every change to its items, suspensions, dependencies and stages: services._lock_project_items),
-    the working-day calendar's version token, the day and the yellow threshold. So a cached chart
-    is exactly the chart computed now (tests/test_gantt_cache.py compares them after each kind of
-    write). Names that other services change (the project's, the departments') are read at each
-    request, not cached."""
+    the working-day calendar's version token, the day and the yellow threshold; with it the
+    departments' names token it was named under (org.selectors.department_names_version, replaced
+    when a department is renamed). So a kept chart is exactly the chart computed now
+    (tests/test_gantt_cache.py compares them after each kind of write). The project's own number
+    and name come from `project`, read by the request."""
     from django.core.cache import cache
 
     on = on or services.today()
     calendar, calendar_version = calendar_with_version()
     within = yellow_within()
-    key = None
+    key = names_version = None
     if calendar_version is not None and getattr(project, "revision", None) is not None:
         key = (
-            f"bangban:projects:gantt:{project.pk}:{project.revision}:{calendar_version}"
+            f"bangban:projects:gantt-chart:{project.pk}:{project.revision}:{calendar_version}"
             f":{on.isoformat()}:{within}"
         )
-        chart = cache.get(key)
-        if chart is not None:
-            return _gantt_named(project, chart)
-    chart = _gantt_compute(project.pk, on, calendar, within)
+        found = cache.get_many([key, DEPARTMENT_NAMES_KEY])  # one round trip
+        names_version = found.get(DEPARTMENT_NAMES_KEY) or department_names_version()
+        entry = found.get(key)
+        if entry is not None and names_version is not None and entry[0] == names_version:
+            return _gantt_of(project, entry[1])
+    chart = _gantt_named(_gantt_compute(project.pk, on, calendar, within))
     # Kept only if no change committed while it was computed (it would be part old, part new).
-    if key is not None and Project.objects.filter(pk=project.pk, revision=project.revision).exists():
-        cache.set(key, chart, GANTT_KEEP_SECONDS)
-    return _gantt_named(project, chart)
+    if (
+        key is not None
+        and names_version is not None
+        and Project.objects.filter(pk=project.pk, revision=project.revision).exists()
+    ):
+        cache.set(key, (names_version, chart), GANTT_KEEP_SECONDS)
+    return _gantt_of(project, chart)
+
+
+def _gantt_of(project: Project, chart: dict) -> dict:
+    return {
+        "today": chart["today"],
+        "project": {"id": project.pk, "number": project.number, "name": project.name},
+        "stages": chart["stages"],
+        "items": chart["items"],
+    }
 
 
 def _gantt_compute(project_id: int, on: dt.date, calendar, within: int) -> dict:
@@ -320,7 +343,7 @@ def _gantt_compute(project_id: int, on: dt.date, calendar, within: int) -> dict:
                 "id": pk,
                 "name": name,
                 "stage": stage,
-                "department": dept,  # its name at each request (_gantt_named)
+                "department": dept,  # its name: _gantt_named
                 "status": status,
                 "status_label": labels.get(status, status),
                 "planned_start": _iso(p_start),
@@ -349,15 +372,12 @@ def _gantt_compute(project_id: int, on: dt.date, calendar, within: int) -> dict:
     return {"today": on.isoformat(), "stages": stages, "items": rows}
 
 
-def _gantt_named(project: Project, chart: dict) -> dict:
-    """The chart with the project's and the departments' current names (one statement)."""
+def _gantt_named(chart: dict) -> dict:
+    """The chart with its departments' names (one statement)."""
     ids = {row["department"] for row in chart["items"] if row["department"] is not None}
     names = dict(Department.objects.filter(pk__in=ids).values_list("id", "name")) if ids else {}
-    return {
-        "today": chart["today"],
-        "project": {"id": project.pk, "number": project.number, "name": project.name},
-        "stages": chart["stages"],
-        "items": [row | {"department": names.get(row["department"], "")} for row in chart["items"]],
+    return chart | {
+        "items": [row | {"department": names.get(row["department"], "")} for row in chart["items"]]
     }
 
 
