@@ -133,3 +133,49 @@ class DegradingRedisCache(RedisCache):
 
     def clear(self):
         return self._call(lambda: False, super().clear)
+
+
+# -- one rebuilder, stale copies meanwhile ----------------------------------------------------------
+
+_WAIT_STEP = 0.02
+
+
+def refreshed(key: str, build, *, fresh: float, keep: float, lock: float = 60.0, wait: float = 5.0):
+    """`(value, built_at)` for `key`: the copy in Django's cache while it is younger than `fresh`
+    seconds, else rebuilt by exactly one caller while every other caller keeps being served the
+    copy it replaces (no stampede: a value that costs 200 ms is not rebuilt by every request that
+    arrives while it is being rebuilt).
+
+    The rebuilder is the caller that wins `cache.add` on `<key>:rebuild` (atomic in Redis and in the
+    process-local LocMem cache of the embedded default); it holds the lock for at most `lock`
+    seconds, so a rebuilder that died is replaced after that. A stale copy is therefore served at
+    most `fresh + lock` seconds after it was built (`lock` only if its rebuilder died), and never
+    longer than `keep` (its time to live in the cache). Without any copy (first read, or after
+    `keep`), callers that lose the race wait up to `wait` seconds for the winner's copy, then build
+    their own. While Redis is down (DegradingRedisCache), `add` succeeds and `get` misses: every
+    caller builds, as without a cache. `built_at` is `time.time()` of the build (shared by every
+    process that reads the copy)."""
+    from django.core.cache import cache
+
+    entry = cache.get(key)
+    if entry is not None and time.time() - entry[0] < fresh:
+        return entry[1], entry[0]
+    lock_key = f"{key}:rebuild"
+    if not cache.add(lock_key, 1, lock):
+        if entry is not None:
+            return entry[1], entry[0]
+        until = time.monotonic() + wait
+        while time.monotonic() < until:
+            time.sleep(_WAIT_STEP)
+            entry = cache.get(key)
+            if entry is not None:
+                return entry[1], entry[0]
+        value = build()
+        return value, time.time()
+    try:
+        value = build()
+        built = time.time()
+        cache.set(key, (built, value), keep)
+    finally:
+        cache.delete(lock_key)
+    return value, built

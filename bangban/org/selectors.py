@@ -7,11 +7,16 @@ into NotInScope (recorded as a refused access, shown as not found).
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 from django.db.models import Count, Q, QuerySet
 
 from bangban.core.errors import NotInScope
 from bangban.core.routing import parse_id
 from bangban.org.models import Department, Institution
+
+log = logging.getLogger(__name__)
 
 
 def scope_root_path(user) -> str | None:
@@ -87,3 +92,35 @@ def department_list(*, user, institution: Institution | None = None) -> QuerySet
 
 def department_get(*, user, pk) -> Department:
     return get_in_scope(Department.objects.select_related("institution"), user, pk)
+
+
+# --- the departments' names, as copies elsewhere see them -------------------------------------------
+
+DEPARTMENT_NAMES_KEY = "bangban:org:department-names-version"
+
+
+def department_names_changed() -> None:
+    """Tell every process that a department's name changed (on commit, by department_update):
+    copies that show department names (a project's cached Gantt) compare this token."""
+    from django.core.cache import cache
+
+    try:
+        cache.set(DEPARTMENT_NAMES_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # the cache is down: its copies are gone with it
+        log.warning("could not publish the department names version", exc_info=True)
+
+
+def department_names_version() -> str | None:
+    """The current token of the departments' names (None while the cache is unavailable: trust no
+    copy then)."""
+    from django.core.cache import cache
+
+    try:
+        token = cache.get(DEPARTMENT_NAMES_KEY)
+        if token is None:
+            cache.add(DEPARTMENT_NAMES_KEY, uuid.uuid4().hex, timeout=None)
+            token = cache.get(DEPARTMENT_NAMES_KEY)
+        return token
+    except Exception:
+        log.warning("cache unavailable: department names are read from the database", exc_info=True)
+        return None

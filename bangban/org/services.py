@@ -13,7 +13,7 @@ from bangban.core.errors import NotInScope, ServiceError
 from bangban.core.ids import credit_code_problem
 from bangban.divisions.models import Division
 from bangban.org.models import Department, Institution
-from bangban.org.selectors import institution_in_scope, scope_root_path
+from bangban.org.selectors import department_names_changed, institution_in_scope, scope_root_path
 
 INSTITUTION_FIELDS = ["name", "tier", "division", "parent", "address", "opening_hours", "phone", "is_active"]
 DEPARTMENT_FIELDS = ["institution", "name", "credit_code", "windows", "phone", "is_active"]
@@ -220,6 +220,8 @@ def department_update(
     ):
         raise ServiceError("duplicate", f"{department.institution.name}已有进驻部门“{name}”", field="name")
     before = snapshot(department, DEPARTMENT_FIELDS)
+    if name != department.name:
+        transaction.on_commit(department_names_changed)
     department.name, department.credit_code = name, credit_code
     department.windows, department.phone, department.is_active = windows.strip(), phone.strip(), is_active
     department.save()

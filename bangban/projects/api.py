@@ -346,7 +346,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={200: dict}, summary="甘特图数据（计划与实际、关键路径、今天）")
     @action(detail=True, methods=["get"], url_path="gantt")
     def gantt(self, request, pk=None):
-        return Response(selectors.gantt_data(self.get_object()))
+        return Response(selectors.gantt_data(selectors.project_get_for_gantt(user=request.user, pk=int(pk))))
 
     @extend_schema(
         request=ProjectRequestCreateSerializer,
@@ -380,20 +380,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=ProjectWallSerializer, summary="挂图作战：按阶段和亮灯的统计")
     @action(detail=False, methods=["get"], url_path="wall")
     def wall(self, request):
-        wall = selectors.wall_data(user=request.user)
-        return Response(
-            {
-                "total": wall["total"],
-                "by_light": wall["by_light"],
-                "items_late": wall["items_late"],
-                "days_to_permit": wall["days_to_permit"],
-                "stages": {
-                    name: {light: sum(1 for p in rows if p["light"] == light) for light in wall["by_light"]}
-                    for name, rows in wall["columns"]
-                },
-                "avg_days": dict(wall["avg_days"]),
-            }
-        )
+        return Response(selectors.wall_summary(user=request.user))
 
 
 def _item_step(name):

@@ -48,6 +48,11 @@ class ItemStatus(models.TextChoices):
     DONE = "done", "已办结"
 
 
+def new_revision() -> int:
+    """A fresh revision marker (random, so a rolled-back change's marker is never reused)."""
+    return secrets.randbits(62)
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -152,6 +157,10 @@ class Project(models.Model):
         related_name="+",
     )
     version = models.PositiveIntegerField("版本", default=0)
+    # Replaced (services._lock_project_items) in the transaction of every change to the project's
+    # items, their suspensions and dependencies, or its stages: the computed Gantt is cached under
+    # it (selectors.gantt_data). Not a counter, so it never comes back after a rollback.
+    revision = models.BigIntegerField("数据修订号", default=new_revision, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
     )

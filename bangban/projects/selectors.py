@@ -16,9 +16,18 @@ from django.db.models.functions import Coalesce
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap, Role
+from bangban.core.cache import refreshed
 from bangban.core.errors import NotInScope
 from bangban.core.routing import parse_id
-from bangban.org.selectors import get_in_scope, institution_in_scope, scope_q, scope_root_path
+from bangban.org.models import Department
+from bangban.org.selectors import (
+    DEPARTMENT_NAMES_KEY,
+    department_names_version,
+    get_in_scope,
+    institution_in_scope,
+    scope_q,
+    scope_root_path,
+)
 from bangban.projects import rules, services
 from bangban.projects.models import (
     ActionItem,
@@ -31,7 +40,8 @@ from bangban.projects.models import (
     ProjectStage,
     ProjectStatus,
 )
-from bangban.workdays.selectors import get_calendar, yellow_within
+from bangban.workdays.deadlines import Suspension, compute_deadline
+from bangban.workdays.selectors import calendar_with_version, get_calendar, yellow_within
 
 PROJECT_READERS = (Cap.PROJECT_MANAGE, Cap.SUPERVISION_VIEW)
 OPEN_ITEM = (ItemStatus.RUNNING, ItemStatus.SUSPENDED)
@@ -66,6 +76,16 @@ def project_get(*, user, pk) -> Project:
         Project.objects.select_related("institution", "division", "lead_agent", "coordinator", "case"),
         user,
         pk,
+    )
+
+
+def project_get_for_gantt(*, user, pk) -> Project:
+    """project_get with only what gantt_data reads (its id, number, name and revision): the chart's
+    endpoints are polled, and the five joins of the full read cost more than a cached chart."""
+    if not may_read_projects(user):
+        raise NotInScope()
+    return get_in_scope(
+        Project.objects.only("id", "number", "name", "revision", "institution_id").order_by(), user, pk
     )
 
 
@@ -210,43 +230,154 @@ def project_light(rows: list[ItemRow]) -> str:
     return rules.worst(r.light for r in rows if r.item.status != ItemStatus.DONE)
 
 
+GANTT_KEEP_SECONDS = 24 * 3600
+
+
 def gantt_data(project: Project, on: dt.date | None = None) -> dict:
-    """What the Gantt chart draws: one row per item, planned and actual bars, today's line."""
+    """What the Gantt chart draws: one row per item, planned and actual bars, today's line.
+
+    The computed chart (deadlines with suspensions, lights, critical path) is kept in the cache
+    under everything it is computed from: the project's revision (replaced in the transaction of
+    every change to its items, suspensions, dependencies and stages: services._lock_project_items),
+    the working-day calendar's version token, the day and the yellow threshold; with it the
+    departments' names token it was named under (org.selectors.department_names_version, replaced
+    when a department is renamed). So a kept chart is exactly the chart computed now
+    (tests/test_gantt_cache.py compares them after each kind of write). The project's own number
+    and name come from `project`, read by the request."""
+    from django.core.cache import cache
+
     on = on or services.today()
-    rows = item_rows(project, on, detail=False)
+    calendar, calendar_version = calendar_with_version()
+    within = yellow_within()
+    key = names_version = None
+    if calendar_version is not None and getattr(project, "revision", None) is not None:
+        key = (
+            f"bangban:projects:gantt-chart:{project.pk}:{project.revision}:{calendar_version}"
+            f":{on.isoformat()}:{within}"
+        )
+        found = cache.get_many([key, DEPARTMENT_NAMES_KEY])  # one round trip
+        names_version = found.get(DEPARTMENT_NAMES_KEY) or department_names_version()
+        entry = found.get(key)
+        if entry is not None and names_version is not None and entry[0] == names_version:
+            return _gantt_of(project, entry[1])
+    chart = _gantt_named(_gantt_compute(project.pk, on, calendar, within))
+    # Kept only if no change committed while it was computed (it would be part old, part new).
+    if (
+        key is not None
+        and names_version is not None
+        and Project.objects.filter(pk=project.pk, revision=project.revision).exists()
+    ):
+        cache.set(key, (names_version, chart), GANTT_KEEP_SECONDS)
+    return _gantt_of(project, chart)
+
+
+def _gantt_of(project: Project, chart: dict) -> dict:
     return {
-        "today": on.isoformat(),
+        "today": chart["today"],
         "project": {"id": project.pk, "number": project.number, "name": project.name},
-        "stages": [
+        "stages": chart["stages"],
+        "items": chart["items"],
+    }
+
+
+def _gantt_compute(project_id: int, on: dt.date, calendar, within: int) -> dict:
+    """The chart without names others may change: value rows, not model instances (a chart reads
+    60 items, their stages, suspensions and dependencies). Lights, deadlines and the critical
+    path as item_rows computes them for the project page."""
+    items = list(
+        ProjectItem.objects.filter(project_id=project_id)
+        .order_by("stage__order", "order", "id")
+        .values_list(
+            "id",
+            "name",
+            "stage__name",
+            "department_id",
+            "status",
+            "limit_workdays",
+            "planned_start",
+            "planned_end",
+            "actual_start",
+            "actual_end",
+            "due",
+        )
+    )
+    suspensions: dict[int, list[Suspension]] = defaultdict(list)
+    for item_id, suspended, resumed in (
+        ItemSuspension.objects.filter(item__project_id=project_id)
+        .order_by("suspended_on", "id")
+        .values_list("item_id", "suspended_on", "resumed_on")
+    ):
+        suspensions[item_id].append(Suspension(suspended, resumed))
+    deps: dict[int, set[int]] = defaultdict(set)
+    through = ProjectItem.depends_on.through
+    for src, dst in through.objects.filter(from_projectitem__project_id=project_id).values_list(
+        "from_projectitem_id", "to_projectitem_id"
+    ):
+        deps[src].add(dst)
+    critical = rules.critical_path({row[0]: max(row[5], 1) for row in items}, deps)
+    labels = {value: str(label) for value, label in ItemStatus.choices}
+    rows = []
+    for pk, name, stage, dept, status, limit, p_start, p_end, a_start, a_end, stored_due in items:
+        due = left = None
+        if a_start is not None:
+            deadline = compute_deadline(
+                calendar,
+                accepted=a_start,
+                limit_workdays=limit,
+                today=on,
+                suspensions=suspensions.get(pk, []),
+            )
+            due, left = deadline.due, deadline.left_workdays
+        light = rules.item_light(
+            status=status,
+            today=on,
+            due=due if status != ItemStatus.DONE else stored_due,
+            left_workdays=left,
+            planned_start=p_start,
+            planned_end=p_end,
+            actual_end=a_end,
+            yellow_within=within,
+        )
+        rows.append(
             {
-                "name": s.name,
-                "planned_start": _iso(s.planned_start),
-                "planned_end": _iso(s.planned_end),
-                "actual_start": _iso(s.actual_start),
-                "actual_end": _iso(s.actual_end),
-            }
-            for s in project.stages.all()
-        ],
-        "items": [
-            {
-                "id": r.item.pk,
-                "name": r.item.name,
-                "stage": r.item.stage.name,
-                "department": r.item.department.name if r.item.department else "",
-                "status": r.item.status,
-                "status_label": r.item.get_status_display(),
-                "planned_start": _iso(r.item.planned_start),
-                "planned_end": _iso(r.item.planned_end),
-                "actual_start": _iso(r.item.actual_start),
+                "id": pk,
+                "name": name,
+                "stage": stage,
+                "department": dept,  # its name: _gantt_named
+                "status": status,
+                "status_label": labels.get(status, status),
+                "planned_start": _iso(p_start),
+                "planned_end": _iso(p_end),
+                "actual_start": _iso(a_start),
                 # A running item's actual bar reaches today.
-                "actual_end": _iso(r.item.actual_end or (on if r.item.actual_start else None)),
-                "due": _iso(r.due),
-                "light": r.light,
-                "critical": r.critical,
-                "needs": r.needs,
+                "actual_end": _iso(a_end or (on if a_start else None)),
+                "due": _iso(due),
+                "light": light,
+                "critical": pk in critical,
+                "needs": sorted(deps.get(pk, ())),
             }
-            for r in rows
-        ],
+        )
+    stages = [
+        {
+            "name": name,
+            "planned_start": _iso(ps),
+            "planned_end": _iso(pe),
+            "actual_start": _iso(as_),
+            "actual_end": _iso(ae),
+        }
+        for name, ps, pe, as_, ae in ProjectStage.objects.filter(project_id=project_id)
+        .order_by("order", "id")
+        .values_list("name", "planned_start", "planned_end", "actual_start", "actual_end")
+    ]
+    return {"today": on.isoformat(), "stages": stages, "items": rows}
+
+
+def _gantt_named(chart: dict) -> dict:
+    """The chart with its departments' names (one statement)."""
+    ids = {row["department"] for row in chart["items"] if row["department"] is not None}
+    names = dict(Department.objects.filter(pk__in=ids).values_list("id", "name")) if ids else {}
+    return chart | {
+        "items": [row | {"department": names.get(row["department"], "")} for row in chart["items"]]
     }
 
 
@@ -289,27 +420,81 @@ def _warn_q(today: dt.date, soon: dt.date, prefix: str = "") -> Q:
     )
 
 
-def wall_data(*, user, on: dt.date | None = None) -> dict:
-    """wall_board, kept for BANGBAN_PROJECT_WALL_SECONDS (default 10) per scope and day: a hall
-    screen and every coordinator's wall poll the same board (every 30 s by default), and one
-    board over 2,000 projects × 60 items costs tens of milliseconds of database time (the
-    benchmark's in-process figure). 0 turns the cache off."""
+def _wall_cache(user, on: dt.date) -> tuple[str, float, float] | None:
+    """(the wall's cache key for the user's scope and the day, seconds a copy is fresh, seconds it
+    is kept), or None when the wall is not cached (BANGBAN_PROJECT_WALL_SECONDS = 0)."""
     from django.conf import settings
-    from django.core.cache import cache
 
-    on = on or services.today()
     seconds = getattr(settings, "BANGBAN_PROJECT_WALL_SECONDS", 10)
     root = scope_root_path(user)
     if not seconds or root is None or not may_read_projects(user):
-        return wall_board(user=user, on=on) | {"cache_seconds": 0, "cache_key": ""}
-    key = f"{root}:{on.isoformat()}"
-    board = cache.get(f"bangban:projects:wall:{key}")
-    if board is None:
-        board = wall_board(user=user, on=on)
-        cache.set(f"bangban:projects:wall:{key}", board, seconds)
-    # The panel's HTML is kept as long (the template's {% cache %}, same scope and day): rendering a
-    # few hundred project cards costs more than reading the board.
-    return board | {"cache_seconds": seconds, "cache_key": key}
+        return None
+    return f"{root}:{on.isoformat()}", seconds, max(6 * seconds, 60)
+
+
+def wall_data(*, user, on: dt.date | None = None) -> dict:
+    """wall_board, rebuilt at most every BANGBAN_PROJECT_WALL_SECONDS (default 10) per scope and
+    day: a hall screen and every coordinator's wall poll the same board (every 30 s by default),
+    and one board over 2,000 projects × 60 items costs a few hundred milliseconds of database
+    time (the benchmark's in-process figure). One request rebuilds an expired board while the
+    others are served the board it replaces (core.cache.refreshed: no stampede of rebuilds), so a
+    board is at most that many seconds old plus one rebuild. 0 turns the cache off."""
+    on = on or services.today()
+    cached = _wall_cache(user, on)
+    if cached is None:
+        return wall_board(user=user, on=on)
+    key, fresh, keep = cached
+    return refreshed(
+        f"bangban:projects:wall:{key}", lambda: wall_board(user=user, on=on), fresh=fresh, keep=keep
+    )[0]
+
+
+def wall_html(*, user, render, on: dt.date | None = None) -> str:
+    """The wall's panel as `render(wall_data(...))` returns it, kept like the board: rendering a few
+    hundred project cards costs more than reading the board (tens of milliseconds), so one request
+    renders an expired panel while the others are served the one it replaces. The panel is then
+    at most twice BANGBAN_PROJECT_WALL_SECONDS old, plus a rebuild and a rendering."""
+    on = on or services.today()
+    cached = _wall_cache(user, on)
+    if cached is None:
+        return render(wall_board(user=user, on=on))
+    key, fresh, keep = cached
+    return refreshed(
+        f"bangban:projects:wall-html:{key}",
+        lambda: render(wall_data(user=user, on=on)),
+        fresh=fresh,
+        keep=keep,
+    )[0]
+
+
+def wall_summary(*, user, on: dt.date | None = None) -> dict:
+    """The wall's counts without its project cards (the API's answer), kept like the panel
+    (wall_html): a small copy to read instead of the whole board on every poll."""
+    on = on or services.today()
+    cached = _wall_cache(user, on)
+    if cached is None:
+        return _summary(wall_board(user=user, on=on))
+    key, fresh, keep = cached
+    return refreshed(
+        f"bangban:projects:wall-summary:{key}",
+        lambda: _summary(wall_data(user=user, on=on)),
+        fresh=fresh,
+        keep=keep,
+    )[0]
+
+
+def _summary(wall: dict) -> dict:
+    return {
+        "total": wall["total"],
+        "by_light": wall["by_light"],
+        "items_late": wall["items_late"],
+        "days_to_permit": wall["days_to_permit"],
+        "stages": {
+            name: {light: sum(1 for p in rows if p["light"] == light) for light in wall["by_light"]}
+            for name, rows in wall["columns"]
+        },
+        "avg_days": dict(wall["avg_days"]),
+    }
 
 
 def _days(value) -> float:

@@ -65,6 +65,7 @@ from bangban.projects.models import (
     ProjectType,
     RequestKind,
     StageTemplate,
+    new_revision,
 )
 from bangban.workdays.deadlines import Suspension, compute_deadline
 from bangban.workdays.selectors import get_calendar
@@ -412,7 +413,21 @@ def _deps(project: Project) -> dict[int, set[int]]:
 # --- items -----------------------------------------------------------------------------------------
 
 
+def _lock_project_items(project_id: int) -> None:
+    """Replace the project's revision (what its cached Gantt is keyed by, selectors.gantt_data) in
+    this transaction. Every item service calls it first, through _lock_item: the UPDATE also
+    locks the project's row, so the services take their locks in one order (project, then item,
+    then stage or the project's other items: _touch_stage, _replan) and two changes to one
+    project's items cannot deadlock on each other."""
+    Project.objects.filter(pk=project_id).update(revision=new_revision())
+
+
 def _lock_item(item: ProjectItem, expected_version: int | None) -> ProjectItem:
+    project_id = getattr(item, "project_id", None) or (
+        ProjectItem.objects.filter(pk=item.pk).values_list("project_id", flat=True).first()
+    )
+    if project_id is not None:
+        _lock_project_items(project_id)
     locked = ProjectItem.objects.select_for_update().select_related("project__institution").get(pk=item.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ServiceError("stale", "该事项已被他人更新，请刷新后重试", field="version")

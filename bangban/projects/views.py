@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from bangban.accounts.models import User
@@ -133,7 +135,7 @@ def detail_view(request, pk):
 @login_required
 @requires(*selectors.PROJECT_READERS)
 def gantt_view(request, pk):
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = selectors.project_get_for_gantt(user=request.user, pk=pk)
     return JsonResponse(selectors.gantt_data(project))
 
 
@@ -379,18 +381,27 @@ def _refresh(request) -> int:
     return min(max(value, 2), 600) if value else 30
 
 
+def _wall_context(request) -> dict:
+    html = selectors.wall_html(
+        user=request.user,
+        render=lambda wall: render_to_string("projects/_wall_board.html", {"wall": wall}),
+    )
+    # Our own template's output (kept in the cache), not user input.
+    return {"wall_html": mark_safe(html), "refresh": _refresh(request)}
+
+
 @login_required
 @requires(*selectors.PROJECT_READERS)
 def wall_view(request):
-    context = {"wall": selectors.wall_data(user=request.user), "refresh": _refresh(request)}
-    return render(request, "projects/wall.html", context)
+    return render(request, "projects/wall.html", _wall_context(request))
 
 
 @login_required
 @requires(*selectors.PROJECT_READERS)
 def wall_panel_view(request):
-    context = {"wall": selectors.wall_data(user=request.user), "refresh": _refresh(request)}
-    return render(request, "projects/_wall_panel.html", context)
+    # Without the request's context processors (the navigation's two dozen URL reversals and
+    # capability checks): the panel, polled by every open wall, uses none of them.
+    return HttpResponse(render_to_string("projects/_wall_panel.html", _wall_context(request)))
 
 
 @login_required

@@ -81,24 +81,32 @@ def _current_token() -> str | None:
 
 def get_calendar() -> WorkCalendar:
     """The platform's working-day calendar (cached in-process; see the module docstring)."""
+    return calendar_with_version()[0]
+
+
+def calendar_with_version() -> tuple[WorkCalendar, str | None]:
+    """get_calendar() and the version token of that very calendar, for keying what is computed
+    from it: the token changes with every committed change of the calendar. None when the
+    calendar was built from the database without being cached (the cache is down, or this
+    transaction changed the calendar and has not committed): key nothing by it then."""
     global _cached, _checked_at
     if _changed_in_open_transaction():
-        return build_calendar()
+        return build_calendar(), None
     cached = _cached
     now = time.monotonic()
     if cached is not None and now - _checked_at < settings.BANGBAN_CALENDAR_RECHECK_SECONDS:
-        return cached[1]
+        return cached[1], cached[0]
     token = _current_token()
     if token is None:
-        return build_calendar()
+        return build_calendar(), None
     _checked_at = now
     if cached is not None and cached[0] == token:
-        return cached[1]
+        return cached[1], token
     # The token is read before the database: a change committed meanwhile leaves us with a copy
     # tagged with the old token, which the next call replaces.
     calendar = build_calendar()
     _cached = (token, calendar)
-    return calendar
+    return calendar, token
 
 
 def year_warning(year: int) -> str:

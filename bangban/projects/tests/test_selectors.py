@@ -2,6 +2,7 @@
 wall's SQL lights agree with the pure rule on every project."""
 
 import pytest
+import time_machine
 
 from bangban.core.errors import NotInScope
 from bangban.projects import rules, selectors, services
@@ -110,3 +111,33 @@ def test_wall_averages_are_computed_in_the_database(porg):
         wall = selectors.wall_board(user=porg.user("coordinator"))
     assert wall["days_to_permit"] == round((30 + 50) / 2, 1) and wall["permit_count"] == 2
     assert dict(wall["avg_days"]) == {"立项": 0.0, "施工许可": 5.0}
+
+
+def test_the_wall_and_its_panel_are_rebuilt_after_their_seconds(porg, settings):
+    """Within BANGBAN_PROJECT_WALL_SECONDS the kept board and panel are served; after them, rebuilt."""
+    import datetime as dt
+
+    from bangban.projects.tests.conftest import SH
+
+    settings.BANGBAN_PROJECT_WALL_SECONDS = 10
+    coordinator = porg.user("coordinator")
+
+    def wall():
+        return selectors.wall_data(user=coordinator)["total"]
+
+    def panel():
+        return selectors.wall_html(user=coordinator, render=lambda wall: f"推进中项目 {wall['total']}")
+
+    noon = dt.datetime(2026, 3, 2, 12, tzinfo=SH)
+    with time_machine.travel(noon, tick=False):
+        register(porg, name="甲")
+        assert (wall(), panel()) == (1, "推进中项目 1")
+    with time_machine.travel(noon + dt.timedelta(seconds=1), tick=False):
+        register(porg, name="乙")
+    with time_machine.travel(noon + dt.timedelta(seconds=9), tick=False):  # the kept copies
+        assert (wall(), panel()) == (1, "推进中项目 1")
+    with time_machine.travel(noon + dt.timedelta(seconds=11), tick=False):  # rebuilt
+        assert (wall(), panel()) == (2, "推进中项目 2")
+    with time_machine.travel(noon + dt.timedelta(days=1), tick=False):  # a new day, a new board
+        register(porg, name="丙")
+        assert (wall(), panel()) == (3, "推进中项目 3")
