@@ -128,13 +128,13 @@ def test_drawn_paths_differ_between_threads_and_runs(monkeypatch):
     monkeypatch.setattr(cases_load, "PORT", server.server_address[1])
     target = Target("x", "x", [f"/p/{n}/" for n in range(20_000)], {}, "page", draw=True)
     try:
-        cases_load.run_wrk(lua(target), 4, 1)
+        cases_load.run_wrk(lua(target), 4, 2)
         first = list(seen)
         time.sleep(1.1)  # the next run's seed: another second
-        cases_load.run_wrk(lua(target), 4, 1)
+        cases_load.run_wrk(lua(target), 4, 2)
     finally:
         server.shutdown()
-    assert len(first) > 50 and len(seen) > len(first)
+    assert len(first) > 20 and len(seen) > len(first)
     assert len(set(seen)) > 0.9 * len(seen)  # few drawn twice, across threads and runs
 
 
