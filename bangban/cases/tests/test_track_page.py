@@ -96,16 +96,7 @@ def test_the_page_costs_the_same_queries_however_long_the_timeline(org, items, c
     from django.test.utils import CaptureQueriesContext
 
     town = org.user("town_agent")
-    case = services.case_create(
-        by=town,
-        kind="agency",
-        mode="agency",
-        applicant_type="person",
-        applicant_name="李大爷",
-        id_number="11010519491231002X",
-        phone="13800001111",
-        items=[items["license"]],
-    )
+    case = _agency_case(town, items)
     case = services.case_analyse(case=case, by=town, analysis="全程代办")
     today = datetime.date.today()
     end = today + datetime.timedelta(days=90)
