@@ -3,6 +3,7 @@ reads from wrk and /proc means what the table says."""
 
 from __future__ import annotations
 
+import math
 import shutil
 import threading
 import time
@@ -135,7 +136,10 @@ def test_drawn_paths_differ_between_threads_and_runs(monkeypatch):
     finally:
         server.shutdown()
     assert len(first) > 20 and len(seen) > len(first)
-    assert len(set(seen)) > 0.9 * len(seen)  # few drawn twice, across threads and runs
+    # As many distinct paths as independent random draws give (N(1 - e^(-k/N)); 85% of 6,600 draws
+    # out of 20,000), where threads and runs going through the same sequence give a quarter of k.
+    drawn, paths = len(seen), len(target.paths)
+    assert len(set(seen)) > 0.9 * paths * (1 - math.exp(-drawn / paths))
 
 
 def _result(p50, p99=0.0, rps=0.0):
