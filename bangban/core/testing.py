@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bangban.accounts.models import User
@@ -183,6 +184,32 @@ def redis_url_or_skip() -> str:
             pytest.fail("TEST_REDIS_URL is required (REQUIRE_REDIS) but not set")
         pytest.skip("TEST_REDIS_URL not set")
     return url
+
+
+@contextmanager
+def redis_cache(settings, backend: str = "bangban.core.cache.DegradingRedisCache"):
+    """The default cache on TEST_REDIS_URL for one test, under a key prefix of its own; afterwards
+    only its keys are deleted. Never cache.clear() there: that is FLUSHDB on a database shared with
+    the Celery broker and results of tests running at the same time (a flush made a real worker's
+    queued task vanish: notifications/tests/test_redis_worker.py timed out in CI)."""
+    import uuid
+
+    import redis
+    from django.core.cache import caches
+
+    url = redis_url_or_skip()
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix}}
+    try:
+        yield caches["default"]
+    finally:
+        client = redis.Redis.from_url(url)
+        try:
+            keys = list(client.scan_iter(f"{prefix}:*"))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
 
 
 def api_token_for(user: User) -> str:

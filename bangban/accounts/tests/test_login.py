@@ -206,21 +206,13 @@ def test_admin_set_password_must_be_changed_at_first_login(org, client):
 
 def test_throttle_works_on_the_production_cache(org, client, settings, password):
     """The throttle counts in the shared cache: Redis in production (atomic INCR across servers)."""
-    from django.core.cache import caches
+    from bangban.core.testing import redis_cache
 
-    from bangban.core.testing import redis_url_or_skip
-
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url_or_skip()}
-    }
-    caches["default"].clear()
     settings.BANGBAN_AUTH_THROTTLE_FAILURES = 3
-    try:
+    with redis_cache(settings, "django.core.cache.backends.redis.RedisCache"):
         for i in range(3):
             assert _login(client, f"name{i}", "Wrong#Pass2026").status_code == 200
         assert _login(client, "town_agent", password).status_code == 429
-    finally:
-        caches["default"].clear()
 
 
 def test_the_session_user_comes_with_its_institution_in_one_statement(org, django_assert_num_queries):

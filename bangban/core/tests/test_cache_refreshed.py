@@ -16,11 +16,11 @@ def cache(request, settings):
     from django.core.cache import caches
 
     if request.param == "redis":
-        from bangban.core.testing import redis_url_or_skip
+        from bangban.core.testing import redis_cache
 
-        settings.CACHES = {
-            "default": {"BACKEND": "bangban.core.cache.DegradingRedisCache", "LOCATION": redis_url_or_skip()}
-        }
+        with redis_cache(settings) as shared:
+            yield shared
+        return
     caches["default"].clear()
     yield caches["default"]
     caches["default"].clear()

@@ -64,11 +64,11 @@ def shared_cache(request, settings):
     from django.core.cache import caches
 
     if request.param == "redis":
-        from bangban.core.testing import redis_url_or_skip
+        from bangban.core.testing import redis_cache
 
-        settings.CACHES = {
-            "default": {"BACKEND": "bangban.core.cache.DegradingRedisCache", "LOCATION": redis_url_or_skip()}
-        }
+        with redis_cache(settings):
+            yield request.param
+        return
     caches["default"].clear()
     yield request.param
     caches["default"].clear()
