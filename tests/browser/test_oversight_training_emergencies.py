@@ -4,6 +4,7 @@ emergencies apps with data in them (the crawl of test_accessibility sees them em
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from bangban.oversight.models import Order
 from tests.browser.test_accessibility import _login, describe, run_axe, small_text
@@ -42,6 +43,7 @@ def test_supervisor_orders_agent_answers_supervisor_closes_on_a_phone(org, brows
     context, page = _phone(browser, live_server, "supervisor")
     page.goto(f"{base}/cases/{case.pk}/")
     page.get_by_role("link", name="签发督办单").click()
+    expect(page.get_by_role("button", name="签发")).to_be_visible()  # the form page, not the one leaving
     _axe(page, "issue form", report)
     page.get_by_role("button", name="签发").click()  # empty requirement: refused, in Chinese
     assert "「督办要求」为必填项" in page.locator("main").inner_text()
