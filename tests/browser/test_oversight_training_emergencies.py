@@ -31,6 +31,7 @@ def _phone(browser, live_server, username):
 
 
 def _axe(page, where, report):
+    page.wait_for_load_state()  # after a click: the new document, not the one being replaced
     if violations := run_axe(page) + small_text(page):
         report[where] = violations
 
