@@ -454,32 +454,24 @@ def wall_html(*, user, render, on: dt.date | None = None) -> str:
     hundred project cards costs more than reading the board (tens of milliseconds), so one request
     renders an expired panel while the others are served the one it replaces. The panel is then
     at most twice BANGBAN_PROJECT_WALL_SECONDS old, plus a rebuild and a rendering."""
-    on = on or services.today()
-    cached = _wall_cache(user, on)
-    if cached is None:
-        return render(wall_board(user=user, on=on))
-    key, fresh, keep = cached
-    return refreshed(
-        f"bangban:projects:wall-html:{key}",
-        lambda: render(wall_data(user=user, on=on)),
-        fresh=fresh,
-        keep=keep,
-    )[0]
+    return _kept_from_board("wall-html", render, user=user, on=on)
 
 
 def wall_summary(*, user, on: dt.date | None = None) -> dict:
     """The wall's counts without its project cards (the API's answer), kept like the panel
     (wall_html): a small copy to read instead of the whole board on every poll."""
+    return _kept_from_board("wall-summary", _summary, user=user, on=on)
+
+
+def _kept_from_board(name: str, derive, *, user, on: dt.date | None):
+    """derive(the wall board), kept under `name` like the board itself (wall_data)."""
     on = on or services.today()
     cached = _wall_cache(user, on)
     if cached is None:
-        return _summary(wall_board(user=user, on=on))
+        return derive(wall_board(user=user, on=on))
     key, fresh, keep = cached
     return refreshed(
-        f"bangban:projects:wall-summary:{key}",
-        lambda: _summary(wall_data(user=user, on=on)),
-        fresh=fresh,
-        keep=keep,
+        f"bangban:projects:{name}:{key}", lambda: derive(wall_data(user=user, on=on)), fresh=fresh, keep=keep
     )[0]
 
 
