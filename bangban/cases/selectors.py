@@ -23,7 +23,17 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import clock, tracking
-from bangban.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, CaseEvent, JointTask, Status, Transfer
+from bangban.cases.models import (
+    CLOCK_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseItem,
+    JointTask,
+    Status,
+    Transfer,
+)
+from bangban.core.db.rows import selection
 from bangban.core.errors import AccessRefused, NotInScope
 from bangban.core.routing import parse_id
 from bangban.org.models import Institution
@@ -273,41 +283,74 @@ def case_by_token(token: str) -> Case | None:
 # What the public tracking page reads of a case (cases/track.html, tracking.*): a handful of columns,
 # not the ~50 of a case (the ORM's compiling of those cost more than the query).
 TRACK_FIELDS = (
-    "number", "kind", "status", "due_date", "accepted_on", "finished_at", "tracking_token",
-    "institution__name", "institution__phone",
-)  # fmt: skip
-
-
-def track_mark(token: str) -> str | None:
-    """What the tracking page of this token shows changes only with the case (its version) or its
-    timeline (a new event): "<id>:<version>:<last event id>", or None for an unknown token. One small
-    query, for the page's cache key (views.track_view)."""
-    case, event = Case._meta.db_table, CaseEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.id, c.version, (SELECT MAX(e.id) FROM {event} e WHERE e.case_id = c.id) "
-            f"FROM {case} c WHERE c.tracking_token = %s",
-            [token],
-        )
-        row = cursor.fetchone()
-    return None if row is None else f"{row[0]}:{row[1]}:{row[2] or 0}"
+    "number",
+    "kind",
+    "status",
+    "due_date",
+    "accepted_on",
+    "finished_at",
+    "tracking_token",
+    "version",
+)
+TRACK_INSTITUTION_FIELDS = ("name", "phone")
+TRACK_EVENT_TYPES = ("transition", "transfer", "deadline")
 
 
 def case_for_tracking(token: str) -> Case | None:
-    return Case.objects.select_related("institution").only(*TRACK_FIELDS).filter(tracking_token=token).first()
+    """The case of a public tracking token with what its page shows (TRACK_FIELDS, the handling
+    institution's name and phone), or None, and `track_mark`: "<id>:<version>:<last event id>", which
+    changes whenever the page would (views.track_view keys its cache on it).
+
+    One hand-written statement (core.db.rows), because every first view of a tracking link pays for
+    it: the ORM's compilation cost more than the query (bench/public_load.py, "track-first").
+    test_track_reads.py compares it with the ORM's reading."""
+    quote = connection.ops.quote_name
+    case_sel = selection(Case, "c", TRACK_FIELDS + ("institution_id",))
+    inst_sel = selection(Institution, "i", TRACK_INSTITUTION_FIELDS)
+    sql = (
+        f"SELECT {case_sel.sql}, {inst_sel.sql}, "
+        f"(SELECT MAX(e.id) FROM {quote(CaseEvent._meta.db_table)} e WHERE e.case_id = c.id) "
+        f"FROM {quote(Case._meta.db_table)} c "
+        f"JOIN {quote(Institution._meta.db_table)} i ON i.id = c.institution_id "
+        "WHERE c.tracking_token = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(case_sel.names)
+    case = case_sel.instance(row[:width])
+    Case._meta.get_field("institution").set_cached_value(case, inst_sel.instance(row[width:-1]))
+    case.track_mark = f"{case.pk}:{case.version}:{row[-1] or 0}"
+    return case
+
+
+def track_items(case: Case) -> list[str]:
+    """The names of the case's items, in the order they were added (the tracking page's list)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name FROM {connection.ops.quote_name(CaseItem._meta.db_table)} WHERE case_id = %s ORDER BY id",
+            [case.pk],
+        )
+        return [name for (name,) in cursor.fetchall()]
 
 
 def track_events(case: Case) -> list[tracking.TrackEvent]:
     """The timeline as the public tracking page may use it: types, statuses, dates and the facts
     the citizen lines need (suspension category, the institution a transfer went to), never texts.
-    Suspensions and transfers are read only when the timeline has one."""
-    events = list(
-        case.events.filter(type__in=("transition", "transfer", "deadline"))
-        .order_by("at", "id")
-        # case_id too: the related manager attaches `case` to each event it yields, which would otherwise
-        # load the deferred column once per event (seen: one query per timeline line).
-        .only("case_id", "at", "type", "from_status", "to_status", "data")
-    )
+    The events are one hand-written statement (every first view of a tracking link reads them; see
+    case_for_tracking); suspensions and transfers are read, through the ORM, only when the timeline
+    has one."""
+    sel = selection(CaseEvent, "e", ("at", "type", "from_status", "to_status", "data"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sel.sql} FROM {connection.ops.quote_name(CaseEvent._meta.db_table)} e "
+            f"WHERE e.case_id = %s AND e.type IN ({', '.join(['%s'] * len(TRACK_EVENT_TYPES))}) "
+            "ORDER BY e.at, e.id",
+            [case.pk, *TRACK_EVENT_TYPES],
+        )
+        events = [sel.instance(row) for row in cursor.fetchall()]
     suspensions: dict = {}
     if any(e.type == "transition" and e.to_status == Status.SUSPENDED for e in events):
         suspensions = dict(case.suspensions.values_list("pk", "reason"))

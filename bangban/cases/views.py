@@ -601,29 +601,26 @@ def track_view(request, token):
     """Public tracking page (QR code on every form, SMS link): progress in fixed citizen wording
     (cases.tracking), never staff notes, names or numbers typed by staff.
 
-    The page is kept in the app's cache under the case's mark (selectors.track_mark: its version and
+    The page is kept in the app's cache under the case's mark (selectors.case_for_tracking: its version and
     last timeline event), so a change to the case shows at once; what the mark does not follow (the
     institution's phone) shows within TRACK_SECONDS. A visitor with a session or flash messages (sent
     here after booking in bookings.views) gets the page rendered for them."""
-    mark = selectors.track_mark(token)
-    if mark is None:
+    case = selectors.case_for_tracking(token)
+    if case is None:
         raise Http404("办件不存在")
     if settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES:
-        return _track_page(request, token)
-    key = "cases:track:" + hashlib.sha256(f"{mark}|{request.get_full_path()}".encode()).hexdigest()
+        return _track_page(request, case)
+    key = "cases:track:" + hashlib.sha256(f"{case.track_mark}|{request.get_full_path()}".encode()).hexdigest()
     html = cache.get(key)
     if html is not None:
         return HttpResponse(html)
-    response = _track_page(request, token)
+    response = _track_page(request, case)
     if response.status_code == 200 and not response.cookies:
         cache.set(key, response.content.decode(), TRACK_SECONDS)
     return response
 
 
-def _track_page(request, token):
-    case = selectors.case_for_tracking(token)
-    if case is None:
-        raise Http404("办件不存在")
+def _track_page(request, case):
     return render(
         request,
         "cases/track.html",
@@ -632,6 +629,6 @@ def _track_page(request, token):
             "lines": tracking.lines(selectors.track_events(case)),
             "status_text": tracking.current_status(case.status, selectors.open_suspension_reason(case)),
             "next_step": tracking.next_step(case.kind, case.status),
-            "items": case.items.only("case_id", "name"),
+            "items": selectors.track_items(case),
         },
     )
