@@ -34,6 +34,17 @@ def _fresh_calendar_copy():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_host_copy():
+    # Each process keeps the portal's host for minutes; a copy from an earlier test's database must
+    # not show in the next test's footer.
+    from bangban.portal import selectors
+
+    selectors._host_kept = None
+    yield
+    selectors._host_kept = None
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # The login throttle counts failures per client in the cache; one test's attempts must not
     # throttle the next test's client.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -56,15 +57,19 @@ def _host_institution() -> Institution | None:
     return Institution.objects.filter(parent__isnull=True, is_active=True).order_by("pk").first()
 
 
+_host_kept: tuple[float, Place | None] | None = None  # (monotonic time read, the host), per process
+
+
 def host_contact() -> Place | None:
-    """The footer's host institution and contact (cached: it is on every public page)."""
-    key = "portal:host"
-    found = cache.get(key)
-    if found is None:
+    """The footer's host institution and contact. Every public page shows it and it changes rarely, so
+    each process keeps it for HOST_CACHE_SECONDS: a footer costs no round trip to the cache or the
+    database (a change shows everywhere within that time)."""
+    global _host_kept
+    now = time.monotonic()
+    if _host_kept is None or now - _host_kept[0] >= HOST_CACHE_SECONDS:
         host = _host_institution()
-        found = _place(host) if host else ""
-        cache.set(key, found, HOST_CACHE_SECONDS)
-    return found or None
+        _host_kept = (now, _place(host) if host else None)
+    return _host_kept[1]
 
 
 def towns() -> list[Division]:

@@ -131,3 +131,16 @@ def test_ask_institutions_are_active_in_tree_order(org):
     org.station3.save()
     names = [i.name for i in selectors.ask_institutions()]
     assert names[0] == "虎丘区政务服务中心" and "枫桥社区便民服务站" not in names
+
+
+def test_the_host_is_kept_per_process_for_its_time(org, monkeypatch, django_assert_num_queries):
+    now = [1000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
+    host = selectors.host_contact()
+    with django_assert_num_queries(0):
+        assert selectors.host_contact() == host  # a footer costs no query
+    org.county.__class__.objects.filter(pk=org.county.pk).update(name="虎丘区政务服务中心（新）")
+    now[0] += selectors.HOST_CACHE_SECONDS - 1
+    assert selectors.host_contact().name == "虎丘区政务服务中心"  # kept
+    now[0] += 1
+    assert selectors.host_contact().name == "虎丘区政务服务中心（新）"
