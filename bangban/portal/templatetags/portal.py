@@ -1,4 +1,7 @@
-"""The public shell's pieces: navigation, the 关怀版 switch, the footer with the host's contact."""
+"""The public shell's pieces: navigation, the 关怀版 switch, the footer with the host's contact.
+
+Every public page draws them, so what does not depend on the page is drawn once per process: the
+links (`_href`), the navigation for each choice of current entry and the footer for each host."""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
+from django.utils.safestring import mark_safe
 
 from bangban.portal import selectors
 
@@ -44,24 +49,50 @@ def _current(path: str, href: str) -> bool:
     return path.startswith(href)
 
 
-@register.inclusion_tag("portal/_nav.html", takes_context=True)
+@register.simple_tag
+def portal_href(target: str) -> str:
+    """The address of a page of the shell (a URL name without arguments), worked out once."""
+    return _href(target)
+
+
+def _nav_entries() -> list[tuple[str, str]]:
+    return [(label, href) for label, href in ((label, _href(target)) for label, target in NAV) if href]
+
+
+@lru_cache(maxsize=16)
+def _nav_html(current: tuple[bool, ...]) -> str:
+    entries = [
+        {"label": label, "href": href, "current": is_current}
+        for (label, href), is_current in zip(_nav_entries(), current, strict=True)
+    ]
+    return render_to_string("portal/_nav.html", {"entries": entries})
+
+
+@register.simple_tag(takes_context=True)
 def portal_nav(context):
     path = context["request"].path
-    entries = []
-    for label, target in NAV:
-        href = _href(target)
-        if href is not None:
-            entries.append({"label": label, "href": href, "current": _current(path, href)})
-    return {"entries": entries}
+    return mark_safe(_nav_html(tuple(_current(path, href) for _, href in _nav_entries())))
 
 
 @register.inclusion_tag("portal/_care_switch.html", takes_context=True)
 def care_switch(context):
     request = context["request"]
     here = request.path + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
-    return {"next": quote(here[:500], safe="/")}
+    return {
+        "next": quote(here[:500], safe="/"),
+        "on": _href("portal:care_on"),
+        "off": _href("portal:care_off"),
+    }
 
 
-@register.inclusion_tag("portal/_footer.html")
+@lru_cache(maxsize=4)
+def _footer_html(host) -> str:
+    return render_to_string(
+        "portal/_footer.html",
+        {"host": host, "accessibility": _href("portal:accessibility"), "staff": _href("core:home")},
+    )
+
+
+@register.simple_tag
 def portal_footer():
-    return {"host": selectors.host_contact()}
+    return mark_safe(_footer_html(selectors.host_contact()))
