@@ -40,6 +40,7 @@ from bench.cases_load import (  # noqa: E402
     Target,
     _ms,
     _request,
+    cpu_table,
     django_env,
     measure,
     recreate_database,
@@ -216,6 +217,7 @@ def main() -> None:
         detail = ", ".join(f"{k.rsplit('/', 1)[-1] or k} {v:,}" for k, v in parts.items())
         flag = "" if total <= WEIGHT_LIMIT else "  OVER 60 KB"
         print(f"  {name}: {total:,} bytes gzip ({detail}){flag}")
+    print(cpu_table(targets, args.clients))
     print(f"worker RSS: max {max(rss):.0f} MB over {len(rss)} workers")
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from bangban.cases.models import Kind, Status, Suspension
 
 # The line for a transition into each status.
@@ -76,6 +78,12 @@ class TrackEvent:
 class Line:
     at: dt.datetime
     text: str
+
+    @property
+    def when(self) -> str:
+        """The time as the page shows it: local, to the minute (cheaper here than the template's
+        date filter, which every line of every first view of a tracking link would pay)."""
+        return timezone.localtime(self.at).strftime("%Y-%m-%d %H:%M")
 
 
 def suspended_text(reason: str) -> str:
