@@ -99,5 +99,5 @@ def test_current_status_wording():
 def test_a_lines_time_is_shown_in_local_time_to_the_minute():
     from bangban.cases.tracking import Line
 
-    at = dt.datetime(2025, 10, 9, 23, 30, 59, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2025, 10, 9, 23, 30, 59, tzinfo=dt.UTC)
     assert Line(at, "已办结").when == "2025-10-10 07:30"  # Asia/Shanghai, as the date filter showed it
