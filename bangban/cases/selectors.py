@@ -122,9 +122,20 @@ def case_list(
     )
 
 
-def case_page(*, user, offset: int, limit: int, values: tuple[str, ...] = (), **filters) -> list:
+# What a list page of cases shows of each (the queue, the 工作台's next cases) and what its light needs.
+ROW_FIELDS = (
+    "number", "applicant_name", "priority_group", "kind", "mode", "status", "due_date", "clock_stopped",
+    "institution__name", "agent__full_name", "agent__username",
+)  # fmt: skip
+
+
+def case_page(
+    *, user, offset: int, limit: int, values: tuple[str, ...] = (), only: tuple[str, ...] = (), **filters
+) -> list:
     """`case_list(user=user, **filters)[offset:offset + limit]`, fetched one scope part at a time;
-    with `values`, as tuples of those fields (`values_list`), else as cases.
+    with `values`, as tuples of those fields (`values_list`), else as cases (with `only`, with just
+    those fields loaded, e.g. ROW_FIELDS: a whole case row with its institution's and agent's costs
+    several times the fields a list shows).
 
     Against an OR of the parts PostgreSQL can only walk the open cases in deadline order and test
     each: quick for a county, a walk through most of the table for a station holding a small share
@@ -138,7 +149,7 @@ def case_page(*, user, offset: int, limit: int, values: tuple[str, ...] = (), **
     parts = case_scope_parts(user, list_institutions=True) if not filters.get("mine") else None
     if parts is None or len(parts) <= 1:
         qs = case_list(user=user, **filters)[offset : offset + limit]
-        return list(qs.values_list(*values) if values else qs)
+        return list(qs.values_list(*values) if values else qs.only(*only) if only else qs)
     keys: set[tuple] = set()
     for part in parts:
         narrowed = _narrowed(Case.objects.filter(part), user=user, **filters)
@@ -147,7 +158,8 @@ def case_page(*, user, offset: int, limit: int, values: tuple[str, ...] = (), **
     if values:
         rows = {row[0]: row for row in Case.objects.filter(pk__in=ids).values_list("pk", *values)}
         return [rows[pk][1:] for pk in ids]
-    cases = Case.objects.select_related("institution", "agent").in_bulk(ids)
+    cases = Case.objects.select_related("institution", "agent")
+    cases = (cases.only(*only) if only else cases).in_bulk(ids)
     return [cases[pk] for pk in ids]
 
 
@@ -400,8 +412,12 @@ def pending_transfers_for(*, user) -> QuerySet[Transfer]:
     root = scope_root_path(user)
     if root is None or not has_cap(user, Cap.CASE_HANDLE):
         return Transfer.objects.none()
-    qs = Transfer.objects.filter(state=Transfer.State.PENDING).select_related(
-        "case", "from_institution", "to_institution"
+    qs = (
+        Transfer.objects.filter(state=Transfer.State.PENDING)
+        .select_related("case", "from_institution")
+        # What the lists of waiting transfers show (the queue's head, the 工作台): whole rows of the
+        # case and both institutions cost more to load than the page's other rows.
+        .only("case__number", "case__applicant_name", "from_institution__name", "reason", "sent_at")
     )
     return qs.filter(to_institution__path__startswith=root) if root else qs
 
@@ -412,7 +428,8 @@ def tasks_for(*, user) -> QuerySet[JointTask]:
         return JointTask.objects.none()
     return (
         JointTask.objects.filter(department_id=user.department_id, state=JointTask.State.OPEN)
-        .select_related("case", "department", "assignee")
+        .select_related("case")
+        .only("case__number", "description", "due_date")  # what the lists of waiting tasks show
         .order_by("due_date", "id")
     )
 

@@ -59,6 +59,7 @@ def queue_view(request):
         user=request.user,
         offset=offset,
         limit=QUEUE_PAGE_SIZE + 1,
+        only=selectors.ROW_FIELDS,
         status=q.get("status", ""),
         light=q.get("light", ""),
         mine=q.get("mine") == "1",
