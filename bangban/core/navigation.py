@@ -31,6 +31,8 @@ def register(entry: NavEntry) -> None:
     if entry not in _ENTRIES:
         _ENTRIES.append(entry)
         _ENTRIES.sort(key=lambda e: e.order)
+        for kept in (_entries_for_caps, _links, _nav_html):
+            kept.cache_clear()
 
 
 def requires(*caps: str, message: str = "您的角色无权访问此页面"):
@@ -71,6 +73,40 @@ def may_open(user, url_name: str) -> bool:
 
 
 def entries_for(user) -> list[NavEntry]:
-    from bangban.accounts.permissions import has_cap
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(_entries_for_caps(user.capabilities))
 
-    return [e for e in _ENTRIES if (e.cap is None or has_cap(user, e.cap)) and may_open(user, e.url_name)]
+
+@lru_cache(maxsize=128)
+def _entries_for_caps(caps: frozenset[str]) -> tuple[NavEntry, ...]:
+    """The entries a signed-in holder of `caps` sees (has_cap and may_open for that user): the same
+    for every user with the same roles, so worked out once per set of capabilities."""
+
+    def opens(url_name: str) -> bool:
+        required = required_caps(url_name)
+        return required is None or bool(required & caps)
+
+    return tuple(e for e in _ENTRIES if (e.cap is None or e.cap in caps) and opens(e.url_name))
+
+
+def nav_html(user, path: str) -> str:
+    """The side navigation of `user` on the page at `path`: their entries, the one whose address is
+    the longest prefix of the path marked current. Every staff page draws it, so it is rendered once
+    per set of capabilities and current entry, not once per request."""
+    links = _links(user.capabilities)
+    matches = [url for _label, url in links if path == url or (url != "/" and path.startswith(url))]
+    return _nav_html(user.capabilities, max(matches, key=len, default=None))
+
+
+@lru_cache(maxsize=128)
+def _links(caps: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((e.label, reverse(e.url_name)) for e in _entries_for_caps(caps))
+
+
+@lru_cache(maxsize=512)
+def _nav_html(caps: frozenset[str], current: str | None) -> str:
+    from django.template.loader import render_to_string
+
+    items = [{"label": label, "url": url, "active": url == current} for label, url in _links(caps)]
+    return render_to_string("core/_nav.html", {"nav_items": items})

@@ -86,3 +86,33 @@ def test_requires_refuses_with_403_and_audit(org, web):
     assert response.status_code == 403
     assert AuditEvent.objects.filter(action="access.refused").exists()
     assert re.search("无权", response.content.decode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ROLE_USERS)
+def test_the_kept_navigation_is_each_roles_own(org, key):
+    # Kept per set of capabilities: what the user's own checks (has_cap, may_open) let through.
+    from bangban.accounts.permissions import has_cap
+
+    user = org.user(key)
+    expected = [
+        e.label
+        for e in navigation._ENTRIES
+        if (e.cap is None or has_cap(user, e.cap)) and navigation.may_open(user, e.url_name)
+    ]
+    assert [e.label for e in navigation.entries_for(user)] == expected
+    assert len(nav_links(navigation.nav_html(user, "/"))) == len(expected)
+
+
+@pytest.mark.django_db
+def test_the_kept_navigation_marks_the_longest_matching_entry(org):
+    agent = org.user("town_agent")
+
+    def current(path):
+        found = re.findall(r'<a href="([^"]+)" aria-current="page"', navigation.nav_html(agent, path))
+        return found
+
+    assert current("/cases/") == ["/cases/"]
+    assert current("/cases/123/") == ["/cases/"]
+    assert current("/cases/new/") == ["/cases/new/"]  # 登记办件, not 办件
+    assert current("/nowhere/") == []
