@@ -173,6 +173,11 @@ def refreshed(key: str, build, *, fresh: float, keep: float, lock: float = 60.0,
         value = build()
         return value, time.time()
     try:
+        # Re-read under the lock: a caller that found no fresh copy just before the previous rebuilder
+        # stored its copy and let go of the lock would otherwise build it a second time.
+        entry = cache.get(key)
+        if entry is not None and time.time() - entry[0] < fresh:
+            return entry[1], entry[0]
         value = build()
         built = time.time()
         cache.set(key, (built, value), keep)

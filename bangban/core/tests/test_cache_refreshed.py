@@ -106,3 +106,19 @@ def test_a_failed_rebuild_releases_the_lock(cache):
         refreshed("k", broken, fresh=10, keep=60)
     assert cache.get("k:rebuild") is None
     assert refreshed("k", Builds(), fresh=10, keep=60)[0] == "board 1"
+
+
+def test_a_caller_that_gets_the_lock_after_a_rebuild_serves_that_rebuild(cache, monkeypatch):
+    # It found no fresh copy, then the rebuilder stored one and let go of the lock before this caller
+    # asked for it: the copy is served, not built again.
+    build = Builds()
+    original_add = cache.add
+
+    def add_after_a_rebuild(key, *args, **kwargs):
+        if key == "k:rebuild" and build.count == 0:
+            cache.set("k", (time.time(), "board from the other rebuilder"), 60)
+        return original_add(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "add", add_after_a_rebuild)
+    assert refreshed("k", build, fresh=10, keep=60)[0] == "board from the other rebuilder"
+    assert build.count == 0 and cache.get("k:rebuild") is None
