@@ -25,6 +25,11 @@ class UserManager(BaseUserManager):
         return self.create_user(username, password, **extra)
 
 
+def display_name(full_name: str, username: str) -> str:
+    """How a user is named on pages and in lists (User.display_name; for rows read without the model)."""
+    return full_name or username
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A staff account, attached to one institution (and a stationed department for liaisons)."""
 
@@ -70,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.username
+        return display_name(self.full_name, self.username)
 
     @cached_property
     def role_codes(self) -> frozenset[str]:

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bangban.core.errors import NotInScope
-from bangban.org.models import Institution
 from bangban.supervision import selectors
 from bangban.supervision.indicators import PRESETS, resolve_period
 from bangban.supervision.selectors import BY_CHOICES, MAX_DAYS
@@ -138,7 +137,7 @@ class IndicatorSetView(APIView):
         q.is_valid(raise_exception=True)
         root = None
         if "root" in q.validated_data:
-            root = Institution.objects.filter(pk=q.validated_data["root"]).first()
+            root = selectors.institution_or_none(q.validated_data["root"])
             if root is None:
                 raise NotInScope()
         start, end = q.validated_data["period"]

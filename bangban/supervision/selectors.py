@@ -13,23 +13,22 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db import connection
 from django.utils import timezone
 
-from bangban.accounts.models import User
+from bangban.accounts.models import User, display_name
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
-from bangban.catalog.models import Item, ItemVersion, ListingEntry
-from bangban.catalog.selectors import in_force_q
+from bangban.catalog.models import Item
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
+from bangban.supervision import disclosure
 from bangban.supervision.indicators import (
     INDICATOR_LIST,
     INDICATORS,
-    METRICS,
     Indicator,
     below_target,
     months_between,
@@ -71,12 +70,38 @@ def scope_institutions(*, user, root: Institution | None) -> tuple[Institution, 
         if root.pk != user.institution_id:
             raise NotInScope(target=root)
         return root, [root]
-    members = list(
-        Institution.objects.filter(path__startswith=root.path)
-        .only("id", "name", "tier", "path")
-        .order_by("path")
+    return root, _subtree(root.path)
+
+
+INSTITUTION_FIELDS = ("id", "name", "tier", "path")
+
+
+def _fetch(sql: str, params) -> list[tuple]:
+    """Rows of a fixed statement. The reads of an indicator request are written as SQL (and their
+    rows built into objects here): compiling the ORM's querysets cost more than the database's work."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _in(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
+def _subtree(path: str) -> list[Institution]:
+    """The institutions whose path starts with `path` (ids and slashes only: nothing to escape in
+    LIKE), in path order, with their id, name, tier and path."""
+    rows = _fetch(
+        f"SELECT id, name, tier, path FROM {Institution._meta.db_table} WHERE path LIKE %s ORDER BY path",
+        [path + "%"],
     )
-    return root, members
+    return [Institution.from_db(connection.alias, INSTITUTION_FIELDS, row) for row in rows]
+
+
+def institution_or_none(pk: int) -> Institution | None:
+    """The institution `pk` (id, name, tier and path loaded), None if there is none."""
+    rows = _fetch(f"SELECT id, name, tier, path FROM {Institution._meta.db_table} WHERE id = %s", [pk])
+    return Institution.from_db(connection.alias, INSTITUTION_FIELDS, rows[0]) if rows else None
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
@@ -130,16 +155,25 @@ class IndicatorSet:
     members: list[Institution] = field(default_factory=list)
 
 
+TARGET_PLACES = Decimal("0.01")
+
+
 def targets_for(root: Institution) -> dict[str, Decimal]:
     """Each indicator's target for `root`: set for the nearest of root and its ancestors, else the
     default set for everyone, else the registry's default."""
     chain = [int(p) for p in root.path.strip("/").split("/") if p]
     depth = {pk: i for i, pk in enumerate(chain)}
     best: dict[str, tuple[int, Decimal]] = {}
-    for t in Target.objects.filter(Q(institution__isnull=True) | Q(institution_id__in=chain)):
-        rank = -1 if t.institution_id is None else depth[t.institution_id]
-        if t.indicator not in best or rank > best[t.indicator][0]:
-            best[t.indicator] = (rank, t.value)
+    rows = _fetch(
+        f"SELECT indicator, institution_id, value FROM {Target._meta.db_table} "
+        f"WHERE institution_id IS NULL OR institution_id IN ({_in(len(chain))})",
+        chain,
+    )
+    for indicator, institution_id, value in rows:
+        rank = -1 if institution_id is None else depth[institution_id]
+        if indicator not in best or rank > best[indicator][0]:
+            # SQLite hands a decimal column back as a number: the field's two places, as the ORM gives.
+            best[indicator] = (rank, Decimal(str(value)).quantize(TARGET_PLACES))
     return {i.code: best[i.code][1] if i.code in best else i.default_target for i in INDICATOR_LIST}
 
 
@@ -162,46 +196,50 @@ def _fact_rows(ids: list[int], start: dt.date, end: dt.date, group: str | None):
     institution totals, or the per-agent or per-item cut, for each of the period's ranges (its whole
     months and the days at either end) — one UNION ALL of index range scans."""
     dim = {None: "t", "institution_id": "t", "agent_id": "a", "item_id": "i"}[group]
-    columns = {None: ["metric"], "institution_id": ["metric", "institution_id"]}.get(group, ["metric", "key"])
+    columns = {None: ("metric",), "institution_id": ("metric", "institution_id")}.get(
+        group, ("metric", "key")
+    )
     return _ranges(ids, start, end, dim, columns)
 
 
-def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: list[str]):
+@lru_cache(maxsize=256)
+def _ranges_sql(columns: tuple[str, ...], parts: int, ids: int) -> str:
+    """The statement of _ranges (written once per shape: the ORM compiled the union at every request,
+    which cost more than the database's work). Every metric in the counters is an indicator's."""
+    table = connection.ops.quote_name(RollupFact._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    one = (
+        f"SELECT {names}, SUM(n) FROM {table} WHERE dim = %s AND grain = %s AND {connection.ops.quote_name('start')} "
+        f">= %s AND {connection.ops.quote_name('start')} <= %s AND institution_id IN ({', '.join(['%s'] * ids)}) "
+        f"GROUP BY {names}"
+    )
+    return " UNION ALL ".join([one] * parts)
+
+
+def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: tuple[str, ...]) -> list[tuple]:
+    """(*columns, sum of n) over the rollup counters of `ids` for start–end in the `dim` cut: one
+    statement, a part for each of the period's ranges of one grain (split_period)."""
+    if not ids:
+        return []
     days, months = split_period(start, end)
     parts = [(RollupFact.Grain.DAY, lo, hi) for lo, hi in days]
     if months is not None:
         parts.append((RollupFact.Grain.MONTH, *months))
-    querysets = [
-        RollupFact.objects.filter(
-            dim=dim, grain=grain, institution_id__in=ids, start__gte=lo, start__lte=hi, metric__in=METRICS
-        )
-        .values_list(*columns)
-        .annotate(total=Sum("n"))
-        .order_by()
-        for grain, lo, hi in parts
-    ]
-    return querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
+    params: list = []
+    for grain, lo, hi in parts:
+        params += [dim, grain, lo, hi, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(_ranges_sql(columns, len(parts), len(ids)), params)
+        return cursor.fetchall()
 
 
 def disclosure_counts(ids: list[int], on: dt.date, group: str | None) -> dict:
     """信息公开率, live: {group key: (complete, offered)} over the listing entries of `ids` whose
     item has a published, not suspended version in force on `on` (group: None, "institution_id"
-    or "item_id")."""
-    versions = ItemVersion.objects.filter(in_force_q(on), item_id=OuterRef("item_id"), is_suspended=False)
-    # The catalog's one rule (catalog.elements.guide_missing), stored on each version when it is written;
-    # published versions are frozen, so the stored flag never goes stale.
-    complete = versions.filter(guide_complete=True)
-    qs = (
-        ListingEntry.objects.filter(institution_id__in=ids)
-        .annotate(offered=Exists(versions), complete=Exists(complete))
-        .filter(offered=True)
-    )
-    counts = {"den": Count("id"), "num": Count("id", filter=Q(complete=True))}
-    if group is None:
-        r = qs.aggregate(**counts)
-        return {None: (r["num"], r["den"])}
-    rows = qs.values(group).annotate(**counts).order_by()
-    return {r[group]: (r["num"], r["den"]) for r in rows}
+    or "item_id"). The catalog's one rule (catalog.elements.guide_missing) is stored on each version
+    when it is written; published versions are frozen, so the stored flag never goes stale. Answered
+    from the process's snapshot of the catalog (supervision.disclosure)."""
+    return disclosure.counts(ids, on, group)
 
 
 def indicator_set(
@@ -291,20 +329,43 @@ def _group_rows(by, grouped, live, members, targets) -> list[Row]:
         labels = dict(Institution.Tier.choices)
         keys = sorted({i.tier for i in members})
     elif by == "agent":
-        people = User.objects.filter(pk__in=[k for k in grouped if k]).only("id", "full_name", "username")
-        labels = {u.pk: u.display_name for u in people} | {0: "（未指定）"}
+        people = [k for k in grouped if k]
+        rows = (
+            _fetch(
+                f"SELECT id, full_name, username FROM {User._meta.db_table} WHERE id IN ({_in(len(people))})",
+                people,
+            )
+            if people
+            else []
+        )
+        labels = {pk: display_name(full, username) for pk, full, username in rows} | {0: "（未指定）"}
         keys = sorted(grouped, key=lambda k: labels.get(k, ""))
         live_for = None
     else:  # item, department
-        item_ids = set(grouped) | set(live)
-        items = {i.pk: i for i in Item.objects.filter(pk__in=item_ids).only("id", "name", "department_id")}
+        item_ids = sorted(k for k in set(grouped) | set(live) if k)
+        items = (
+            _fetch(
+                f"SELECT id, name, department_id FROM {Item._meta.db_table} WHERE id IN ({_in(len(item_ids))})",
+                item_ids,
+            )
+            if item_ids
+            else []
+        )
         if by == "item":
-            labels = {pk: i.name for pk, i in items.items()} | {0: "（无事项）"}
+            labels = {pk: name for pk, name, _ in items} | {0: "（无事项）"}
             live_for = live
         else:
-            dept_of = {pk: i.department_id or 0 for pk, i in items.items()}
+            dept_of = {pk: department_id or 0 for pk, _, department_id in items}
             grouped, live_for = _fold(grouped, dept_of), _fold_live(live, dept_of)
-            names = Department.objects.filter(pk__in=set(dept_of.values())).values_list("id", "name")
+            departments = sorted(d for d in set(dept_of.values()) if d)
+            names = (
+                _fetch(
+                    f"SELECT id, name FROM {Department._meta.db_table} WHERE id IN ({_in(len(departments))})",
+                    departments,
+                )
+                if departments
+                else []
+            )
             labels = dict(names) | {0: "（未指定部门）"}
         keys = sorted(set(grouped) | set(live_for), key=lambda k: labels.get(k, ""))
     rows = []
@@ -324,7 +385,7 @@ def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> 
 def trend_of(ids: list[int], targets: dict, start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
     """The trend for institutions already scope-checked (an IndicatorSet's members and targets)."""
     by_month: dict[str, dict[str, int]] = {}
-    rows = _ranges(ids, start, end, "t", ["metric", "start"])
+    rows = _ranges(ids, start, end, "t", ("metric", "start"))
     for metric, day, n in rows:  # a month's row or a day's: either way its month is day's
         counts = by_month.setdefault(f"{day:%Y-%m}", {})
         counts[metric] = counts.get(metric, 0) + n
@@ -432,7 +493,7 @@ def agent_counts(ids: list[int], start: dt.date, end: dt.date) -> dict[tuple[int
     scope-checked by the caller: the same rollup counters (per-agent cut) the indicator set reads."""
     out: dict[tuple[int, int], dict[str, int]] = {}
     for metric, institution_id, agent_id, n in _ranges(
-        ids, start, end, "a", ["metric", "institution_id", "key"]
+        ids, start, end, "a", ("metric", "institution_id", "key")
     ):
         bucket = out.setdefault((institution_id, agent_id), {})
         bucket[metric] = bucket.get(metric, 0) + n

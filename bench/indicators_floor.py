@@ -1,0 +1,142 @@
+"""Per-request cost of the quality indicators in process (issue 10): the same random requests as
+bench/indicators_load.py (its `paths`, same seeds), through Django's test client with production
+settings, one at a time, signed in as the county centre administrator.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bangban_ind_bench REDIS_URL=redis://127.0.0.1:6379/3 \\
+        .venv/bin/python bench/indicators_floor.py [--target api|page] [--paths 200] [--rounds 1] \\
+        [--profile 30]
+
+For each path: the wall time, this process's CPU time (Python: Django, DRF, the selectors, psycopg)
+and the time spent waiting on the database (every query's execute, wall clock: PostgreSQL's work plus
+the round trip), and the number of queries. Prints p50 / p99 / mean of each over the paths (after one
+warm-up pass over all of them, so the figures are the steady state of a running worker), and the
+slowest paths. Measures nothing the wrk run does not also pay, and nothing of the HTTP server: it is
+the per-request floor of the two targets, which stays comparable on a loaded machine (CPU time) where
+wall-clock benchmarks are not. --profile N prints cProfile's top N functions (after the warm-up) by
+cumulative time (--sort tottime: by own time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import indicators_load as il  # noqa: E402  (after the path: run as a script)
+from bench.cases_load import django_env  # noqa: E402
+
+
+def _setup() -> None:
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_ind_bench")
+    os.environ.update(django_env(url, os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3")))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+
+
+def bench_paths(target: str, n: int) -> list[str]:
+    """The load benchmark's random paths (the same seeds: the same requests)."""
+    from django.utils import timezone
+
+    from bangban.org.models import Institution
+
+    county = Institution.objects.get(parent__isnull=True, name__contains="政务服务中心")
+    institutions = list(Institution.objects.filter(path__startswith=county.path).values_list("id", flat=True))
+    today = timezone.localdate()
+    if target == "api":
+        return il.paths("/api/v1/indicators/", institutions, today, seed=1)[:n]
+    return il.paths("/supervision/", institutions, today, seed=2, by=False)[:n]
+
+
+class _Queries:
+    """Time and count every query of a request (connection.execute_wrapper)."""
+
+    def __init__(self):
+        self.seconds, self.count = 0.0, 0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.count += 1
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def measure(paths: list[str], rounds: int, profiler=None) -> list[tuple[str, float, float, float, int]]:
+    from django.db import connection
+    from django.test import Client
+
+    from bangban.accounts.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1", secure=True)
+    client.force_login(User.objects.get(username=il.ADMIN))
+    for path in paths:  # warm-up: every path once (compiled templates, connections, caches)
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    out = []
+    if profiler is not None:
+        profiler.enable()
+    for _ in range(rounds):
+        for path in paths:
+            queries = _Queries()
+            with connection.execute_wrapper(queries):
+                wall, cpu = time.perf_counter(), time.process_time()
+                client.get(path)
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            out.append((path, wall * 1000, cpu * 1000, queries.seconds * 1000, queries.count))
+    if profiler is not None:
+        profiler.disable()
+    return out
+
+
+def report(label: str, results: list) -> None:
+    print(f"{label}: {len(results)} requests, in process, one at a time")
+    for name, i in (("wall", 1), ("CPU (this process)", 2), ("database (execute, wall)", 3)):
+        values = [r[i] for r in results]
+        print(
+            f"  {name:<26} p50 {_pct(values, 50):7.2f} ms   p99 {_pct(values, 99):7.2f} ms   "
+            f"mean {statistics.fmean(values):7.2f} ms"
+        )
+    print(f"  queries a request: mean {statistics.fmean(r[4] for r in results):.1f}")
+    print("  slowest (wall, CPU, database ms):")
+    for path, wall, cpu, db, n in sorted(results, key=lambda r: -r[1])[:5]:
+        print(f"    {wall:7.2f} {cpu:7.2f} {db:7.2f}  {n:2} queries  {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target", choices=("api", "page"), default="api")
+    parser.add_argument("--paths", type=int, default=il.PATHS)
+    parser.add_argument("--rounds", type=int, default=1, help="passes over the paths after the warm-up")
+    parser.add_argument("--profile", type=int, default=0, help="print cProfile's top N (cumulative)")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order (--profile): cumulative, tottime")
+    args = parser.parse_args()
+    _setup()
+    paths = bench_paths(args.target, args.paths)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        results = measure(paths, args.rounds, profiler)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
+    else:
+        results = measure(paths, args.rounds)
+    report(args.target, results)
+
+
+if __name__ == "__main__":
+    main()
