@@ -4,7 +4,7 @@ settings, one at a time, signed in as the county centre administrator.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bangban_ind_bench REDIS_URL=redis://127.0.0.1:6379/3 \\
         .venv/bin/python bench/indicators_floor.py [--target api|page] [--paths 200] [--rounds 1] \\
-        [--profile 30]
+        [--profile 30] [--read-only]
 
 For each path: the wall time, this process's CPU time (Python: Django, DRF, the selectors, psycopg)
 and the time spent waiting on the database (every query's execute, wall clock: PostgreSQL's work plus
@@ -32,12 +32,17 @@ from bench import indicators_load as il  # noqa: E402  (after the path: run as a
 from bench.cases_load import django_env  # noqa: E402
 
 
-def _setup() -> None:
+def _setup(read_only: bool) -> None:
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bangban_ind_bench")
+    if read_only:  # every transaction read-only: a write would fail the run, not change the database
+        url += ("&" if "?" in url else "?") + "options=-c%20default_transaction_read_only%3Don"
     os.environ.update(django_env(url, os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3")))
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
+    from django.conf import settings
 
+    if read_only:  # the session in the cache only (cached_db writes its row)
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     django.setup()
 
 
@@ -75,6 +80,22 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def _sign_in(client, user) -> None:
+    """A session for `user` written straight into the session store: no login signal (which would
+    write the user's last_login to the database)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+
+
 def measure(paths: list[str], rounds: int, profiler=None) -> list[tuple[str, float, float, float, int]]:
     from django.db import connection
     from django.test import Client
@@ -82,7 +103,7 @@ def measure(paths: list[str], rounds: int, profiler=None) -> list[tuple[str, flo
     from bangban.accounts.models import User
 
     client = Client(HTTP_HOST="127.0.0.1", secure=True)
-    client.force_login(User.objects.get(username=il.ADMIN))
+    _sign_in(client, User.objects.get(username=il.ADMIN))
     for path in paths:  # warm-up: every path once (compiled templates, connections, caches)
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
@@ -123,8 +144,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="passes over the paths after the warm-up")
     parser.add_argument("--profile", type=int, default=0, help="print cProfile's top N (cumulative)")
     parser.add_argument("--sort", default="cumulative", help="cProfile's order (--profile): cumulative, tottime")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="read-only transactions and sessions in the cache only (a database others benchmark)",
+    )
     args = parser.parse_args()
-    _setup()
+    _setup(args.read_only)
     paths = bench_paths(args.target, args.paths)
     if args.profile:
         import cProfile
