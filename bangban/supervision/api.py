@@ -77,7 +77,7 @@ class IndicatorSetSerializer(serializers.Serializer):
 Q4, Q2 = Decimal("0.0001"), Decimal("0.01")
 
 
-def _cell(cell) -> dict:
+def _cell(cell, targets: dict) -> dict:
     rate = cell.rate
     return {
         "code": cell.indicator.code,
@@ -86,31 +86,32 @@ def _cell(cell) -> dict:
         "denominator": cell.den,
         "rate": None if rate is None else str(rate.quantize(Q4)),
         "display": cell.display,
-        "target": str(cell.target.quantize(Q2)),
+        "target": targets[cell.target],
         "below_target": cell.below,
         "wired": cell.wired,
     }
 
 
-def _row(row) -> dict:
+def _row(row, targets: dict) -> dict:
     return {
         "key": None if row.key is None else str(row.key),
         "label": row.label,
-        "indicators": [_cell(c) for c in row.cells.values()],
+        "indicators": [_cell(c, targets) for c in row.cells.values()],
     }
 
 
 def indicator_set_data(figures) -> dict:
     """The answer, shaped as IndicatorSetSerializer documents it (built directly: a grouping by item
     has hundreds of rows of ten cells, and DRF's field-by-field serialization cost more than the query)."""
+    targets = {value: str(value.quantize(Q2)) for value in figures.targets.values()}  # the rows' targets
     return {
         "root": figures.root.pk,
         "root_name": figures.root.name,
         "start": figures.start.isoformat(),
         "end": figures.end.isoformat(),
         "by": figures.by,
-        "total": _row(figures.total),
-        "rows": [_row(r) for r in figures.rows],
+        "total": _row(figures.total, targets),
+        "rows": [_row(r, targets) for r in figures.rows],
     }
 
 

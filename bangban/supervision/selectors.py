@@ -13,7 +13,7 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from django.db import connection
 from django.utils import timezone
@@ -111,29 +111,35 @@ def check_period(start: dt.date, end: dt.date) -> None:
         raise ServiceError("invalid", "统计期间不能超过三年", field="end")
 
 
-@dataclass(frozen=True)
 class Cell:
-    indicator: Indicator
-    num: int | None
-    den: int | None
-    target: Decimal
-    wired: bool  # the indicator's records are counted (its app is wired in)
+    """One indicator's figures: numerator, denominator, the rate and how it shows against the target.
+    A plain slotted class, each value computed once when made: an answer grouped by agent or item has
+    thousands of cells, and a frozen dataclass's cached properties cost more than the figures."""
 
-    @cached_property  # a frozen dataclass: cached in the instance's __dict__, computed once
-    def rate(self) -> Decimal | None:
-        return rate(self.num, self.den)
+    __slots__ = ("indicator", "num", "den", "target", "wired", "rate", "display", "below")
 
-    @cached_property
-    def display(self) -> str:
-        return rate_display(self.rate)
-
-    @cached_property
-    def below(self) -> bool:
-        return below_target(self.rate, self.target, higher_is_better=self.indicator.higher_is_better)
+    def __init__(self, indicator: Indicator, num: int | None, den: int | None, target: Decimal, wired: bool):
+        self.indicator, self.num, self.den, self.target = indicator, num, den, target
+        self.wired = wired  # the indicator's records are counted (its app is wired in)
+        self.rate: Decimal | None = rate(num, den)
+        self.display: str = rate_display(self.rate)
+        self.below: bool = below_target(self.rate, target, higher_is_better=indicator.higher_is_better)
 
     @property
     def missed(self) -> int | None:
         return None if self.num is None or self.den is None else self.den - self.num
+
+    def __eq__(self, other):
+        if not isinstance(other, Cell):
+            return NotImplemented
+        return (self.indicator, self.num, self.den, self.target, self.wired) == (
+            other.indicator, other.num, other.den, other.target, other.wired,
+        )  # fmt: skip
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"Cell({self.indicator.code}, {self.num}/{self.den}, target {self.target})"
 
 
 @dataclass
@@ -177,17 +183,25 @@ def targets_for(root: Institution) -> dict[str, Decimal]:
     return {i.code: best[i.code][1] if i.code in best else i.default_target for i in INDICATOR_LIST}
 
 
-def _cells(counts: dict[str, int], targets, live: tuple[int, int] | None) -> dict[str, Cell]:
+def _wiring() -> dict[str, bool]:
+    """{counted indicator: its records are counted (a record kind writes its denominator)}."""
+    return {i.code: kind_of_metric(i.denominator) is not None for i in INDICATOR_LIST if not i.live}
+
+
+def _cells(counts: dict[str, int], targets, live: tuple[int, int] | None, wiring=None) -> dict[str, Cell]:
+    """Every indicator's cell for `counts` (metric → n) and the live figure; `wiring` (_wiring()) once
+    per answer, not per row."""
+    wiring = _wiring() if wiring is None else wiring
     out = {}
     for ind in INDICATOR_LIST:
         if ind.live:
             num, den = live if live is not None else (None, None)
             out[ind.code] = Cell(ind, num, den, targets[ind.code], wired=live is not None)
         else:
-            wired = kind_of_metric(ind.denominator) is not None
             out[ind.code] = Cell(
-                ind, counts.get(ind.numerator, 0), counts.get(ind.denominator, 0), targets[ind.code], wired
-            )
+                ind, counts.get(ind.numerator, 0), counts.get(ind.denominator, 0), targets[ind.code],
+                wiring[ind.code],
+            )  # fmt: skip
     return out
 
 
@@ -271,8 +285,9 @@ def indicator_set(
             bucket[metric] = bucket.get(metric, 0) + n
     live = disclosure_counts(ids, on, live_group)
     live_total = (sum(v[0] for v in live.values()), sum(v[1] for v in live.values()))
-    total = Row(None, root.name, _cells(total_counts, targets, live_total))
-    rows = _group_rows(by, grouped, live, members, targets) if by else []
+    wiring = _wiring()
+    total = Row(None, root.name, _cells(total_counts, targets, live_total, wiring))
+    rows = _group_rows(by, grouped, live, members, targets, wiring) if by else []
     return IndicatorSet(root, start, end, by, total, rows, targets, members)
 
 
@@ -318,7 +333,7 @@ def _fold_live(live: dict, keys: dict) -> dict:
     return out
 
 
-def _group_rows(by, grouped, live, members, targets) -> list[Row]:
+def _group_rows(by, grouped, live, members, targets, wiring) -> list[Row]:
     if by == "institution":
         labels = {i.pk: i.name for i in members}
         keys = [i.pk for i in members]
@@ -371,7 +386,9 @@ def _group_rows(by, grouped, live, members, targets) -> list[Row]:
     rows = []
     for key in keys:
         live_cell = None if live_for is None else live_for.get(key, (0, 0))
-        rows.append(Row(key, labels.get(key, str(key)), _cells(grouped.get(key, {}), targets, live_cell)))
+        rows.append(
+            Row(key, labels.get(key, str(key)), _cells(grouped.get(key, {}), targets, live_cell, wiring))
+        )
     return rows
 
 
@@ -389,8 +406,9 @@ def trend_of(ids: list[int], targets: dict, start: dt.date, end: dt.date) -> lis
     for metric, day, n in rows:  # a month's row or a day's: either way its month is day's
         counts = by_month.setdefault(f"{day:%Y-%m}", {})
         counts[metric] = counts.get(metric, 0) + n
+    wiring = _wiring()
     return [
-        (f"{m:%Y-%m}", _cells(by_month.get(f"{m:%Y-%m}", {}), targets, None))
+        (f"{m:%Y-%m}", _cells(by_month.get(f"{m:%Y-%m}", {}), targets, None, wiring))
         for m, _ in months_between(start, end)
     ]
 
