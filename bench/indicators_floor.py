@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import indicators_load as il  # noqa: E402  (after the path: run as a script)
+from bench import cases_load as cl  # noqa: E402  (after the path: run as a script)
+from bench import indicators_load as il  # noqa: E402
 from bench.cases_load import django_env  # noqa: E402
 
 
@@ -132,6 +133,14 @@ def report(label: str, results: list) -> None:
             f"mean {statistics.fmean(values):7.2f} ms"
         )
     print(f"  queries a request: mean {statistics.fmean(r[4] for r in results):.1f}")
+    by_group: dict[str, list] = {}
+    for r in results:
+        group = next((p[3:] for p in r[0].split("?")[1].split("&") if p.startswith("by=")), "none")
+        by_group.setdefault(group, []).append(r)
+    print("  by grouping: " + ", ".join(
+        f"{g} {len(rs)}× CPU {statistics.fmean(r[2] for r in rs):.2f} / db {statistics.fmean(r[3] for r in rs):.2f} ms"
+        for g, rs in sorted(by_group.items())
+    ))  # fmt: skip
     print("  slowest (wall, CPU, database ms):")
     for path, wall, cpu, db, n in sorted(results, key=lambda r: -r[1])[:5]:
         print(f"    {wall:7.2f} {cpu:7.2f} {db:7.2f}  {n:2} queries  {path}")
@@ -143,13 +152,17 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=il.PATHS)
     parser.add_argument("--rounds", type=int, default=1, help="passes over the paths after the warm-up")
     parser.add_argument("--profile", type=int, default=0, help="print cProfile's top N (cumulative)")
-    parser.add_argument("--sort", default="cumulative", help="cProfile's order (--profile): cumulative, tottime")
+    parser.add_argument(
+        "--sort", default="cumulative", help="cProfile's order (--profile): cumulative, tottime"
+    )
     parser.add_argument(
         "--read-only",
         action="store_true",
         help="read-only transactions and sessions in the cache only (a database others benchmark)",
     )
     args = parser.parse_args()
+    if args.target == "page":  # the page's static URLs need production's manifest
+        cl.sh(cl.PY, "manage.py", "collectstatic", "--noinput", "-v0", env=django_env("sqlite://", ""))
     _setup(args.read_only)
     paths = bench_paths(args.target, args.paths)
     if args.profile:

@@ -219,20 +219,21 @@ def _fact_rows(ids: list[int], start: dt.date, end: dt.date, group: str | None):
 @lru_cache(maxsize=256)
 def _ranges_sql(columns: tuple[str, ...], parts: int, ids: int) -> str:
     """The statement of _ranges (written once per shape: the ORM compiled the union at every request,
-    which cost more than the database's work). Every metric in the counters is an indicator's."""
-    table = connection.ops.quote_name(RollupFact._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    which cost more than the database's work): the parts' rows summed by `columns` in the database,
+    one row per group whatever the number of parts. Every metric in the counters is an indicator's."""
+    q = connection.ops.quote_name
+    names = ", ".join(q(c) for c in columns)
     one = (
-        f"SELECT {names}, SUM(n) FROM {table} WHERE dim = %s AND grain = %s AND {connection.ops.quote_name('start')} "
-        f">= %s AND {connection.ops.quote_name('start')} <= %s AND institution_id IN ({', '.join(['%s'] * ids)}) "
-        f"GROUP BY {names}"
+        f"SELECT {names}, n FROM {q(RollupFact._meta.db_table)} WHERE dim = %s AND grain = %s "
+        f"AND institution_id IN ({_in(ids)}) AND {q('start')} >= %s AND {q('start')} <= %s"
     )
-    return " UNION ALL ".join([one] * parts)
+    return f"SELECT {names}, SUM(n) FROM ({' UNION ALL '.join([one] * parts)}) parts GROUP BY {names}"
 
 
 def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: tuple[str, ...]) -> list[tuple]:
-    """(*columns, sum of n) over the rollup counters of `ids` for start–end in the `dim` cut: one
-    statement, a part for each of the period's ranges of one grain (split_period)."""
+    """(*columns, sum of n) over the rollup counters of `ids` for start–end in the `dim` cut, one row
+    per value of `columns`: one statement, a part for each of the period's ranges of one grain
+    (split_period)."""
     if not ids:
         return []
     days, months = split_period(start, end)
@@ -241,7 +242,7 @@ def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: tup
         parts.append((RollupFact.Grain.MONTH, *months))
     params: list = []
     for grain, lo, hi in parts:
-        params += [dim, grain, lo, hi, *ids]
+        params += [dim, grain, *ids, lo, hi]
     with connection.cursor() as cursor:
         cursor.execute(_ranges_sql(columns, len(parts), len(ids)), params)
         return cursor.fetchall()
