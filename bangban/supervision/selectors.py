@@ -70,7 +70,7 @@ def scope_institutions(*, user, root: Institution | None) -> tuple[Institution, 
         if root.pk != user.institution_id:
             raise NotInScope(target=root)
         return root, [root]
-    return root, _subtree(root.path)
+    return root, subtree(root.path)
 
 
 INSTITUTION_FIELDS = ("id", "name", "tier", "path")
@@ -88,7 +88,7 @@ def _in(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
-def _subtree(path: str) -> list[Institution]:
+def subtree(path: str) -> list[Institution]:
     """The institutions whose path starts with `path` (ids and slashes only: nothing to escape in
     LIKE), in path order, with their id, name, tier and path."""
     rows = _fetch(
