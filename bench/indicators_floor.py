@@ -6,19 +6,23 @@ settings, one at a time, signed in as the county centre administrator.
         .venv/bin/python bench/indicators_floor.py [--target api|page] [--paths 200] [--rounds 1] \\
         [--profile 30] [--read-only]
 
-For each path: the wall time, this process's CPU time (Python: Django, DRF, the selectors, psycopg)
-and the time spent waiting on the database (every query's execute, wall clock: PostgreSQL's work plus
-the round trip), and the number of queries. Prints p50 / p99 / mean of each over the paths (after one
-warm-up pass over all of them, so the figures are the steady state of a running worker), and the
-slowest paths. Measures nothing the wrk run does not also pay, and nothing of the HTTP server: it is
-the per-request floor of the two targets, which stays comparable on a loaded machine (CPU time) where
-wall-clock benchmarks are not. --profile N prints cProfile's top N functions (after the warm-up) by
-cumulative time (--sort tottime: by own time).
+For each path: the wall time, this process's CPU time (Python: Django, DRF, the selectors, psycopg),
+the time spent waiting on the database (every query's execute, wall clock: PostgreSQL's work plus the
+round trip) and the number of queries. Prints p50 / p99 / mean of each over the paths, after one
+warm-up pass over all of them and gc.freeze() as the app server does (the steady state of a running
+worker), the means by grouping, the slowest paths, and the CPU PostgreSQL's backends on the database
+spent a request (from /proc: the server on this machine; other sessions on that database count too).
+Measures nothing of the HTTP server: it is the per-request floor of the two targets, and stays
+comparable on a loaded machine (CPU time) where wall-clock benchmarks are not. --profile N prints
+cProfile's top N functions (after the warm-up) by cumulative time (--sort tottime: by own time).
+--read-only: every transaction read-only and the session in the cache only, for a database someone
+else benchmarks.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -76,6 +80,23 @@ class _Queries:
             self.count += 1
 
 
+def _pg_backends_cpu() -> dict[int, float]:
+    """{pid: CPU seconds so far} of PostgreSQL's backends on this database (same machine: /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = [pid for (pid,) in cursor.fetchall()]
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return out
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -108,7 +129,10 @@ def measure(paths: list[str], rounds: int, profiler=None) -> list[tuple[str, flo
     for path in paths:  # warm-up: every path once (compiled templates, connections, caches)
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
+    gc.collect()
+    gc.freeze()  # as the app server does after start-up (bangban/wsgi.py)
     out = []
+    pg_before = _pg_backends_cpu() if connection.vendor == "postgresql" else {}
     if profiler is not None:
         profiler.enable()
     for _ in range(rounds):
@@ -121,6 +145,10 @@ def measure(paths: list[str], rounds: int, profiler=None) -> list[tuple[str, flo
             out.append((path, wall * 1000, cpu * 1000, queries.seconds * 1000, queries.count))
     if profiler is not None:
         profiler.disable()
+    if connection.vendor == "postgresql":
+        pg_after = _pg_backends_cpu()
+        spent = sum(cpu - pg_before.get(pid, 0.0) for pid, cpu in pg_after.items())
+        print(f"PostgreSQL backends of this database: {1000 * spent / len(out):.2f} ms CPU a request (/proc)")
     return out
 
 

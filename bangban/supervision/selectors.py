@@ -129,14 +129,14 @@ class Cell:
     def missed(self) -> int | None:
         return None if self.num is None or self.den is None else self.den - self.num
 
-    def __eq__(self, other):
-        if not isinstance(other, Cell):
-            return NotImplemented
-        return (self.indicator, self.num, self.den, self.target, self.wired) == (
-            other.indicator, other.num, other.den, other.target, other.wired,
-        )  # fmt: skip
+    def _key(self) -> tuple:
+        return (self.indicator, self.num, self.den, self.target, self.wired)
 
-    __hash__ = None
+    def __eq__(self, other):
+        return self._key() == other._key() if isinstance(other, Cell) else NotImplemented
+
+    def __hash__(self):
+        return hash(self._key())
 
     def __repr__(self):
         return f"Cell({self.indicator.code}, {self.num}/{self.den}, target {self.target})"
