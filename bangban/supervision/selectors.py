@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.utils import timezone
 
 from bangban.accounts.models import User, display_name
@@ -243,7 +243,8 @@ def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: tup
     params: list = []
     for grain, lo, hi in parts:
         params += [dim, grain, *ids, lo, hi]
-    with connection.cursor() as cursor:
+    # The counters' reads go where the router sends them (a read replica, when configured: core.dbrouter).
+    with connections[router.db_for_read(RollupFact) or DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(_ranges_sql(columns, len(parts), len(ids)), params)
         return cursor.fetchall()
 
