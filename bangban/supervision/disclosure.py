@@ -7,8 +7,9 @@ versions per listing entry, compiled by the ORM every time), so each process kee
 published versions' validity (one read of both tables) and answers from them:
 
 - the versions in force are the same on every day between two of their validity bounds (a valid_from,
-  or the day after a valid_to), so a day's figures are computed once for its stretch and kept
-  (SEGMENTS_KEPT stretches);
+  or the day after a valid_to), so a day's offered items and per-institution figures are computed once
+  for its stretch and kept (the SEGMENTS_KEPT last used stretches: item flags and institution totals,
+  small beside the listing, which is kept once);
 - the snapshot is keyed by a marker of the two tables (row count, newest update, highest id: a version
   or entry added, deleted, published or closed changes it), read at most once a MARKER_SECONDS per
   process. This process's own catalog writes forget the snapshot at once (apps.py: post_save and
@@ -33,11 +34,11 @@ SEGMENTS_KEPT = 64
 
 @dataclass
 class _Stretch:
-    """The figures of every day of one stretch: per institution (complete, offered), and per
-    institution the offered entries' (item id, complete)."""
+    """The figures of every day of one stretch: the offered items (item → its guide is complete) and
+    per institution (complete, offered) over its listing."""
 
+    items: dict[int, bool]
     totals: dict[int, tuple[int, int]]
-    offered: dict[int, list[tuple[int, bool]]]
 
 
 @dataclass
@@ -45,7 +46,7 @@ class _Snapshot:
     marker: tuple
     bounds: list[dt.date]  # sorted: a valid_from, or the day after a valid_to
     versions: dict[int, list[tuple[dt.date, dt.date | None, bool]]]  # item → (from, to, guide complete)
-    entries: list[tuple[int, int]]  # (institution id, item id)
+    listing: dict[int, list[int]]  # institution → its listed items
     stretches: OrderedDict = field(default_factory=OrderedDict)
 
     def stretch(self, on: dt.date) -> _Stretch:
@@ -55,22 +56,17 @@ class _Snapshot:
             if kept is not None:
                 self.stretches.move_to_end(index)
                 return kept
-        state: dict[int, tuple[bool, bool]] = {}  # item → (offered, complete) on `on`
+        items: dict[int, bool] = {}  # the items offered on `on`: item → a complete version in force
         for item_id, versions in self.versions.items():
             in_force = [c for lo, hi, c in versions if lo <= on and (hi is None or on <= hi)]
             if in_force:
-                state[item_id] = (True, any(in_force))
+                items[item_id] = any(in_force)
         totals: dict[int, tuple[int, int]] = {}
-        offered: dict[int, list[tuple[int, bool]]] = {}
-        for institution_id, item_id in self.entries:
-            found = state.get(item_id)
-            if found is None:
-                continue
-            complete = found[1]
-            num, den = totals.get(institution_id, (0, 0))
-            totals[institution_id] = (num + complete, den + 1)
-            offered.setdefault(institution_id, []).append((item_id, complete))
-        made = _Stretch(totals, offered)
+        for institution_id, listed in self.listing.items():
+            flags = [items[i] for i in listed if i in items]
+            if flags:
+                totals[institution_id] = (sum(flags), len(flags))
+        made = _Stretch(items, totals)
         with _lock:
             self.stretches[index] = made
             while len(self.stretches) > SEGMENTS_KEPT:
@@ -110,8 +106,10 @@ def _read(marker: tuple) -> _Snapshot:
         bounds.add(lo)
         if hi is not None:
             bounds.add(hi + dt.timedelta(days=1))
-    entries = list(ListingEntry.objects.values_list("institution_id", "item_id"))
-    return _Snapshot(marker, sorted(bounds), versions, entries)
+    listing: dict[int, list[int]] = {}
+    for institution_id, item_id in ListingEntry.objects.values_list("institution_id", "item_id"):
+        listing.setdefault(institution_id, []).append(item_id)
+    return _Snapshot(marker, sorted(bounds), versions, listing)
 
 
 def _snapshot() -> _Snapshot:
@@ -143,7 +141,8 @@ def counts(ids: list[int], on: dt.date, group: str | None) -> dict:
     """{group key: (complete, offered)} over the listing entries of `ids` whose item has a published,
     not suspended version in force on `on`; a version's stored guide_complete says complete (group:
     None, "institution_id" or "item_id"; an institution or item with no such entry is left out)."""
-    stretch = _snapshot().stretch(on)
+    snapshot = _snapshot()
+    stretch = snapshot.stretch(on)
     if group == "institution_id":
         return {i: stretch.totals[i] for i in ids if i in stretch.totals}
     if group is None:
@@ -155,8 +154,11 @@ def counts(ids: list[int], on: dt.date, group: str | None) -> dict:
     if group != "item_id":
         raise ValueError(f"unknown grouping {group!r}")
     out: dict[int, tuple[int, int]] = {}
+    offered = stretch.items
     for i in ids:
-        for item_id, complete in stretch.offered.get(i, ()):
-            n, d = out.get(item_id, (0, 0))
-            out[item_id] = (n + complete, d + 1)
+        for item_id in snapshot.listing.get(i, ()):
+            complete = offered.get(item_id)
+            if complete is not None:
+                n, d = out.get(item_id, (0, 0))
+                out[item_id] = (n + complete, d + 1)
     return out
