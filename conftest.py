@@ -45,6 +45,17 @@ def _fresh_host_copy():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_disclosure_snapshot():
+    # Likewise the catalog snapshot behind 信息公开率: an earlier test's (rolled back) catalog must not
+    # be trusted for its MARKER_SECONDS.
+    from bangban.supervision import disclosure
+
+    disclosure._kept = None
+    yield
+    disclosure._kept = None
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # The login throttle counts failures per client in the cache; one test's attempts must not
     # throttle the next test's client.

@@ -210,10 +210,13 @@ else:
     # No parallel query for the app's own statements: a page's query spread over three processes
     # takes CPU from the other requests (a work-queue part at 1M cases: 9.6 ms on three processes,
     # 3.5 ms on one; issue 9 bench). A report that wants workers can SET LOCAL them.
+    # No JIT compilation either: it starts above a plan cost the indicator reads reach over a county
+    # and a year (1M cases), and compiling took 20–150 ms of a query that runs in 10–60 ms (issue 10).
     _options = DATABASES["default"]["OPTIONS"].get("options", "")
     _parallel = env.int("DB_PARALLEL_WORKERS", default=0)
+    _jit = "on" if env.bool("DB_JIT", default=False) else "off"
     DATABASES["default"]["OPTIONS"]["options"] = (
-        f"{_options} -c max_parallel_workers_per_gather={_parallel}".strip()
+        f"{_options} -c max_parallel_workers_per_gather={_parallel} -c jit={_jit}".strip()
     )
 # An optional PostgreSQL read replica for the reports: reads of the indicator counters go there
 # (bangban/core/dbrouter.py), everything else and every write to default. Tests mirror default.

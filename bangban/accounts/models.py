@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
 from bangban.accounts.roles import Role, capabilities_of, role_label
@@ -23,6 +23,11 @@ class UserManager(BaseUserManager):
         extra.setdefault("is_superuser", True)
         extra.setdefault("full_name", username)
         return self.create_user(username, password, **extra)
+
+
+def display_name(full_name: str, username: str) -> str:
+    """How a user is named on pages and in lists (User.display_name; for rows read without the model)."""
+    return full_name or username
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -70,11 +75,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.username
+        return display_name(self.full_name, self.username)
 
     @cached_property
     def role_codes(self) -> frozenset[str]:
-        return frozenset(self.role_assignments.values_list("role", flat=True)) if self.pk else frozenset()
+        # Read on every request that checks a capability: a fixed statement, not a queryset compiled
+        # each time (that cost several times the query).
+        if not self.pk:
+            return frozenset()
+        with connections[self._state.db or DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(f"SELECT role FROM {RoleAssignment._meta.db_table} WHERE user_id = %s", [self.pk])
+            return frozenset(role for (role,) in cursor.fetchall())
 
     @property
     def role_labels(self) -> list[str]:

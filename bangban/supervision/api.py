@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bangban.core.errors import NotInScope
-from bangban.org.models import Institution
 from bangban.supervision import selectors
 from bangban.supervision.indicators import PRESETS, resolve_period
 from bangban.supervision.selectors import BY_CHOICES, MAX_DAYS
@@ -78,7 +77,7 @@ class IndicatorSetSerializer(serializers.Serializer):
 Q4, Q2 = Decimal("0.0001"), Decimal("0.01")
 
 
-def _cell(cell) -> dict:
+def _cell(cell, targets: dict) -> dict:
     rate = cell.rate
     return {
         "code": cell.indicator.code,
@@ -87,31 +86,32 @@ def _cell(cell) -> dict:
         "denominator": cell.den,
         "rate": None if rate is None else str(rate.quantize(Q4)),
         "display": cell.display,
-        "target": str(cell.target.quantize(Q2)),
+        "target": targets[cell.target],
         "below_target": cell.below,
         "wired": cell.wired,
     }
 
 
-def _row(row) -> dict:
+def _row(row, targets: dict) -> dict:
     return {
         "key": None if row.key is None else str(row.key),
         "label": row.label,
-        "indicators": [_cell(c) for c in row.cells.values()],
+        "indicators": [_cell(c, targets) for c in row.cells.values()],
     }
 
 
 def indicator_set_data(figures) -> dict:
     """The answer, shaped as IndicatorSetSerializer documents it (built directly: a grouping by item
     has hundreds of rows of ten cells, and DRF's field-by-field serialization cost more than the query)."""
+    targets = {value: str(value.quantize(Q2)) for value in figures.targets.values()}  # the rows' targets
     return {
         "root": figures.root.pk,
         "root_name": figures.root.name,
         "start": figures.start.isoformat(),
         "end": figures.end.isoformat(),
         "by": figures.by,
-        "total": _row(figures.total),
-        "rows": [_row(r) for r in figures.rows],
+        "total": _row(figures.total, targets),
+        "rows": [_row(r, targets) for r in figures.rows],
     }
 
 
@@ -138,7 +138,7 @@ class IndicatorSetView(APIView):
         q.is_valid(raise_exception=True)
         root = None
         if "root" in q.validated_data:
-            root = Institution.objects.filter(pk=q.validated_data["root"]).first()
+            root = selectors.institution_or_none(q.validated_data["root"])
             if root is None:
                 raise NotInScope()
         start, end = q.validated_data["period"]

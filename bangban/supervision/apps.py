@@ -7,6 +7,15 @@ class SupervisionConfig(AppConfig):
     verbose_name = "监督考核"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from bangban.catalog.models import ItemVersion, ListingEntry
+        from bangban.supervision import disclosure
+
+        # 信息公开率's catalog snapshot: this process's own catalog writes are seen at once.
+        for model in (ItemVersion, ListingEntry):
+            for signal in (post_save, post_delete):
+                signal.connect(disclosure.forget, sender=model, dispatch_uid=f"supervision-{signal}-{model}")
         from bangban.audit.actions import register as register_actions
         from bangban.cases import indicators as case_indicators
         from bangban.complaints import indicators as cp

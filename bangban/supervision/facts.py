@@ -56,7 +56,7 @@ UPSERT = (
 )
 ROLLUP_UPSERT = (
     "INSERT INTO supervision_rollupfact (institution_id, dim, grain, start, metric, key, n) VALUES {values} "
-    "ON CONFLICT (dim, grain, start, institution_id, metric, key) "
+    "ON CONFLICT (dim, grain, institution_id, start, metric, key) "
     "DO UPDATE SET n = supervision_rollupfact.n + excluded.n"
 )
 MAX_ROWS_PER_STATEMENT = 500

@@ -13,23 +13,22 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import lru_cache
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.utils import timezone
 
-from bangban.accounts.models import User
+from bangban.accounts.models import User, display_name
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
-from bangban.catalog.models import Item, ItemVersion, ListingEntry
-from bangban.catalog.selectors import in_force_q
+from bangban.catalog.models import Item
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
+from bangban.supervision import disclosure
 from bangban.supervision.indicators import (
     INDICATOR_LIST,
     INDICATORS,
-    METRICS,
     Indicator,
     below_target,
     months_between,
@@ -71,12 +70,38 @@ def scope_institutions(*, user, root: Institution | None) -> tuple[Institution, 
         if root.pk != user.institution_id:
             raise NotInScope(target=root)
         return root, [root]
-    members = list(
-        Institution.objects.filter(path__startswith=root.path)
-        .only("id", "name", "tier", "path")
-        .order_by("path")
+    return root, subtree(root.path)
+
+
+INSTITUTION_FIELDS = ("id", "name", "tier", "path")
+
+
+def _fetch(sql: str, params) -> list[tuple]:
+    """Rows of a fixed statement. The reads of an indicator request are written as SQL (and their
+    rows built into objects here): compiling the ORM's querysets cost more than the database's work."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _in(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
+def subtree(path: str) -> list[Institution]:
+    """The institutions whose path starts with `path` (ids and slashes only: nothing to escape in
+    LIKE), in path order, with their id, name, tier and path."""
+    rows = _fetch(
+        f"SELECT id, name, tier, path FROM {Institution._meta.db_table} WHERE path LIKE %s ORDER BY path",
+        [path + "%"],
     )
-    return root, members
+    return [Institution.from_db(connection.alias, INSTITUTION_FIELDS, row) for row in rows]
+
+
+def institution_or_none(pk: int) -> Institution | None:
+    """The institution `pk` (id, name, tier and path loaded), None if there is none."""
+    rows = _fetch(f"SELECT id, name, tier, path FROM {Institution._meta.db_table} WHERE id = %s", [pk])
+    return Institution.from_db(connection.alias, INSTITUTION_FIELDS, rows[0]) if rows else None
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
@@ -86,29 +111,35 @@ def check_period(start: dt.date, end: dt.date) -> None:
         raise ServiceError("invalid", "统计期间不能超过三年", field="end")
 
 
-@dataclass(frozen=True)
 class Cell:
-    indicator: Indicator
-    num: int | None
-    den: int | None
-    target: Decimal
-    wired: bool  # the indicator's records are counted (its app is wired in)
+    """One indicator's figures: numerator, denominator, the rate and how it shows against the target.
+    A plain slotted class, each value computed once when made: an answer grouped by agent or item has
+    thousands of cells, and a frozen dataclass's cached properties cost more than the figures."""
 
-    @cached_property  # a frozen dataclass: cached in the instance's __dict__, computed once
-    def rate(self) -> Decimal | None:
-        return rate(self.num, self.den)
+    __slots__ = ("indicator", "num", "den", "target", "wired", "rate", "display", "below")
 
-    @cached_property
-    def display(self) -> str:
-        return rate_display(self.rate)
-
-    @cached_property
-    def below(self) -> bool:
-        return below_target(self.rate, self.target, higher_is_better=self.indicator.higher_is_better)
+    def __init__(self, indicator: Indicator, num: int | None, den: int | None, target: Decimal, wired: bool):
+        self.indicator, self.num, self.den, self.target = indicator, num, den, target
+        self.wired = wired  # the indicator's records are counted (its app is wired in)
+        self.rate: Decimal | None = rate(num, den)
+        self.display: str = rate_display(self.rate)
+        self.below: bool = below_target(self.rate, target, higher_is_better=indicator.higher_is_better)
 
     @property
     def missed(self) -> int | None:
         return None if self.num is None or self.den is None else self.den - self.num
+
+    def _key(self) -> tuple:
+        return (self.indicator, self.num, self.den, self.target, self.wired)
+
+    def __eq__(self, other):
+        return self._key() == other._key() if isinstance(other, Cell) else NotImplemented
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return f"Cell({self.indicator.code}, {self.num}/{self.den}, target {self.target})"
 
 
 @dataclass
@@ -130,30 +161,47 @@ class IndicatorSet:
     members: list[Institution] = field(default_factory=list)
 
 
+TARGET_PLACES = Decimal("0.01")
+
+
 def targets_for(root: Institution) -> dict[str, Decimal]:
     """Each indicator's target for `root`: set for the nearest of root and its ancestors, else the
     default set for everyone, else the registry's default."""
     chain = [int(p) for p in root.path.strip("/").split("/") if p]
     depth = {pk: i for i, pk in enumerate(chain)}
     best: dict[str, tuple[int, Decimal]] = {}
-    for t in Target.objects.filter(Q(institution__isnull=True) | Q(institution_id__in=chain)):
-        rank = -1 if t.institution_id is None else depth[t.institution_id]
-        if t.indicator not in best or rank > best[t.indicator][0]:
-            best[t.indicator] = (rank, t.value)
+    rows = _fetch(
+        f"SELECT indicator, institution_id, value FROM {Target._meta.db_table} "
+        f"WHERE institution_id IS NULL OR institution_id IN ({_in(len(chain))})",
+        chain,
+    )
+    for indicator, institution_id, value in rows:
+        rank = -1 if institution_id is None else depth[institution_id]
+        if indicator not in best or rank > best[indicator][0]:
+            # SQLite hands a decimal column back as a number: the field's two places, as the ORM gives.
+            best[indicator] = (rank, Decimal(str(value)).quantize(TARGET_PLACES))
     return {i.code: best[i.code][1] if i.code in best else i.default_target for i in INDICATOR_LIST}
 
 
-def _cells(counts: dict[str, int], targets, live: tuple[int, int] | None) -> dict[str, Cell]:
+def _wiring() -> dict[str, bool]:
+    """{counted indicator: its records are counted (a record kind writes its denominator)}."""
+    return {i.code: kind_of_metric(i.denominator) is not None for i in INDICATOR_LIST if not i.live}
+
+
+def _cells(counts: dict[str, int], targets, live: tuple[int, int] | None, wiring=None) -> dict[str, Cell]:
+    """Every indicator's cell for `counts` (metric → n) and the live figure; `wiring` (_wiring()) once
+    per answer, not per row."""
+    wiring = _wiring() if wiring is None else wiring
     out = {}
     for ind in INDICATOR_LIST:
         if ind.live:
             num, den = live if live is not None else (None, None)
             out[ind.code] = Cell(ind, num, den, targets[ind.code], wired=live is not None)
         else:
-            wired = kind_of_metric(ind.denominator) is not None
             out[ind.code] = Cell(
-                ind, counts.get(ind.numerator, 0), counts.get(ind.denominator, 0), targets[ind.code], wired
-            )
+                ind, counts.get(ind.numerator, 0), counts.get(ind.denominator, 0), targets[ind.code],
+                wiring[ind.code],
+            )  # fmt: skip
     return out
 
 
@@ -162,46 +210,52 @@ def _fact_rows(ids: list[int], start: dt.date, end: dt.date, group: str | None):
     institution totals, or the per-agent or per-item cut, for each of the period's ranges (its whole
     months and the days at either end) — one UNION ALL of index range scans."""
     dim = {None: "t", "institution_id": "t", "agent_id": "a", "item_id": "i"}[group]
-    columns = {None: ["metric"], "institution_id": ["metric", "institution_id"]}.get(group, ["metric", "key"])
+    columns = {None: ("metric",), "institution_id": ("metric", "institution_id")}.get(
+        group, ("metric", "key")
+    )
     return _ranges(ids, start, end, dim, columns)
 
 
-def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: list[str]):
+@lru_cache(maxsize=256)
+def _ranges_sql(columns: tuple[str, ...], parts: int, ids: int) -> str:
+    """The statement of _ranges (written once per shape: the ORM compiled the union at every request,
+    which cost more than the database's work): the parts' rows summed by `columns` in the database,
+    one row per group whatever the number of parts. Every metric in the counters is an indicator's."""
+    q = connection.ops.quote_name
+    names = ", ".join(q(c) for c in columns)
+    one = (
+        f"SELECT {names}, n FROM {q(RollupFact._meta.db_table)} WHERE dim = %s AND grain = %s "
+        f"AND institution_id IN ({_in(ids)}) AND {q('start')} >= %s AND {q('start')} <= %s"
+    )
+    return f"SELECT {names}, SUM(n) FROM ({' UNION ALL '.join([one] * parts)}) parts GROUP BY {names}"
+
+
+def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: tuple[str, ...]) -> list[tuple]:
+    """(*columns, sum of n) over the rollup counters of `ids` for start–end in the `dim` cut, one row
+    per value of `columns`: one statement, a part for each of the period's ranges of one grain
+    (split_period)."""
+    if not ids:
+        return []
     days, months = split_period(start, end)
     parts = [(RollupFact.Grain.DAY, lo, hi) for lo, hi in days]
     if months is not None:
         parts.append((RollupFact.Grain.MONTH, *months))
-    querysets = [
-        RollupFact.objects.filter(
-            dim=dim, grain=grain, institution_id__in=ids, start__gte=lo, start__lte=hi, metric__in=METRICS
-        )
-        .values_list(*columns)
-        .annotate(total=Sum("n"))
-        .order_by()
-        for grain, lo, hi in parts
-    ]
-    return querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
+    params: list = []
+    for grain, lo, hi in parts:
+        params += [dim, grain, *ids, lo, hi]
+    # The counters' reads go where the router sends them (a read replica, when configured: core.dbrouter).
+    with connections[router.db_for_read(RollupFact) or DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(_ranges_sql(columns, len(parts), len(ids)), params)
+        return cursor.fetchall()
 
 
 def disclosure_counts(ids: list[int], on: dt.date, group: str | None) -> dict:
     """信息公开率, live: {group key: (complete, offered)} over the listing entries of `ids` whose
     item has a published, not suspended version in force on `on` (group: None, "institution_id"
-    or "item_id")."""
-    versions = ItemVersion.objects.filter(in_force_q(on), item_id=OuterRef("item_id"), is_suspended=False)
-    # The catalog's one rule (catalog.elements.guide_missing), stored on each version when it is written;
-    # published versions are frozen, so the stored flag never goes stale.
-    complete = versions.filter(guide_complete=True)
-    qs = (
-        ListingEntry.objects.filter(institution_id__in=ids)
-        .annotate(offered=Exists(versions), complete=Exists(complete))
-        .filter(offered=True)
-    )
-    counts = {"den": Count("id"), "num": Count("id", filter=Q(complete=True))}
-    if group is None:
-        r = qs.aggregate(**counts)
-        return {None: (r["num"], r["den"])}
-    rows = qs.values(group).annotate(**counts).order_by()
-    return {r[group]: (r["num"], r["den"]) for r in rows}
+    or "item_id"). The catalog's one rule (catalog.elements.guide_missing) is stored on each version
+    when it is written; published versions are frozen, so the stored flag never goes stale. Answered
+    from the process's snapshot of the catalog (supervision.disclosure)."""
+    return disclosure.counts(ids, on, group)
 
 
 def indicator_set(
@@ -233,8 +287,9 @@ def indicator_set(
             bucket[metric] = bucket.get(metric, 0) + n
     live = disclosure_counts(ids, on, live_group)
     live_total = (sum(v[0] for v in live.values()), sum(v[1] for v in live.values()))
-    total = Row(None, root.name, _cells(total_counts, targets, live_total))
-    rows = _group_rows(by, grouped, live, members, targets) if by else []
+    wiring = _wiring()
+    total = Row(None, root.name, _cells(total_counts, targets, live_total, wiring))
+    rows = _group_rows(by, grouped, live, members, targets, wiring) if by else []
     return IndicatorSet(root, start, end, by, total, rows, targets, members)
 
 
@@ -280,7 +335,7 @@ def _fold_live(live: dict, keys: dict) -> dict:
     return out
 
 
-def _group_rows(by, grouped, live, members, targets) -> list[Row]:
+def _group_rows(by, grouped, live, members, targets, wiring) -> list[Row]:
     if by == "institution":
         labels = {i.pk: i.name for i in members}
         keys = [i.pk for i in members]
@@ -291,26 +346,51 @@ def _group_rows(by, grouped, live, members, targets) -> list[Row]:
         labels = dict(Institution.Tier.choices)
         keys = sorted({i.tier for i in members})
     elif by == "agent":
-        people = User.objects.filter(pk__in=[k for k in grouped if k]).only("id", "full_name", "username")
-        labels = {u.pk: u.display_name for u in people} | {0: "（未指定）"}
+        people = [k for k in grouped if k]
+        rows = (
+            _fetch(
+                f"SELECT id, full_name, username FROM {User._meta.db_table} WHERE id IN ({_in(len(people))})",
+                people,
+            )
+            if people
+            else []
+        )
+        labels = {pk: display_name(full, username) for pk, full, username in rows} | {0: "（未指定）"}
         keys = sorted(grouped, key=lambda k: labels.get(k, ""))
         live_for = None
     else:  # item, department
-        item_ids = set(grouped) | set(live)
-        items = {i.pk: i for i in Item.objects.filter(pk__in=item_ids).only("id", "name", "department_id")}
+        item_ids = sorted(k for k in set(grouped) | set(live) if k)
+        items = (
+            _fetch(
+                f"SELECT id, name, department_id FROM {Item._meta.db_table} WHERE id IN ({_in(len(item_ids))})",
+                item_ids,
+            )
+            if item_ids
+            else []
+        )
         if by == "item":
-            labels = {pk: i.name for pk, i in items.items()} | {0: "（无事项）"}
+            labels = {pk: name for pk, name, _ in items} | {0: "（无事项）"}
             live_for = live
         else:
-            dept_of = {pk: i.department_id or 0 for pk, i in items.items()}
+            dept_of = {pk: department_id or 0 for pk, _, department_id in items}
             grouped, live_for = _fold(grouped, dept_of), _fold_live(live, dept_of)
-            names = Department.objects.filter(pk__in=set(dept_of.values())).values_list("id", "name")
+            departments = sorted(d for d in set(dept_of.values()) if d)
+            names = (
+                _fetch(
+                    f"SELECT id, name FROM {Department._meta.db_table} WHERE id IN ({_in(len(departments))})",
+                    departments,
+                )
+                if departments
+                else []
+            )
             labels = dict(names) | {0: "（未指定部门）"}
         keys = sorted(set(grouped) | set(live_for), key=lambda k: labels.get(k, ""))
     rows = []
     for key in keys:
         live_cell = None if live_for is None else live_for.get(key, (0, 0))
-        rows.append(Row(key, labels.get(key, str(key)), _cells(grouped.get(key, {}), targets, live_cell)))
+        rows.append(
+            Row(key, labels.get(key, str(key)), _cells(grouped.get(key, {}), targets, live_cell, wiring))
+        )
     return rows
 
 
@@ -324,12 +404,13 @@ def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> 
 def trend_of(ids: list[int], targets: dict, start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
     """The trend for institutions already scope-checked (an IndicatorSet's members and targets)."""
     by_month: dict[str, dict[str, int]] = {}
-    rows = _ranges(ids, start, end, "t", ["metric", "start"])
+    rows = _ranges(ids, start, end, "t", ("metric", "start"))
     for metric, day, n in rows:  # a month's row or a day's: either way its month is day's
         counts = by_month.setdefault(f"{day:%Y-%m}", {})
         counts[metric] = counts.get(metric, 0) + n
+    wiring = _wiring()
     return [
-        (f"{m:%Y-%m}", _cells(by_month.get(f"{m:%Y-%m}", {}), targets, None))
+        (f"{m:%Y-%m}", _cells(by_month.get(f"{m:%Y-%m}", {}), targets, None, wiring))
         for m, _ in months_between(start, end)
     ]
 
@@ -432,7 +513,7 @@ def agent_counts(ids: list[int], start: dt.date, end: dt.date) -> dict[tuple[int
     scope-checked by the caller: the same rollup counters (per-agent cut) the indicator set reads."""
     out: dict[tuple[int, int], dict[str, int]] = {}
     for metric, institution_id, agent_id, n in _ranges(
-        ids, start, end, "a", ["metric", "institution_id", "key"]
+        ids, start, end, "a", ("metric", "institution_id", "key")
     ):
         bucket = out.setdefault((institution_id, agent_id), {})
         bucket[metric] = bucket.get(metric, 0) + n

@@ -84,7 +84,7 @@ _COPY_TARGETS = {
         "institution_id integer, dim varchar(1), grain varchar(1), start date, metric varchar(40), "
         "key integer, n integer",
         'institution_id, dim COLLATE "C", grain COLLATE "C", start, metric COLLATE "C", key',
-        "dim, grain, start, institution_id, metric, key",
+        "dim, grain, institution_id, start, metric, key",
     ),
 }
 

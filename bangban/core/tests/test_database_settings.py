@@ -15,6 +15,16 @@ def test_app_statements_run_without_parallel_workers():
 
 
 @pytest.mark.django_db
+def test_app_statements_are_not_jit_compiled():
+    """Compiling cost more than running the indicator reads that reach JIT's plan cost (issue 10)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.django_db
 def test_the_agent_queue_index_covers_the_workbench_counts():
     """cases 0008: status and institution_id in cases_open_by_agent (PostgreSQL), so the 工作台's
     aggregate over an agent's open cases needs no heap visits."""

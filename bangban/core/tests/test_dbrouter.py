@@ -50,3 +50,16 @@ def test_with_a_replica_counter_reads_go_there_and_writes_stay_on_default(replic
     read = DailyFact.objects.get(metric="m")  # committed on default, read through the replica
     assert read.n == 3 and read._state.db == "replica"
     assert replica.connection is not None, "the read really used the replica's connection"
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_the_indicator_reads_of_the_rollups_go_to_the_replica(replica):
+    from bangban.supervision import selectors
+
+    RollupFact.objects.create(
+        institution_id=1, dim="t", grain="d", start=datetime.date(2026, 1, 5), metric="case.closed", n=2
+    )
+    assert replica.connection is None
+    day = datetime.date(2026, 1, 5)
+    assert selectors._ranges([1], day, day, "t", ("metric",)) == [("case.closed", 2)]
+    assert replica.connection is not None, "the statement ran on the replica's connection"

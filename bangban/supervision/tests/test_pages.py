@@ -127,3 +127,32 @@ def test_report_needs_the_view_capability_and_scope(web, org):
     assert r.status_code == 200
     names = [row[1] for row in _xlsx_rows(r.content, "机构排名")[3:-1]]
     assert names == [org.station.name]
+
+
+def test_cards_and_cells_are_escaped_and_marked_below_target():
+    from decimal import Decimal
+
+    from bangban.supervision.indicators import INDICATORS
+    from bangban.supervision.selectors import Cell
+    from bangban.supervision.templatetags.indicator_cells import indicator_card, indicator_cells
+
+    late = Cell(INDICATORS["on_time"], 3, 4, Decimal("100.00"), wired=True)
+    links = {"num": "/d/?a=1&part=num", "den": "/d/?a=1&part=den", "missed": "/d/?a=1&part=missed"}
+    card = indicator_card(late, links)
+    assert 'class="card indicator-card light-red" id="ind-on_time"' in card
+    assert '<p class="stat">75.0% <span class="tag tag-red">低于目标</span></p><p>目标 100.00%</p>' in card
+    assert (
+        '按时办结 <a href="/d/?a=1&amp;part=num">3</a> / 办结（有期限） <a href="/d/?a=1&amp;part=den">4</a>'
+        in card
+    )
+    assert ' · 未达标 <a href="/d/?a=1&amp;part=missed">1</a>' in card
+    assert INDICATORS["on_time"].definition in card
+    unwired = indicator_card(Cell(INDICATORS["consultation"], 0, 0, Decimal("100"), wired=False), {})
+    assert "尚未接入数据" in unwired and "light-red" not in unwired and "—" in unwired
+    row = indicator_cells(
+        [(late, "/d/?x=1&y=<2>"), (Cell(INDICATORS["satisfaction"], 0, 0, Decimal(95), True), None)]
+    )
+    assert row == (
+        '<td data-label="按时办结率" class="below"><a href="/d/?x=1&amp;y=&lt;2&gt;" title="3 / 4，点击查看未达标办件">'
+        '75.0%</a><span class="tag tag-red">低于目标</span></td><td data-label="满意率">—</td>'
+    )
