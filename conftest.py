@@ -50,9 +50,9 @@ def _fresh_disclosure_snapshot():
     # be trusted for its MARKER_SECONDS.
     from bangban.supervision import disclosure
 
-    disclosure._kept = None
+    disclosure.kept.clear()
     yield
-    disclosure._kept = None
+    disclosure.kept.clear()
 
 
 @pytest.fixture(autouse=True)

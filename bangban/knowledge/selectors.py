@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.catalog.models import ItemVersion
 from bangban.catalog.selectors import versions_in_force
+from bangban.core.kept import Kept
 from bangban.knowledge import highlight, index, ranking, text, workflow
 from bangban.knowledge.models import Article, Corpus, Term
 from bangban.org.selectors import get_in_scope, scope_q
@@ -177,7 +178,6 @@ class Markers:
 
 
 MARKERS_SECONDS = 1.0
-_markers_copy: tuple[float, Markers] | None = None
 
 
 def _markers() -> Markers:
@@ -185,27 +185,13 @@ def _markers() -> Markers:
     round trip once its result is cached). This process's own writes forget them (forget_markers), so
     what it publishes or changes in the catalog is searched at once; other processes see it within
     MARKERS_SECONDS."""
-    global _markers_copy
-    kept, now = _markers_copy, time.monotonic()
-    if kept is not None and now - kept[0] < MARKERS_SECONDS:
-        return kept[1]
-    markers = _markers_read()
-    _markers_copy = (now, markers)
-    return markers
+    return _kept_markers.get()
 
 
 def forget_markers(**_ignored) -> None:
-    """Read the markers again at the next search, now and once the write's transaction commits (a
-    search on another thread in between would keep the old ones). Called by the corpus's writers and,
-    as a signal receiver, on any change to the catalog's versions (apps.py)."""
-    global _markers_copy
-    _markers_copy = None
-    transaction.on_commit(_forget_now)
-
-
-def _forget_now() -> None:
-    global _markers_copy
-    _markers_copy = None
+    """Read the markers again at the next search (core.kept). Called by the corpus's writers and, as a
+    signal receiver, on any change to the catalog's versions (apps.py)."""
+    _kept_markers.forget()
 
 
 def _markers_read() -> Markers:
@@ -219,6 +205,9 @@ def _markers_read() -> Markers:
         )
         generation, documents, tokens, count, changed, top = cursor.fetchone()
     return Markers(generation or "", max(documents or 0, 0), max(tokens or 0, 0), (count, str(changed), top))
+
+
+_kept_markers = Kept(lambda _previous: _markers_read(), MARKERS_SECONDS)
 
 
 _df_copy: tuple[str, dict[str, int]] = ("", {})

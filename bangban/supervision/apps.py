@@ -15,7 +15,9 @@ class SupervisionConfig(AppConfig):
         # 信息公开率's catalog snapshot: this process's own catalog writes are seen at once.
         for model in (ItemVersion, ListingEntry):
             for signal in (post_save, post_delete):
-                signal.connect(disclosure.forget, sender=model, dispatch_uid=f"supervision-{signal}-{model}")
+                signal.connect(
+                    disclosure.kept.forget, sender=model, dispatch_uid=f"supervision-{signal}-{model}"
+                )
         from bangban.audit.actions import register as register_actions
         from bangban.cases import indicators as case_indicators
         from bangban.complaints import indicators as cp

@@ -22,11 +22,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connection
+
+from bangban.core.kept import Kept
 
 MARKER_SECONDS = 1.0
 SEGMENTS_KEPT = 64
@@ -75,7 +76,6 @@ class _Snapshot:
 
 
 _lock = threading.Lock()
-_kept: tuple[float, _Snapshot] | None = None  # (when its marker was last read, the snapshot)
 
 
 def _marker() -> tuple:
@@ -112,29 +112,17 @@ def _read(marker: tuple) -> _Snapshot:
     return _Snapshot(marker, sorted(bounds), versions, listing)
 
 
-def _snapshot() -> _Snapshot:
-    global _kept
-    now = time.monotonic()
-    kept = _kept
-    if kept is not None and now - kept[0] < MARKER_SECONDS:
-        return kept[1]
+def _refresh(previous: _Snapshot | None) -> _Snapshot:
+    """The snapshot for the catalog now: the previous one while the marker has not moved."""
     marker = _marker()
-    snapshot = kept[1] if kept is not None and kept[1].marker == marker else _read(marker)
-    _kept = (now, snapshot)
-    return snapshot
+    return previous if previous is not None and previous.marker == marker else _read(marker)
 
 
-def forget(**_ignored) -> None:
-    """Read the catalog again at the next request, now and once the writing transaction commits (a
-    request on another thread in between would keep the old snapshot). A signal receiver (apps.py)."""
-    global _kept
-    _kept = None
-    transaction.on_commit(_forget_now)
+kept = Kept(_refresh, MARKER_SECONDS)  # core.kept: this process's copy; kept.forget is a signal receiver
 
 
-def _forget_now() -> None:
-    global _kept
-    _kept = None
+def _snapshot() -> _Snapshot:
+    return kept.get()
 
 
 def counts(ids: list[int], on: dt.date, group: str | None) -> dict:

@@ -100,7 +100,7 @@ def test_a_write_in_this_process_is_seen_at_once(org, catalog):
 
 def test_another_process_s_write_is_seen_within_the_marker_interval(org, catalog, monkeypatch):
     town, on = [org.town.pk], D(2026, 6, 1)
-    monkeypatch.setattr(disclosure, "MARKER_SECONDS", 3600.0)  # however slow the machine
+    monkeypatch.setattr(disclosure.kept, "seconds", 3600.0)  # however slow the machine
     assert disclosure.counts(town, on, None) == {None: (1, 1)}
     # Another process publishes a version of the future item in force from 2026, its guide incomplete:
     # no signal here (bulk_create sends none), only the marker moves.
@@ -109,7 +109,7 @@ def test_another_process_s_write_is_seen_within_the_marker_interval(org, catalog
     twin.number, twin.valid_from, twin.guide_complete = 3, D(2026, 1, 1), False
     ItemVersion.objects.bulk_create([twin])
     assert disclosure.counts(town, on, None) == {None: (1, 1)}  # within MARKER_SECONDS: the kept snapshot
-    monkeypatch.setattr(disclosure, "MARKER_SECONDS", 0.0)
+    monkeypatch.setattr(disclosure.kept, "seconds", 0.0)
     assert disclosure.counts(town, on, None) == {None: (1, 2)}  # the marker is read again and has moved
     assert disclosure.counts(town, on, None) == reference(town, on, None)
 
