@@ -39,9 +39,9 @@ def _fresh_host_copy():
     # not show in the next test's footer.
     from bangban.portal import selectors
 
-    selectors._host_kept = None
+    selectors.kept_host.clear()
     yield
-    selectors._host_kept = None
+    selectors.kept_host.clear()
 
 
 @pytest.fixture(autouse=True)

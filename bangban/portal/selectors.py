@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -14,6 +13,7 @@ from bangban.cases.models import CaseItem
 from bangban.catalog import codes
 from bangban.catalog.models import Bundle
 from bangban.catalog.selectors import versions_in_force
+from bangban.core.kept import Kept
 from bangban.divisions.models import Division
 from bangban.org.models import Institution
 from bangban.portal.rules import tel_href
@@ -57,19 +57,19 @@ def _host_institution() -> Institution | None:
     return Institution.objects.filter(parent__isnull=True, is_active=True).order_by("pk").first()
 
 
-_host_kept: tuple[float, Place | None] | None = None  # (monotonic time read, the host), per process
+def _read_host(_previous) -> Place | None:
+    host = _host_institution()
+    return _place(host) if host else None
+
+
+# Every public page shows the host and it changes rarely: each process keeps it (core.kept), so a
+# footer costs no round trip to the cache or the database; a change shows everywhere within that time.
+kept_host = Kept(_read_host, HOST_CACHE_SECONDS)
 
 
 def host_contact() -> Place | None:
-    """The footer's host institution and contact. Every public page shows it and it changes rarely, so
-    each process keeps it for HOST_CACHE_SECONDS: a footer costs no round trip to the cache or the
-    database (a change shows everywhere within that time)."""
-    global _host_kept
-    now = time.monotonic()
-    if _host_kept is None or now - _host_kept[0] >= HOST_CACHE_SECONDS:
-        host = _host_institution()
-        _host_kept = (now, _place(host) if host else None)
-    return _host_kept[1]
+    """The footer's host institution and contact (kept per process for HOST_CACHE_SECONDS)."""
+    return kept_host.get()
 
 
 def towns() -> list[Division]:

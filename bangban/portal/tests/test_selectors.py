@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from bangban.cases.models import Case
 from bangban.cases.tests.conftest import make_item
+from bangban.core import kept
 from bangban.divisions.models import Division
 from bangban.portal import selectors
 from bangban.portal.tests.conftest import make_case
@@ -135,7 +136,7 @@ def test_ask_institutions_are_active_in_tree_order(org):
 
 def test_the_host_is_kept_per_process_for_its_time(org, monkeypatch, django_assert_num_queries):
     now = [1000.0]
-    monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(kept.time, "monotonic", lambda: now[0])
     host = selectors.host_contact()
     with django_assert_num_queries(0):
         assert selectors.host_contact() == host  # a footer costs no query
