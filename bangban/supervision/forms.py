@@ -8,18 +8,9 @@ from bangban.supervision.indicators import INDICATOR_LIST, PRESETS, resolve_peri
 from bangban.supervision.selectors import BY_CHOICES, MAX_DAYS, sees_subtree, subtree
 
 
-def visible_institutions(user):
-    """The institutions whose figures `user` may choose (selectors.scope_institutions decides)."""
-    if user.institution is None:
-        return Institution.objects.none()
-    if sees_subtree(user):
-        return Institution.objects.filter(path__startswith=user.institution.path).order_by("path")
-    return Institution.objects.filter(pk=user.institution_id)
-
-
-def visible_institution_list(user) -> list[Institution]:
-    """The same institutions as visible_institutions, in path order, read once with a fixed statement
-    (id, name, tier and path loaded): the dashboard's query form both checks and lists them."""
+def visible_institutions(user) -> list[Institution]:
+    """The institutions whose figures `user` may choose (selectors.scope_institutions decides), in path
+    order, read with one fixed statement (id, name, tier and path loaded)."""
     if user.institution is None:
         return []
     if sees_subtree(user):
@@ -27,11 +18,29 @@ def visible_institution_list(user) -> list[Institution]:
     return [user.institution]
 
 
+class InstitutionChoiceField(forms.TypedChoiceField):
+    """One of the institutions `user` may choose (visible_institutions, set by `limit_to`), cleaned to
+    the Institution; read once for both checking and listing the choices."""
+
+    def __init__(self, *, empty_label: str, **kwargs):
+        super().__init__(
+            coerce=int, empty_value=None, required=False,
+            error_messages={"invalid_choice": "所选机构不存在或不在您的数据范围内"}, **kwargs,
+        )  # fmt: skip
+        self.empty_label = empty_label
+        self.institutions: dict[int, Institution] = {}
+
+    def limit_to(self, user) -> None:
+        self.institutions = {i.pk: i for i in visible_institutions(user)}
+        self.choices = [("", self.empty_label), *((pk, i.name) for pk, i in self.institutions.items())]
+
+    def clean(self, value) -> Institution | None:
+        pk = super().clean(value)
+        return None if pk is None else self.institutions[pk]
+
+
 class IndicatorQueryForm(forms.Form):
-    root = forms.TypedChoiceField(
-        label="机构", coerce=int, empty_value=None, required=False,
-        error_messages={"invalid_choice": "所选机构不存在或不在您的数据范围内"},
-    )  # fmt: skip
+    root = InstitutionChoiceField(label="机构", empty_label="本机构")
     preset = forms.ChoiceField(label="统计周期", choices=list(PRESETS.items()), required=False)
     on = forms.DateField(label="所在日期", required=False, help_text="周期包含的任一天，默认今天")
     start = forms.DateField(label="开始日期", required=False, help_text="自定义期间")
@@ -40,12 +49,7 @@ class IndicatorQueryForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.institutions = {i.pk: i for i in visible_institution_list(user)}
-        self.fields["root"].choices = [("", "本机构"), *((pk, i.name) for pk, i in self.institutions.items())]
-
-    def clean_root(self) -> Institution | None:
-        pk = self.cleaned_data["root"]
-        return None if pk is None else self.institutions[pk]
+        self.fields["root"].limit_to(user)
 
     def clean(self):
         data = super().clean()
@@ -68,10 +72,7 @@ class IndicatorQueryForm(forms.Form):
 
 class TargetForm(forms.Form):
     indicator = forms.ChoiceField(label="指标", choices=[(i.code, i.name) for i in INDICATOR_LIST])
-    institution = forms.ModelChoiceField(
-        label="适用机构", queryset=Institution.objects.none(), required=False, empty_label="全部机构（默认目标）",
-        error_messages={"invalid_choice": "所选机构不存在或不在您的数据范围内"},
-    )  # fmt: skip
+    institution = InstitutionChoiceField(label="适用机构", empty_label="全部机构（默认目标）")
     value = forms.DecimalField(
         label="目标值（%）", min_value=0, max_value=100, max_digits=5, decimal_places=2,
         error_messages={
@@ -82,4 +83,4 @@ class TargetForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = visible_institutions(user)
+        self.fields["institution"].limit_to(user)
