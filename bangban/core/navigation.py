@@ -64,12 +64,13 @@ def required_caps(url_name: str) -> frozenset[str] | None:
 
 
 def may_open(user, url_name: str) -> bool:
-    from bangban.accounts.permissions import has_cap
+    return getattr(user, "is_authenticated", False) and _opens(user.capabilities, url_name)
 
-    if not getattr(user, "is_authenticated", False):
-        return False
-    caps = required_caps(url_name)
-    return caps is None or any(has_cap(user, cap) for cap in caps)
+
+def _opens(caps: frozenset[str], url_name: str) -> bool:
+    """A holder of `caps` may open the page behind `url_name` (what it declares with @requires)."""
+    required = required_caps(url_name)
+    return required is None or bool(required & caps)
 
 
 def entries_for(user) -> list[NavEntry]:
@@ -82,12 +83,7 @@ def entries_for(user) -> list[NavEntry]:
 def _entries_for_caps(caps: frozenset[str]) -> tuple[NavEntry, ...]:
     """The entries a signed-in holder of `caps` sees (has_cap and may_open for that user): the same
     for every user with the same roles, so worked out once per set of capabilities."""
-
-    def opens(url_name: str) -> bool:
-        required = required_caps(url_name)
-        return required is None or bool(required & caps)
-
-    return tuple(e for e in _ENTRIES if (e.cap is None or e.cap in caps) and opens(e.url_name))
+    return tuple(e for e in _ENTRIES if (e.cap is None or e.cap in caps) and _opens(caps, e.url_name))
 
 
 def nav_html(user, path: str) -> str:

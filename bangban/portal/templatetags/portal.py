@@ -11,7 +11,6 @@ from urllib.parse import quote
 from django import template
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
-from django.utils.safestring import mark_safe
 
 from bangban.portal import selectors
 
@@ -71,7 +70,7 @@ def _nav_html(current: tuple[bool, ...]) -> str:
 @register.simple_tag(takes_context=True)
 def portal_nav(context):
     path = context["request"].path
-    return mark_safe(_nav_html(tuple(_current(path, href) for _, href in _nav_entries())))
+    return _nav_html(tuple(_current(path, href) for _, href in _nav_entries()))  # rendered: safe
 
 
 @register.inclusion_tag("portal/_care_switch.html", takes_context=True)
@@ -95,4 +94,4 @@ def _footer_html(host) -> str:
 
 @register.simple_tag
 def portal_footer():
-    return mark_safe(_footer_html(selectors.host_contact()))
+    return _footer_html(selectors.host_contact())  # rendered: safe
