@@ -22,6 +22,7 @@ from bangban.accounts.models import User, display_name
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.catalog.models import Item
+from bangban.core.db.rows import selection
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
@@ -73,9 +74,6 @@ def scope_institutions(*, user, root: Institution | None) -> tuple[Institution, 
     return root, subtree(root.path)
 
 
-INSTITUTION_FIELDS = ("id", "name", "tier", "path")
-
-
 def _fetch(sql: str, params) -> list[tuple]:
     """Rows of a fixed statement. The reads of an indicator request are written as SQL (and their
     rows built into objects here): compiling the ORM's querysets cost more than the database's work."""
@@ -88,20 +86,25 @@ def _in(n: int) -> str:
     return ", ".join(["%s"] * n)
 
 
+def _institutions(where: str, params) -> list[Institution]:
+    """Institutions with their id, name, tier and path (core.db.rows), in path order."""
+    sel = selection(Institution, "i", ("name", "tier", "path"))
+    rows = _fetch(
+        f"SELECT {sel.sql} FROM {Institution._meta.db_table} i WHERE {where} ORDER BY i.path", params
+    )
+    return [sel.instance(row) for row in rows]
+
+
 def subtree(path: str) -> list[Institution]:
     """The institutions whose path starts with `path` (ids and slashes only: nothing to escape in
     LIKE), in path order, with their id, name, tier and path."""
-    rows = _fetch(
-        f"SELECT id, name, tier, path FROM {Institution._meta.db_table} WHERE path LIKE %s ORDER BY path",
-        [path + "%"],
-    )
-    return [Institution.from_db(connection.alias, INSTITUTION_FIELDS, row) for row in rows]
+    return _institutions("i.path LIKE %s", [path + "%"])
 
 
 def institution_or_none(pk: int) -> Institution | None:
     """The institution `pk` (id, name, tier and path loaded), None if there is none."""
-    rows = _fetch(f"SELECT id, name, tier, path FROM {Institution._meta.db_table} WHERE id = %s", [pk])
-    return Institution.from_db(connection.alias, INSTITUTION_FIELDS, rows[0]) if rows else None
+    found = _institutions("i.id = %s", [pk])
+    return found[0] if found else None
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
@@ -161,25 +164,22 @@ class IndicatorSet:
     members: list[Institution] = field(default_factory=list)
 
 
-TARGET_PLACES = Decimal("0.01")
-
-
 def targets_for(root: Institution) -> dict[str, Decimal]:
     """Each indicator's target for `root`: set for the nearest of root and its ancestors, else the
     default set for everyone, else the registry's default."""
     chain = [int(p) for p in root.path.strip("/").split("/") if p]
     depth = {pk: i for i, pk in enumerate(chain)}
     best: dict[str, tuple[int, Decimal]] = {}
+    sel = selection(Target, "t", ("indicator", "institution_id", "value"))  # the field's own Decimal
     rows = _fetch(
-        f"SELECT indicator, institution_id, value FROM {Target._meta.db_table} "
-        f"WHERE institution_id IS NULL OR institution_id IN ({_in(len(chain))})",
+        f"SELECT {sel.sql} FROM {Target._meta.db_table} t "
+        f"WHERE t.institution_id IS NULL OR t.institution_id IN ({_in(len(chain))})",
         chain,
     )
-    for indicator, institution_id, value in rows:
-        rank = -1 if institution_id is None else depth[institution_id]
-        if indicator not in best or rank > best[indicator][0]:
-            # SQLite hands a decimal column back as a number: the field's two places, as the ORM gives.
-            best[indicator] = (rank, Decimal(str(value)).quantize(TARGET_PLACES))
+    for t in map(sel.instance, rows):
+        rank = -1 if t.institution_id is None else depth[t.institution_id]
+        if t.indicator not in best or rank > best[t.indicator][0]:
+            best[t.indicator] = (rank, t.value)
     return {i.code: best[i.code][1] if i.code in best else i.default_target for i in INDICATOR_LIST}
 
 
