@@ -46,7 +46,7 @@ class _Stretch:
 class _Snapshot:
     marker: tuple
     bounds: list[dt.date]  # sorted: a valid_from, or the day after a valid_to
-    versions: dict[int, list[tuple[dt.date, dt.date | None, bool]]]  # item → (from, to, guide complete)
+    versions: dict[int, list]  # item → its published, not suspended versions (validity, guide complete)
     listing: dict[int, list[int]]  # institution → its listed items
     stretches: OrderedDict = field(default_factory=OrderedDict)
 
@@ -59,7 +59,7 @@ class _Snapshot:
                 return kept
         items: dict[int, bool] = {}  # the items offered on `on`: item → a complete version in force
         for item_id, versions in self.versions.items():
-            in_force = [c for lo, hi, c in versions if lo <= on and (hi is None or on <= hi)]
+            in_force = [v.guide_complete for v in versions if v.in_force_on(on)]  # the catalog's rule
             if in_force:
                 items[item_id] = any(in_force)
         totals: dict[int, tuple[int, int]] = {}
@@ -100,12 +100,12 @@ def _read(marker: tuple) -> _Snapshot:
     bounds: set[dt.date] = set()
     published = ItemVersion.objects.filter(
         state=ItemVersion.State.PUBLISHED, is_suspended=False, valid_from__isnull=False
-    ).values_list("item_id", "valid_from", "valid_to", "guide_complete")
-    for item_id, lo, hi, complete in published:
-        versions.setdefault(item_id, []).append((lo, hi, complete))
-        bounds.add(lo)
-        if hi is not None:
-            bounds.add(hi + dt.timedelta(days=1))
+    ).only("item_id", "state", "valid_from", "valid_to", "guide_complete")
+    for version in published:
+        versions.setdefault(version.item_id, []).append(version)
+        bounds.add(version.valid_from)
+        if version.valid_to is not None:
+            bounds.add(version.valid_to + dt.timedelta(days=1))
     listing: dict[int, list[int]] = {}
     for institution_id, item_id in ListingEntry.objects.values_list("institution_id", "item_id"):
         listing.setdefault(institution_id, []).append(item_id)
