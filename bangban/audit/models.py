@@ -28,7 +28,7 @@ class AuditEvent(models.Model):
     HMAC-SM3 over its content and the previous row's hash (audit.chain).
     """
 
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    at = models.DateTimeField("时间", default=timezone.now, db_index=False)  # audit_at_id_idx
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
@@ -70,16 +70,19 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
-            models.Index(fields=["institution", "at"], name="audit_institution_at_idx"),
-            models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
-            # The audit search (audit.selectors.audit_list): each filter with the time order, so a page
-            # is a short walk down one index. Prefix search on the recorded name needs the pattern
+            # The audit search (audit.selectors.audit_list, audit.paging): each filter with the page
+            # order (at, id), so a page is a short walk down one index. Without the id, rows sharing a
+            # time (one transaction's bulk changes share its clock) are sorted on every page: 27,000 of
+            # them cost the first page 20 ms. Prefix search on the recorded name needs the pattern
             # operator class on PostgreSQL (any collation); SQLite ignores operator classes.
-            models.Index(fields=["action", "at"], name="audit_action_at_idx"),
+            models.Index(fields=["at", "id"], name="audit_at_id_idx"),
+            models.Index(fields=["institution", "at", "id"], name="audit_institution_at_idx"),
+            models.Index(fields=["actor", "at", "id"], name="audit_actor_at_idx"),
+            models.Index(fields=["action", "at", "id"], name="audit_action_at_idx"),
             models.Index(
-                fields=["actor_name", "at"],
+                fields=["actor_name", "at", "id"],
                 name="audit_actor_name_at_idx",
-                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                opclasses=["varchar_pattern_ops", "timestamptz_ops", "int8_ops"],
             ),
             # Only rows waiting for the sealer: small, and the sealer finds them without a scan.
             models.Index(fields=["id"], name="audit_unsealed_idx", condition=models.Q(seal_seq__isnull=True)),
