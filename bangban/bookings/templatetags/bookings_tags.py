@@ -1,22 +1,10 @@
-"""Booking and signature facts on the cases pages (the queue's tag, the detail page's panel)."""
+"""Booking and signature facts on the case page (its panel; the queue's tag is cases.templatetags.case_rows)."""
 
 from django import template
 
-from bangban.bookings import selectors
 from bangban.bookings.models import Booking, EntrustmentSignature, ServiceRequest
 
 register = template.Library()
-
-
-@register.simple_tag
-def booking_labels(rows):
-    """{case id: "预约 12月3日 9:00"} for a queue page's rows ((case, light) pairs): one statement."""
-    return selectors.booking_labels([case.pk for case, _light in rows])
-
-
-@register.filter
-def label_for(labels, case_id):
-    return (labels or {}).get(case_id, "")
 
 
 @register.inclusion_tag("bookings/_case_panel.html")

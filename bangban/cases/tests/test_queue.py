@@ -3,6 +3,7 @@ as CaseListSerializer over the same queryset, and the scope of case_list itself.
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 import time_machine
@@ -262,3 +263,35 @@ def test_light_filters_return_exactly_the_rows_shown_in_that_light(org, cases, s
         assert shown or light == "red"
     if saturday:
         assert next(r for r in everything if r["id"] == cases[3].pk)["light"] == "yellow"
+
+
+@pytest.mark.django_db
+def test_the_queue_page_draws_each_row_from_its_case(org, cases, client):
+    # The rows are written in Python (cases.templatetags.case_rows): every cell from the case, escaped.
+    from django.urls import reverse
+
+    from bangban.cases.clock import light as light_of
+
+    town_case = next(c for c in cases if c.institution == org.town and c.status == Status.ACCEPTED)
+    Case.objects.filter(pk=town_case.pk).update(applicant_name="<b>王</b>", priority_group="elderly")
+    client.force_login(org.user("town_agent"))
+    html = client.get(reverse("cases:queue") + "?open=0").content.decode()
+    rows = {
+        m.group(1): m.group(0)
+        for m in re.finditer(r'<tr><td data-label="亮灯">.*?<a href="/cases/(\d+)/">.*?</tr>', html)
+    }
+    shown = selectors.case_page(user=org.user("town_agent"), offset=0, limit=30, open_only=False)
+    assert shown and set(rows) == {str(c.pk) for c in shown}
+    for case in shown:
+        row = rows[str(case.pk)]
+        assert f">{case.number}</a>" in row
+        assert f"{case.get_kind_display()} · {case.get_mode_display()}" in row
+        assert case.get_status_display() in row
+        assert (case.due_date.isoformat() if case.due_date else "—") in row
+        assert case.institution.name in row
+        assert (case.agent.display_name in row) if case.agent else True
+        label = {"red": "● 已超期", "yellow": "● 临近期限", "green": "● 正常"}.get(light_of(case, on=TODAY))
+        assert (label in row) if label else "●" not in row
+        assert ("计时暂停" in row) == (case.clock_stopped and case.status == Status.SUSPENDED)
+    assert "&lt;b&gt;王&lt;/b&gt;" in rows[str(town_case.pk)] and "<b>王</b>" not in html
+    assert '<span class="tag">老年人</span>' in rows[str(town_case.pk)]
