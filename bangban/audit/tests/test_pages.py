@@ -169,3 +169,35 @@ def test_the_time_limit_ends_with_its_block(org):
             assert cursor.fetchone()[0] == "1234ms"
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == before
+
+
+def test_a_row_shows_each_recorded_fact_escaped_with_its_changes_named(org, web):
+    # The rows are written in Python (audit.templatetags.audit_tags): time in local time, the actor or
+    # 系统, the institution, alarms in red, note, changes by their Chinese names, IP; all escaped.
+    from bangban.audit.models import AuditEvent
+
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=BASE, actor_name="<i>甲</i>", institution=org.town, action="auth.login_failed",
+                object_repr="账号 a&b", note="第 3 次", ip="10.0.0.9",
+                changes={"status": {"before": "accepted", "after": "<x>"}, "roles": {"after": ["agent"]}},
+            ),
+            AuditEvent(at=BASE + dt.timedelta(seconds=1), institution=org.station, action="cases.case.start"),
+        ]
+    )  # fmt: skip
+    page = web(org.user("town_admin")).get("/audit/").content.decode()
+    local = BASE.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+    mine = [r for r in re.findall(r"<tr>\s*<td data-label=\"时间\">.*?</tr>", page, re.S) if local[:16] in r]
+    assert len(mine) == 2  # the organisation's own setup rows are newer
+    plain, alarm = mine
+    assert f'<td data-label="时间">{local}</td>' in alarm
+    assert "&lt;i&gt;甲&lt;/i&gt;" in alarm and "<i>" not in page
+    assert f'<td data-label="机构">{org.town.name}</td>' in alarm
+    assert '<span class="tag tag-red">' in alarm and '<span class="tag tag-red">' not in plain
+    assert '账号 a&amp;b<br><span class="muted">第 3 次</span>' in alarm
+    assert '<span class="before">accepted</span> → <span class="after">&lt;x&gt;</span>' in alarm
+    assert "<dt>状态</dt>" in alarm and "<dt>角色</dt>" in alarm
+    assert '<td data-label="IP">10.0.0.9</td>' in alarm
+    assert '<td data-label="操作人">系统</td>' in plain
+    assert '<td data-label="变更"></td>' in plain and '<td data-label="IP"></td>' in plain
