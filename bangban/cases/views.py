@@ -396,14 +396,17 @@ def detail_view(request, pk):
     case = selectors.case_get(user=request.user, pk=pk)
     user = request.user
     can_handle = has_cap(user, Cap.CASE_HANDLE) and institution_in_scope(user, case.institution)
+    # The transfer waiting and the user's own open task are among the lists the page shows anyway.
+    tasks = list(case.tasks.select_related("department", "assignee"))
+    transfers = list(case.transfers.select_related("from_institution", "to_institution", "to_department"))
     ctx = {
         "case": case,
         "light": clock.light(case),
         "items": case.items.all(),
         "events": selectors.timeline(case),
         "materials": case.materials.all(),
-        "tasks": case.tasks.select_related("department", "assignee"),
-        "transfers": case.transfers.select_related("from_institution", "to_institution", "to_department"),
+        "tasks": tasks,
+        "transfers": transfers,
         "forms_available": documents.available(case),
         # Just registered and accepted: form A opens for printing (cases/create.html → here).
         "print_form": "A" if request.GET.get("print") == "A" and can_handle and case.accepted_on else "",
@@ -413,11 +416,18 @@ def detail_view(request, pk):
         "extend_form": f.ExtendForm(prefix="extend"),
         "material_form": f.MaterialForm(prefix="material"),
         "log_form": f.LogForm(prefix="log"),
-        "pending_transfer": case.transfers.filter(state=Transfer.State.PENDING).first(),
+        "pending_transfer": next((t for t in transfers if t.state == Transfer.State.PENDING), None),
         "is_agency": case.kind == Kind.AGENCY,
-        "my_task": case.tasks.filter(department_id=user.department_id, state=JointTask.State.OPEN).first()
-        if user.department_id
-        else None,
+        "my_task": next(
+            (
+                t
+                for t in tasks
+                if user.department_id
+                and t.department_id == user.department_id
+                and t.state == JointTask.State.OPEN
+            ),
+            None,
+        ),
     }
     ctx["calendar_warnings"] = clock.calendar_warnings(case)
     ctx["can_answer_transfer"] = (

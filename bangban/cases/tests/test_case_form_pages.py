@@ -109,3 +109,28 @@ def test_out_of_scope_is_not_found_and_without_the_capability_refused(org, accep
     assert web(org.user("town2_agent")).get(f"/cases/{accepted.pk}/{page}/").status_code == 404
     client.logout()
     assert web(org.user("supervisor")).get(f"/cases/{accepted.pk}/{page}/").status_code == 403
+
+
+def test_the_case_page_offers_the_waiting_transfer_and_the_departments_open_task(org, accepted, web):
+    # Both are picked from the lists the page shows (the view reads each list once).
+    town_agent = org.user("town_agent")
+    back = services.transfer_send(case=accepted, by=town_agent, to_institution=org.town2, reason="跨片区")
+    services.transfer_return(transfer=back, by=org.user("town2_agent"), reason="不属本中心办理")
+    receiver = web(org.user("town2_agent"))
+    assert "接收转办" not in receiver.get(f"/cases/{accepted.pk}/").content.decode()  # returned, not waiting
+    case = type(accepted).objects.get(pk=accepted.pk)
+    services.transfer_send(case=case, by=town_agent, to_institution=org.town2, reason="再次转办")
+    page = receiver.get(f"/cases/{accepted.pk}/").content.decode()
+    assert "接收转办" in page and "再次转办" in page
+
+    liaison = web(org.user("liaison"))
+    due = datetime.date.today() + datetime.timedelta(days=10)
+    case = type(accepted).objects.get(pk=accepted.pk)
+    task = services.task_create(
+        case=case, by=town_agent, department=org.department, description="核验", due_date=due
+    )
+    assert f'name="task" value="{task.pk}"' in liaison.get(f"/cases/{accepted.pk}/").content.decode()
+    town_page = web(town_agent).get(f"/cases/{accepted.pk}/").content.decode()
+    assert 'name="task"' not in town_page  # the agent has no department
+    services.task_complete(task=task, by=org.user("liaison"), result="已核验")
+    assert 'name="task"' not in liaison.get(f"/cases/{accepted.pk}/").content.decode()  # done, not open
