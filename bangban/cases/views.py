@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -619,9 +618,16 @@ def track_view(request, token):
     case = selectors.case_for_tracking(token)
     if case is None:
         raise Http404("办件不存在")
-    if settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES:
+    if (
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+        or CookieStorage.cookie_name in request.COOKIES
+        # Only the address the SMS and QR code give is kept: a query string changes the page (the
+        # 关怀版 switch links back to it), and keeping one copy per string would let anyone fill the
+        # cache by inventing strings.
+        or request.META.get("QUERY_STRING")
+    ):
         return _track_page(request, case)
-    key = "cases:track:" + hashlib.sha256(f"{case.track_mark}|{request.get_full_path()}".encode()).hexdigest()
+    key = f"cases:track:{case.track_mark}"
     html = cache.get(key)
     if html is not None:
         return HttpResponse(html)

@@ -176,3 +176,19 @@ def test_the_kept_page_is_the_page_rendered_afresh_after_every_kind_of_change(or
     storage.update(carrier)
     client.cookies[CookieStorage.cookie_name] = carrier.cookies[CookieStorage.cookie_name].value
     assert "预约已取消" in client.get(url).content.decode()
+
+
+def test_only_the_address_without_a_query_string_is_kept(org, items, client):
+    # Anyone can invent query strings: none is kept (one copy each would fill the cache), and none
+    # stands in for the plain address (its 关怀版 switch links back to the string).
+    from bangban.cases.selectors import case_for_tracking
+
+    case = _agency_case(org.user("station_agent"), items)
+    url = f"/cases/track/{case.tracking_token}/"
+    key = f"cases:track:{case_for_tracking(case.tracking_token).track_mark}"
+    cache.clear()
+    for n in range(3):
+        assert f"x%3D{n}" in client.get(f"{url}?x={n}").content.decode()
+        assert cache.get(key) is None
+    plain = client.get(url).content.decode()
+    assert cache.get(key) == plain and "x%3D" not in plain
