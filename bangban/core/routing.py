@@ -8,9 +8,10 @@ regex accept 1–18 digits (every value below 10^18 fits PostgreSQL's bigint).
 
 from __future__ import annotations
 
+import functools
 import re
 
-from django.urls import register_converter
+from django.urls import get_script_prefix, register_converter, reverse
 from rest_framework.routers import DefaultRouter
 
 ID_REGEX = r"[0-9]{1,18}"
@@ -49,3 +50,19 @@ def parse_id(value) -> int | None:
     if isinstance(value, str) and re.fullmatch(ID_REGEX, value):
         return int(value)
     return None
+
+
+_PLACEHOLDER = 987654321
+
+
+@functools.lru_cache(maxsize=64)
+def _id_url_parts(name: str, prefix: str) -> tuple[str, str]:
+    head, _, tail = reverse(name, args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
+    return head, tail
+
+
+def id_url(name: str, pk: int) -> str:
+    """reverse(name, args=[pk]) for a URL whose one argument is an id, resolved once per script
+    prefix: a list of rows links each row (reverse costs ~20 µs a call, this ~1)."""
+    head, tail = _id_url_parts(name, get_script_prefix())
+    return f"{head}{int(pk)}{tail}"

@@ -7,7 +7,6 @@ of the owning institution's scope only.
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -25,6 +23,7 @@ from bangban.accounts.roles import Cap
 from bangban.catalog.models import ItemVersion
 from bangban.catalog.selectors import versions_in_force
 from bangban.core.kept import Kept
+from bangban.core.routing import id_url
 from bangban.knowledge import highlight, index, ranking, text, workflow
 from bangban.knowledge.models import Article, Corpus, Term
 from bangban.org.selectors import get_in_scope, scope_q
@@ -287,21 +286,6 @@ def _token_rows(ids: list[int]) -> list[tuple[int, str, str]]:
         return cursor.fetchall()
 
 
-_PLACEHOLDER = 987654321
-
-
-@functools.lru_cache(maxsize=32)
-def _url_parts(name: str, prefix: str) -> tuple[str, str]:
-    head, _, tail = reverse(name, args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
-    return head, tail
-
-
-def _url(name: str, pk: int) -> str:
-    """reverse(name, args=[pk]) for a URL with one integer argument, resolved once per prefix."""
-    head, tail = _url_parts(name, get_script_prefix())
-    return f"{head}{int(pk)}{tail}"
-
-
 def _result_seconds() -> int:
     return int(getattr(settings, "BANGBAN_KNOWLEDGE_RESULT_SECONDS", 300) or 0)
 
@@ -374,7 +358,7 @@ def _search(
                     ITEM,
                     pk,
                     row["name"],
-                    _url("public_catalog:guide", pk),
+                    id_url("public_catalog:guide", pk),
                     score,
                     highlight.mark(row["name"], terms),
                     highlight.mark(row["department"], terms),
@@ -388,7 +372,7 @@ def _search(
                 ARTICLE,
                 pk,
                 article.title,
-                _url("knowledge:article", pk),
+                id_url("knowledge:article", pk),
                 score,
                 highlight.mark(article.title, terms),
                 highlight.snippet(article.body, terms),
