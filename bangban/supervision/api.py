@@ -10,8 +10,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from bangban.core.api import JSONRenderer
 from bangban.core.errors import NotInScope
 from bangban.supervision import selectors
 from bangban.supervision.indicators import PRESETS, resolve_period
@@ -116,6 +118,12 @@ def indicator_set_data(figures) -> dict:
 
 
 class IndicatorSetView(APIView):
+    # A county grouped by agent answers hundreds of rows of cells: written by orjson (the same bytes).
+    renderer_classes = [
+        JSONRenderer,
+        *(r for r in api_settings.DEFAULT_RENDERER_CLASSES if r.format != "json"),
+    ]
+
     @extend_schema(
         summary="质量指标：按机构子树和统计期间（可分组）",
         description="与质量指标页面、月度通报相同的数字。有 supervision.view 或 case.coordinate 权限者可查看本机构"
