@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,18 @@ def below_target(value: Decimal | None, target: Decimal, *, higher_is_better: bo
     if value is None:
         return False
     return value < target if higher_is_better else value > target
+
+
+@lru_cache(maxsize=16384)
+def figures(
+    num: int | None, den: int | None, target: Decimal, higher_is_better: bool
+) -> tuple[Decimal | None, str, bool]:
+    """(rate, its display, below the target) of num ÷ den: the three rules above, remembered. An answer
+    grouped by agent or item has thousands of cells, mostly of small counts that repeat, and the
+    Decimal arithmetic cost more than the rest of a cell; the values are immutable, so a remembered
+    one is the same as a new one."""
+    value = rate(num, den)
+    return value, rate_display(value), below_target(value, target, higher_is_better=higher_is_better)
 
 
 PRESETS = {"day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年", "range": "自定义"}

@@ -31,10 +31,8 @@ from bangban.supervision.indicators import (
     INDICATOR_LIST,
     INDICATORS,
     Indicator,
-    below_target,
+    figures,
     months_between,
-    rate,
-    rate_display,
     split_period,
 )
 from bangban.supervision.models import RollupFact, Target
@@ -124,9 +122,10 @@ class Cell:
     def __init__(self, indicator: Indicator, num: int | None, den: int | None, target: Decimal, wired: bool):
         self.indicator, self.num, self.den, self.target = indicator, num, den, target
         self.wired = wired  # the indicator's records are counted (its app is wired in)
-        self.rate: Decimal | None = rate(num, den)
-        self.display: str = rate_display(self.rate)
-        self.below: bool = below_target(self.rate, target, higher_is_better=indicator.higher_is_better)
+        self.rate: Decimal | None
+        self.display: str
+        self.below: bool
+        self.rate, self.display, self.below = figures(num, den, target, indicator.higher_is_better)
 
     @property
     def missed(self) -> int | None:
@@ -279,12 +278,15 @@ def indicator_set(
     )
     total_counts: dict[str, int] = {}
     grouped: dict = {}
-    for row in _fact_rows(ids, start, end, group):
-        metric, n = row[0], row[-1]
-        total_counts[metric] = total_counts.get(metric, 0) + n
-        if group:
-            bucket = grouped.setdefault(row[1], {})
-            bucket[metric] = bucket.get(metric, 0) + n
+    if group:  # one row per (metric, group key): the parts are summed in the database
+        for metric, key, n in _fact_rows(ids, start, end, group):
+            total_counts[metric] = total_counts.get(metric, 0) + n
+            bucket = grouped.get(key)
+            if bucket is None:
+                bucket = grouped[key] = {}
+            bucket[metric] = n
+    else:
+        total_counts = dict(_fact_rows(ids, start, end, None))  # one row per metric
     live = disclosure_counts(ids, on, live_group)
     live_total = (sum(v[0] for v in live.values()), sum(v[1] for v in live.values()))
     wiring = _wiring()

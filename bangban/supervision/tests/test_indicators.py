@@ -11,6 +11,7 @@ from bangban.supervision.indicators import (
     INDICATOR_LIST,
     INDICATORS,
     below_target,
+    figures,
     months_between,
     period,
     rate,
@@ -61,6 +62,19 @@ def test_rate_is_never_shown_above_its_value(num, den):
     shown = Decimal(rate_display(value)[:-1])
     assert shown <= value < shown + Decimal("0.1")
     assert below_target(value, Decimal(100)) == (num < den)
+
+
+@given(
+    st.one_of(st.none(), st.integers(0, 10**6)),
+    st.one_of(st.none(), st.integers(0, 10**6)),
+    st.decimals(min_value=0, max_value=100, places=2),
+    st.booleans(),
+)
+def test_remembered_figures_are_the_rules(num, den, target, higher_is_better):
+    for _ in range(2):  # computed, then remembered
+        value, display, below = figures(num, den, target, higher_is_better)
+        assert value == rate(num, den) and display == rate_display(rate(num, den))
+        assert below == below_target(rate(num, den), target, higher_is_better=higher_is_better)
 
 
 def test_periods():
