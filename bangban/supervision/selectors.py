@@ -229,16 +229,15 @@ def _ranges_sql(columns: tuple[str, ...], parts: int, ids: int) -> str:
     return f"SELECT {names}, SUM(n) FROM ({' UNION ALL '.join([one] * parts)}) parts GROUP BY {names}"
 
 
-def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: tuple[str, ...]) -> list[tuple]:
+def _ranges(
+    ids: list[int], start: dt.date, end: dt.date, dim: str, columns: tuple[str, ...], coarsest: str = "y"
+) -> list[tuple]:
     """(*columns, sum of n) over the rollup counters of `ids` for start–end in the `dim` cut, one row
     per value of `columns`: one statement, a part for each of the period's ranges of one grain
-    (split_period)."""
+    (split_period: whole years, quarters, months, the days at the ends; none coarser than `coarsest`)."""
     if not ids:
         return []
-    days, months = split_period(start, end)
-    parts = [(RollupFact.Grain.DAY, lo, hi) for lo, hi in days]
-    if months is not None:
-        parts.append((RollupFact.Grain.MONTH, *months))
+    parts = split_period(start, end, coarsest)
     params: list = []
     for grain, lo, hi in parts:
         params += [dim, grain, *ids, lo, hi]
@@ -406,7 +405,7 @@ def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> 
 def trend_of(ids: list[int], targets: dict, start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
     """The trend for institutions already scope-checked (an IndicatorSet's members and targets)."""
     by_month: dict[str, dict[str, int]] = {}
-    rows = _ranges(ids, start, end, "t", ("metric", "start"))
+    rows = _ranges(ids, start, end, "t", ("metric", "start"), coarsest="m")
     for metric, day, n in rows:  # a month's row or a day's: either way its month is day's
         counts = by_month.setdefault(f"{day:%Y-%m}", {})
         counts[metric] = counts.get(metric, 0) + n

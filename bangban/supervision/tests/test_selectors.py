@@ -219,11 +219,16 @@ def nums_of(cells, code):
 
 @pytest.mark.parametrize(
     "start,end",
-    [((3, 1), (3, 31)), ((3, 2), (3, 31)), ((2, 20), (4, 3)), ((3, 4), (3, 4)), ((1, 1), (12, 31))],
-)
+    [
+        ((3, 1), (3, 31)), ((3, 2), (3, 31)), ((2, 20), (4, 3)), ((3, 4), (3, 4)), ((1, 1), (12, 31)),
+        ((1, 1), (3, 31)), ((1, 1), (6, 30)), ((2, 1), (9, 30)), ((3, 2), (12, 31)),
+        ((2025, 10, 1), (2027, 3, 31)), ((2025, 12, 15), (2026, 3, 2)), ((2024, 3, 3), (2026, 12, 31)),
+    ],
+)  # fmt: skip
 def test_rollup_and_daily_counters_give_the_same_figures(org, figures_data, start, end):
+    """Every grain the rollup reads (days, months, quarters, years) against the daily detail."""
     sup = org.user("supervisor")
-    period = (dt.date(2026, *start), dt.date(2026, *end))
+    period = tuple(dt.date(*d) if len(d) == 3 else dt.date(2026, *d) for d in (start, end))
     from django.db.models import Sum
 
     from bangban.supervision.indicators import INDICATORS
