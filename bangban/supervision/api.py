@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from django.urls import path
 from django.utils import timezone
@@ -79,14 +80,20 @@ class IndicatorSetSerializer(serializers.Serializer):
 Q4, Q2 = Decimal("0.0001"), Decimal("0.01")
 
 
+@lru_cache(maxsize=16384)
+def _rate_text(rate: Decimal | None) -> str | None:
+    """The rate as the API writes it (four decimals), remembered like the cell's figures
+    (indicators.figures hands out the same Decimal for the same counts)."""
+    return None if rate is None else str(rate.quantize(Q4))
+
+
 def _cell(cell, targets: dict) -> dict:
-    rate = cell.rate
     return {
         "code": cell.indicator.code,
         "name": cell.indicator.name,
         "numerator": cell.num,
         "denominator": cell.den,
-        "rate": None if rate is None else str(rate.quantize(Q4)),
+        "rate": _rate_text(cell.rate),
         "display": cell.display,
         "target": targets[cell.target],
         "below_target": cell.below,
