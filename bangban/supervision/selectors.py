@@ -24,6 +24,7 @@ from bangban.accounts.roles import Cap
 from bangban.catalog.models import Item
 from bangban.core.db.rows import selection
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
+from bangban.core.kept import Kept
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.supervision import disclosure
@@ -163,23 +164,32 @@ class IndicatorSet:
     members: list[Institution] = field(default_factory=list)
 
 
+def _read_targets(_previous) -> dict[int | None, list[tuple[str, Decimal]]]:
+    """{institution id (None: the default for everyone): [(indicator, target)]}, all of them."""
+    sel = selection(Target, "t", ("indicator", "institution_id", "value"))  # the field's own Decimal
+    out: dict[int | None, list[tuple[str, Decimal]]] = {}
+    for t in map(sel.instance, _fetch(f"SELECT {sel.sql} FROM {Target._meta.db_table} t", [])):
+        out.setdefault(t.institution_id, []).append((t.indicator, t.value))
+    return out
+
+
+# This process's copy of the targets (a few rows per institution that sets its own, changed by hand):
+# read again after TARGETS_SECONDS, at once after this process's own change (apps.py: post_save and
+# post_delete of Target). Every indicator request read them, a query of its own.
+TARGETS_SECONDS = 1.0
+kept_targets = Kept(_read_targets, TARGETS_SECONDS)
+
+
 def targets_for(root: Institution) -> dict[str, Decimal]:
     """Each indicator's target for `root`: set for the nearest of root and its ancestors, else the
     default set for everyone, else the registry's default."""
-    chain = [int(p) for p in root.path.strip("/").split("/") if p]
-    depth = {pk: i for i, pk in enumerate(chain)}
-    best: dict[str, tuple[int, Decimal]] = {}
-    sel = selection(Target, "t", ("indicator", "institution_id", "value"))  # the field's own Decimal
-    rows = _fetch(
-        f"SELECT {sel.sql} FROM {Target._meta.db_table} t "
-        f"WHERE t.institution_id IS NULL OR t.institution_id IN ({_in(len(chain))})",
-        chain,
-    )
-    for t in map(sel.instance, rows):
-        rank = -1 if t.institution_id is None else depth[t.institution_id]
-        if t.indicator not in best or rank > best[t.indicator][0]:
-            best[t.indicator] = (rank, t.value)
-    return {i.code: best[i.code][1] if i.code in best else i.default_target for i in INDICATOR_LIST}
+    chain = [None, *(int(p) for p in root.path.strip("/").split("/") if p)]  # farthest first
+    by_institution = kept_targets.get()
+    best: dict[str, Decimal] = {}
+    for institution_id in chain:  # a nearer one overrides
+        for indicator, value in by_institution.get(institution_id, ()):
+            best[indicator] = value
+    return {i.code: best.get(i.code, i.default_target) for i in INDICATOR_LIST}
 
 
 def _wiring() -> dict[str, bool]:

@@ -109,6 +109,44 @@ def test_targets_nearest_institution_wins_and_changes_are_audited(org, figures_d
     assert AuditEvent.objects.filter(action="supervision.target.set").count() == 3
 
 
+def _targets_reference(root):
+    """The nearest-target rule read with the ORM: root, then its ancestors, then the default."""
+    from bangban.supervision.indicators import INDICATOR_LIST
+    from bangban.supervision.models import Target
+
+    ancestors = [int(p) for p in root.path.strip("/").split("/") if p][::-1]  # nearest first
+    out = {}
+    for i in INDICATOR_LIST:
+        rows = {t.institution_id: t.value for t in Target.objects.filter(indicator=i.code)}
+        found = [rows[pk] for pk in ancestors if pk in rows]
+        out[i.code] = found[0] if found else rows.get(None, i.default_target)
+    return out
+
+
+def test_targets_from_the_process_copy_equal_the_reference_and_follow_every_write(org):
+    from bangban.supervision.models import Target
+
+    sup = org.user("supervisor")
+    institutions = [org.county, org.town, org.station, org.town2]
+    for indicator, value, institution in (
+        ("on_time", "70", None), ("on_time", "80", org.town), ("satisfaction", "90", org.station),
+        ("records", "60", org.county), ("records", "65", org.town2),
+    ):  # fmt: skip
+        services.target_set(by=sup, indicator=indicator, value=value, institution=institution)
+        for i in institutions:  # each write is seen at once (this process's own, through the signal)
+            assert selectors.targets_for(i) == _targets_reference(i), (indicator, i)
+    Target.objects.filter(indicator="records", institution=org.county).delete()
+    assert selectors.targets_for(org.station) == _targets_reference(org.station)
+    # A change without a signal (another process's) shows once the copy is read again.
+    Target.objects.filter(indicator="on_time", institution__isnull=True).update(value=Decimal("75"))
+    selectors.kept_targets.clear()
+    assert (
+        selectors.targets_for(org.county)["on_time"]
+        == Decimal("75")
+        == _targets_reference(org.county)["on_time"]
+    )
+
+
 @pytest.mark.parametrize("value", ["-1", "100.5", "abc", ""])
 def test_bad_target_values_are_refused(org, value):
     with pytest.raises(ServiceError) as exc:
