@@ -46,13 +46,15 @@ def _fresh_host_copy():
 
 @pytest.fixture(autouse=True)
 def _fresh_disclosure_snapshot():
-    # Likewise the catalog snapshot behind 信息公开率: an earlier test's (rolled back) catalog must not
-    # be trusted for its MARKER_SECONDS.
-    from bangban.supervision import disclosure
+    # Likewise the catalog snapshot behind 信息公开率 and the indicator targets' copy: an earlier test's
+    # (rolled back) catalog or targets must not be trusted for their seconds.
+    from bangban.supervision import disclosure, selectors
 
     disclosure.kept.clear()
+    selectors.kept_targets.clear()
     yield
     disclosure.kept.clear()
+    selectors.kept_targets.clear()
 
 
 @pytest.fixture(autouse=True)

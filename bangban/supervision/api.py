@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from django.urls import path
 from django.utils import timezone
@@ -10,8 +11,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from bangban.core.api import JSONRenderer
 from bangban.core.errors import NotInScope
 from bangban.supervision import selectors
 from bangban.supervision.indicators import PRESETS, resolve_period
@@ -77,14 +80,20 @@ class IndicatorSetSerializer(serializers.Serializer):
 Q4, Q2 = Decimal("0.0001"), Decimal("0.01")
 
 
+@lru_cache(maxsize=16384)
+def _rate_text(rate: Decimal | None) -> str | None:
+    """The rate as the API writes it (four decimals), remembered like the cell's figures
+    (indicators.figures hands out the same Decimal for the same counts)."""
+    return None if rate is None else str(rate.quantize(Q4))
+
+
 def _cell(cell, targets: dict) -> dict:
-    rate = cell.rate
     return {
         "code": cell.indicator.code,
         "name": cell.indicator.name,
         "numerator": cell.num,
         "denominator": cell.den,
-        "rate": None if rate is None else str(rate.quantize(Q4)),
+        "rate": _rate_text(cell.rate),
         "display": cell.display,
         "target": targets[cell.target],
         "below_target": cell.below,
@@ -116,6 +125,12 @@ def indicator_set_data(figures) -> dict:
 
 
 class IndicatorSetView(APIView):
+    # A county grouped by agent answers hundreds of rows of cells: written by orjson (the same bytes).
+    renderer_classes = [
+        JSONRenderer,
+        *(r for r in api_settings.DEFAULT_RENDERER_CLASSES if r.format != "json"),
+    ]
+
     @extend_schema(
         summary="质量指标：按机构子树和统计期间（可分组）",
         description="与质量指标页面、月度通报相同的数字。有 supervision.view 或 case.coordinate 权限者可查看本机构"

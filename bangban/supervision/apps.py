@@ -10,14 +10,17 @@ class SupervisionConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from bangban.catalog.models import ItemVersion, ListingEntry
-        from bangban.supervision import disclosure
+        from bangban.supervision import disclosure, selectors
+        from bangban.supervision.models import Target
 
-        # 信息公开率's catalog snapshot: this process's own catalog writes are seen at once.
-        for model in (ItemVersion, ListingEntry):
+        # 信息公开率's catalog snapshot and the targets' copy: this process's own writes are seen at once.
+        for model, kept in (
+            (ItemVersion, disclosure.kept),
+            (ListingEntry, disclosure.kept),
+            (Target, selectors.kept_targets),
+        ):
             for signal in (post_save, post_delete):
-                signal.connect(
-                    disclosure.kept.forget, sender=model, dispatch_uid=f"supervision-{signal}-{model}"
-                )
+                signal.connect(kept.forget, sender=model, dispatch_uid=f"supervision-{signal}-{model}")
         from bangban.audit.actions import register as register_actions
         from bangban.cases import indicators as case_indicators
         from bangban.complaints import indicators as cp

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bangban.supervision.indicators import grain_starts
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -65,11 +67,12 @@ RollupKey = tuple[int, str, str, dt.date, str, int]
 
 
 def rollup(delta: dict[Key, int]) -> dict[RollupKey, int]:
-    """The same counts per day ("d") and per month ("m", its 1st), each as the institution's total
-    (dim "t"), per agent ("a") and per item ("i")."""
+    """The same counts per day ("d"), month ("m"), quarter ("q") and year ("y"), each block named by
+    its first day (indicators.grain_starts), each as the institution's total (dim "t"), per agent
+    ("a") and per item ("i")."""
     out: dict[RollupKey, int] = {}
     for (institution_id, day, metric, agent_id, item_id), n in delta.items():
-        for grain, start in (("d", day), ("m", day.replace(day=1))):
+        for grain, start in grain_starts(day):
             for dim, key in (("t", 0), ("a", agent_id), ("i", item_id)):
                 k = (institution_id, dim, grain, start, metric, key)
                 out[k] = out.get(k, 0) + n

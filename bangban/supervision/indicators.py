@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,18 @@ def below_target(value: Decimal | None, target: Decimal, *, higher_is_better: bo
     return value < target if higher_is_better else value > target
 
 
+@lru_cache(maxsize=16384)
+def figures(
+    num: int | None, den: int | None, target: Decimal, higher_is_better: bool
+) -> tuple[Decimal | None, str, bool]:
+    """(rate, its display, below the target) of num ÷ den: the three rules above, remembered. An answer
+    grouped by agent or item has thousands of cells, mostly of small counts that repeat, and the
+    Decimal arithmetic cost more than the rest of a cell; the values are immutable, so a remembered
+    one is the same as a new one."""
+    value = rate(num, den)
+    return value, rate_display(value), below_target(value, target, higher_is_better=higher_is_better)
+
+
 PRESETS = {"day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年", "range": "自定义"}
 
 
@@ -176,19 +189,63 @@ def resolve_period(
     return period(preset, on or today)
 
 
-def split_period(
-    start: dt.date, end: dt.date
-) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
-    """start–end as (day ranges, month range): the whole calendar months inside it as months (the
-    1st of the first and of the last), the days before and after them as day ranges. Together they
-    cover every day of the period exactly once."""
-    first_full = start if start.day == 1 else _month_end(start.year, start.month) + dt.timedelta(days=1)
-    last_full = end if end == _month_end(end.year, end.month) else end.replace(day=1) - dt.timedelta(days=1)
-    if first_full > last_full:
-        return [(start, end)], None
-    days = []
-    if start < first_full:
-        days.append((start, first_full - dt.timedelta(days=1)))
-    if end > last_full:
-        days.append((last_full + dt.timedelta(days=1), end))
-    return days, (first_full, last_full.replace(day=1))
+# The grains of the rollup counters (RollupFact.Grain): each counts the days of one calendar block,
+# named by its first day.
+GRAINS = ("d", "m", "q", "y")
+_COARSE = ("y", "q", "m")  # coarsest first; what no whole block covers is read as days
+_DAY = dt.timedelta(days=1)
+
+
+def grain_start(grain: str, day: dt.date) -> dt.date:
+    """The first day of the day ("d"), month ("m"), quarter ("q") or year ("y") containing `day`."""
+    if grain == "d":
+        return day
+    if grain == "m":
+        return day.replace(day=1)
+    if grain == "q":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    if grain == "y":
+        return dt.date(day.year, 1, 1)
+    raise ValueError(f"unknown grain {grain!r}")
+
+
+@lru_cache(maxsize=4096)
+def grain_starts(day: dt.date) -> tuple[tuple[str, dt.date], ...]:
+    """((grain, its block's first day), …) for every grain: the rollup rows a day's count goes to."""
+    return tuple((g, grain_start(g, day)) for g in GRAINS)
+
+
+def _grain_end(grain: str, first: dt.date) -> dt.date:
+    if grain == "m":
+        return _month_end(first.year, first.month)
+    if grain == "q":
+        return _month_end(first.year, first.month + 2)
+    return dt.date(first.year, 12, 31)
+
+
+def split_period(start: dt.date, end: dt.date, coarsest: str = "y") -> list[tuple[str, dt.date, dt.date]]:
+    """start–end as parts (grain, first day of its first block, first day of its last block): the whole
+    years inside it as years, the whole quarters beside them as quarters, then whole months, then the
+    days at either end. Together they cover every day of the period exactly once. `coarsest` ("y", "q"
+    or "m"): no coarser grain is used (the trend asks for months)."""
+    return _split(start, end, _COARSE[_COARSE.index(coarsest) :])
+
+
+def _split(start: dt.date, end: dt.date, grains: tuple[str, ...]) -> list[tuple[str, dt.date, dt.date]]:
+    if not grains:
+        return [("d", start, end)]
+    grain, finer = grains[0], grains[1:]
+    first = grain_start(grain, start)
+    if first < start:  # start is inside a block: the whole blocks begin with the next one
+        first = _grain_end(grain, first) + _DAY
+    last = grain_start(grain, end)
+    if _grain_end(grain, last) > end:  # end is inside a block: the whole blocks end with the one before
+        last = grain_start(grain, last - _DAY)
+    if first > last:
+        return _split(start, end, finer)
+    parts = _split(start, first - _DAY, finer) if start < first else []
+    parts.append((grain, first, last))
+    after = _grain_end(grain, last) + _DAY
+    if after <= end:
+        parts += _split(after, end, finer)
+    return parts

@@ -74,18 +74,22 @@ class Target(models.Model):
 
 
 class RollupFact(models.Model):
-    """The daily counters summed per day and per calendar month, in three cuts: the institution's
-    total, per agent, per item.
+    """The daily counters summed per day and per calendar month, quarter and year, in three cuts: the
+    institution's total, per agent, per item.
 
-    What the indicator set reads: a period is its whole months (grain "m", start = the 1st) plus the
-    days at either end (grain "d"), so a year for a whole county reads a few thousand rows whatever
-    the number of cases. Kept in the same transaction as DailyFact by facts.add, rebuilt with it by
-    the recomputation (tests compare both with the raw rows).
+    What the indicator set reads: a period is its whole years, the whole quarters and months beside
+    them and the days at either end (indicators.split_period; start = the block's first day), so a
+    year for a whole county reads one row per counter, not twelve (a county's year by agent scanned
+    61,000 month rows, 12-29 ms at 1M cases), and no period reads more than a few thousand rows
+    whatever the number of cases. Kept in the same transaction as DailyFact by facts.add, rebuilt
+    with it by the recomputation (tests compare both with the raw rows).
     """
 
     class Grain(models.TextChoices):
         DAY = "d", "日"
         MONTH = "m", "月"
+        QUARTER = "q", "季度"
+        YEAR = "y", "年"
 
     class Dim(models.TextChoices):
         TOTAL = "t", "机构合计"  # key 0

@@ -24,6 +24,7 @@ from bangban.accounts.roles import Cap
 from bangban.catalog.models import Item
 from bangban.core.db.rows import selection
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
+from bangban.core.kept import Kept
 from bangban.org.models import Department, Institution
 from bangban.org.selectors import institution_in_scope
 from bangban.supervision import disclosure
@@ -31,10 +32,8 @@ from bangban.supervision.indicators import (
     INDICATOR_LIST,
     INDICATORS,
     Indicator,
-    below_target,
+    figures,
     months_between,
-    rate,
-    rate_display,
     split_period,
 )
 from bangban.supervision.models import RollupFact, Target
@@ -124,9 +123,10 @@ class Cell:
     def __init__(self, indicator: Indicator, num: int | None, den: int | None, target: Decimal, wired: bool):
         self.indicator, self.num, self.den, self.target = indicator, num, den, target
         self.wired = wired  # the indicator's records are counted (its app is wired in)
-        self.rate: Decimal | None = rate(num, den)
-        self.display: str = rate_display(self.rate)
-        self.below: bool = below_target(self.rate, target, higher_is_better=indicator.higher_is_better)
+        self.rate: Decimal | None
+        self.display: str
+        self.below: bool
+        self.rate, self.display, self.below = figures(num, den, target, indicator.higher_is_better)
 
     @property
     def missed(self) -> int | None:
@@ -164,23 +164,32 @@ class IndicatorSet:
     members: list[Institution] = field(default_factory=list)
 
 
+def _read_targets(_previous) -> dict[int | None, list[tuple[str, Decimal]]]:
+    """{institution id (None: the default for everyone): [(indicator, target)]}, all of them."""
+    sel = selection(Target, "t", ("indicator", "institution_id", "value"))  # the field's own Decimal
+    out: dict[int | None, list[tuple[str, Decimal]]] = {}
+    for t in map(sel.instance, _fetch(f"SELECT {sel.sql} FROM {Target._meta.db_table} t", [])):
+        out.setdefault(t.institution_id, []).append((t.indicator, t.value))
+    return out
+
+
+# This process's copy of the targets (a few rows per institution that sets its own, changed by hand):
+# read again after TARGETS_SECONDS, at once after this process's own change (apps.py: post_save and
+# post_delete of Target). Every indicator request read them, a query of its own.
+TARGETS_SECONDS = 1.0
+kept_targets = Kept(_read_targets, TARGETS_SECONDS)
+
+
 def targets_for(root: Institution) -> dict[str, Decimal]:
     """Each indicator's target for `root`: set for the nearest of root and its ancestors, else the
     default set for everyone, else the registry's default."""
-    chain = [int(p) for p in root.path.strip("/").split("/") if p]
-    depth = {pk: i for i, pk in enumerate(chain)}
-    best: dict[str, tuple[int, Decimal]] = {}
-    sel = selection(Target, "t", ("indicator", "institution_id", "value"))  # the field's own Decimal
-    rows = _fetch(
-        f"SELECT {sel.sql} FROM {Target._meta.db_table} t "
-        f"WHERE t.institution_id IS NULL OR t.institution_id IN ({_in(len(chain))})",
-        chain,
-    )
-    for t in map(sel.instance, rows):
-        rank = -1 if t.institution_id is None else depth[t.institution_id]
-        if t.indicator not in best or rank > best[t.indicator][0]:
-            best[t.indicator] = (rank, t.value)
-    return {i.code: best[i.code][1] if i.code in best else i.default_target for i in INDICATOR_LIST}
+    chain = [None, *(int(p) for p in root.path.strip("/").split("/") if p)]  # farthest first
+    by_institution = kept_targets.get()
+    best: dict[str, Decimal] = {}
+    for institution_id in chain:  # a nearer one overrides
+        for indicator, value in by_institution.get(institution_id, ()):
+            best[indicator] = value
+    return {i.code: best.get(i.code, i.default_target) for i in INDICATOR_LIST}
 
 
 def _wiring() -> dict[str, bool]:
@@ -230,16 +239,15 @@ def _ranges_sql(columns: tuple[str, ...], parts: int, ids: int) -> str:
     return f"SELECT {names}, SUM(n) FROM ({' UNION ALL '.join([one] * parts)}) parts GROUP BY {names}"
 
 
-def _ranges(ids: list[int], start: dt.date, end: dt.date, dim: str, columns: tuple[str, ...]) -> list[tuple]:
+def _ranges(
+    ids: list[int], start: dt.date, end: dt.date, dim: str, columns: tuple[str, ...], coarsest: str = "y"
+) -> list[tuple]:
     """(*columns, sum of n) over the rollup counters of `ids` for start–end in the `dim` cut, one row
     per value of `columns`: one statement, a part for each of the period's ranges of one grain
-    (split_period)."""
+    (split_period: whole years, quarters, months, the days at the ends; none coarser than `coarsest`)."""
     if not ids:
         return []
-    days, months = split_period(start, end)
-    parts = [(RollupFact.Grain.DAY, lo, hi) for lo, hi in days]
-    if months is not None:
-        parts.append((RollupFact.Grain.MONTH, *months))
+    parts = split_period(start, end, coarsest)
     params: list = []
     for grain, lo, hi in parts:
         params += [dim, grain, *ids, lo, hi]
@@ -279,12 +287,15 @@ def indicator_set(
     )
     total_counts: dict[str, int] = {}
     grouped: dict = {}
-    for row in _fact_rows(ids, start, end, group):
-        metric, n = row[0], row[-1]
-        total_counts[metric] = total_counts.get(metric, 0) + n
-        if group:
-            bucket = grouped.setdefault(row[1], {})
-            bucket[metric] = bucket.get(metric, 0) + n
+    if group:  # one row per (metric, group key): the parts are summed in the database
+        for metric, key, n in _fact_rows(ids, start, end, group):
+            total_counts[metric] = total_counts.get(metric, 0) + n
+            bucket = grouped.get(key)
+            if bucket is None:
+                bucket = grouped[key] = {}
+            bucket[metric] = n
+    else:
+        total_counts = dict(_fact_rows(ids, start, end, None))  # one row per metric
     live = disclosure_counts(ids, on, live_group)
     live_total = (sum(v[0] for v in live.values()), sum(v[1] for v in live.values()))
     wiring = _wiring()
@@ -404,7 +415,7 @@ def indicator_trend(*, user, root_institution, start: dt.date, end: dt.date) -> 
 def trend_of(ids: list[int], targets: dict, start: dt.date, end: dt.date) -> list[tuple[str, dict]]:
     """The trend for institutions already scope-checked (an IndicatorSet's members and targets)."""
     by_month: dict[str, dict[str, int]] = {}
-    rows = _ranges(ids, start, end, "t", ("metric", "start"))
+    rows = _ranges(ids, start, end, "t", ("metric", "start"), coarsest="m")
     for metric, day, n in rows:  # a month's row or a day's: either way its month is day's
         counts = by_month.setdefault(f"{day:%Y-%m}", {})
         counts[metric] = counts.get(metric, 0) + n

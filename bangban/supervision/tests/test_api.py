@@ -81,3 +81,12 @@ def test_the_direct_answer_matches_the_documented_serializer(org, figures_data):
         row.indicators = list(row.cells.values())
     data = indicator_set_data(figures)
     assert data == IndicatorSetSerializer(figures).data
+
+
+def test_the_answer_is_the_bytes_drfs_json_renderer_writes(api, org, figures_data):
+    from rest_framework.renderers import JSONRenderer as DRFRenderer
+
+    for by in ("institution", "agent", "item"):
+        r = api(org.user("supervisor")).get(URL, MARCH | {"by": by})
+        assert r.status_code == 200 and r["Content-Type"] == "application/json"
+        assert r.content == DRFRenderer().render(r.json())

@@ -46,12 +46,12 @@ def test_upsert_creates_then_increments_and_decrements():
     assert DailyFact.objects.get(metric="case.request").n == 1
     assert DailyFact.objects.count() == 2  # one row per key, whatever the number of additions
     rollup = {(r.dim, r.grain, r.start, r.metric, r.key): r.n for r in RollupFact.objects.all()}
-    m = dt.date(2026, 3, 1)
+    blocks = (("d", D1), ("m", dt.date(2026, 3, 1)), ("q", dt.date(2026, 1, 1)), ("y", dt.date(2026, 1, 1)))
     assert rollup == {
-        **{("t", g, s, "case.request", 0): 1 for g, s in (("d", D1), ("m", m))},
-        **{("a", g, s, "case.request", 2): 1 for g, s in (("d", D1), ("m", m))},
-        **{("i", g, s, "case.request", 3): 1 for g, s in (("d", D1), ("m", m))},
-        **{(dim, g, s, "case.closed", 0): 1 for dim in "tai" for g, s in (("d", D1), ("m", m))},
+        **{("t", g, s, "case.request", 0): 1 for g, s in blocks},
+        **{("a", g, s, "case.request", 2): 1 for g, s in blocks},
+        **{("i", g, s, "case.request", 3): 1 for g, s in blocks},
+        **{(dim, g, s, "case.closed", 0): 1 for dim in "tai" for g, s in blocks},
     }
 
 
@@ -188,3 +188,32 @@ def test_recompute_command_runs(db, org, items, capsys):
     assert "办件：修正日计数 2 个" in out
     assert maintained_counts(indicators.METRICS) == recomputed_counts()
     assert _metric_total(indicators.REQUEST) == 1
+
+
+@pytest.mark.django_db
+def test_migration_fills_quarters_and_years_from_the_months():
+    """supervision 0003 on counters written before it (days and months only) gives the rollup the
+    services write now."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("bangban.supervision.migrations.0003_rollup_quarters_and_years")
+    days = [dt.date(2025, 12, 31), dt.date(2026, 1, 1), dt.date(2026, 3, 31), dt.date(2026, 4, 1), D1]
+    facts.apply(
+        [],
+        [
+            Fact(m, d, i, a, 7)
+            for m in ("case.request", "case.closed")
+            for d in days
+            for i, a in ((1, 2), (3, 0))
+        ],
+    )
+    written = maintained_rollup()
+    RollupFact.objects.filter(grain__in=["q", "y"]).delete()
+    migration.fill(apps, SimpleNamespace(connection=connection))
+    assert maintained_rollup() == written
+    migration.empty(apps, SimpleNamespace(connection=connection))
+    assert set(RollupFact.objects.values_list("grain", flat=True)) == {"d", "m"}

@@ -11,6 +11,7 @@ from bangban.supervision.indicators import (
     INDICATOR_LIST,
     INDICATORS,
     below_target,
+    figures,
     months_between,
     period,
     rate,
@@ -63,6 +64,19 @@ def test_rate_is_never_shown_above_its_value(num, den):
     assert below_target(value, Decimal(100)) == (num < den)
 
 
+@given(
+    st.one_of(st.none(), st.integers(0, 10**6)),
+    st.one_of(st.none(), st.integers(0, 10**6)),
+    st.decimals(min_value=0, max_value=100, places=2),
+    st.booleans(),
+)
+def test_remembered_figures_are_the_rules(num, den, target, higher_is_better):
+    for _ in range(2):  # computed, then remembered
+        value, display, below = figures(num, den, target, higher_is_better)
+        assert value == rate(num, den) and display == rate_display(rate(num, den))
+        assert below == below_target(rate(num, den), target, higher_is_better=higher_is_better)
+
+
 def test_periods():
     on = dt.date(2026, 2, 18)  # Wednesday
     assert period("day", on) == (on, on)
@@ -89,33 +103,56 @@ def test_months_between_clips_to_the_range():
     ]
 
 
-@given(st.dates(dt.date(2001, 1, 1), dt.date(2099, 12, 31)), st.integers(0, 800))
-def test_split_period_covers_every_day_exactly_once(start, length):
-    from bangban.supervision.indicators import split_period
+@given(
+    st.dates(dt.date(2001, 1, 1), dt.date(2099, 12, 31)),
+    st.integers(0, 1200),
+    st.sampled_from(["y", "q", "m"]),
+)
+def test_split_period_covers_every_day_exactly_once(start, length, coarsest):
+    from bangban.supervision.indicators import grain_start, split_period
 
     end = start + dt.timedelta(days=length)
-    days, months = split_period(start, end)
+    parts = split_period(start, end, coarsest)
     covered = []
-    for a, b in days:
-        covered += [a + dt.timedelta(days=i) for i in range((b - a).days + 1)]
-    if months is not None:
-        first, last = months
-        assert first.day == 1 and last.day == 1
-        for lo, hi in months_between(first, period("month", last)[1]):
-            assert (lo.day, hi) == (1, period("month", lo)[1])  # whole months only
-            covered += [lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
-    assert sorted(covered) == [start + dt.timedelta(days=i) for i in range(length + 1)]
-    assert len(days) <= 2
+    for grain, first, last in parts:
+        assert grain in "dmqy"[: "dmqy".index(coarsest) + 1]
+        day = first
+        while day <= last:  # each block of the part, whole
+            assert grain_start(grain, day) == day
+            block = [
+                d for d in (day + dt.timedelta(days=i) for i in range(366)) if grain_start(grain, d) == day
+            ]
+            covered += block
+            day = block[-1] + dt.timedelta(days=1)
+    assert covered == [start + dt.timedelta(days=i) for i in range(length + 1)]  # in order, once each
+    # The coarsest blocks that fit: no finer part could have been one block of the next grain up.
+    assert sum(g == "d" for g, _, _ in parts) <= 2
 
 
 def test_split_period_examples():
     from bangban.supervision.indicators import split_period
 
     d = dt.date
-    assert split_period(d(2026, 3, 1), d(2026, 3, 31)) == ([], (d(2026, 3, 1), d(2026, 3, 1)))
-    assert split_period(d(2026, 3, 2), d(2026, 3, 31)) == ([(d(2026, 3, 2), d(2026, 3, 31))], None)
-    assert split_period(d(2026, 1, 15), d(2026, 4, 10)) == (
-        [(d(2026, 1, 15), d(2026, 1, 31)), (d(2026, 4, 1), d(2026, 4, 10))],
-        (d(2026, 2, 1), d(2026, 3, 1)),
-    )
-    assert split_period(d(2026, 12, 1), d(2026, 12, 31)) == ([], (d(2026, 12, 1), d(2026, 12, 1)))
+    assert split_period(d(2026, 3, 1), d(2026, 3, 31)) == [("m", d(2026, 3, 1), d(2026, 3, 1))]
+    assert split_period(d(2026, 3, 2), d(2026, 3, 31)) == [("d", d(2026, 3, 2), d(2026, 3, 31))]
+    assert split_period(d(2026, 1, 15), d(2026, 4, 10)) == [
+        ("d", d(2026, 1, 15), d(2026, 1, 31)),
+        ("m", d(2026, 2, 1), d(2026, 3, 1)),
+        ("d", d(2026, 4, 1), d(2026, 4, 10)),
+    ]
+    assert split_period(d(2026, 4, 1), d(2026, 6, 30)) == [("q", d(2026, 4, 1), d(2026, 4, 1))]
+    assert split_period(d(2026, 1, 1), d(2026, 12, 31)) == [("y", d(2026, 1, 1), d(2026, 1, 1))]
+    assert split_period(d(2026, 1, 1), d(2026, 12, 31), "m") == [("m", d(2026, 1, 1), d(2026, 12, 1))]
+    assert split_period(d(2025, 7, 13), d(2026, 7, 8)) == [
+        ("d", d(2025, 7, 13), d(2025, 7, 31)),
+        ("m", d(2025, 8, 1), d(2025, 9, 1)),
+        ("q", d(2025, 10, 1), d(2026, 4, 1)),
+        ("d", d(2026, 7, 1), d(2026, 7, 8)),
+    ]
+    assert split_period(d(2024, 11, 5), d(2027, 2, 3)) == [
+        ("d", d(2024, 11, 5), d(2024, 11, 30)),
+        ("m", d(2024, 12, 1), d(2024, 12, 1)),
+        ("y", d(2025, 1, 1), d(2026, 1, 1)),
+        ("m", d(2027, 1, 1), d(2027, 1, 1)),
+        ("d", d(2027, 2, 1), d(2027, 2, 3)),
+    ]

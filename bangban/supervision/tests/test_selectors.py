@@ -109,6 +109,44 @@ def test_targets_nearest_institution_wins_and_changes_are_audited(org, figures_d
     assert AuditEvent.objects.filter(action="supervision.target.set").count() == 3
 
 
+def _targets_reference(root):
+    """The nearest-target rule read with the ORM: root, then its ancestors, then the default."""
+    from bangban.supervision.indicators import INDICATOR_LIST
+    from bangban.supervision.models import Target
+
+    ancestors = [int(p) for p in root.path.strip("/").split("/") if p][::-1]  # nearest first
+    out = {}
+    for i in INDICATOR_LIST:
+        rows = {t.institution_id: t.value for t in Target.objects.filter(indicator=i.code)}
+        found = [rows[pk] for pk in ancestors if pk in rows]
+        out[i.code] = found[0] if found else rows.get(None, i.default_target)
+    return out
+
+
+def test_targets_from_the_process_copy_equal_the_reference_and_follow_every_write(org):
+    from bangban.supervision.models import Target
+
+    sup = org.user("supervisor")
+    institutions = [org.county, org.town, org.station, org.town2]
+    for indicator, value, institution in (
+        ("on_time", "70", None), ("on_time", "80", org.town), ("satisfaction", "90", org.station),
+        ("records", "60", org.county), ("records", "65", org.town2),
+    ):  # fmt: skip
+        services.target_set(by=sup, indicator=indicator, value=value, institution=institution)
+        for i in institutions:  # each write is seen at once (this process's own, through the signal)
+            assert selectors.targets_for(i) == _targets_reference(i), (indicator, i)
+    Target.objects.filter(indicator="records", institution=org.county).delete()
+    assert selectors.targets_for(org.station) == _targets_reference(org.station)
+    # A change without a signal (another process's) shows once the copy is read again.
+    Target.objects.filter(indicator="on_time", institution__isnull=True).update(value=Decimal("75"))
+    selectors.kept_targets.clear()
+    assert (
+        selectors.targets_for(org.county)["on_time"]
+        == Decimal("75")
+        == _targets_reference(org.county)["on_time"]
+    )
+
+
 @pytest.mark.parametrize("value", ["-1", "100.5", "abc", ""])
 def test_bad_target_values_are_refused(org, value):
     with pytest.raises(ServiceError) as exc:
@@ -219,11 +257,16 @@ def nums_of(cells, code):
 
 @pytest.mark.parametrize(
     "start,end",
-    [((3, 1), (3, 31)), ((3, 2), (3, 31)), ((2, 20), (4, 3)), ((3, 4), (3, 4)), ((1, 1), (12, 31))],
-)
+    [
+        ((3, 1), (3, 31)), ((3, 2), (3, 31)), ((2, 20), (4, 3)), ((3, 4), (3, 4)), ((1, 1), (12, 31)),
+        ((1, 1), (3, 31)), ((1, 1), (6, 30)), ((2, 1), (9, 30)), ((3, 2), (12, 31)),
+        ((2025, 10, 1), (2027, 3, 31)), ((2025, 12, 15), (2026, 3, 2)), ((2024, 3, 3), (2026, 12, 31)),
+    ],
+)  # fmt: skip
 def test_rollup_and_daily_counters_give_the_same_figures(org, figures_data, start, end):
+    """Every grain the rollup reads (days, months, quarters, years) against the daily detail."""
     sup = org.user("supervisor")
-    period = (dt.date(2026, *start), dt.date(2026, *end))
+    period = tuple(dt.date(*d) if len(d) == 3 else dt.date(2026, *d) for d in (start, end))
     from django.db.models import Sum
 
     from bangban.supervision.indicators import INDICATORS
