@@ -1,7 +1,10 @@
 """What one request of the remote-help bench costs, in process (no HTTP server, no client threads):
 an agent's ICE signal POST, the caller's poll that returns it, and a queued caller's poll that finds
 nothing (wait=0), each through the WSGI handler with the app's whole middleware stack, the server's
-settings as bench/remote_load.py starts them, and CSRF enforced as for a browser.
+settings as bench/remote_load.py starts them, and CSRF enforced as for a browser. And `signal`, what
+one signal costs the server as the load bench delivers it: the caller's long-poll already asleep (a
+thread), the agent's POST, the long-poll woken and answering it, with the process's live threads
+(Redis subscriber, database watcher) counted (the CPU of the whole process over the round).
 
     .venv/bin/python bench/remote_request.py                                 # SQLite, N=500 rounds
     .venv/bin/python bench/remote_request.py --database-url postgres://postgres@127.0.0.1:5432/bangban_remote_req \\
@@ -27,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-KINDS = ("post", "poll", "queued")
+KINDS = ("post", "poll", "queued", "signal")
 WARMUP = 30
 
 
@@ -105,6 +108,34 @@ class Round:
         r = self.caller.get(self.poll_url, {"after": self.after, "wait": "0"})
         events = r.json()["events"]
         assert events, r.content
+        self.after = events[-1]["seq"]
+
+    def signal(self):
+        import threading
+
+        from bangban.remote import live
+
+        answered = {}
+
+        def long_poll():
+            from django.db import connection
+
+            try:
+                answered["response"] = self.caller.get(self.poll_url, {"after": self.after})
+            finally:
+                connection.close()  # as a server's request ends (the test client leaves it open)
+
+        poll = threading.Thread(target=long_poll)
+        poll.start()
+        while poll.is_alive() and not live.waiting_calls():  # registered: let it fall asleep
+            time.sleep(0.0005)
+        time.sleep(0.002)
+        self.post()
+        poll.join()
+        if "response" not in answered:
+            raise RuntimeError("the long-poll failed (see above)")
+        events = answered["response"].json()["events"]
+        assert events, answered["response"].content
         self.after = events[-1]["seq"]
 
     def queued(self):
