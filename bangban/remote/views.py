@@ -39,10 +39,6 @@ def _json_error(exc: ServiceError, status: int = 400) -> JsonResponse:
     return JsonResponse({"code": exc.code, "message": exc.message, "field": exc.field}, status=status)
 
 
-def _event_json(e: SessionEvent) -> dict:
-    return {"seq": e.seq, "side": e.side, "kind": e.kind, "body": e.body, "at": e.at.isoformat()}
-
-
 def _wait(request, call: HelpCall, side: str) -> JsonResponse:
     try:
         return _wait_for_events(request, call, side)
@@ -72,19 +68,25 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
         busy = False
     try:
         # The call was read just now, before the first check: its last_seq is what this wait has seen.
+        # Woken by events that came with their publication, it answers them without reading them.
         events = live.wait_for(
-            call.pk, lambda: services.events_after(call, side, after), wait, seen=call.last_seq, side=side
+            call.pk,
+            lambda: [services.event_json(e) for e in services.events_after(call, side, after)],
+            wait,
+            seen=call.last_seq,
+            side=side,
+            told=lambda heard: [e for e in heard if e["seq"] > after],
         )
     finally:
         if wait and not busy:
             live.give_slot()
-    if any(e.kind == SessionEvent.Kind.STATE for e in events):
+    if any(e["kind"] == SessionEvent.Kind.STATE for e in events):
         # Every change of status, agent or case comes with a state event: without one (chat,
         # signalling, the form), the call read at the start of this request is still current.
         call = _reload(call)
     return JsonResponse(
         {
-            "events": [_event_json(e) for e in events],
+            "events": events,
             "status": selectors.queue_status(call),
             "retry_after": 1 if busy else 0,
         }

@@ -278,3 +278,122 @@ def test_more_long_polls_than_pooled_connections_wait_at_once(org, window, setti
         leave.set()
         for t in threads:
             t.join()
+
+
+def test_a_publication_carries_its_number_and_event():
+    event = {"seq": 7, "side": "agent", "kind": "ice", "body": {"candidate": {"candidate": "a b"}}, "at": "x"}
+    assert live._parse(live._message("caller", 7, event)) == ("caller", 7, event)
+    assert live._parse(live._message("", 7, event).encode()) == ("", 7, event)
+    assert live._parse(live._message("agent", 8, None)) == ("agent", 8, None)
+    big = event | {"body": {"sdp": "x" * (live.EVENT_MAX + 1)}}
+    assert live._parse(live._message("caller", 9, big)) == ("caller", 9, None)  # the waiter reads it
+    # An older server's messages: a side, or "1", without a number.
+    assert [live._parse(d) for d in (b"caller", b"*", b"1")] == [
+        ("caller", None, None),
+        ("", None, None),
+        ("", None, None),
+    ]
+    assert live._parse(b"caller x {") == ("caller", None, None)
+    assert live._parse(b"caller 5 {not json") == ("caller", 5, None)
+
+
+def test_a_waiter_is_told_the_next_events_and_reads_only_what_it_missed():
+    w = live._Waiter(5, "caller")
+    e = {"seq": 7, "kind": "ice"}
+    live._tell(w, "agent", 6, {"seq": 6})  # for the other side: looked past, not woken
+    assert (w.seen, w.told, w.reread, w.event.is_set()) == (6, [], False, False)
+    live._tell(w, "caller", 7, e)
+    assert (w.seen, w.told, w.reread, w.event.is_set()) == (7, [e], False, True)
+    live._tell(w, "caller", 7, e)  # its own process's publication heard again on Redis
+    live._tell(w, "", 6, {"seq": 6})
+    assert (w.seen, w.told, w.reread) == (7, [e], False)
+    live._tell(w, "caller", 9, {"seq": 9})  # 8 was not heard here: read
+    assert (w.seen, w.reread, w.top) == (7, True, 9)
+    for to, seq, event in (("caller", 8, None), ("", None, None)):  # not carried; no number
+        w = live._Waiter(7, "caller")
+        live._tell(w, to, seq, event)
+        assert w.reread and w.event.is_set() and not w.told
+    w = live._Waiter(None, "caller")  # never saw a number: reads
+    live._tell(w, "caller", 3, e)
+    assert w.reread and not w.told and w.top == 3
+
+
+def test_a_long_poll_answers_the_events_told_without_reading_them():
+    checks, e8 = [], {"seq": 8, "kind": "chat"}
+
+    def check():
+        checks.append(1)
+        return []
+
+    def other_thread():
+        for _ in range(200):
+            if live.waiting_calls():
+                break
+            time.sleep(0.01)
+        time.sleep(0.05)
+        live._wake(424242, "", 8, e8)
+
+    threading.Thread(target=other_thread).start()
+    got = live.wait_for(424242, check, 5, seen=7, side="caller", told=lambda heard: heard)
+    assert got == [e8] and len(checks) == 1  # the first check only
+
+
+def test_a_long_poll_told_of_a_gap_reads_and_then_knows_the_numbers_up_to_it():
+    checks = []
+
+    def check():
+        checks.append(1)
+        return [] if len(checks) < 3 else ["read"]
+
+    def other_thread():
+        for _ in range(200):
+            if live.waiting_calls():
+                break
+            time.sleep(0.01)
+        time.sleep(0.05)
+        live._wake(434343, "caller", 9, {"seq": 9})  # 8 missed: read (nothing for it yet)
+        time.sleep(0.1)
+        live._wake(434343, "caller", 10, {"seq": 10})  # next after 9: told
+        time.sleep(0.1)
+        live._wake(434343, "caller", 12, None)  # a gap again: read
+
+    threading.Thread(target=other_thread).start()
+    got = live.wait_for(434343, check, 5, seen=7, side="caller", told=lambda heard: [])
+    assert got == ["read"] and len(checks) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_poll_woken_by_a_signal_answers_it_without_reading(org, web, window, item, settings):
+    """The view end to end: the caller's long-poll asleep, the agent's signal; the poll answers the
+    event its publication carried, which is the event as read from the database."""
+    settings.BANGBAN_REMOTE_PUBSUB_URL = ""
+    settings.BANGBAN_REMOTE_POLL_SECONDS = 30
+    settings.BANGBAN_REMOTE_WAIT_SECONDS = 5.0
+    clerk, agent = org.user("station_agent"), org.user("town_agent")
+    call = services.call_create_station(by=clerk, caller_name="甲", item=item)
+    call = services.call_answer(by=agent, call=call)
+    answered = {}
+
+    def long_poll():
+        with CaptureQueriesContext(connection) as q:
+            answered["data"] = (
+                web(clerk).get(f"/remote/calls/{call.pk}/events", {"after": call.last_seq}).json()
+            )
+        answered["reads"] = [x["sql"] for x in q.captured_queries if "remote_sessionevent" in x["sql"]]
+        connection.close()
+
+    poll = threading.Thread(target=long_poll)
+    poll.start()
+    for _ in range(300):
+        if live.waiting_calls():
+            break
+        time.sleep(0.01)
+    time.sleep(0.1)
+    ice = {"candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"}}
+    event = services.event_post(call=call, side="agent", kind="ice", body=ice)
+    poll.join(10)
+    (got,) = answered["data"]["events"]
+    (read,) = [services.event_json(e) for e in services.events_after(call, "caller", call.last_seq - 1)]
+    assert got == read and got["seq"] == event.seq
+    assert answered["data"]["status"]["status"] == "answered"
+    assert len(answered["reads"]) == 1, answered["reads"]  # before it slept, not after

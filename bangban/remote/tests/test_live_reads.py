@@ -123,3 +123,94 @@ def test_a_poll_rereads_the_call_only_after_a_state_event(org, web, call):
     services.call_hangup(call=call, side="agent", by=agent)
     data = c.get(url, {"after": after, "wait": "0"}).json()
     assert data["status"]["status"] == CallStatus.ENDED
+
+
+def _call_row(call):
+    return _values(HelpCall.objects.get(pk=call.pk))
+
+
+@pytest.mark.parametrize("kind", ["ice", "chat", "form", "confirm", "link"])
+def test_a_posted_event_is_what_the_orm_reads_back_and_what_its_publication_carries(org, call, kind):
+    """The event and the call's counters as written by the one numbering statement: the row the ORM
+    reads back, and (as the long-polls answer it from the publication) what events_after answers."""
+    from bangban.remote.tests.conftest import FORM
+
+    call = services.call_answer(by=org.user("town_agent"), call=call)
+    if kind == "confirm":
+        form = services.event_post(
+            call=call, side="agent", kind="form", body=FORM | {"item": str(call.item_id)}
+        )
+    side, body = {
+        "ice": (
+            "agent",
+            {"candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"}},
+        ),
+        "chat": ("caller", {"text": "你好 世界"}),
+        "form": ("agent", FORM | {"item": str(call.item_id)}),
+        "confirm": ("caller", {"seq": form.seq} if kind == "confirm" else {}),
+        "link": ("agent", {"item": call.item_id, "which": "guide"}),
+    }[kind]
+    before = _call_row(call)
+    event = services.event_post(call=call, side=side, kind=kind, body=body)
+    stored = SessionEvent.objects.get(pk=event.pk)
+    assert _values(event) == _values(stored) and not event._state.adding
+    assert event.seq == before["last_seq"] + 1 == call.last_seq
+    other = "caller" if side == "agent" else "agent"
+    read = [e for e in services.events_after(call, other if kind == "ice" else side, event.seq - 1)]
+    import json
+
+    carried = json.loads(json.dumps(services.event_json(event)))  # as Redis carries it
+    assert carried == json.loads(json.dumps(services.event_json(read[0])))
+    after = _call_row(call)
+    changed = {k for k in after if after[k] != before[k]}
+    expected = {"last_seq"} | {"form": {"form", "form_seq"}, "confirm": {"confirmed_seq"}}.get(kind, set())
+    assert changed == expected, changed
+    if kind == "form":
+        assert after["form"] == stored.body and after["form_seq"] == event.seq
+    if kind == "confirm":
+        assert after["confirmed_seq"] == form.seq
+
+
+def test_a_signal_is_one_statement_on_postgresql(org, call, django_assert_num_queries):
+    call = services.call_answer(by=org.user("town_agent"), call=call)
+    ice = {"candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"}}
+    # PostgreSQL: the numbering UPDATE and the INSERT in one statement, no transaction of its own;
+    # SQLite: the two (in a transaction of their own outside the test's).
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        services.event_post(call=call, side="agent", kind="ice", body=ice)
+
+
+@pytest.mark.parametrize(
+    "stage,side,kind,body,code",
+    [
+        ("ended", "caller", "chat", {"text": "还在吗"}, "closed"),
+        ("queued", "caller", "ice", {"candidate": None}, "closed"),
+        ("queued", "agent", "chat", {"text": "x"}, "closed"),
+        ("accepted", "agent", "form", FORM, "invalid"),
+        ("answered", "caller", "confirm", {"seq": 1}, "stale"),
+        ("full", "agent", "chat", {"text": "x"}, "limit"),
+    ],
+)
+def test_a_refused_post_writes_nothing_and_says_why(org, call, monkeypatch, stage, side, kind, body, code):
+    if stage == "queued":
+        pass
+    elif stage == "accepted":
+        call = _accepted(org, call)
+    else:
+        call = services.call_answer(by=org.user("town_agent"), call=call)
+        if stage == "ended":
+            services.call_hangup(call=call, side="caller")
+        elif stage == "full":
+            monkeypatch.setattr(services, "MAX_EVENTS_PER_CALL", HelpCall.objects.get(pk=call.pk).last_seq)
+    before, events = _call_row(call), SessionEvent.objects.filter(call=call).count()
+    if kind == "form":
+        body = body | {"item": str(call.item_id)}
+    with pytest.raises(ServiceError) as exc:
+        services.event_post(call=call, side=side, kind=kind, body=body)
+    assert exc.value.code == code
+    assert _call_row(call) == before and SessionEvent.objects.filter(call=call).count() == events
+
+
+def test_a_queued_caller_may_chat(org, call):
+    event = services.event_post(call=call, side="caller", kind="chat", body={"text": "请稍等"})
+    assert SessionEvent.objects.get(pk=event.pk).body == {"text": "请稍等"}
