@@ -92,6 +92,7 @@ class Round:
         self.queued_url = f"/remote/c/{queued_token}/events"
         self.n = 0
         self.after = call.last_seq
+        self.poller = None
 
     def post(self):
         self.n += 1
@@ -111,36 +112,64 @@ class Round:
         self.after = events[-1]["seq"]
 
     def signal(self):
-        import threading
-
         from bangban.remote import live
 
-        answered = {}
-
-        def long_poll():
-            from django.db import connection
-
-            try:
-                answered["response"] = self.caller.get(self.poll_url, {"after": self.after})
-            finally:
-                connection.close()  # as a server's request ends (the test client leaves it open)
-
-        poll = threading.Thread(target=long_poll)
-        poll.start()
-        while poll.is_alive() and not live.waiting_calls():  # registered: let it fall asleep
+        if self.poller is None:
+            self.poller = _Poller()
+        self.poller.start(self.caller, self.poll_url, self.after)
+        while self.poller.busy() and not live.waiting_calls():  # registered: let it fall asleep
             time.sleep(0.0005)
         time.sleep(0.002)
         self.post()
-        poll.join()
-        if "response" not in answered:
-            raise RuntimeError("the long-poll failed (see above)")
-        events = answered["response"].json()["events"]
-        assert events, answered["response"].content
+        response = self.poller.result()
+        events = response.json()["events"]
+        assert events, response.content
         self.after = events[-1]["seq"]
 
     def queued(self):
         r = self.caller.get(self.queued_url, {"after": 10**9, "wait": "0"})
         assert r.status_code == 200 and r.json()["status"]["status"] == "queued", r.content
+
+
+class _Poller:
+    """One long-lived thread that runs the caller's long-polls, as an app server's thread pool does
+    (a thread, and its database connection, outlive a request); a request ends as the server ends it
+    (close_old_connections: the pool gets its connection back, SQLite keeps it while CONN_MAX_AGE)."""
+
+    def __init__(self):
+        import queue
+        import threading
+
+        self.todo, self.done = queue.Queue(), queue.Queue()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self._busy = False
+
+    def _run(self):
+        from django.db import close_old_connections
+
+        while True:
+            client, url, after = self.todo.get()
+            try:
+                self.done.put(client.get(url, {"after": after}))
+            except Exception as exc:
+                self.done.put(exc)
+            finally:
+                close_old_connections()
+
+    def start(self, client, url, after):
+        self._busy = True
+        self.todo.put((client, url, after))
+
+    def busy(self) -> bool:
+        return self._busy and self.done.empty()
+
+    def result(self):
+        response = self.done.get(timeout=60)
+        self._busy = False
+        if isinstance(response, Exception):
+            raise response
+        return response
 
 
 def measure(rounds: Round, n: int) -> None:

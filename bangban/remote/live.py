@@ -304,8 +304,10 @@ def _tick(failing: bool) -> bool:
         return True
     finally:
         # Held only for the read: a connection kept between ticks outlived its users (a browser's
-        # long-poll still waiting when the test run dropped its database).
-        connection.close()
+        # long-poll still waiting when the test run dropped its database). SQLite's is a file the
+        # process opened, kept (see _holds_server_slot).
+        if _holds_server_slot():
+            connection.close()
         _watcher_state["connected"] = False
     with _lock:
         for call_id, group in _waiters.items():
@@ -355,13 +357,21 @@ def open_waits() -> int:
     return _open_waits
 
 
+def _holds_server_slot() -> bool:
+    """Whether this thread's connection takes one of the database server's (or its pool's) few: a
+    sleeping wait gives it back. A SQLite connection is a file this process opened: kept, since
+    opening one again (SQLite reads the whole schema, Django's pragmas and functions) cost 1.4 ms of
+    CPU, as much as the rest of a signal's long-poll."""
+    return connection.vendor != "sqlite"
+
+
 def wait_for(call_id: int, check, timeout: float, *, seen: int | None = None, side: str = "", told=None):
     """Run `check()` until it returns something truthy or `timeout` seconds pass, sleeping between
     runs until this call is published (this process or Redis) for `side` ("": any event) or its event
     counter moves past `seen` (the call's last_seq read before the first check; None: unknown, the
     watcher's first read wakes once). Returns the last result of `check()`, or of `told(events)` when
     woken by events that came with their publication (then nothing is read). Costs no query and
-    holds no database connection while asleep."""
+    holds none of the database server's connections while asleep (_holds_server_slot)."""
     deadline = time.monotonic() + max(0.0, timeout)
     if timeout <= 0:
         return check()
@@ -372,7 +382,7 @@ def wait_for(call_id: int, check, timeout: float, *, seen: int | None = None, si
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            if connection.connection is not None and not connection.in_atomic_block:
+            if connection.connection is not None and not connection.in_atomic_block and _holds_server_slot():
                 # Asleep nothing needs the database: give the connection back, so 200 open waits
                 # do not hold 200 PostgreSQL connections (the bench ran out of them). Before every
                 # sleep, not only the first: a waiter woken for nothing it can read (the watcher's

@@ -133,6 +133,8 @@ class _RecordingWaiter(live._Waiter):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_waiting_long_poll_holds_no_database_connection(org, web, window, item, settings, monkeypatch):
+    """PostgreSQL's connections are the server's (and the pool's) few: given back before a sleep. A
+    SQLite connection is a file of this process, kept (opening one again cost 1.4 ms of CPU)."""
     settings.BANGBAN_REMOTE_PUBSUB_URL = ""
     settings.BANGBAN_REMOTE_WAIT_SECONDS = 0.3
     monkeypatch.setattr(live, "_Waiter", _RecordingWaiter)
@@ -142,7 +144,11 @@ def test_a_waiting_long_poll_holds_no_database_connection(org, web, window, item
     c = web(clerk)
     data = c.get(f"/remote/calls/{call.pk}/events", {"after": call.last_seq}).json()
     assert data["events"] == []
-    assert _RecordingWaiter.held and not any(_RecordingWaiter.held), _RecordingWaiter.held
+    assert _RecordingWaiter.held, _RecordingWaiter.held
+    if connection.vendor == "sqlite":
+        assert all(_RecordingWaiter.held), _RecordingWaiter.held
+    else:
+        assert not any(_RecordingWaiter.held), _RecordingWaiter.held
 
 
 @pytest.mark.django_db(transaction=True)
@@ -174,7 +180,8 @@ def test_a_long_poll_woken_for_nothing_sleeps_again_without_its_connection(
     data = web(clerk).get(f"/remote/calls/{call.pk}/events", {"after": call.last_seq}).json()
     assert data["events"] == []
     assert len(_RecordingWaiter.held) >= 3, _RecordingWaiter.held  # asleep again after each wake-up
-    assert not any(_RecordingWaiter.held), _RecordingWaiter.held
+    # (SQLite keeps its connection: a file of this process, see the test above.)
+    assert not any(_RecordingWaiter.held) or connection.vendor == "sqlite", _RecordingWaiter.held
 
 
 @pytest.mark.django_db
