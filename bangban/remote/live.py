@@ -79,12 +79,20 @@ class _Waiter:
 
 _lock = threading.Lock()
 _waiters: dict[int, set[_Waiter]] = {}
+# The highest event number heard here per call, so a waiter that read before it was added learns
+# what was published in between (dropped whole past LATEST_MAX calls: the watcher still wakes them).
+_latest: dict[int, int] = {}
+LATEST_MAX = 10000
 
 
 def _add(call_id: int, seen: int | None, side: str = "") -> _Waiter:
     w = _Waiter(seen, side)
     with _lock:
         _waiters.setdefault(call_id, set()).add(w)
+        latest = _latest.get(call_id)
+        if seen is not None and latest is not None and latest > seen:  # published since its read
+            w.reread, w.top = True, latest
+            w.event.set()
     _ensure_threads()
     return w
 
@@ -102,6 +110,10 @@ def _wake(call_id: int, to: str = "", seq: int | None = None, event: dict | None
     """Tell the waiters of a call about its event number `seq` for `to` ("": both sides), carrying the
     event itself when given (see _tell)."""
     with _lock:
+        if seq is not None and seq > _latest.get(call_id, 0):
+            if len(_latest) >= LATEST_MAX:
+                _latest.clear()
+            _latest[call_id] = seq
         for w in _waiters.get(call_id, ()):
             _tell(w, to, seq, event)
 
@@ -365,19 +377,31 @@ def _holds_server_slot() -> bool:
     return connection.vendor != "sqlite"
 
 
-def wait_for(call_id: int, check, timeout: float, *, seen: int | None = None, side: str = "", told=None):
+def wait_for(
+    call_id: int,
+    check,
+    timeout: float,
+    *,
+    seen: int | None = None,
+    side: str = "",
+    told=None,
+    first=None,
+):
     """Run `check()` until it returns something truthy or `timeout` seconds pass, sleeping between
     runs until this call is published (this process or Redis) for `side` ("": any event) or its event
     counter moves past `seen` (the call's last_seq read before the first check; None: unknown, the
     watcher's first read wakes once). Returns the last result of `check()`, or of `told(events)` when
     woken by events that came with their publication (then nothing is read). Costs no query and
-    holds none of the database server's connections while asleep (_holds_server_slot)."""
+    holds none of the database server's connections while asleep (_holds_server_slot).
+
+    `first`: the first check's result, read with the call that gave `seen` (one statement): what
+    was published between that read and this wait's start wakes it at once."""
     deadline = time.monotonic() + max(0.0, timeout)
     if timeout <= 0:
-        return check()
+        return check() if first is None else first
     waiter = _add(call_id, seen, side)
     try:
-        result = check()
+        result = check() if first is None else first
         while not result:
             left = deadline - time.monotonic()
             if left <= 0:

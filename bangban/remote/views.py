@@ -39,21 +39,30 @@ def _json_error(exc: ServiceError, status: int = 400) -> JsonResponse:
     return JsonResponse({"code": exc.code, "message": exc.message, "field": exc.field}, status=status)
 
 
-def _wait(request, call: HelpCall, side: str) -> JsonResponse:
+def _after(request) -> int | None:
+    """The poll's `after` (0 when absent), None when it is not a non-negative integer."""
+    after = parse_id(request.GET.get("after", "0") or "0")
+    if after is None and request.GET.get("after", "0") != "0":
+        return None
+    return after or 0
+
+
+AFTER_INVALID = ServiceError("invalid", "after 应为非负整数", field="after")
+
+
+def _wait(request, call: HelpCall, side: str, after: int) -> JsonResponse:
     try:
-        return _wait_for_events(request, call, side)
+        return _wait_for_events(request, call, side, after)
     except HelpCall.DoesNotExist:  # deleted while waiting (only ever in a test's teardown)
         raise Http404("没有找到该求助") from None
 
 
-def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
-    after = parse_id(request.GET.get("after", "0") or "0")
-    if after is None and request.GET.get("after", "0") != "0":
-        return _json_error(ServiceError("invalid", "after 应为非负整数", field="after"))
-    after = after or 0
+def _wait_for_events(request, call: HelpCall, side: str, after: int) -> JsonResponse:
+    # The call came with its events after `after` (call.live_events: one statement).
+    first = [services.event_json(e) for e in call.live_events]
     services.heartbeat(call, side)
     if services.check_stale(call):
-        call = _reload(call)
+        call, first = _reload(call), None  # closed or returned just now: read its events again
     wait = settings.BANGBAN_REMOTE_WAIT_SECONDS
     if request.GET.get("wait") == "0":
         wait = 0
@@ -67,7 +76,7 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
     else:
         busy = False
     try:
-        # The call was read just now, before the first check: its last_seq is what this wait has seen.
+        # The call and its events were read in one statement: its last_seq is what this wait has seen.
         # Woken by events that came with their publication, it answers them without reading them.
         events = live.wait_for(
             call.pk,
@@ -76,6 +85,7 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
             seen=call.last_seq,
             side=side,
             told=lambda heard: [e for e in heard if e["seq"] > after],
+            first=first,
         )
     finally:
         if wait and not busy:
@@ -293,8 +303,11 @@ def session_view(request, pk):
 @login_required
 @require_GET
 def events_view(request, pk):
-    call, side = selectors.call_for_staff(request.user, pk, related=selectors.LIVE_RELATED)
-    return _wait(request, call, side)
+    after = _after(request)
+    if after is None:
+        return _json_error(AFTER_INVALID)
+    call, side = selectors.live_call_for_staff(request.user, pk, after)
+    return _wait(request, call, side, after)
 
 
 @login_required
@@ -389,7 +402,13 @@ def public_session_view(request, token):
 
 @require_GET
 def public_events_view(request, token):
-    return _wait(request, _public_call(token, selectors.LIVE_RELATED), SessionEvent.Side.CALLER)
+    after = _after(request)
+    if after is None:
+        return _json_error(AFTER_INVALID)
+    call = selectors.live_call_for_token(token, after)
+    if call is None:
+        raise Http404("没有找到该求助")
+    return _wait(request, call, SessionEvent.Side.CALLER, after)
 
 
 @require_POST
