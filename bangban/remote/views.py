@@ -10,6 +10,7 @@ after `seq` (each wait is the caller's heartbeat); `post` takes {"kind": …, "b
 from __future__ import annotations
 
 import json
+import random
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,6 +34,7 @@ from bangban.remote.models import CallStatus, CloudWindow, HelpCall, SessionEven
 
 MEDIA_POLICY = "geolocation=(), camera=(self), microphone=(self)"
 MAX_BODY = 64 * 1024
+QUEUED_WAIT = 5.0  # seconds a queued caller's poll waits at most (its place and estimate refresh)
 
 
 def _json_error(exc: ServiceError, status: int = 400) -> JsonResponse:
@@ -67,7 +69,10 @@ def _wait_for_events(request, call: HelpCall, side: str, after: int) -> JsonResp
     if request.GET.get("wait") == "0":
         wait = 0
     if call.status == CallStatus.QUEUED:
-        wait = min(wait, 5.0)  # the place in the queue moves without an event: refresh it
+        # The place in the queue moves without an event: refresh it within QUEUED_WAIT seconds, at
+        # a random moment of its second half, so callers who queued together (a burst, the bench's
+        # start) do not go on re-polling together (200 at once every 5 s set the signals' p99).
+        wait = min(wait, random.uniform(QUEUED_WAIT / 2, QUEUED_WAIT))
     elif call.status in (CallStatus.ENDED, CallStatus.ABANDONED):
         wait = 0
     if wait and not live.take_slot():
