@@ -3,12 +3,12 @@ import os
 from importlib import import_module
 
 from django.conf import settings
-from django.core.wsgi import get_wsgi_application
 
 from bangban.core import warmup
+from bangban.core.handler import wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangban.settings")
-application = get_wsgi_application()
+application = wsgi_application()  # Django's, resolving each request once (core.handler)
 
 # Each app server process holds ~170,000 long-lived objects (modules, models, forms, the URLconf).
 # Python's full collection walks all of them: 30–140 ms during which the process answers nothing,

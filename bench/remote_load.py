@@ -209,6 +209,7 @@ class Run:
         self.until = time.monotonic() + seconds
         self.sent: dict[str, float] = {}
         self.latencies: list[float] = []
+        self.received_at: list[float] = []  # when each latency's signal arrived (perf_counter)
         self.polls = 0
         self.errors = 0
         self.post_ms: list[float] = []  # a signal's POST, request to response
@@ -224,6 +225,7 @@ class Run:
                     key = e["body"]["candidate"]["candidate"]
                     if key in self.sent:
                         self.latencies.append((now - self.sent.pop(key)) * 1000)
+                        self.received_at.append(now)
 
     def poll(self, session, url: str, stop: threading.Event) -> None:
         after = 0
@@ -429,6 +431,17 @@ def main() -> None:
             print(
                 f"signal latency ms: p50 {statistics.median(lat):.1f}  p95 {percentile(lat, 95):.1f}  "
                 f"p99 {percentile(lat, 99):.1f}  max {max(lat):.1f}"
+            )
+            # Where the tail is: the run's start (every caller's first poll at once) or throughout.
+            first = min(run.received_at)
+            seconds = [
+                [ms for ms, at in zip(lat, run.received_at, strict=True) if s <= at - first < s + 1]
+                for s in range(int(args.seconds) + 1)
+            ]
+            print(
+                "p99 by second: "
+                + " ".join(f"{percentile(b, 99):.0f}" if b else "-" for b in seconds)
+                + " ms"
             )
         print(f"long-polls answered {run.polls} ({run.polls / elapsed:.0f}/s)")
         requests_served = run.polls + len(run.post_ms) + len(run.probe_ms)

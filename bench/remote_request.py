@@ -1,7 +1,10 @@
 """What one request of the remote-help bench costs, in process (no HTTP server, no client threads):
 an agent's ICE signal POST, the caller's poll that returns it, and a queued caller's poll that finds
 nothing (wait=0), each through the WSGI handler with the app's whole middleware stack, the server's
-settings as bench/remote_load.py starts them, and CSRF enforced as for a browser.
+settings as bench/remote_load.py starts them, and CSRF enforced as for a browser. And `signal`, what
+one signal costs the server as the load bench delivers it: the caller's long-poll already asleep (a
+thread), the agent's POST, the long-poll woken and answering it, with the process's live threads
+(Redis subscriber, database watcher) counted (the CPU of the whole process over the round).
 
     .venv/bin/python bench/remote_request.py                                 # SQLite, N=500 rounds
     .venv/bin/python bench/remote_request.py --database-url postgres://postgres@127.0.0.1:5432/bangban_remote_req \\
@@ -27,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-KINDS = ("post", "poll", "queued")
+KINDS = ("post", "poll", "queued", "signal")
 WARMUP = 30
 
 
@@ -89,6 +92,7 @@ class Round:
         self.queued_url = f"/remote/c/{queued_token}/events"
         self.n = 0
         self.after = call.last_seq
+        self.poller = None
 
     def post(self):
         self.n += 1
@@ -107,9 +111,65 @@ class Round:
         assert events, r.content
         self.after = events[-1]["seq"]
 
+    def signal(self):
+        from bangban.remote import live
+
+        if self.poller is None:
+            self.poller = _Poller()
+        self.poller.start(self.caller, self.poll_url, self.after)
+        while self.poller.busy() and not live.waiting_calls():  # registered: let it fall asleep
+            time.sleep(0.0005)
+        time.sleep(0.002)
+        self.post()
+        response = self.poller.result()
+        events = response.json()["events"]
+        assert events, response.content
+        self.after = events[-1]["seq"]
+
     def queued(self):
         r = self.caller.get(self.queued_url, {"after": 10**9, "wait": "0"})
         assert r.status_code == 200 and r.json()["status"]["status"] == "queued", r.content
+
+
+class _Poller:
+    """One long-lived thread that runs the caller's long-polls, as an app server's thread pool does
+    (a thread, and its database connection, outlive a request); a request ends as the server ends it
+    (close_old_connections: the pool gets its connection back, SQLite keeps it while CONN_MAX_AGE)."""
+
+    def __init__(self):
+        import queue
+        import threading
+
+        self.todo, self.done = queue.Queue(), queue.Queue()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self._busy = False
+
+    def _run(self):
+        from django.db import close_old_connections
+
+        while True:
+            client, url, after = self.todo.get()
+            try:
+                self.done.put(client.get(url, {"after": after}))
+            except Exception as exc:
+                self.done.put(exc)
+            finally:
+                close_old_connections()
+
+    def start(self, client, url, after):
+        self._busy = True
+        self.todo.put((client, url, after))
+
+    def busy(self) -> bool:
+        return self._busy and self.done.empty()
+
+    def result(self):
+        response = self.done.get(timeout=60)
+        self._busy = False
+        if isinstance(response, Exception):
+            raise response
+        return response
 
 
 def measure(rounds: Round, n: int) -> None:

@@ -13,6 +13,8 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_page
 
+from bangban.core.handler import resolve_early
+
 # Namespaces whose every page is public, and single public pages of other apps.
 PUBLIC_NAMESPACES = frozenset({"portal", "public_catalog"})
 # The bookings app also has staff pages (slot templates, the signature pad at the window): only these
@@ -55,12 +57,25 @@ def public_view_name(path: str) -> str | None:
     if path.startswith(NOT_PAGES):
         return None
     try:
-        match = resolve(path)
+        return _public_name(resolve(path))
     except Resolver404:
         return None
+
+
+def _public_name(match) -> str | None:
     if match.namespace in PUBLIC_NAMESPACES or match.view_name in PUBLIC_VIEWS:
         return match.view_name
     return None
+
+
+def _request_public_name(request) -> str | None:
+    """public_view_name of the request's path, resolved once for the request (core.handler)."""
+    if request.path_info.startswith(NOT_PAGES):
+        return None
+    try:
+        return _public_name(resolve_early(request))
+    except Resolver404:
+        return None
 
 
 class PublicPageMiddleware:
@@ -72,7 +87,7 @@ class PublicPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        name = public_view_name(request.path_info)
+        name = _request_public_name(request)
         if name is None:
             return self.get_response(request)
         request.user = AnonymousUser()

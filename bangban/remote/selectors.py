@@ -74,11 +74,20 @@ def _reading(related: tuple[str, ...]):
     return HelpCall.objects.select_related(*related) if related else HelpCall.objects.all()
 
 
-def _live_read(related: tuple[str, ...], where: str, params: list) -> HelpCall | None:
+EVENTS_LIMIT = 200  # events a poll answers at most (the client asks again from the last)
+
+
+def _live_read(
+    related: tuple[str, ...], where: str, params: list, events: tuple[str, list] | None = None
+) -> HelpCall | None:
     """The live endpoints' read of a call (`where` on alias c), hand-written (core.db.rows): the
     ORM compiled the statement anew on every poll and post, most of their CPU (the bench's 450
     requests a second). LIVE_RELATED joins the agent's name and the case's number, all the status
-    line shows of them (the rest of those rows is deferred, read if ever touched)."""
+    line shows of them (the rest of those rows is deferred, read if ever touched).
+
+    `events`: (condition on alias e, its parameters) also reads, in the same statement, the call's
+    events meeting it in order (EVENTS_LIMIT at most) into `call.live_events` (a poll: one statement,
+    the call and its events from one snapshot)."""
     from bangban.cases.models import Case
 
     quote = connection.ops.quote_name
@@ -97,19 +106,61 @@ def _live_read(related: tuple[str, ...], where: str, params: list) -> HelpCall |
             f"ON {sel_alias}.{quote(model._meta.pk.column)} = c.{quote(field.column)}"
         )
         parts.append((field, part))
-    sql = f"SELECT {', '.join(columns)} FROM {quote(HelpCall._meta.db_table)} c{''.join(joins)} WHERE {where}"
+    tail, tail_params = "", []
+    if events is not None:
+        event_sel = selection(SessionEvent, "e")
+        columns.append(event_sel.sql)
+        joins.append(
+            f" LEFT JOIN {quote(SessionEvent._meta.db_table)} e "
+            f"ON e.{quote(SessionEvent.call.field.column)} = c.{quote(HelpCall._meta.pk.column)} "
+            f"AND {events[0]}"
+        )
+        tail, tail_params = f" ORDER BY e.{quote('seq')} LIMIT %s", [EVENTS_LIMIT]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(HelpCall._meta.db_table)} c{''.join(joins)} "
+        f"WHERE {where}{tail}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(sql, ([*events[1]] if events is not None else []) + params + tail_params)
+        rows = cursor.fetchall() if events is not None else [cursor.fetchone()]
+    if not rows or rows[0] is None:
         return None
+    row = rows[0]
     width = len(call_sel.names)
     call = call_sel.instance(row[:width])
     for field, part in parts:
         value = part.instance(row[width : width + len(part.names)])
         width += len(part.names)
         field.set_cached_value(call, value)
+    if events is not None:
+        call.live_events = []
+        for row in rows:
+            event = event_sel.instance(row[width:])
+            if event is not None:  # no event: the outer join's NULLs
+                SessionEvent.call.field.set_cached_value(event, call)
+                call.live_events.append(event)
     return call
+
+
+def _staff_where(user, pk) -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    return (
+        f"c.{quote(HelpCall._meta.pk.column)} = %s AND (c.{quote(HelpCall.agent.field.column)} = %s "
+        f"OR c.{quote(HelpCall.clerk.field.column)} = %s)",
+        [parse_id(str(pk)), user.pk, user.pk],
+    )
+
+
+def _token_where(token: str) -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    return f"c.{quote('caller_token')} = %s AND c.{quote('origin')} = %s", [
+        token,
+        HelpCall.Origin.PUBLIC.value,
+    ]
+
+
+def _side_of(call: HelpCall, user) -> str:
+    return SessionEvent.Side.AGENT if call.agent_id == user.pk else SessionEvent.Side.CALLER
 
 
 def call_for_staff(user, pk, *, related: tuple[str, ...] = FULL_RELATED) -> tuple[HelpCall, str]:
@@ -118,18 +169,12 @@ def call_for_staff(user, pk, *, related: tuple[str, ...] = FULL_RELATED) -> tupl
     if parse_id(str(pk)) is None:
         raise NotInScope()
     if related in ((), LIVE_RELATED):
-        quote = connection.ops.quote_name
-        call = _live_read(
-            related,
-            f"c.{quote(HelpCall._meta.pk.column)} = %s AND (c.{quote(HelpCall.agent.field.column)} = %s "
-            f"OR c.{quote(HelpCall.clerk.field.column)} = %s)",
-            [parse_id(str(pk)), user.pk, user.pk],
-        )
+        call = _live_read(related, *_staff_where(user, pk))
     else:
         call = _reading(related).filter(pk=pk).filter(Q(agent=user) | Q(clerk=user)).first()
     if call is None:
         raise NotInScope(target=HelpCall.objects.filter(pk=pk).first())
-    return call, (SessionEvent.Side.AGENT if call.agent_id == user.pk else SessionEvent.Side.CALLER)
+    return call, _side_of(call, user)
 
 
 def call_for_token(token: str, *, related: tuple[str, ...] = FULL_RELATED) -> HelpCall | None:
@@ -137,13 +182,41 @@ def call_for_token(token: str, *, related: tuple[str, ...] = FULL_RELATED) -> He
     if not token or len(token) > 64:
         return None
     if related in ((), LIVE_RELATED):
-        quote = connection.ops.quote_name
-        return _live_read(
-            related,
-            f"c.{quote('caller_token')} = %s AND c.{quote('origin')} = %s",
-            [token, HelpCall.Origin.PUBLIC.value],
-        )
+        return _live_read(related, *_token_where(token))
     return _reading(related).filter(caller_token=token, origin=HelpCall.Origin.PUBLIC).first()
+
+
+def _events_for(other_sql: str, other_params: list, after: int) -> tuple[str, list]:
+    """The events after `after` that are not for `other` (SQL on alias c: the side not reading),
+    as services.events_after reads them."""
+    quote = connection.ops.quote_name
+    return f"e.{quote('seq')} > %s AND e.{quote('to')} <> {other_sql}", [after, *other_params]
+
+
+def live_call_for_staff(user, pk, after: int) -> tuple[HelpCall, str]:
+    """A poll's read for staff: call_for_staff with LIVE_RELATED and, in the same statement, the
+    events the user's side reads after `after` (`call.live_events`)."""
+    if parse_id(str(pk)) is None:
+        raise NotInScope()
+    quote = connection.ops.quote_name
+    # The agent reads what is not for the caller, the clerk what is not for the agent.
+    other = f"CASE WHEN c.{quote(HelpCall.agent.field.column)} = %s THEN %s ELSE %s END"
+    events = _events_for(
+        other, [user.pk, SessionEvent.Side.CALLER.value, SessionEvent.Side.AGENT.value], after
+    )
+    call = _live_read(LIVE_RELATED, *_staff_where(user, pk), events=events)
+    if call is None:
+        raise NotInScope(target=HelpCall.objects.filter(pk=pk).first())
+    return call, _side_of(call, user)
+
+
+def live_call_for_token(token: str, after: int) -> HelpCall | None:
+    """A citizen's poll: call_for_token with LIVE_RELATED and the caller's events after `after`."""
+    token = str(token or "")
+    if not token or len(token) > 64:
+        return None
+    events = _events_for("%s", [SessionEvent.Side.AGENT.value], after)
+    return _live_read(LIVE_RELATED, *_token_where(token), events=events)
 
 
 def agents_on_duty(window: CloudWindow) -> int:

@@ -25,7 +25,7 @@ from bangban.accounts.roles import Cap
 from bangban.audit.services import audit_record
 from bangban.catalog.models import Item
 from bangban.core import crypto
-from bangban.core.db.rows import insert_groups, selection
+from bangban.core.db.rows import insert_groups, insert_parts, selection
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import mask_phone
 from bangban.core.routing import parse_id
@@ -55,8 +55,8 @@ FORM_FIELDS = {
 SEEN_EVERY = timedelta(seconds=5)  # a heartbeat writes at most this often
 
 
-def _wake(call_id: int, to: str = "") -> None:
-    transaction.on_commit(partial(live.publish, call_id, to))
+def _wake(call_id: int, to: str = "", seq: int | None = None, event: dict | None = None) -> None:
+    transaction.on_commit(partial(live.publish, call_id, to, seq, event))
 
 
 def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
@@ -217,34 +217,78 @@ def _check_item(item) -> Item | None:
 
 def _state(call: HelpCall, text: str, **data) -> SessionEvent:
     selectors.queue_changed(call.window_id)  # every change of a call's status comes through here
-    return _append(call, Side.SYSTEM, Kind.STATE, {"text": text, "status": call.status, **data})
+    return _append_or_refuse(call, Side.SYSTEM, Kind.STATE, {"text": text, "status": call.status, **data})
 
 
-def _next_seq(call_id: int) -> int | None:
-    """The call's next event number (UPDATE … RETURNING: one statement, hand-written as a signal
-    arrives several times a second per session), None at MAX_EVENTS_PER_CALL."""
+def event_json(e: SessionEvent) -> dict:
+    """An event as the live endpoints answer it, and as its publication carries it to the waiting
+    long-polls (live.publish), which then answer it without reading it back."""
+    return {"seq": e.seq, "side": e.side, "kind": e.kind, "body": e.body, "at": e.at.isoformat()}
+
+
+def _append(
+    call: HelpCall,
+    side: str,
+    kind: str,
+    body: dict,
+    to: str = "",
+    *,
+    where: str = "",
+    where_params: tuple = (),
+    sets: str = "",
+    set_params: tuple = (),
+) -> SessionEvent | None:
+    """Number and write one session event, if the call has room (MAX_EVENTS_PER_CALL) and its row meets
+    `where` (" AND …" on its columns), setting `sets` (", … = …") on it as well. The number comes from
+    the call's row (UPDATE … last_seq = last_seq + 1 RETURNING: its row lock, held until commit, keeps
+    numbers committing in order); PostgreSQL does it and the INSERT in one statement (the UPDATE in a
+    WITH clause, the event selected from it: one round trip, no transaction of its own), SQLite in two
+    inside one. None when the row did not qualify (nothing written). Hand-written: a signal arrives
+    several times a second per session."""
     quote = connection.ops.quote_name
-    seq = quote("last_seq")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(HelpCall._meta.db_table)} SET {seq} = {seq} + 1 "
-            f"WHERE {quote(HelpCall._meta.pk.column)} = %s AND {seq} < %s RETURNING {seq}",
-            [call_id, MAX_EVENTS_PER_CALL],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def _append(call: HelpCall, side: str, kind: str, body: dict, to: str = "") -> SessionEvent:
-    """Number and write one session event (takes the call's row lock until commit)."""
-    seq = _next_seq(call.pk)
-    if seq is None:
-        raise ServiceError("limit", "本次会话的消息已达上限，请结束后重新发起", field="kind")
-    call.last_seq = seq
-    _wake(call.pk, to)
-    event = SessionEvent(call=call, seq=seq, side=side, kind=kind, to=to, body=body)
-    event.pk = insert_groups([[event]], returning_pk=True)
+    last = quote("last_seq")
+    update = (
+        f"UPDATE {quote(HelpCall._meta.db_table)} SET {last} = {last} + 1{sets} "
+        f"WHERE {quote(HelpCall._meta.pk.column)} = %s AND {last} < %s{where} RETURNING {last}"
+    )
+    params = [*set_params, call.pk, MAX_EVENTS_PER_CALL, *where_params]
+    event = SessionEvent(call=call, seq=0, side=side, kind=kind, to=to, body=body)
+    if connection.vendor == "postgresql":
+        table, columns, values = insert_parts(event)
+        seq_at = columns.index(quote(SessionEvent._meta.get_field("seq").column))
+        selected = ["%s"] * len(columns)
+        selected[seq_at] = f"c.{last}"
+        del values[seq_at]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH c AS ({update}) INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT {', '.join(selected)} FROM c RETURNING {quote(SessionEvent._meta.pk.column)}, "
+                f"{quote('seq')}",
+                params + values,
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        event.pk, event.seq = row
+    else:
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(update, params)
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            event.seq = row[0]
+            event.pk = insert_groups([[event]], returning_pk=True)
     event._state.adding = False
+    call.last_seq = event.seq
+    _wake(call.pk, to, event.seq, event_json(event))
+    return event
+
+
+def _append_or_refuse(call: HelpCall, side: str, kind: str, body: dict, to: str = "") -> SessionEvent:
+    """_append of the system's own events (the call's status already settled under its lock)."""
+    event = _append(call, side, kind, body, to)
+    if event is None:
+        raise ServiceError("limit", "本次会话的消息已达上限，请结束后重新发起", field="kind")
     return event
 
 
@@ -546,53 +590,75 @@ def _clean_form(body) -> dict:
     return out
 
 
-@transaction.atomic
 def event_post(*, call: HelpCall, side: str, kind: str, body) -> SessionEvent:
-    """Chat, signalling, a form snapshot (agent), a confirmation (caller) or a pushed link (agent)."""
+    """Chat, signalling, a form snapshot (agent), a confirmation (caller) or a pushed link (agent).
+    The call's state is judged in the statement that numbers the event (its status, and for a form
+    no case yet, for a confirmation the form version confirmed), not on a copy read before: one
+    statement, and a call ended a moment ago takes nothing more. Only a refusal reads the call, to
+    say why."""
     if side not in (Side.CALLER, Side.AGENT):
         raise ServiceError("invalid", "发送方不正确", field="side")
     allowed = CALLER_KINDS if side == Side.CALLER else AGENT_KINDS
     if kind not in allowed:
         raise ServiceError("invalid", "该类消息不能由此方发送", field="kind")
-    call = _current(call.pk)  # as it is now (the caller's copy may be older)
-    if call.status != CallStatus.ANSWERED:
-        if not (kind == Kind.CHAT and call.status == CallStatus.QUEUED and side == Side.CALLER):
-            raise ServiceError("closed", "会话未在进行中", field="call")
-    other = Side.AGENT if side == Side.CALLER else Side.CALLER
+    quote = connection.ops.quote_name
+    statuses = [CallStatus.ANSWERED.value]
+    if kind == Kind.CHAT and side == Side.CALLER:
+        statuses.append(CallStatus.QUEUED.value)  # a queued caller may write while waiting
+    where = f" AND {quote('status')} IN ({', '.join(['%s'] * len(statuses))})"
+    where_params, sets, set_params, to = tuple(statuses), "", (), ""
     if kind == Kind.CHAT:
         text = str((body or {}).get("text", "")) if isinstance(body, dict) else ""
-        text = _text(text, field="text", label="消息", max_length=CHAT_MAX, required=True)
-        return _append(call, side, kind, {"text": text})
-    if kind in SIGNAL_KINDS:
-        return _append(call, side, kind, _clean_signal(kind, body), to=other)
-    if kind == Kind.FORM:
-        if call.case_id:
-            raise ServiceError("invalid", "已受理办件，表单不能再修改", field="body")
-        form = _clean_form(body)
-        event = _append(call, side, kind, form)
-        HelpCall.objects.filter(pk=call.pk).update(form=form, form_seq=event.seq)
-        return event
-    if kind == Kind.CONFIRM:
+        body = {"text": _text(text, field="text", label="消息", max_length=CHAT_MAX, required=True)}
+    elif kind in SIGNAL_KINDS:
+        body, to = _clean_signal(kind, body), Side.AGENT if side == Side.CALLER else Side.CALLER
+    elif kind == Kind.FORM:
+        body = _clean_form(body)
+        where += f" AND {quote(HelpCall.case.field.column)} IS NULL"
+        form = HelpCall._meta.get_field("form")
+        sets = f", {quote('form')} = %s, {quote('form_seq')} = {quote('last_seq')} + 1"
+        set_params = (form.get_db_prep_save(body, connection),)
+    elif kind == Kind.CONFIRM:
         seq = body.get("seq") if isinstance(body, dict) else None
-        if not isinstance(seq, int) or seq <= 0 or seq != call.form_seq:
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq <= 0:
             raise ServiceError("stale", "表单已更新，请核对最新内容后再确认", field="seq")
-        event = _append(call, side, kind, {"seq": seq})
-        HelpCall.objects.filter(pk=call.pk).update(confirmed_seq=seq)
-        return event
-    # LINK: a 办事指南 or 一次性告知书 of a catalog item
-    from django.urls import reverse
+        body = {"seq": seq}
+        where += f" AND {quote('form_seq')} = %s"
+        where_params += (seq,)
+        sets, set_params = f", {quote('confirmed_seq')} = %s", (seq,)
+    else:  # LINK: a 办事指南 or 一次性告知书 of a catalog item
+        from django.urls import reverse
 
-    item = _check_item(body.get("item") if isinstance(body, dict) else None)
-    which = body.get("which") if isinstance(body, dict) else None
-    if item is None or which not in ("guide", "notice"):
-        raise ServiceError("invalid", "请选择要推送的事项和文书（办事指南或一次性告知书）", field="item")
-    url = reverse("public_catalog:guide" if which == "guide" else "public_catalog:notice", args=[item.pk])
-    title = f"{item.name}·{'办事指南' if which == 'guide' else '一次性告知书'}"
-    return _append(call, side, kind, {"url": url, "title": title})
+        item = _check_item(body.get("item") if isinstance(body, dict) else None)
+        which = body.get("which") if isinstance(body, dict) else None
+        if item is None or which not in ("guide", "notice"):
+            raise ServiceError("invalid", "请选择要推送的事项和文书（办事指南或一次性告知书）", field="item")
+        url = reverse("public_catalog:guide" if which == "guide" else "public_catalog:notice", args=[item.pk])
+        body = {"url": url, "title": f"{item.name}·{'办事指南' if which == 'guide' else '一次性告知书'}"}
+    event = _append(
+        call, side, kind, body, to, where=where, where_params=where_params, sets=sets, set_params=set_params
+    )
+    if event is None:
+        raise _refusal(_current(call.pk), side, kind, body)
+    return event
+
+
+def _refusal(call: HelpCall, side: str, kind: str, body: dict) -> ServiceError:
+    """Why event_post wrote nothing, judged on the call as it is now."""
+    if call.status != CallStatus.ANSWERED:
+        if not (kind == Kind.CHAT and call.status == CallStatus.QUEUED and side == Side.CALLER):
+            return ServiceError("closed", "会话未在进行中", field="call")
+    if call.last_seq >= MAX_EVENTS_PER_CALL:
+        return ServiceError("limit", "本次会话的消息已达上限，请结束后重新发起", field="kind")
+    if kind == Kind.FORM and call.case_id:
+        return ServiceError("invalid", "已受理办件，表单不能再修改", field="body")
+    if kind == Kind.CONFIRM and body["seq"] != call.form_seq:
+        return ServiceError("stale", "表单已更新，请核对最新内容后再确认", field="seq")
+    return ServiceError("stale", "会话状态刚刚变化，请重试", field="call")  # changed in between
 
 
 def _current(call_id: int) -> HelpCall:
-    """The call as it is now (hand-written: read on every post)."""
+    """The call as it is now (hand-written: read when a post is refused, to say why)."""
     quote = connection.ops.quote_name
     sel = selection(HelpCall, "c")
     with connection.cursor() as cursor:

@@ -10,6 +10,7 @@ after `seq` (each wait is the caller's heartbeat); `post` takes {"kind": …, "b
 from __future__ import annotations
 
 import json
+import random
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,36 +34,45 @@ from bangban.remote.models import CallStatus, CloudWindow, HelpCall, SessionEven
 
 MEDIA_POLICY = "geolocation=(), camera=(self), microphone=(self)"
 MAX_BODY = 64 * 1024
+QUEUED_WAIT = 5.0  # seconds a queued caller's poll waits at most (its place and estimate refresh)
 
 
 def _json_error(exc: ServiceError, status: int = 400) -> JsonResponse:
     return JsonResponse({"code": exc.code, "message": exc.message, "field": exc.field}, status=status)
 
 
-def _event_json(e: SessionEvent) -> dict:
-    return {"seq": e.seq, "side": e.side, "kind": e.kind, "body": e.body, "at": e.at.isoformat()}
+def _after(request) -> int | None:
+    """The poll's `after` (0 when absent), None when it is not a non-negative integer."""
+    after = parse_id(request.GET.get("after", "0") or "0")
+    if after is None and request.GET.get("after", "0") != "0":
+        return None
+    return after or 0
 
 
-def _wait(request, call: HelpCall, side: str) -> JsonResponse:
+AFTER_INVALID = ServiceError("invalid", "after 应为非负整数", field="after")
+
+
+def _wait(request, call: HelpCall, side: str, after: int) -> JsonResponse:
     try:
-        return _wait_for_events(request, call, side)
+        return _wait_for_events(request, call, side, after)
     except HelpCall.DoesNotExist:  # deleted while waiting (only ever in a test's teardown)
         raise Http404("没有找到该求助") from None
 
 
-def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
-    after = parse_id(request.GET.get("after", "0") or "0")
-    if after is None and request.GET.get("after", "0") != "0":
-        return _json_error(ServiceError("invalid", "after 应为非负整数", field="after"))
-    after = after or 0
+def _wait_for_events(request, call: HelpCall, side: str, after: int) -> JsonResponse:
+    # The call came with its events after `after` (call.live_events: one statement).
+    first = [services.event_json(e) for e in call.live_events]
     services.heartbeat(call, side)
     if services.check_stale(call):
-        call = _reload(call)
+        call, first = _reload(call), None  # closed or returned just now: read its events again
     wait = settings.BANGBAN_REMOTE_WAIT_SECONDS
     if request.GET.get("wait") == "0":
         wait = 0
     if call.status == CallStatus.QUEUED:
-        wait = min(wait, 5.0)  # the place in the queue moves without an event: refresh it
+        # The place in the queue moves without an event: refresh it within QUEUED_WAIT seconds, at
+        # a random moment of its second half, so callers who queued together (a burst, the bench's
+        # start) do not go on re-polling together (200 at once every 5 s set the signals' p99).
+        wait = min(wait, random.uniform(QUEUED_WAIT / 2, QUEUED_WAIT))
     elif call.status in (CallStatus.ENDED, CallStatus.ABANDONED):
         wait = 0
     if wait and not live.take_slot():
@@ -71,20 +81,27 @@ def _wait_for_events(request, call: HelpCall, side: str) -> JsonResponse:
     else:
         busy = False
     try:
-        # The call was read just now, before the first check: its last_seq is what this wait has seen.
+        # The call and its events were read in one statement: its last_seq is what this wait has seen.
+        # Woken by events that came with their publication, it answers them without reading them.
         events = live.wait_for(
-            call.pk, lambda: services.events_after(call, side, after), wait, seen=call.last_seq, side=side
+            call.pk,
+            lambda: [services.event_json(e) for e in services.events_after(call, side, after)],
+            wait,
+            seen=call.last_seq,
+            side=side,
+            told=lambda heard: [e for e in heard if e["seq"] > after],
+            first=first,
         )
     finally:
         if wait and not busy:
             live.give_slot()
-    if any(e.kind == SessionEvent.Kind.STATE for e in events):
+    if any(e["kind"] == SessionEvent.Kind.STATE for e in events):
         # Every change of status, agent or case comes with a state event: without one (chat,
         # signalling, the form), the call read at the start of this request is still current.
         call = _reload(call)
     return JsonResponse(
         {
-            "events": [_event_json(e) for e in events],
+            "events": events,
             "status": selectors.queue_status(call),
             "retry_after": 1 if busy else 0,
         }
@@ -291,8 +308,11 @@ def session_view(request, pk):
 @login_required
 @require_GET
 def events_view(request, pk):
-    call, side = selectors.call_for_staff(request.user, pk, related=selectors.LIVE_RELATED)
-    return _wait(request, call, side)
+    after = _after(request)
+    if after is None:
+        return _json_error(AFTER_INVALID)
+    call, side = selectors.live_call_for_staff(request.user, pk, after)
+    return _wait(request, call, side, after)
 
 
 @login_required
@@ -387,7 +407,13 @@ def public_session_view(request, token):
 
 @require_GET
 def public_events_view(request, token):
-    return _wait(request, _public_call(token, selectors.LIVE_RELATED), SessionEvent.Side.CALLER)
+    after = _after(request)
+    if after is None:
+        return _json_error(AFTER_INVALID)
+    call = selectors.live_call_for_token(token, after)
+    if call is None:
+        raise Http404("没有找到该求助")
+    return _wait(request, call, SessionEvent.Side.CALLER, after)
 
 
 @require_POST

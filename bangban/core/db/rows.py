@@ -106,6 +106,19 @@ def _insert_fields(model: type[Model], vendor: str, with_pk: bool):
     return [_preparer(f) for f in fields], head, row
 
 
+def insert_parts(obj: Model) -> tuple[str, list[str], list]:
+    """One instance's INSERT as insert_rows prepares it, in pieces: the quoted table, the quoted
+    columns and their values (an unset auto primary key left out), for a statement that writes the
+    row its own way (INSERT … SELECT from a WITH clause)."""
+    model = type(obj)
+    with_pk = obj.pk is not None
+    preparers, _head, _row = _insert_fields(model, connection.vendor, with_pk)
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    obj._prepare_related_fields_for_save(operation_name="insert_parts")
+    return quote(model._meta.db_table), columns, [prepare(obj) for prepare in preparers]
+
+
 def _insert_sql(objs: list[Model], numbered_from: int | None = None) -> tuple[str, list]:
     """The INSERT and its parameters; placeholders are %s, or $n from `numbered_from` (PostgreSQL's
     own syntax, which the driver passes on without parsing the statement)."""
