@@ -58,6 +58,20 @@ def _fresh_disclosure_snapshot():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_remote_numbers():
+    # Remote help's live wake-ups remember per call id the highest event number heard in this process
+    # (live._latest). Ids start again in each test's database: a number left by an earlier test's call
+    # would tell this test's waiter it had missed events and then hide the real next one.
+    from bangban.remote import live
+
+    with live._lock:
+        live._latest.clear()
+    yield
+    with live._lock:
+        live._latest.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # The login throttle counts failures per client in the cache; one test's attempts must not
     # throttle the next test's client.
