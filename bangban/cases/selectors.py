@@ -33,7 +33,7 @@ from bangban.cases.models import (
     Status,
     Transfer,
 )
-from bangban.core.db.rows import selection
+from bangban.core.db.rows import placeholders, selection
 from bangban.core.errors import AccessRefused, NotInScope
 from bangban.core.routing import parse_id
 from bangban.org.models import Institution
@@ -358,7 +358,7 @@ def track_events(case: Case) -> list[tracking.TrackEvent]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {sel.sql} FROM {connection.ops.quote_name(CaseEvent._meta.db_table)} e "
-            f"WHERE e.case_id = %s AND e.type IN ({', '.join(['%s'] * len(TRACK_EVENT_TYPES))}) "
+            f"WHERE e.case_id = %s AND e.type IN ({placeholders(len(TRACK_EVENT_TYPES))}) "
             "ORDER BY e.at, e.id",
             [case.pk, *TRACK_EVENT_TYPES],
         )

@@ -41,6 +41,7 @@ from bangban.catalog.models import (
 )
 from bangban.catalog.pinyin import initials
 from bangban.core.context import current_request_meta
+from bangban.core.db.rows import placeholders
 from bangban.core.errors import ServiceError
 from bangban.core.uploads import UploadValidator
 from bangban.org.models import Department
@@ -1057,7 +1058,7 @@ class _Inserter:
                     for values in tuples:
                         copy.write_row(values)
             else:
-                marks = ", ".join(["%s"] * len(fields))
+                marks = placeholders(len(fields))
                 for i in range(0, len(tuples), BATCH):
                     cursor.executemany(
                         f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuples[i : i + BATCH]

@@ -127,7 +127,7 @@ def offered_versions(
         return {}
     from django.db import connection
 
-    from bangban.core.db.rows import selection
+    from bangban.core.db.rows import placeholders, selection
 
     quote = connection.ops.quote_name
     chosen = selection(ItemVersion, "v", columns)
@@ -135,7 +135,7 @@ def offered_versions(
     offers = "offers_help" if mode == "help" else "offers_agency"
     sql = (
         f"SELECT {chosen.sql} FROM {quote(ItemVersion._meta.db_table)} v "
-        f"WHERE v.item_id IN ({', '.join(['%s'] * len(item_ids))}) AND v.state = %s AND v.valid_from <= %s "
+        f"WHERE v.item_id IN ({placeholders(len(item_ids))}) AND v.state = %s AND v.valid_from <= %s "
         "AND (v.valid_to IS NULL OR v.valid_to >= %s) AND v.is_suspended = %s "
         f"AND v.{tiers} LIKE %s AND EXISTS (SELECT 1 FROM {quote(ListingEntry._meta.db_table)} l "
         f"WHERE l.institution_id = %s AND l.item_id = v.item_id AND l.{offers} = %s)"

@@ -17,6 +17,7 @@ import datetime
 
 from django.db import connection
 
+from bangban.core.db.rows import placeholders
 from bangban.knowledge import workflow
 
 CANDIDATES = 200
@@ -112,7 +113,7 @@ def _sqlite_newest(cursor, match: str, on: datetime.date, wanted: int, exclude: 
         rows = [r[0] for r in cursor.fetchall()]
         fresh = [r for r in rows if r not in exclude]
         if fresh:
-            marks = ", ".join(["%s"] * len(fresh))
+            marks = placeholders(len(fresh))
             cursor.execute(
                 f"SELECT a.id FROM knowledge_article a WHERE a.id IN ({marks}) AND {_in_force('a')}",
                 [*fresh, workflow.PUBLISHED, on, on],
@@ -174,7 +175,7 @@ def candidates(
             params = [workflow.PUBLISHED, on, on]
             exclude = ""
             if ids:
-                exclude = f" AND a.id NOT IN ({', '.join(['%s'] * len(ids))})"
+                exclude = f" AND a.id NOT IN ({placeholders(len(ids))})"
             walk = _walk_newest(expected_matches(groups, op, documents, df or {}), documents, left)
             # "a.id + 0" is no indexed expression: the planner cannot walk the primary key and uses GIN.
             order = "a.id DESC" if walk else "a.id + 0 DESC"

@@ -22,6 +22,7 @@ from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.catalog.models import ItemVersion
 from bangban.catalog.selectors import versions_in_force
+from bangban.core.db.rows import placeholders
 from bangban.core.kept import Kept
 from bangban.core.routing import id_url
 from bangban.knowledge import highlight, index, ranking, text, workflow
@@ -278,7 +279,7 @@ def _token_rows(ids: list[int]) -> list[tuple[int, str, str]]:
     ids cost a millisecond of building)."""
     if not ids:
         return []
-    marks = ", ".join(["%s"] * len(ids))
+    marks = placeholders(len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, title_tokens, body_tokens FROM {Article._meta.db_table} WHERE id IN ({marks})", ids

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bangban.core.db.rows import placeholders
 from bangban.supervision.indicators import grain_starts
 
 
@@ -88,7 +89,7 @@ def _upsert(sql: str, delta: dict) -> None:
         params: list = []
         for key, n in chunk:
             params += [*key, n]
-        row = "(" + ", ".join(["%s"] * (len(chunk[0][0]) + 1)) + ")"
+        row = f"({placeholders(len(chunk[0][0]) + 1)})"
         with connection.cursor() as cursor:
             cursor.execute(sql.format(values=", ".join([row] * len(chunk))), params)
 

@@ -22,7 +22,7 @@ from bangban.accounts.models import User, display_name
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.catalog.models import Item
-from bangban.core.db.rows import selection
+from bangban.core.db.rows import placeholders, selection
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.kept import Kept
 from bangban.org.models import Department, Institution
@@ -79,10 +79,6 @@ def _fetch(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _in(n: int) -> str:
-    return ", ".join(["%s"] * n)
 
 
 def _institutions(where: str, params) -> list[Institution]:
@@ -234,7 +230,7 @@ def _ranges_sql(columns: tuple[str, ...], parts: int, ids: int) -> str:
     names = ", ".join(q(c) for c in columns)
     one = (
         f"SELECT {names}, n FROM {q(RollupFact._meta.db_table)} WHERE dim = %s AND grain = %s "
-        f"AND institution_id IN ({_in(ids)}) AND {q('start')} >= %s AND {q('start')} <= %s"
+        f"AND institution_id IN ({placeholders(ids)}) AND {q('start')} >= %s AND {q('start')} <= %s"
     )
     return f"SELECT {names}, SUM(n) FROM ({' UNION ALL '.join([one] * parts)}) parts GROUP BY {names}"
 
@@ -360,7 +356,7 @@ def _group_rows(by, grouped, live, members, targets, wiring) -> list[Row]:
         people = [k for k in grouped if k]
         rows = (
             _fetch(
-                f"SELECT id, full_name, username FROM {User._meta.db_table} WHERE id IN ({_in(len(people))})",
+                f"SELECT id, full_name, username FROM {User._meta.db_table} WHERE id IN ({placeholders(len(people))})",
                 people,
             )
             if people
@@ -373,7 +369,7 @@ def _group_rows(by, grouped, live, members, targets, wiring) -> list[Row]:
         item_ids = sorted(k for k in set(grouped) | set(live) if k)
         items = (
             _fetch(
-                f"SELECT id, name, department_id FROM {Item._meta.db_table} WHERE id IN ({_in(len(item_ids))})",
+                f"SELECT id, name, department_id FROM {Item._meta.db_table} WHERE id IN ({placeholders(len(item_ids))})",
                 item_ids,
             )
             if item_ids
@@ -388,7 +384,7 @@ def _group_rows(by, grouped, live, members, targets, wiring) -> list[Row]:
             departments = sorted(d for d in set(dept_of.values()) if d)
             names = (
                 _fetch(
-                    f"SELECT id, name FROM {Department._meta.db_table} WHERE id IN ({_in(len(departments))})",
+                    f"SELECT id, name FROM {Department._meta.db_table} WHERE id IN ({placeholders(len(departments))})",
                     departments,
                 )
                 if departments

@@ -16,6 +16,11 @@ from django.db import connection, models
 from django.db.models import Model
 
 
+def placeholders(n: int) -> str:
+    """ "%s, %s, …" for n values (an IN list, a row of VALUES)."""
+    return ", ".join(["%s"] * n)
+
+
 @dataclass(frozen=True)
 class Selection:
     model: type[Model]
@@ -101,9 +106,9 @@ def _preparer(field):
 def _insert_fields(model: type[Model], vendor: str, with_pk: bool):
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    return [_preparer(f) for f in fields], head, row
+    columns = [quote(f.column) for f in fields]
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) VALUES "
+    return [_preparer(f) for f in fields], head, f"({placeholders(len(fields))})", columns
 
 
 def insert_parts(obj: Model) -> tuple[str, list[str], list]:
@@ -111,12 +116,13 @@ def insert_parts(obj: Model) -> tuple[str, list[str], list]:
     columns and their values (an unset auto primary key left out), for a statement that writes the
     row its own way (INSERT … SELECT from a WITH clause)."""
     model = type(obj)
-    with_pk = obj.pk is not None
-    preparers, _head, _row = _insert_fields(model, connection.vendor, with_pk)
-    quote = connection.ops.quote_name
-    columns = [quote(f.column) for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    preparers, _head, _row, columns = _insert_fields(model, connection.vendor, obj.pk is not None)
     obj._prepare_related_fields_for_save(operation_name="insert_parts")
-    return quote(model._meta.db_table), columns, [prepare(obj) for prepare in preparers]
+    return (
+        connection.ops.quote_name(model._meta.db_table),
+        list(columns),
+        [prepare(obj) for prepare in preparers],
+    )
 
 
 def _insert_sql(objs: list[Model], numbered_from: int | None = None) -> tuple[str, list]:
@@ -124,7 +130,7 @@ def _insert_sql(objs: list[Model], numbered_from: int | None = None) -> tuple[st
     own syntax, which the driver passes on without parsing the statement)."""
     model = type(objs[0])
     with_pk = objs[0].pk is not None  # a primary key taken from the sequence beforehand
-    preparers, head, row = _insert_fields(model, connection.vendor, with_pk)
+    preparers, head, row, _columns = _insert_fields(model, connection.vendor, with_pk)
     params = []
     for obj in objs:
         if type(obj) is not model or (obj.pk is not None) != with_pk:
