@@ -25,7 +25,7 @@ from bangban.accounts.roles import Cap
 from bangban.audit.services import audit_record
 from bangban.catalog.models import Item
 from bangban.core import crypto
-from bangban.core.db.rows import insert_groups, insert_parts, selection
+from bangban.core.db.rows import insert_groups, insert_parts, placeholders, selection
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import mask_phone
 from bangban.core.routing import parse_id
@@ -602,11 +602,9 @@ def event_post(*, call: HelpCall, side: str, kind: str, body) -> SessionEvent:
     if kind not in allowed:
         raise ServiceError("invalid", "该类消息不能由此方发送", field="kind")
     quote = connection.ops.quote_name
-    statuses = [CallStatus.ANSWERED.value]
-    if kind == Kind.CHAT and side == Side.CALLER:
-        statuses.append(CallStatus.QUEUED.value)  # a queued caller may write while waiting
-    where = f" AND {quote('status')} IN ({', '.join(['%s'] * len(statuses))})"
-    where_params, sets, set_params, to = tuple(statuses), "", (), ""
+    statuses = _open_for(side, kind)
+    where = f" AND {quote('status')} IN ({placeholders(len(statuses))})"
+    where_params, sets, set_params, to = statuses, "", (), ""
     if kind == Kind.CHAT:
         text = str((body or {}).get("text", "")) if isinstance(body, dict) else ""
         body = {"text": _text(text, field="text", label="消息", max_length=CHAT_MAX, required=True)}
@@ -643,11 +641,18 @@ def event_post(*, call: HelpCall, side: str, kind: str, body) -> SessionEvent:
     return event
 
 
+def _open_for(side: str, kind: str) -> tuple[str, ...]:
+    """The call statuses in which `side` may post `kind`: a session in progress; a queued caller may
+    also chat while waiting."""
+    if kind == Kind.CHAT and side == Side.CALLER:
+        return (CallStatus.ANSWERED.value, CallStatus.QUEUED.value)
+    return (CallStatus.ANSWERED.value,)
+
+
 def _refusal(call: HelpCall, side: str, kind: str, body: dict) -> ServiceError:
     """Why event_post wrote nothing, judged on the call as it is now."""
-    if call.status != CallStatus.ANSWERED:
-        if not (kind == Kind.CHAT and call.status == CallStatus.QUEUED and side == Side.CALLER):
-            return ServiceError("closed", "会话未在进行中", field="call")
+    if call.status not in _open_for(side, kind):
+        return ServiceError("closed", "会话未在进行中", field="call")
     if call.last_seq >= MAX_EVENTS_PER_CALL:
         return ServiceError("limit", "本次会话的消息已达上限，请结束后重新发起", field="kind")
     if kind == Kind.FORM and call.case_id:
