@@ -70,3 +70,14 @@ def test_a_fixed_number_of_statements_whatever_the_number_of_projects(porg):
             assert section["blockers_count"] == "12"
         else:
             assert section["requests_count"] == "12" and section["late"] == []
+
+
+def test_a_manager_running_no_project_pays_one_statement(porg):
+    """Most agents run no key project: their section reads their projects' ids and nothing more."""
+    _projects(porg, 2)
+    head = porg.user("other_admin")  # another center's head: none of these in their scope
+    head.role_codes  # noqa: B018 (the roles are read once a request, before any section)
+    with at(2026, 3, 10), CaptureQueriesContext(connection) as statements:
+        (section,) = project_sections(head)
+    assert section["late"] == [] and section["blockers"] == [] and section["late_count"] == "0"
+    assert len(statements) == 1, [q["sql"] for q in statements.captured_queries]
