@@ -661,13 +661,23 @@ def workbench(user, on: dt.date | None = None) -> dict | None:
     if not (manages or (liaison and dept_id)):
         return None
     on = on or services.today()
+    requests = (
+        LiaisonRequest.objects.filter(department_id=dept_id, answered_on__isnull=True)
+        .select_related("project", "item")
+        .order_by("due", "id")
+        if liaison and dept_id
+        else LiaisonRequest.objects.none()
+    )
     if manages:
-        # Their projects' ids first (one small statement): most agents run none, and then the lists
-        # below are empty without a statement of their own.
+        # Their projects' ids first (one small statement): most agents run none, and then the two
+        # lists are empty without a statement, or even a queryset, of their own.
         projects = list(_my_projects(user).order_by().values_list("pk", flat=True))
+        if not projects:
+            late, blockers = ProjectItem.objects.none(), Blocker.objects.none()
+            return {"late": late, "requests": requests, "blockers": blockers, "manages": manages,
+                    "liaison": bool(liaison and dept_id)}  # fmt: skip
         mine = blocker_scope = Q(project_id__in=projects)
     else:
-        projects = None
         mine = Q(department_id=dept_id, project__status=ProjectStatus.ACTIVE)
         blocker_scope = Q(item__department_id=dept_id, project__status=ProjectStatus.ACTIVE)
     late = (
@@ -679,21 +689,12 @@ def workbench(user, on: dt.date | None = None) -> dict | None:
         .only("project_id", "name", "due", "planned_end", "project__name", "department__name")
         .order_by(Coalesce("due", "planned_end"), "id")
     )
-    requests = (
-        LiaisonRequest.objects.filter(department_id=dept_id, answered_on__isnull=True)
-        .select_related("project", "item")
-        .order_by("due", "id")
-        if liaison and dept_id
-        else LiaisonRequest.objects.none()
-    )
     blockers = (
         Blocker.objects.filter(blocker_scope, resolved_on__isnull=True)
         .select_related("project", "item")
         .only("project_id", "text", "raised_on", "project__name", "item__name")
         .order_by("raised_on", "id")
     )
-    if projects == []:
-        late, blockers = late.none(), blockers.none()
     return {
         "late": late,
         "requests": requests,
