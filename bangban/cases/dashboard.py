@@ -12,11 +12,15 @@ from django.urls import reverse
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
 from bangban.cases import clock, services, workflow
+from bangban.cases.selectors import ROW_FIELDS
 from bangban.org.selectors import institution_in_scope
 from bangban.workdays.selectors import get_calendar
 
 COUNT_CAP = 1000
 NEXT_CASES = 10
+# The next cases are list rows (selectors.ROW_FIELDS) with what their button needs: the version its
+# form posts, and what the next action's guard reads besides (the institution's path, for the scope).
+NEXT_FIELDS = (*ROW_FIELDS, "version", "institution__path")
 WAITING = 10
 # Actions a button can take at once (no form to fill); the others open the case's action forms.
 DIRECT_ACTIONS = frozenset({"apply", "accept", "start", "archive"})
@@ -108,7 +112,9 @@ def case_sections(user) -> list[dict]:
     rows = []
     if handles:
         calendar, today = get_calendar(), clock.today()
-        cases = selectors.case_page(user=user, offset=0, limit=NEXT_CASES, mine=True, open_only=True)
+        cases = selectors.case_page(
+            user=user, offset=0, limit=NEXT_CASES, only=NEXT_FIELDS, mine=True, open_only=True
+        )
         facts = services.case_facts(cases)
         for case in cases:
             action = next_action(case, user, facts[case.pk])

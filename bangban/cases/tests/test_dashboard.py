@@ -148,3 +148,25 @@ def test_the_queue_lists_what_waits_on_its_first_page_only(org, cases, web):  # 
     later = client.get("/cases/?page=2").content.decode()
     searched = client.get("/cases/?q=" + transferred.number).content.decode()
     assert 'id="transfers"' not in later and 'id="transfers"' not in searched
+
+
+def test_the_next_cases_cost_no_statement_a_row(org, cases, web):  # noqa: F811
+    """The next cases load only the fields their rows and buttons use (dashboard.NEXT_FIELDS): a
+    field left out would be read case by case, one statement a row."""
+    user = org.user("county_agent")
+    client = web(user)
+    client.get("/staff/")
+    mine = selectors.case_list(user=user, mine=True, open_only=True)
+    assert mine.count() >= 3
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get("/staff/").content.decode()
+        return len(ctx), len(_next_rows(page))
+
+    many, rows = statements()
+    keep = list(mine.values_list("pk", flat=True)[:1])
+    mine.exclude(pk__in=keep).update(status=Status.ARCHIVED)
+    few, one = statements()
+    assert rows >= 3 and one == 1
+    assert many == few, (many, few)
