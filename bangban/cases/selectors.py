@@ -76,7 +76,9 @@ class CaseCondition(Expression):
 def _subtree_sql(vendor: str) -> str:
     """The ids of the institutions whose path starts with one %s (the LIKE pattern of
     `_subtree_pattern`), as the ORM writes `path__startswith` on this database (compiled once)."""
-    sql, _params = Institution.objects.filter(path__startswith="/").order_by().values("pk").query.sql_with_params()
+    sql, _params = (
+        Institution.objects.filter(path__startswith="/").order_by().values("pk").query.sql_with_params()
+    )
     return sql
 
 

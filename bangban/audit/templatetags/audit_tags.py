@@ -1,13 +1,13 @@
 """The audit trail's rows as HTML, written here rather than in the template (as the work queue's rows,
 cases.templatetags.case_rows): a page of 50 rows in the template language cost more than the rest of
-the request. Every value is escaped (format_html)."""
+the request. Every value is escaped (core.html.format_html, Django's at a third of the cost)."""
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from bangban.audit.presentation import readable_changes
+from bangban.core.html import format_html, format_html_join
 
 register = template.Library()
 

@@ -26,7 +26,9 @@ def reference(user) -> set[int]:
     under = {i.pk for i in Institution.objects.all() if i.path.startswith(root)}
     seen = set(Case.objects.filter(institution_id__in=under).values_list("pk", flat=True))
     for t in Transfer.objects.all():
-        if t.from_institution_id in under or (t.state == Transfer.State.PENDING and t.to_institution_id in under):
+        if t.from_institution_id in under or (
+            t.state == Transfer.State.PENDING and t.to_institution_id in under
+        ):
             seen.add(t.case_id)
     if user.department_id and has_cap(user, Cap.CASE_LIAISON):
         seen |= {t.case_id for t in JointTask.objects.filter(department_id=user.department_id)}
@@ -47,7 +49,9 @@ def test_the_scope_selects_what_the_rule_names(org, cases, who):  # noqa: F811
     assert ids(Case.objects.exclude(scope)) == every - expected
     # Inside a subquery (the case table renamed) and behind joins (select_related, a count).
     assert ids(Case.objects.filter(pk__in=Case.objects.filter(scope).values("pk"))) == expected
-    assert Case.objects.filter(scope).select_related("institution", "agent").order_by()[:1000].count() == len(expected)
+    assert Case.objects.filter(scope).select_related("institution", "agent").order_by()[:1000].count() == len(
+        expected
+    )
     for listed in (False, True):
         parts = selectors.case_scope_parts(user, list_institutions=listed)
         if parts is None:

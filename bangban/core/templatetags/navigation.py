@@ -1,7 +1,7 @@
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html
 
+from bangban.core.html import format_html
 from bangban.core.navigation import may_open
 
 register = template.Library()

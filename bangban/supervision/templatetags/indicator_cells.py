@@ -1,12 +1,13 @@
 """The dashboard's indicator cards and table cells as HTML, written here rather than in the template:
 a grouped dashboard has up to hundreds of cells, and the template language cost ~50 µs a cell (most of
-the page's time) where this costs a few. Every value is escaped (format_html)."""
+the page's time) where this costs a few. Every value is escaped (core.html.format_html, Django's at a third of the cost)."""
 
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from bangban.core.html import format_html, format_html_join
 
 register = template.Library()
 
