@@ -273,9 +273,13 @@ def render(case: Case, code: str) -> bytes:
     return pdf.build(BUILDERS[code](case), title=f"{FORMS[code]} {case.number}", subject=case.number)
 
 
-def available(case: Case) -> list[tuple[str, str]]:
-    """The forms that can be printed for this case now (same conditions the builders enforce)."""
-    entrustments = list(case.entrustments.values_list("is_renewal", flat=True))
+def available(case: Case, *, entrustments: list | None = None) -> list[tuple[str, str]]:
+    """The forms that can be printed for this case now (same conditions the builders enforce).
+    `entrustments`: the case's, when the caller has loaded them (the case page)."""
+    if entrustments is None:
+        entrustments = list(case.entrustments.values_list("is_renewal", flat=True))
+    else:
+        entrustments = [e.is_renewal for e in entrustments]
     ready = {
         "A": case.accepted_on is not None,
         "B": case.status in (Status.COMPLETED, Status.TERMINATED, Status.ARCHIVED),
