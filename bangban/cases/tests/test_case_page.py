@@ -136,6 +136,19 @@ def test_the_page_with_every_panel_filled_runs_a_bounded_number_of_statements(or
     assert f'action="/cases/{case.pk}/act/terminate/"' in page
     assert f'action="/cases/{case.pk}/act/complete/"' not in page  # the joint task is still open
 
+    # A transfer waiting: its notice, and no action offered (the guard's first fact).
+    with at(2025, 10, 21):
+        services.transfer_send(
+            case=Case.objects.get(pk=case.pk),
+            by=org.user("town_agent"),
+            to_institution=org.town2,
+            reason="改派",
+        )
+    with at(2025, 10, 21), CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "转办待接收" in page and "改派" in page and "act/terminate/" not in page
+    assert len([q for q in queries.captured_queries if not _session(q["sql"])]) <= PAGE_STATEMENTS
+
 
 def _session(sql: str) -> bool:
     """The test client's session, read and saved around the page (a cache in production)."""
