@@ -413,7 +413,7 @@ def detail_view(request, pk):
         )
     )
     materials = list(case.materials.all())
-    entrustments = list(case.entrustments.all())  # in signing order (forms, actions, booking panel)
+    entrustments = selectors.entrustments_of(case)  # for the forms, the actions, the booking panel
     facts = services.facts_from_rows(transfers=transfers, tasks=tasks, materials=materials)
     ctx = {
         "case": case,

@@ -150,6 +150,20 @@ def test_the_page_with_every_panel_filled_runs_a_bounded_number_of_statements(or
     assert len([q for q in queries.captured_queries if not _session(q["sql"])]) <= PAGE_STATEMENTS
 
 
+def test_a_help_case_page_reads_no_entrustments_nor_suspensions(org, items, web):
+    """Only the 代办 transitions write them (workflow.ever_takes): a 帮办 case has none to read."""
+    agent = org.user("town_agent")
+    with at(2025, 9, 30):
+        case = services.case_create(
+            by=agent, kind="help", mode="assist", items=[items["license"]], accept_now=True, **person()
+        )
+    with at(2025, 10, 9), CaptureQueriesContext(connection) as queries:
+        page = web(agent).get(f"/cases/{case.pk}/").content.decode()
+    assert "表 A" in page and "表 C" not in page and "表 D" not in page
+    assert not [q for q in queries.captured_queries if "cases_entrustment" in q["sql"]]
+    assert not [q for q in queries.captured_queries if "cases_suspension" in q["sql"]]
+
+
 def _session(sql: str) -> bool:
     """The test client's session, read and saved around the page (a cache in production)."""
     return "django_session" in sql or "SAVEPOINT" in sql
