@@ -151,7 +151,8 @@ def test_the_page_with_every_panel_filled_runs_a_bounded_number_of_statements(or
 
 
 def test_a_help_case_page_reads_no_entrustments_nor_suspensions(org, items, web):
-    """Only the 代办 transitions write them (workflow.ever_takes): a 帮办 case has none to read."""
+    """Only the 代办 transitions write them (workflow.ever_takes): a 帮办 case has none to read;
+    a case registered at the window has no online request, hence no booking."""
     agent = org.user("town_agent")
     with at(2025, 9, 30):
         case = services.case_create(
@@ -162,6 +163,8 @@ def test_a_help_case_page_reads_no_entrustments_nor_suspensions(org, items, web)
     assert "表 A" in page and "表 C" not in page and "表 D" not in page
     assert not [q for q in queries.captured_queries if "cases_entrustment" in q["sql"]]
     assert not [q for q in queries.captured_queries if "cases_suspension" in q["sql"]]
+    # Nor a booking: a booking comes only with the online request that opens a case.
+    assert not [q for q in queries.captured_queries if "bookings_booking" in q["sql"]]
 
 
 def _session(sql: str) -> bool:
