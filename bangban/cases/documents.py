@@ -9,6 +9,7 @@ import io
 
 from django.utils import timezone
 
+from bangban.cases import selectors, workflow
 from bangban.cases.models import Case, Kind, Status
 from bangban.cases.services import tracking_url
 from bangban.core import pdf
@@ -273,14 +274,18 @@ def render(case: Case, code: str) -> bytes:
     return pdf.build(BUILDERS[code](case), title=f"{FORMS[code]} {case.number}", subject=case.number)
 
 
-def available(case: Case) -> list[tuple[str, str]]:
-    """The forms that can be printed for this case now (same conditions the builders enforce)."""
-    entrustments = list(case.entrustments.values_list("is_renewal", flat=True))
+def available(case: Case, *, entrustments: list | None = None) -> list[tuple[str, str]]:
+    """The forms that can be printed for this case now (same conditions the builders enforce).
+    `entrustments`: the case's, when the caller has loaded them (the case page)."""
+    if entrustments is None:
+        entrustments = selectors.entrustments_of(case)
+    entrustments = [e.is_renewal for e in entrustments]
     ready = {
         "A": case.accepted_on is not None,
         "B": case.status in (Status.COMPLETED, Status.TERMINATED, Status.ARCHIVED),
         "C": case.kind == Kind.AGENCY and False in entrustments,
-        "D": case.suspensions.exists(),
+        # Only the suspend transition writes a suspension: no statement for a kind never suspended.
+        "D": workflow.ever_takes(case.kind, "suspend") and case.suspensions.exists(),
         "E": True in entrustments,
     }
     return [(code, FORMS[code]) for code, ok in ready.items() if ok]

@@ -21,13 +21,14 @@ from django.db.models import BooleanField, Count, Expression, F, Q, QuerySet
 
 from bangban.accounts.permissions import has_cap
 from bangban.accounts.roles import Cap
-from bangban.cases import clock, tracking
+from bangban.cases import clock, tracking, workflow
 from bangban.cases.models import (
     CLOCK_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseEvent,
     CaseItem,
+    Entrustment,
     JointTask,
     Status,
     Transfer,
@@ -517,8 +518,17 @@ def new_requests_for(*, user) -> QuerySet[Case]:
     ).order_by("created_at")
 
 
+def entrustments_of(case: Case) -> list[Entrustment]:
+    """The case's entrustments (委托, 续办委托) in signing order: none to read for a kind of case the
+    entrust and resume transitions, which alone write them, never take (帮办)."""
+    if not (workflow.ever_takes(case.kind, "entrust") or workflow.ever_takes(case.kind, "resume")):
+        return []
+    return list(case.entrustments.order_by("signed_at", "id"))
+
+
 def timeline(case: Case):
-    return case.events.select_related("actor").order_by("at", "id")
+    """The case page's 办理过程: what it shows of each event (which names its actor itself)."""
+    return case.events.only("case", "type", "at", "text", "actor_name", "data").order_by("at", "id")
 
 
 # --- registration at the window (issue 9) ----------------------------------------------------------

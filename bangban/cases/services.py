@@ -180,33 +180,54 @@ def _audit(by, action: str, case: Case, changes: dict | None = None, note: str =
 @dataclass(frozen=True)
 class CaseFacts:
     """What `action_refusal` reads besides the case row: a transfer waiting, the departments of open
-    joint tasks, the originals not yet returned. `case_facts` loads them for many cases at once."""
+    joint tasks, the originals not yet returned. `case_facts` loads them for many cases at once;
+    `facts_from_rows` draws them from rows already loaded (the case page's lists)."""
 
     transfer_pending: bool
     open_tasks: tuple[str, ...]
     originals_out: tuple[str, ...]
 
 
+# The rows each fact is made of, as field values: statements filter on them (`.filter(**OPEN_TASK)`)
+# and pages pick them out of rows they hold (`row_is(task, OPEN_TASK)`). None means no value (IS NULL).
+PENDING_TRANSFER = {"state": Transfer.State.PENDING}
+OPEN_TASK = {"state": JointTask.State.OPEN}
+ORIGINAL_OUT = {"form": Material.Form.ORIGINAL, "returned_at": None}
+
+
+def row_is(row, values: dict) -> bool:
+    """Whether a loaded row has `values` (PENDING_TRANSFER, OPEN_TASK, ORIGINAL_OUT)."""
+    return all(getattr(row, field) == value for field, value in values.items())
+
+
+def facts_from_rows(*, transfers, tasks, materials) -> CaseFacts:
+    """One case's CaseFacts from its rows, in their order (rows that are not facts are passed over):
+    the one rule for both `case_facts` and a page holding the case's lists. `tasks` carry their
+    department."""
+    return CaseFacts(
+        any(row_is(t, PENDING_TRANSFER) for t in transfers),
+        tuple(t.department.name for t in tasks if row_is(t, OPEN_TASK)),
+        tuple(m.name for m in materials if row_is(m, ORIGINAL_OUT)),
+    )
+
+
 def case_facts(cases) -> dict[int, CaseFacts]:
     """{case id: CaseFacts} for `cases` in three statements (a list page asks the guard per row)."""
     ids = [c.pk for c in cases]
-    pending = set(
-        Transfer.objects.filter(case_id__in=ids, state=Transfer.State.PENDING).values_list(
-            "case_id", flat=True
-        )
-    )
-    tasks: dict[int, list[str]] = {}
-    for case_id, name in JointTask.objects.filter(case_id__in=ids, state=JointTask.State.OPEN).values_list(
-        "case_id", "department__name"
+    rows: dict[int, tuple[list, list, list]] = {pk: ([], [], []) for pk in ids}
+    for t in Transfer.objects.filter(case_id__in=ids, **PENDING_TRANSFER).only("case_id", "state"):
+        rows[t.case_id][0].append(t)
+    for t in (
+        JointTask.objects.filter(case_id__in=ids, **OPEN_TASK)
+        .select_related("department")
+        .only("case_id", "state", "department__name")
     ):
-        tasks.setdefault(case_id, []).append(name)
-    originals: dict[int, list[str]] = {}
-    for case_id, name in Material.objects.filter(
-        case_id__in=ids, form=Material.Form.ORIGINAL, returned_at__isnull=True
-    ).values_list("case_id", "name"):
-        originals.setdefault(case_id, []).append(name)
+        rows[t.case_id][1].append(t)
+    for m in Material.objects.filter(case_id__in=ids, **ORIGINAL_OUT).only("case_id", "name", *ORIGINAL_OUT):
+        rows[m.case_id][2].append(m)
     return {
-        pk: CaseFacts(pk in pending, tuple(tasks.get(pk, ())), tuple(originals.get(pk, ()))) for pk in ids
+        pk: facts_from_rows(transfers=transfers, tasks=tasks, materials=materials)
+        for pk, (transfers, tasks, materials) in rows.items()
     }
 
 
@@ -228,16 +249,14 @@ def action_refusal(
             field="status",
         )
     if not new_case and (
-        facts.transfer_pending if facts else case.transfers.filter(state=Transfer.State.PENDING).exists()
+        facts.transfer_pending if facts else case.transfers.filter(**PENDING_TRANSFER).exists()
     ):
         return ServiceError("transfer_pending", "办件正在转办、等待对方接收，暂不能办理", field="status")
     if action == "complete":
         open_tasks = (
             facts.open_tasks
             if facts
-            else list(
-                case.tasks.filter(state=JointTask.State.OPEN).values_list("department__name", flat=True)
-            )
+            else list(case.tasks.filter(**OPEN_TASK).values_list("department__name", flat=True))
         )
         if open_tasks:
             return ServiceError("tasks_open", f"联办任务尚未全部完成：{'、'.join(open_tasks)}", field="tasks")
@@ -250,15 +269,16 @@ def action_refusal(
     return None
 
 
-def case_allowed_actions(*, case: Case, by) -> list[str]:
+def case_allowed_actions(*, case: Case, by, facts: CaseFacts | None = None) -> list[str]:
     """The workflow actions `by` may take on `case` now: exactly those the services will accept
-    (given valid input)."""
+    (given valid input). `facts`: the case's, when the caller has them (the case page)."""
     if not (has_cap(by, Cap.CASE_HANDLE) and institution_in_scope(by, case.institution)):
         return []
     candidates = [a for a in workflow.TRANSITIONS if workflow.target(a, case.kind, case.status)]
     if not candidates:
         return []
-    known = case_facts([case])[case.pk]  # three statements, not three per candidate action
+    # Three statements when not given, not three per candidate action.
+    known = facts if facts is not None else case_facts([case])[case.pk]
     return [a for a in candidates if action_refusal(case, a, facts=known) is None]
 
 
@@ -959,11 +979,7 @@ def case_extend(*, case: Case, by, days: int, reason: str, expected_version: int
 
 
 def _originals_out(case: Case) -> list[str]:
-    return list(
-        case.materials.filter(form=Material.Form.ORIGINAL, returned_at__isnull=True).values_list(
-            "name", flat=True
-        )
-    )
+    return list(case.materials.filter(**ORIGINAL_OUT).values_list("name", flat=True))
 
 
 @transaction.atomic

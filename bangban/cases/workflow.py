@@ -59,5 +59,11 @@ def allowed_actions(kind: str, status: str) -> list[str]:
     return [a for a in TRANSITIONS if target(a, kind, status) is not None]
 
 
+def ever_takes(kind: str, action: str) -> bool:
+    """Whether a case of `kind` may take `action` from any status (a 帮办 case is never entrusted,
+    suspended or resumed): the rows only that action writes exist for no case of another kind."""
+    return bool(TRANSITIONS.get(action, {}).get(kind))
+
+
 def starts_clock(action: str) -> bool:
     return action in ("accept", "entrust")

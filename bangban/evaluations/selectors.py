@@ -68,9 +68,25 @@ def review_get(*, user, pk) -> Review:
 
 
 def reviews_of_case(*, user, case) -> list[Review]:
+    """The case page's 评价 section: what it shows of each review (and its 差评整改)."""
     if not can_read(user):
         return []
-    return list(review_list(user=user).filter(case=case))
+    return list(
+        review_list(user=user)
+        .filter(case=case)
+        .select_related(None)
+        .select_related("rectification")
+        .only(
+            "id",
+            "level",
+            "stage",
+            "channel",
+            "follow_up_of_id",
+            "created_at",
+            "rectification__id",
+            "rectification__status",
+        )
+    )
 
 
 def rectification_list(*, user, status: str = "", late: bool = False, today: dt.date | None = None):

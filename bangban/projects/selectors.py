@@ -629,10 +629,12 @@ class CaseLink:
 def case_links(case) -> list[CaseLink]:
     """The key projects a case carries: as a project's own case, and for each item it handles (its
     own case, a case linked by hand, or the case holding the item's joint task). Two statements."""
-    links = [CaseLink(p, None) for p in Project.objects.filter(case=case).order_by("id")[:20]]
+    shown = ("id", "number", "name")  # of the project: the case page links it by number and name
+    links = [CaseLink(p, None) for p in Project.objects.filter(case=case).only(*shown).order_by("id")[:20]]
     items = (
         ProjectItem.objects.filter(Q(case=case) | Q(task__case=case))
         .select_related("project")
+        .only("id", "name", *(f"project__{f}" for f in shown))
         .order_by("project_id", "id")[:100]
     )
     return links + [CaseLink(i.project, i) for i in items]

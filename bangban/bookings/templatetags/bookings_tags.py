@@ -8,11 +8,17 @@ register = template.Library()
 
 
 @register.inclusion_tag("bookings/_case_panel.html")
-def case_booking_panel(case):
-    """The online request, the booking and the entrustments' signatures of one case."""
+def case_booking_panel(case, entrustments):
+    """The online request, the booking and the entrustments' signatures of one case (`entrustments`:
+    the case's, which the case page has loaded)."""
     request = ServiceRequest.objects.filter(case=case).first()
-    booking = Booking.objects.filter(case=case, status=Booking.Status.ACTIVE).select_related("slot").first()
-    entrustments = list(case.entrustments.all())
+    # A booking is made only with the online request that opens its case (services.request_create;
+    # a reschedule replaces a booking): without a request there is none to look for.
+    booking = (
+        Booking.objects.filter(case=case, status=Booking.Status.ACTIVE).select_related("slot").first()
+        if request is not None
+        else None
+    )
     signed = dict(
         EntrustmentSignature.objects.filter(entrustment__in=entrustments).values_list(
             "entrustment_id", "signed_at"

@@ -235,6 +235,19 @@ def test_citizen_reschedules_then_cancels(org, item, frozen):
     assert actions == {"bookings.booking.reschedule", "bookings.booking.cancel"}
 
 
+def test_every_booking_is_of_a_case_opened_by_its_online_request(org, item, frozen):
+    """What the case page's booking panel relies on: no request, no booking to look for."""
+    case = ask(org, item, slot=make_slot(org.town))
+    ask(org, item, phone="13912345679", way="door", address="幸福路 1 号")
+    frozen.shift(datetime.timedelta(seconds=61))
+    _case_code(case, purpose=PhoneCode.Purpose.BOOKING)
+    services.booking_reschedule(
+        number=case.number, phone=PHONE, code=last_code(), slot_id=make_slot(org.town, hour=14).pk
+    )
+    assert Booking.objects.count() == 2
+    assert not Booking.objects.filter(case__service_request__isnull=True).exists()
+
+
 def test_reschedule_to_a_full_slot_changes_nothing(org, item, frozen):
     old = make_slot(org.town)
     full = make_slot(org.town, hour=15, capacity=1, booked=1)

@@ -52,3 +52,13 @@ def test_terminal_states_have_no_way_back(kind, status, action):
     target = workflow.target(action, kind, status)
     if target is not None:
         assert action in workflow.allowed_actions(kind, status)
+
+
+@given(st.sampled_from(Kind.values), st.sampled_from(list(workflow.TRANSITIONS)))
+def test_a_kind_ever_takes_an_action_when_some_status_allows_it(kind, action):
+    assert workflow.ever_takes(kind, action) == any(workflow.target(action, kind, s) for s in Status.values)
+
+
+def test_a_help_case_is_never_entrusted_suspended_or_resumed():
+    assert not any(workflow.ever_takes(Kind.HELP, a) for a in ("entrust", "suspend", "resume"))
+    assert all(workflow.ever_takes(Kind.AGENCY, a) for a in ("entrust", "suspend", "resume"))
