@@ -354,7 +354,7 @@ def case_get(*, user, pk) -> Case:
         raise NotInScope()
     case = (
         Case.objects.filter(case_scope_q(user), pk=pk)
-        .select_related("institution", "agent", "created_by")
+        .select_related("institution", "agent")
         .first()
     )
     if case is None:
