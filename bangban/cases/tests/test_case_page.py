@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from bangban.bookings.models import Booking, ServiceRequest, Slot
 from bangban.cases import services
 from bangban.cases.models import Case, JointTask, Material, Transfer
+from bangban.cases.tests.test_services import person, run_agency_to_progress
 from bangban.evaluations import services as evaluation_services
 from bangban.oversight.models import Order
 from bangban.projects.models import Project
@@ -30,28 +31,6 @@ def at(y, m, d, h=10):
     return time_machine.travel(datetime.datetime(y, m, d, h, tzinfo=SH), tick=False)
 
 
-def person():
-    return {
-        "applicant_type": "person",
-        "applicant_name": "王阿婆",
-        "id_number": "11010519491231002X",
-        "phone": "13812345678",
-    }
-
-
-def agency_case(org, items, by):
-    case = services.case_create(by=by, kind="agency", mode="agency", items=[items["license"]], **person())
-    case = services.case_analyse(case=case, by=by, analysis="申请人年迈，委托全程代办")
-    case = services.case_entrust(
-        case=case,
-        by=by,
-        scope="whole",
-        period_start=datetime.date(2025, 9, 30),
-        period_end=datetime.date(2025, 12, 31),
-    )
-    return services.case_start(case=case, by=by)
-
-
 def full_case(org, items):
     """A 代办 case with every panel of its page filled: a transfer (sent back), joint tasks (one
     open), materials (an original out, one returned, a copy), an entrustment and a renewal after a
@@ -59,7 +38,7 @@ def full_case(org, items):
     oversight order."""
     agent = org.user("town_agent")
     with at(2025, 9, 30):
-        case = agency_case(org, items, agent)
+        case = run_agency_to_progress(org, items)
         transfer = services.transfer_send(case=case, by=agent, to_institution=org.town2, reason="属地办理")
         services.transfer_return(transfer=transfer, by=org.user("town2_agent"), reason="不属本地")
         case = Case.objects.get(pk=case.pk)
@@ -184,7 +163,7 @@ def _page_facts(case):
 def test_facts_from_the_page_lists_equal_case_facts(org, items):
     agent = org.user("town_agent")
     with at(2025, 9, 30):
-        cases = [agency_case(org, items, agent) for _ in range(4)]
+        cases = [run_agency_to_progress(org, items) for _ in range(4)]
         # Nothing yet; then every kind of row, in and out of each fact.
         services.transfer_send(case=cases[1], by=agent, to_institution=org.town2, reason="属地办理")
         sent = services.transfer_send(case=cases[2], by=agent, to_institution=org.town2, reason="属地办理")
