@@ -352,11 +352,7 @@ def case_get(*, user, pk) -> Case:
     require_reader(user)
     if parse_id(str(pk)) is None:
         raise NotInScope()
-    case = (
-        Case.objects.filter(case_scope_q(user), pk=pk)
-        .select_related("institution", "agent")
-        .first()
-    )
+    case = Case.objects.filter(case_scope_q(user), pk=pk).select_related("institution", "agent").first()
     if case is None:
         raise NotInScope(target=Case.objects.filter(pk=pk).first())
     return case
