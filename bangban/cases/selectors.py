@@ -104,8 +104,14 @@ def case_scope_parts(user, *, list_institutions: bool = False) -> list[Q] | None
     (institutions under the root)`, which the open-case indexes can serve. With `list_institutions`
     the ids are read first (one small statement) and written into the statement, so the planner can
     tell a station's few cases from a county's many. test_scope.py holds each part against the same
-    rule written with the ORM.
+    rule written in plain Python.
     """
+    conditions = _scope_conditions(user, list_institutions=list_institutions)
+    return None if conditions is None else [Q(c) for c in conditions]
+
+
+def _scope_conditions(user, *, list_institutions: bool) -> list[CaseCondition] | None:
+    """case_scope_parts as the CaseConditions themselves (case_scope_q joins their SQL into one)."""
     root = scope_root_path(user)
     if root is None:
         return []
@@ -133,17 +139,16 @@ def case_scope_parts(user, *, list_institutions: bool = False) -> list[Q] | None
                 (user.department_id,),
             )
         )
-    return [Q(part) for part in parts]
+    return parts
 
 
 def case_scope_q(user) -> Q:
     """Who sees which case, as one condition: the OR of `case_scope_parts`."""
-    parts = case_scope_parts(user)
-    if parts is None:
+    conditions = _scope_conditions(user, list_institutions=False)
+    if conditions is None:
         return Q()
-    if not parts:
+    if not conditions:
         return Q(pk__in=[])
-    conditions = [part.children[0] for part in parts]
     return Q(
         CaseCondition(
             "(" + " OR ".join(c.sql for c in conditions) + ")",
