@@ -674,15 +674,26 @@ def workbench(user, on: dt.date | None = None) -> dict | None:
         # Their projects' ids first (one small statement): most agents run none, and then the two
         # lists are empty without a statement, or even a queryset, of their own.
         projects = list(_my_projects(user).order_by().values_list("pk", flat=True))
-        if not projects:
-            late, blockers = ProjectItem.objects.none(), Blocker.objects.none()
-            return {"late": late, "requests": requests, "blockers": blockers, "manages": manages,
-                    "liaison": bool(liaison and dept_id)}  # fmt: skip
-        mine = blocker_scope = Q(project_id__in=projects)
+        mine = blocker_scope = Q(project_id__in=projects) if projects else None
     else:
         mine = Q(department_id=dept_id, project__status=ProjectStatus.ACTIVE)
         blocker_scope = Q(item__department_id=dept_id, project__status=ProjectStatus.ACTIVE)
-    late = (
+    if mine is None:
+        late, blockers = ProjectItem.objects.none(), Blocker.objects.none()
+    else:
+        late, blockers = _late_items(mine, on), _open_blockers(blocker_scope)
+    return {
+        "late": late,
+        "requests": requests,
+        "blockers": blockers,
+        "manages": manages,
+        "liaison": bool(liaison and dept_id),
+    }
+
+
+def _late_items(mine: Q, on: dt.date) -> QuerySet[ProjectItem]:
+    """workbench's late items among `mine`, most overdue first, with what the 工作台 shows."""
+    return (
         ProjectItem.objects.filter(mine)
         .filter(
             Q(status__in=OPEN_ITEM, due__lt=on) | Q(status=ItemStatus.PENDING, planned_end__lt=on),
@@ -691,16 +702,13 @@ def workbench(user, on: dt.date | None = None) -> dict | None:
         .only("project_id", "name", "due", "planned_end", "project__name", "department__name")
         .order_by(Coalesce("due", "planned_end"), "id")
     )
-    blockers = (
-        Blocker.objects.filter(blocker_scope, resolved_on__isnull=True)
+
+
+def _open_blockers(scope: Q) -> QuerySet[Blocker]:
+    """workbench's open blockers within `scope`, oldest first, with what the 工作台 shows."""
+    return (
+        Blocker.objects.filter(scope, resolved_on__isnull=True)
         .select_related("project", "item")
         .only("project_id", "text", "raised_on", "project__name", "item__name")
         .order_by("raised_on", "id")
     )
-    return {
-        "late": late,
-        "requests": requests,
-        "blockers": blockers,
-        "manages": manages,
-        "liaison": bool(liaison and dept_id),
-    }
