@@ -11,7 +11,8 @@ What it does, printing each figure:
    case); `--reuse` keeps the database of an earlier run (the keys are fixed, so its hashes still match).
 2. Starts the app server as production runs it (granian, 2 workers; BANGBAN_ENV=production, Redis
    cache/sessions/broker, DEBUG off) with bench/settings.py, which adds one URL to the app's:
-   /bench/bare/, a view that returns "ok" behind the whole middleware stack (the ratio column).
+   /bench/bare/, a view that returns "ok" behind the whole middleware stack (the ratio column), and
+   /bench/floor/, the least a staff list page costs (the layout, one indexed statement, 30 rows).
    Unless --no-celery, a Celery worker with beat runs beside it on the same CPUs, as a one-machine
    production does (it seals the audit chain every second, relays and delivers the SMS).
 3. Logs in through the login form (CSRF cookie and token, then the session cookie) as tongan.bangban
@@ -350,6 +351,7 @@ def targets(fx: Fixtures, agent: str, admin: str) -> list[Target]:
     body = json.dumps(registration(fx.item), ensure_ascii=False)
     return [
         Target("bare", "bare view, project middleware (agent session)", ["/bench/bare/"], pages, ""),
+        Target("floor", "floor page: layout + 1 statement, 30 rows", ["/bench/floor/"], pages, ""),
         Target("queue", "/cases/ (agent's queue)", ["/cases/"], pages, "page"),
         Target("search-surname", "/cases/?q=<surname>", [f"/cases/?q={q(p)}" for p in fx.surnames], pages, "page"),
         Target("search-name", "/cases/?q=<surname+1 char>", [f"/cases/?q={q(p)}" for p in fx.name_prefixes], pages, "page"),
@@ -640,7 +642,7 @@ def main() -> None:
         unknown = only - {t.name for t in all_targets}
         if unknown:
             sys.exit(f"--only: unknown targets {', '.join(sorted(unknown))}")
-        chosen = [t for t in all_targets if t.name == "bare" or not only or t.name in only]
+        chosen = [t for t in all_targets if t.name in ("bare", "floor") or not only or t.name in only]
         load_before = f"{os.getloadavg()[0]:.2f}"  # others' work on the machine shows in every figure
         for t in chosen:
             print(preflight(t))
