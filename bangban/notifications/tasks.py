@@ -21,6 +21,7 @@ import uuid
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import Retry
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -114,12 +115,18 @@ def send_message(self, message_id: int) -> str:
     return deliver(message_id, final_attempt=self.request.retries >= self.max_retries)
 
 
-@shared_task
+# How many messages one relay task delivers in turn: the task's own cost (broker round trip, ack,
+# bookkeeping; more than a delivery's on this stack) is shared by them, and even at the gateway's
+# timeout (BANGBAN_SMS_GATEWAY_TIMEOUT, 10 s) for each a chunk ends within the task time limit.
+RELAY_CHUNK = 10
+
+
+@shared_task(ignore_result=True)
 def relay_new(limit: int = 500) -> int:
-    """The outbox relay (BANGBAN_SMS_DISPATCH=relay): queue a delivery task for each committed
-    message nobody has queued yet. Celery beat runs it every BANGBAN_SMS_RELAY_SECONDS. Each row is
-    marked queued by one conditional UPDATE, so overlapping runs never queue it twice; a task lost
-    on its way to the broker is found again by send_pending."""
+    """The outbox relay (BANGBAN_SMS_DISPATCH=relay): queue delivery for each committed message
+    nobody has queued yet, RELAY_CHUNK messages a task (send_batch). Celery beat runs it every
+    BANGBAN_SMS_RELAY_SECONDS. Each row is marked queued by one conditional UPDATE, so overlapping
+    runs never queue it twice; a task lost on its way to the broker is found again by send_pending."""
     now = timezone.now()
     queued = []
     for pk in (
@@ -131,12 +138,29 @@ def relay_new(limit: int = 500) -> int:
             queued_at=now
         ):
             queued.append(pk)
-    for pk in queued:
-        send_message.delay(pk)
+    for start in range(0, len(queued), RELAY_CHUNK):
+        send_batch.delay(queued[start : start + RELAY_CHUNK])
     return len(queued)
 
 
-@shared_task
+@shared_task(ignore_result=True)
+def send_batch(message_ids: list[int]) -> None:
+    """Deliver the relay's messages in turn, each as send_message's first attempt would (the same
+    claim, so a duplicate or redelivered batch sends nothing twice). A retryable gateway error hands
+    that message to send_message as its first retry, with the same backoff and attempt count; the
+    others go on. A batch that dies midway (the worker killed, the database gone) leaves its rows
+    pending or claimed, for send_pending."""
+    for pk in message_ids:
+        try:
+            deliver(pk, final_attempt=False)
+        except GatewayError:
+            try:
+                send_message.apply_async((pk,), countdown=send_message.retry_backoff, retries=1)
+            except Retry:  # eager mode (no worker): the row is pending for the next sweep
+                log.warning("SMS %s not sent yet; left pending for the next sweep", pk)
+
+
+@shared_task(ignore_result=True)
 def send_pending(older_than_seconds: int | None = None) -> int:
     """Re-queue messages whose task was lost: pending for a while (the broker was down at commit,
     or a retry was dropped) or claimed by a worker that died. Meant for celery beat, every few

@@ -55,3 +55,34 @@ def test_outbox_message_is_sent_once_by_a_worker_through_redis(tmp_path):
     assert replies == ["sent", "skipped"], worker.output
     message.refresh_from_db()
     assert (message.status, message.attempts) == (Message.Status.SENT, 1)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_the_relays_chunk_is_delivered_by_a_worker_through_redis(tmp_path):
+    import time
+
+    url = redis_url_or_skip()
+    database_url = _database_url()
+    if database_url is None:
+        pytest.skip("the worker process cannot see an in-memory SQLite test database")
+    token = uuid.uuid4().hex
+    ids = [
+        Message.objects.create(
+            **crypto.phone_columns(f"1380013800{n}"),
+            text=f"【帮办代办】测试 {n}",
+            event="accepted",
+            dedupe_key=f"redis:{token}:{n}",
+        ).pk
+        for n in range(3)
+    ]
+    env = {"DATABASE_URL": database_url, "CONN_MAX_AGE": "0", "BANGBAN_VAR_DIR": str(tmp_path)}
+    with CeleryWorker(url, env=env) as worker:
+        worker.send("bangban.notifications.tasks.send_batch", ids)  # its result is not kept: watch the rows
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if Message.objects.filter(pk__in=ids, status=Message.Status.SENT).count() == len(ids):
+                break
+            time.sleep(0.2)
+    rows = set(Message.objects.filter(pk__in=ids).values_list("status", "attempts"))
+    assert rows == {(Message.Status.SENT, 1)}, worker.output

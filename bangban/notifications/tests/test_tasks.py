@@ -264,6 +264,63 @@ def test_relay_mode_leaves_the_commit_alone_and_the_relay_queues_each_row_once(
     assert relay_new() == 0  # each row is queued once
 
 
+def _pending(n: int) -> list[Message]:
+    return [_message(dedupe_key=f"batch:{i}", text=f"【帮办代办】第 {i} 条") for i in range(n)]
+
+
+@pytest.mark.django_db
+def test_the_relay_delivers_its_rows_in_chunks_each_once(settings, monkeypatch):
+    from bangban.notifications import tasks
+
+    settings.BANGBAN_SMS_DISPATCH = "relay"
+    messages = _pending(2 * tasks.RELAY_CHUNK + 3)
+    batches = []
+
+    def delay(ids):  # eager Celery: the chunk is delivered here, in the relay's call
+        batches.append(list(ids))
+        return tasks.send_batch.apply(args=[ids])
+
+    monkeypatch.setattr(tasks.send_batch, "delay", delay)
+    assert tasks.relay_new() == len(messages)
+    assert [len(b) for b in batches] == [tasks.RELAY_CHUNK, tasks.RELAY_CHUNK, 3]
+    assert sorted(pk for b in batches for pk in b) == sorted(m.pk for m in messages)
+    assert set(Message.objects.values_list("status", "attempts")) == {(Message.Status.SENT, 1)}
+    assert len(RecordingBackend.sent) == len(messages)
+    # A redelivered chunk (acks are late) sends nothing twice.
+    tasks.send_batch.apply(args=[batches[0]])
+    assert len(RecordingBackend.sent) == len(messages)
+    assert tasks.relay_new() == 0
+
+
+@pytest.mark.django_db
+def test_a_retryable_failure_in_a_chunk_goes_to_send_message_and_the_rest_are_sent(settings, eager_retries):
+    from bangban.notifications import tasks
+
+    settings.BANGBAN_SMS_BACKEND = BACKEND + "FlakyBackend"
+    FlakyBackend.calls, FlakyBackend.failures = 0, 1  # the chunk's first delivery fails once
+    first, *others = _pending(3)
+    tasks.send_batch.apply(args=[[first.pk, *(m.pk for m in others)]])
+    first.refresh_from_db()
+    # Retried at once by send_message (eager Celery), as its first retry: one attempt more.
+    assert (first.status, first.attempts, first.last_error) == (Message.Status.SENT, 2, "")
+    assert set(Message.objects.filter(pk__in=[m.pk for m in others]).values_list("status", "attempts")) == {
+        (Message.Status.SENT, 1)
+    }
+
+
+@pytest.mark.django_db
+def test_a_message_failing_in_a_chunk_has_the_same_number_of_attempts_as_alone(settings, eager_retries):
+    from bangban.notifications import tasks
+
+    settings.BANGBAN_SMS_BACKEND = BACKEND + "FlakyBackend"
+    FlakyBackend.calls, FlakyBackend.failures = 0, 100
+    (message,) = _pending(1)
+    tasks.send_batch.apply(args=[[message.pk]])
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert message.attempts == MAX_RETRIES + 1 == FlakyBackend.calls
+
+
 @pytest.mark.django_db
 def test_the_sweep_takes_a_dead_workers_claim_after_the_configured_staleness(settings):
     """BANGBAN_SMS_STALE_SECONDS: how long a claim left by a worker killed mid-send blocks a resend."""
