@@ -4,6 +4,7 @@ reads from wrk and /proc means what the table says."""
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import threading
 import time
@@ -14,6 +15,8 @@ from django.db import models
 
 from bangban.cases import workflow
 from bangban.cases.models import OPEN_STATUSES
+from bangban.cases.tests.conftest import items  # noqa: F401 (fixture)
+from bangban.cases.tests.test_queue import cases  # noqa: F401 (fixture)
 from bangban.core.ids import is_valid_credit_code, is_valid_resident_id, mobile_problem
 from bench import cases_load, generate
 from bench.cases_load import Target, cpu_used, lua, parse_wrk, table
@@ -174,6 +177,25 @@ def test_the_bare_view_exists_only_under_the_bench_urls(client, settings):
     response = client.get("/bench/bare/")
     assert response.status_code == 200 and response.content == b"ok"
     assert client.get("/healthz").status_code == 200  # the app's URLs are all there too
+
+
+@pytest.mark.django_db
+def test_the_floor_page_lists_the_agents_most_urgent_open_cases_in_the_layout(org, cases, client, settings):  # noqa: F811
+    from bangban.cases.models import Case
+
+    settings.ROOT_URLCONF = "bench.urls"
+    assert (
+        client.get("/bench/floor/").status_code == 302
+    )  # signed-in pages only, like the pages it stands for
+    agent = org.user("town_agent")
+    client.force_login(agent)
+    page = client.get("/bench/floor/").content.decode()
+    assert "帮办代办平台" in page and agent.display_name in page  # the layout every page has
+    expected = Case.objects.filter(agent=agent, status__in=OPEN_STATUSES).order_by(
+        "clock_stopped", "due_date", "id"
+    )
+    numbers = re.findall(r"<tr><td>([^<]+)</td>", page)
+    assert numbers == [c.number for c in expected] and numbers
 
 
 def test_fixed_keys_let_a_reused_database_match():
