@@ -52,18 +52,24 @@ def _message(n: int, token: str) -> Message:
     )
 
 
-@pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
-def test_outbox_message_is_sent_once_by_a_worker_through_redis(tmp_path):
+def _worker(tmp_path) -> CeleryWorker:
+    """A real worker on TEST_REDIS_URL reading the test database (skips where it cannot see it); it
+    uses the recording SMS backend (BANGBAN_SMS_BACKEND emptied → default)."""
     url = redis_url_or_skip()
     database_url = _database_url()
     if database_url is None:
         pytest.skip("the worker process cannot see an in-memory SQLite test database")
+    return CeleryWorker(
+        url, env={"DATABASE_URL": database_url, "CONN_MAX_AGE": "0", "BANGBAN_VAR_DIR": str(tmp_path)}
+    )
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_outbox_message_is_sent_once_by_a_worker_through_redis(tmp_path):
     token = uuid.uuid4().hex
     message, marker = _message(0, token), _message(1, token)
-    # The worker uses the recording backend (BANGBAN_SMS_BACKEND emptied → default).
-    env = {"DATABASE_URL": database_url, "CONN_MAX_AGE": "0", "BANGBAN_VAR_DIR": str(tmp_path)}
-    with CeleryWorker(url, env=env) as worker:
+    with _worker(tmp_path) as worker:
         name = "bangban.notifications.tasks.send_message"
         worker.send(name, message.pk)
         worker.send(name, message.pk)  # a duplicate delivery
@@ -78,14 +84,8 @@ def test_outbox_message_is_sent_once_by_a_worker_through_redis(tmp_path):
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_the_relays_chunk_is_delivered_by_a_worker_through_redis(tmp_path):
-    url = redis_url_or_skip()
-    database_url = _database_url()
-    if database_url is None:
-        pytest.skip("the worker process cannot see an in-memory SQLite test database")
-    token = uuid.uuid4().hex
-    ids = [_message(n, token).pk for n in range(3)]
-    env = {"DATABASE_URL": database_url, "CONN_MAX_AGE": "0", "BANGBAN_VAR_DIR": str(tmp_path)}
-    with CeleryWorker(url, env=env) as worker:
+    ids = [_message(n, uuid.uuid4().hex).pk for n in range(3)]
+    with _worker(tmp_path) as worker:
         worker.send("bangban.notifications.tasks.send_batch", ids)  # its result is not kept
         done = _sent(ids)
     assert done, worker.output
