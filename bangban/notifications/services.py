@@ -22,26 +22,12 @@ from bangban.core.db.rows import insert_unless_exists
 from bangban.core.errors import AccessRefused, NotInScope, ServiceError
 from bangban.core.ids import mobile_problem
 from bangban.notifications.models import Message
+from bangban.notifications.tasks import schedule_send
 from bangban.org.selectors import institution_in_scope, scope_root_path
 
 log = logging.getLogger(__name__)
 
 VIEW_CAPS = (Cap.SUPERVISION_VIEW, Cap.CASE_HANDLE)
-
-
-def schedule_send(message_id: int) -> None:
-    """Queue the delivery task (a failure to reach the broker leaves the row pending for the sweep)."""
-    from celery.exceptions import Retry
-
-    from bangban.notifications.tasks import send_message
-
-    try:
-        send_message.delay(message_id)
-    except Retry:
-        # Eager mode (the embedded default, no worker): the first attempt failed and there is no
-        # worker to wait for the backoff; the row is pending and tasks.send_pending (celery beat,
-        # or `bangban send_pending_sms` from cron) sends it later.
-        log.warning("SMS %s not sent yet; left pending for the next sweep", message_id)
 
 
 def _schedule_on_commit(message_id: int) -> None:

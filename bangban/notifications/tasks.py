@@ -115,6 +115,17 @@ def send_message(self, message_id: int) -> str:
     return deliver(message_id, final_attempt=self.request.retries >= self.max_retries)
 
 
+def schedule_send(message_id: int, **options) -> None:
+    """Queue send_message for the message (`options`: apply_async's, e.g. a countdown). In eager mode
+    (the embedded default, no worker) a failed attempt has no worker to wait for its backoff: the row
+    is left pending, and send_pending (celery beat, or `bangban send_pending_sms` from cron) sends it
+    later. A failure to reach the broker raises; the row stays pending for the sweep all the same."""
+    try:
+        send_message.apply_async((message_id,), **options)
+    except Retry:
+        log.warning("SMS %s not sent yet; left pending for the next sweep", message_id)
+
+
 # How many messages one relay task delivers in turn: the task's own cost (broker round trip, ack,
 # bookkeeping; more than a delivery's on this stack) is shared by them, and even at the gateway's
 # timeout (BANGBAN_SMS_GATEWAY_TIMEOUT, 10 s) for each a chunk ends within the task time limit.
@@ -154,10 +165,7 @@ def send_batch(message_ids: list[int]) -> None:
         try:
             deliver(pk, final_attempt=False)
         except GatewayError:
-            try:
-                send_message.apply_async((pk,), countdown=send_message.retry_backoff, retries=1)
-            except Retry:  # eager mode (no worker): the row is pending for the next sweep
-                log.warning("SMS %s not sent yet; left pending for the next sweep", pk)
+            schedule_send(pk, countdown=send_message.retry_backoff, retries=1)
 
 
 @shared_task(ignore_result=True)
