@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.template import RequestContext, Template
 from django.urls import include, path
 
+from bangban.cases.models import OPEN_STATUSES, Case
 from bangban.core.html import format_html_join
 from bangban.urls import handler400, handler403, handler404, handler500  # noqa: F401
 
@@ -28,8 +29,6 @@ FLOOR = Template(
 
 @login_required
 def floor(request):
-    from bangban.cases.models import OPEN_STATUSES, Case
-
     cases = (
         Case.objects.filter(agent=request.user, status__in=OPEN_STATUSES)
         .order_by("clock_stopped", "due_date", "id")

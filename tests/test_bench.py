@@ -184,9 +184,8 @@ def test_the_floor_page_lists_the_agents_most_urgent_open_cases_in_the_layout(or
     from bangban.cases.models import Case
 
     settings.ROOT_URLCONF = "bench.urls"
-    assert (
-        client.get("/bench/floor/").status_code == 302
-    )  # signed-in pages only, like the pages it stands for
+    # Signed-in users only, like the pages it stands for.
+    assert client.get("/bench/floor/").status_code == 302
     agent = org.user("town_agent")
     client.force_login(agent)
     page = client.get("/bench/floor/").content.decode()
